@@ -1,0 +1,34 @@
+// Small text helpers shared by every layer.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pw {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::vector<std::string> split_lines(std::string_view s);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+bool contains(std::string_view haystack, std::string_view needle);
+
+// Edit distance, for "did you mean" suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word`, or "" when none is close enough to be a plausible typo.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// Replaces invalid UTF-8 sequences with U+FFFD and control characters other than tab with a
+// visible escape, so that tool output cannot break the terminal or a JSON document.
+std::string sanitize_for_display(std::string_view s);
+
+// Shell-style glob: '*' matches within a path segment, '**' across segments, '?' one character,
+// '[...]' a class. Used for `when.branch` and `when.changes`.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+// Quotes a string for a POSIX shell (single quotes).
+std::string shell_quote(std::string_view s);
+
+}  // namespace pw
