@@ -213,6 +213,11 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 }
 
 std::string shell_quote(std::string_view s) {
+  bool plain = !s.empty();
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-./=:,+@%").find(c) != std::string_view::npos))
+      plain = false;
+  if (plain) return std::string(s);
   std::string out = "'";
   for (char c : s) {
     if (c == '\'') out += "'\\''";

@@ -1,0 +1,88 @@
+#include "engine/build_record.h"
+
+#include "exec/masker.h"
+#include "util/error.h"
+
+namespace pw::engine {
+
+StageRecord* BuildRecord::find(const std::string& id) {
+  for (auto& s : stages)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+void BuildRecord::put(const StageRecord& r) {
+  if (StageRecord* s = find(r.id)) *s = r;
+  else stages.push_back(r);
+}
+
+namespace {
+void mask_strings(nlohmann::json& j, const exec::Masker& m) {
+  if (j.is_string()) {
+    j = m.mask(j.get<std::string>());
+  } else if (j.is_array() || j.is_object()) {
+    for (auto& v : j) mask_strings(v, m);
+  }
+}
+}  // namespace
+
+nlohmann::json BuildRecord::to_json(const exec::Masker* masker) const {
+  nlohmann::json j;
+  j["format"] = kFormat;
+  j["number"] = number;
+  j["status"] = to_string(status);
+  j["project"] = project;
+  j["commit"] = commit;
+  j["branch"] = branch;
+  j["started"] = started;
+  j["duration_ms"] = duration_ms;
+  j["workspace"] = workspace;
+  j["stages"] = nlohmann::json::array();
+  for (const auto& s : stages) {
+    nlohmann::json r;
+    r["id"] = s.id;
+    r["status"] = to_string(s.status);
+    r["blocking"] = s.blocking;
+    r["duration_ms"] = s.duration_ms;
+    r["summary"] = s.summary;
+    r["started"] = s.started;
+    r["attempts"] = s.attempts;
+    r["log"] = s.log;
+    r["data"] = s.data;
+    j["stages"].push_back(std::move(r));
+  }
+  if (masker && !masker->empty()) mask_strings(j, *masker);
+  return j;
+}
+
+BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
+  try {
+    BuildRecord b;
+    b.number = j.at("number").get<int>();
+    b.status = status_from_string(j.value("status", "RUNNING")).value_or(Status::running);
+    b.project = j.value("project", "");
+    b.commit = j.value("commit", "");
+    b.branch = j.value("branch", "");
+    b.started = j.value("started", "");
+    b.duration_ms = j.value("duration_ms", int64_t{0});
+    b.workspace = j.value("workspace", "");
+    for (const auto& r : j.value("stages", nlohmann::json::array())) {
+      StageRecord s;
+      s.id = r.at("id").get<std::string>();
+      s.status = status_from_string(r.value("status", "NOT_BUILT")).value_or(Status::not_built);
+      s.blocking = r.value("blocking", true);
+      s.duration_ms = r.value("duration_ms", int64_t{0});
+      s.summary = r.value("summary", "");
+      s.started = r.value("started", "");
+      s.attempts = r.value("attempts", 0);
+      s.log = r.value("log", "");
+      s.data = r.value("data", nlohmann::json::object());
+      b.stages.push_back(std::move(s));
+    }
+    return b;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("not a pipewright build record: ") + e.what());
+  }
+}
+
+}  // namespace pw::engine

@@ -1,0 +1,52 @@
+// build.json: what a build did, stage by stage. Versioned ("format": 1) so later readers can
+// tell old records; the engine rewrites it atomically after every stage, so a reader (or a
+// later `run --build N --only STAGE`) always sees a whole document.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace pw::exec { class Masker; }
+
+namespace pw::engine {
+
+struct StageRecord {
+  std::string id;
+  Status status = Status::not_built;
+  bool blocking = true;
+  int64_t duration_ms = 0;
+  std::string summary;
+  std::string started;  // ISO 8601, "" when it never started
+  int attempts = 0;
+  std::string log;      // relative to the build folder
+  nlohmann::json data = nlohmann::json::object();  // the stage's own facts (test counts, ...)
+};
+
+struct BuildRecord {
+  static constexpr int kFormat = 1;
+  int number = 0;
+  Status status = Status::running;
+  std::string project;
+  std::string commit;
+  std::string branch;
+  std::string started;
+  int64_t duration_ms = 0;
+  std::string workspace;  // absolute path the stages ran in
+  std::vector<StageRecord> stages;
+
+  StageRecord* find(const std::string& id);
+  // Replaces or appends the record of that stage.
+  void put(const StageRecord& r);
+
+  // Every string passes through `masker` (may be null) on its way out.
+  nlohmann::json to_json(const exec::Masker* masker) const;
+  // Throws pw::Error when the document is not a build record.
+  static BuildRecord from_json(const nlohmann::json& j);
+};
+
+}  // namespace pw::engine

@@ -1,0 +1,150 @@
+#include "engine/build_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace pw::engine {
+
+namespace {
+
+// Holds an exclusive flock on a file for its lifetime.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error("cannot open " + path.string() + ": " + errno_text(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) throw Error("cannot lock " + path.string() + ": " + errno_text(errno));
+    }
+  }
+  ~FileLock() { ::close(fd_); }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+int read_counter(const fs::path& p) {
+  try {
+    return std::stoi(read_file(p));
+  } catch (...) {
+    return 1;
+  }
+}
+
+bool is_number(const std::string& s) {
+  if (s.empty() || s.size() > 9) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+BuildStore::BuildStore(const fs::path& project_dir) : builds_(project_dir / ".pipewright" / "builds") {}
+
+BuildPaths BuildStore::paths(int n) const {
+  BuildPaths p;
+  p.number = n;
+  p.root = builds_ / std::to_string(n);
+  p.logs = p.root / "logs";
+  p.reports = p.root / "reports";
+  p.artifacts = p.root / "artifacts";
+  p.workspace = p.root / "workspace";
+  p.record = p.root / "build.json";
+  return p;
+}
+
+void BuildStore::make_dirs(const BuildPaths& p) const {
+  std::error_code ec;
+  for (const auto& d : {p.logs, p.reports, p.artifacts}) {
+    fs::create_directories(d, ec);
+    if (ec) throw Error("cannot create " + d.string() + ": " + ec.message());
+  }
+}
+
+int BuildStore::newest() const {
+  int best = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(builds_, ec)) {
+    std::string name = e.path().filename().string();
+    if (is_number(name) && e.is_directory()) best = std::max(best, std::stoi(name));
+  }
+  return best;
+}
+
+BuildPaths BuildStore::allocate() {
+  std::error_code ec;
+  fs::create_directories(builds_, ec);
+  if (ec) throw Error("cannot create " + builds_.string() + ": " + ec.message());
+  // Keep the folder out of the project's git status without touching its .gitignore.
+  fs::path ignore = builds_.parent_path() / ".gitignore";
+  if (!fs::exists(ignore)) write_file_atomic(ignore, "*\n");
+  FileLock lock(builds_ / ".lock");
+  int n = std::max(read_counter(builds_ / "next"), newest() + 1);
+  // mkdir is the claim: if a folder appeared anyway (a copied tree), take the next number.
+  while (::mkdir(paths(n).root.c_str(), 0755) != 0) {
+    if (errno != EEXIST) throw Error("cannot create " + paths(n).root.string() + ": " + errno_text(errno));
+    ++n;
+  }
+  write_file_atomic(builds_ / "next", std::to_string(n + 1) + "\n");
+  point_latest(n);
+  BuildPaths p = paths(n);
+  make_dirs(p);
+  return p;
+}
+
+BuildPaths BuildStore::open(int number, bool create) {
+  BuildPaths p = paths(number);
+  if (!fs::is_directory(p.root)) {
+    if (!create) throw Error("build " + std::to_string(number) + " does not exist (" + p.root.string() + ")");
+    std::error_code ec;
+    fs::create_directories(builds_, ec);
+    FileLock lock(builds_ / ".lock");
+    fs::create_directories(p.root, ec);
+    if (ec) throw Error("cannot create " + p.root.string() + ": " + ec.message());
+    if (read_counter(builds_ / "next") <= number)
+      write_file_atomic(builds_ / "next", std::to_string(number + 1) + "\n");
+  }
+  make_dirs(p);
+  return p;
+}
+
+std::optional<BuildRecord> BuildStore::read(int number) const {
+  fs::path rec = paths(number).record;
+  std::error_code ec;
+  if (!fs::exists(rec, ec)) return std::nullopt;
+  try {
+    return BuildRecord::from_json(nlohmann::json::parse(read_file(rec)));
+  } catch (...) {
+    return std::nullopt;  // a damaged record is not a previous build to compare with
+  }
+}
+
+std::optional<BuildRecord> BuildStore::previous(int number) const {
+  for (int n = number - 1; n >= 1; --n) {
+    auto r = read(n);
+    if (r && r->status != Status::running) return r;
+  }
+  return std::nullopt;
+}
+
+void BuildStore::point_latest(int number) {
+  fs::path link = builds_ / "latest";
+  fs::path tmp = builds_ / (".latest." + std::to_string(::getpid()));
+  ::unlink(tmp.c_str());
+  if (::symlink(std::to_string(number).c_str(), tmp.c_str()) == 0) {
+    if (::rename(tmp.c_str(), link.c_str()) != 0) ::unlink(tmp.c_str());
+  }
+}
+
+}  // namespace pw::engine

@@ -1,0 +1,391 @@
+#include "engine/engine.h"
+
+#include <condition_variable>
+#include <deque>
+#include <set>
+#include <thread>
+
+#include "engine/schedule.h"
+#include "engine/stage_output.h"
+#include "exec/capture.h"
+#include "exec/interrupts.h"
+#include "exec/masker.h"
+#include "pipeline/dag.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::engine {
+
+using Clock = std::chrono::steady_clock;
+
+bool when_holds(const pipeline::When& when, const std::string& branch,
+                const std::optional<std::vector<std::string>>& changed, std::string& why) {
+  if (!when.branch.empty() && !glob_match(when.branch, branch)) {
+    why = "when.branch '" + when.branch + "' does not match the branch '" +
+          (branch.empty() ? std::string("(none)") : branch) + "'";
+    return false;
+  }
+  if (!when.changes.empty() && changed) {
+    for (const auto& path : *changed)
+      for (const auto& g : when.changes)
+        if (glob_match(g, path)) return true;
+    why = "no changed path matches when.changes (" + join(when.changes, ", ") + ")";
+    return false;
+  }
+  return true;
+}
+
+Engine::Engine(std::filesystem::path project_dir, const pipeline::Pipeline& pipeline,
+               const StageRegistry& registry, Console& console, const Credentials& credentials)
+    : project_dir_(std::move(project_dir)),
+      pipeline_(pipeline),
+      registry_(registry),
+      console_(console),
+      credentials_(credentials) {}
+
+namespace {
+
+// Everything the worker threads and the main loop share about one build.
+class Run {
+ public:
+  Run(BuildContext& b, const StageRegistry& reg, Console& con, BuildStore& store)
+      : build_(b), registry_(reg), console_(con), store_(store) {}
+
+  // Writes build.json; remembers the first failure (a deleted folder, a full disk).
+  void save(bool force) {
+    auto now = Clock::now();
+    if (!force && now - last_save_ < std::chrono::milliseconds(100)) {
+      dirty_ = true;
+      return;
+    }
+    last_save_ = now;
+    dirty_ = false;
+    std::string text;
+    {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      text = build_.record.to_json(build_.masker.get()).dump(2) + "\n";
+    }
+    try {
+      if (!std::filesystem::is_directory(build_.paths.root))
+        throw Error("the build folder " + build_.paths.root.string() + " disappeared during the run");
+      write_file_atomic(build_.paths.record, text);
+    } catch (const Error& e) {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      if (record_error_.empty()) record_error_ = e.what();
+    }
+  }
+  bool dirty() const { return dirty_; }
+  std::string record_error() {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    return record_error_;
+  }
+
+  // Runs one stage to its settled status, attempts and all. Called on a worker thread.
+  StageRecord run_stage(const pipeline::StageSpec& spec, int abort_level) {
+    StageRecord rec;
+    rec.id = spec.id;
+    rec.blocking = spec.blocking;
+    rec.log = "logs/" + spec.id + ".log";
+    rec.started = iso8601_now();
+    rec.status = Status::running;
+    auto t0 = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      build_.record.put(rec);
+    }
+    console_.stage_started(spec.id, t0);
+    std::filesystem::path log_path = build_.paths.logs / (spec.id + ".log");
+    std::error_code ec;
+    std::filesystem::remove(log_path, ec);  // a re-run of the stage starts its log afresh
+    StageOutput out(spec.id, log_path, build_.masker, &console_);
+    out.line("# pipewright: stage '" + spec.id + "' (" + spec.kind + ") of build #" +
+             std::to_string(build_.paths.number) + ", started " + rec.started,
+             StageOutput::Tail::skip);
+
+    StageOutcome outcome;
+    bool show_tail = false;
+    std::string why;
+    if (!check_when(spec, why)) {
+      outcome = StageOutcome::skipped(why);
+    } else if (std::string missing = missing_credential(spec); !missing.empty()) {
+      outcome = StageOutcome::failed(missing);
+    } else {
+      int attempts_allowed = 1 + spec.retry;
+      for (int attempt = 1; attempt <= attempts_allowed; ++attempt) {
+        rec.attempts = attempt;
+        if (attempt > 1) out.line("# attempt " + std::to_string(attempt) + " of " +
+                                  std::to_string(attempts_allowed));
+        out.clear_tail();
+        std::optional<StageContext::TimePoint> deadline;
+        if (spec.timeout) deadline = Clock::now() + *spec.timeout;
+        rec.data = nlohmann::json::object();
+        StageContext ctx(build_, spec, out, deadline, exec::Interrupts::fd(abort_level), rec.data);
+        try {
+          auto stage = registry_.create(spec);
+          outcome = stage->run(ctx);
+        } catch (const std::exception& e) {
+          outcome = StageOutcome::failed(e.what());
+        }
+        if (exec::Interrupts::raised(abort_level)) {
+          outcome.status = Status::aborted;
+          if (outcome.summary.empty()) outcome.summary = "aborted";
+          break;
+        }
+        if (deadline && Clock::now() >= *deadline && outcome.status == Status::failure)
+          outcome.summary = "timed out after " + format_duration(*spec.timeout) +
+                            " (its processes were killed)";
+        if (!out.write_error().empty()) {
+          outcome = StageOutcome::failed(out.write_error());
+          break;
+        }
+        if (outcome.status != Status::failure || attempt == attempts_allowed) break;
+        out.line("# attempt " + std::to_string(attempt) + " failed: " + outcome.summary);
+      }
+      show_tail = outcome.status == Status::failure || outcome.status == Status::aborted;
+    }
+    if (!out.write_error().empty() && outcome.status != Status::failure)
+      outcome = StageOutcome::failed(out.write_error());
+    if (rec.attempts > 1 && outcome.status == Status::failure)
+      outcome.summary += " (after " + std::to_string(rec.attempts) + " attempts)";
+    rec.status = settle(outcome.status, spec.blocking);
+    rec.summary = build_.masker->mask(outcome.summary);
+    rec.duration_ms = std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
+    out.line("# " + to_string(rec.status) + " in " + format_duration(Millis(rec.duration_ms)) +
+                 (rec.summary.empty() ? "" : ": " + rec.summary),
+             StageOutput::Tail::skip);
+    {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      build_.record.put(rec);
+    }
+    console_.stage_finished(spec.id, rec.status, Millis(rec.duration_ms), rec.summary,
+                            show_tail ? out.tail() : std::vector<std::string>{}, Clock::now());
+    return rec;
+  }
+
+ private:
+  bool check_when(const pipeline::StageSpec& spec, std::string& why) {
+    if (spec.when.empty()) return true;
+    std::string branch, commit, ws;
+    {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      branch = build_.record.branch;
+      commit = build_.record.commit;
+      ws = build_.record.workspace;
+    }
+    if (branch.empty())
+      branch = exec::git(build_.project_dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+    std::optional<std::vector<std::string>> changed;
+    if (!spec.when.changes.empty()) changed = changed_paths(commit, ws.empty() ? build_.project_dir.string() : ws);
+    return when_holds(spec.when, branch, changed, why);
+  }
+
+  // Paths changed between the previous build's commit and this one; nullopt when that cannot
+  // be known (no previous build, or its commit is not in this history): then everything counts
+  // as changed, so a first build runs every stage.
+  std::optional<std::vector<std::string>> changed_paths(const std::string& commit,
+                                                        const std::string& dir) {
+    if (!build_.previous || build_.previous->commit.empty()) return std::nullopt;
+    std::string head = commit.empty() ? "HEAD" : commit;
+    auto diff = exec::git(dir, {"diff", "--name-only", build_.previous->commit, head});
+    if (!diff) return std::nullopt;
+    return split_lines(*diff);
+  }
+
+  std::string missing_credential(const pipeline::StageSpec& spec) {
+    for (const auto& id : spec.credentials)
+      if (!build_.credentials->has(id))
+        return "credential '" + id + "' is not in " + build_.credentials->path().string() +
+               " (add it there, or set PIPEWRIGHT_CREDENTIALS to the file that has it)";
+    return {};
+  }
+
+  BuildContext& build_;
+  const StageRegistry& registry_;
+  Console& console_;
+  BuildStore& store_;
+  Clock::time_point last_save_{};
+  bool dirty_ = false;
+  std::string record_error_;
+};
+
+}  // namespace
+
+BuildOutcome Engine::run(const BuildRequest& req) {
+  // Everything that can be wrong with the configuration is found before a folder is made.
+  pipeline::Graph graph = pipeline::resolve(pipeline_);
+  std::vector<std::string> selected = pipeline::select(graph, pipeline_, req.targets, req.only);
+  bool run_post = graph.has_post && (!req.only || std::find(req.targets.begin(), req.targets.end(),
+                                                            "post") != req.targets.end());
+  {
+    std::vector<Diagnostic> diags;
+    for (const auto& id : selected) registry_.validate(*pipeline_.find(id), pipeline_, diags);
+    if (run_post) registry_.validate(*pipeline_.find("post"), pipeline_, diags);
+    if (!diags.empty()) throw ConfigError(diags);
+  }
+
+  BuildStore store(project_dir_);
+  BuildContext b;
+  b.project_dir = project_dir_;
+  b.pipeline = &pipeline_;
+  b.overrides = req.overrides;
+  b.credentials = &credentials_;
+  b.console = &console_;
+  auto masker = std::make_shared<exec::Masker>();
+  for (const auto& v : credentials_.all_values()) {
+    if (v.size() < exec::Masker::kMinLength && !v.empty())
+      console_.warn("a credential value in " + credentials_.path().string() + " is shorter than " +
+                    std::to_string(exec::Masker::kMinLength) + " characters and cannot be masked");
+    masker->add_secret(v);
+  }
+  b.masker = masker;
+
+  if (req.build_number) {
+    b.paths = store.open(*req.build_number, /*create=*/true);
+    if (auto existing = store.read(*req.build_number)) b.record = *existing;
+  } else {
+    b.paths = store.allocate();
+  }
+  b.record.number = b.paths.number;
+  b.record.status = Status::running;
+  b.record.project = pipeline_.project.name.empty() ? project_dir_.filename().string()
+                                                    : pipeline_.project.name;
+  auto started_wall = std::chrono::system_clock::now();
+  if (b.record.started.empty()) b.record.started = iso8601(started_wall);
+  b.previous = store.previous(b.paths.number);
+  auto t0 = Clock::now();
+
+  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " +
+                b.record.project + " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) +
+                " stages, " + std::to_string(req.jobs) + " at a time)");
+
+  Run run(b, registry_, console_, store);
+  run.save(true);
+
+  // Schedule nodes: the selected stages, needs restricted to the selection (with --only, what
+  // lies outside is taken as already done in this build folder).
+  std::vector<Schedule::Node> nodes;
+  std::map<std::string, int> index;
+  for (const auto& id : selected) {
+    Schedule::Node n;
+    n.id = id;
+    n.blocking = pipeline_.find(id)->blocking;
+    for (const auto& need : graph.needs.at(id)) {
+      auto it = index.find(need);
+      if (it != index.end()) n.needs.push_back(it->second);
+    }
+    index[id] = static_cast<int>(nodes.size());
+    nodes.push_back(std::move(n));
+  }
+  Schedule sched(std::move(nodes), req.keep_going ? FailFast::no : FailFast::yes);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<int, Status>> finished;
+  std::vector<std::thread> threads(selected.size());
+  bool aborted = false;
+
+  auto record_not_built = [&]() {
+    std::lock_guard<std::mutex> lock(b.mu);
+    for (size_t i = 0; i < selected.size(); ++i) {
+      if (sched.status(static_cast<int>(i)) != Status::not_built) continue;
+      if (auto* r = b.record.find(selected[i]); r && r->status == Status::not_built) continue;
+      StageRecord r;
+      r.id = selected[i];
+      r.status = Status::not_built;
+      r.blocking = pipeline_.find(selected[i])->blocking;
+      r.summary = sched.reason(static_cast<int>(i));
+      b.record.put(r);
+    }
+  };
+
+  while (!sched.done()) {
+    if (!aborted && exec::Interrupts::raised(1)) {
+      aborted = true;
+      sched.abort();
+      record_not_built();
+      console_.warn("aborting the build: running stages are being stopped");
+    }
+    size_t slots = req.jobs > 0 ? static_cast<size_t>(req.jobs) - std::min(sched.running(), static_cast<size_t>(req.jobs)) : 0;
+    for (int i : sched.start_ready(slots)) {
+      const pipeline::StageSpec* spec = pipeline_.find(selected[i]);
+      threads[i] = std::thread([&, i, spec]() {
+        StageRecord r = run.run_stage(*spec, 1);
+        std::lock_guard<std::mutex> lock(mu);
+        finished.emplace_back(i, r.status);
+        cv.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !finished.empty(); });
+    while (!finished.empty()) {
+      auto [i, st] = finished.front();
+      finished.pop_front();
+      lock.unlock();
+      threads[i].join();
+      sched.finish(i, st);
+      record_not_built();
+      run.save(false);
+      lock.lock();
+    }
+    lock.unlock();
+    console_.tick(Clock::now());
+    if (run.dirty()) run.save(false);
+  }
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  aborted = aborted || exec::Interrupts::raised(1);
+
+  if (run_post) {
+    const pipeline::StageSpec* post = pipeline_.find("post");
+    // Post runs whatever happened; only a second interrupt stops it.
+    std::thread t([&]() { run.run_stage(*post, 2); });
+    while (true) {
+      console_.tick(Clock::now());
+      std::unique_lock<std::mutex> lock(b.mu);
+      auto* r = b.record.find("post");
+      if (r && r->status != Status::running) break;
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    t.join();
+  }
+
+  std::vector<Status> statuses;
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    for (const auto& r : b.record.stages) statuses.push_back(r.status);
+  }
+  Status status = build_status(statuses, aborted);
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    b.record.status = status;
+    b.record.duration_ms += std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
+    if (b.record.workspace.empty())
+      b.record.workspace = (req.overrides.in_place ? project_dir_ : b.paths.workspace).string();
+  }
+  run.save(true);
+  std::string record_error = run.record_error();
+  if (!record_error.empty()) {
+    console_.warn(record_error);
+    if (status != Status::aborted) status = Status::failure;
+    std::lock_guard<std::mutex> lock(b.mu);
+    b.record.status = status;
+  }
+
+  BuildOutcome outcome;
+  outcome.number = b.paths.number;
+  outcome.status = status;
+  outcome.exit_code = exit_code_for(status, req.unstable_ok);
+  outcome.dir = b.paths.root;
+  std::error_code ec;
+  auto rel = std::filesystem::relative(b.paths.root, std::filesystem::current_path(), ec);
+  std::string shown = ec || rel.empty() || rel.string().rfind("../..", 0) == 0 ? b.paths.root.string() : rel.string();
+  {
+    std::lock_guard<std::mutex> lock(b.mu);
+    console_.summary(b.record, shown, outcome.exit_code);
+  }
+  return outcome;
+}
+
+}  // namespace pw::engine

@@ -1,0 +1,73 @@
+#include "engine/schedule.h"
+
+namespace pw::engine {
+
+Schedule::Schedule(std::vector<Node> nodes, FailFast fail_fast)
+    : nodes_(std::move(nodes)),
+      fail_fast_(fail_fast),
+      state_(nodes_.size(), Status::running),
+      started_(nodes_.size(), false),
+      finished_(nodes_.size(), false),
+      reason_(nodes_.size()) {}
+
+std::vector<int> Schedule::start_ready(size_t slots) {
+  std::vector<int> out;
+  if (stopped_) return out;
+  for (size_t i = 0; i < nodes_.size() && out.size() < slots; ++i) {
+    if (started_[i] || finished_[i]) continue;
+    bool ready = true;
+    for (int n : nodes_[i].needs)
+      if (!finished_[n]) ready = false;
+    if (!ready) continue;
+    started_[i] = true;
+    ++running_;
+    out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+void Schedule::finish(int node, Status status) {
+  if (!started_[node] || finished_[node]) return;
+  finished_[node] = true;
+  state_[node] = status;
+  --running_;
+  if (status == Status::failure && nodes_[node].blocking && fail_fast_ == FailFast::yes) {
+    stopped_ = true;
+    stop_reason_ = "the build stopped after '" + nodes_[node].id + "' failed";
+  }
+  propagate();
+}
+
+void Schedule::abort() {
+  stopped_ = true;
+  stop_reason_ = "the build was aborted";
+  propagate();
+}
+
+void Schedule::propagate() {
+  // Nodes are in topological order, so one pass settles chains.
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (started_[i] || finished_[i]) continue;
+    for (int n : nodes_[i].needs) {
+      if (finished_[n] && !lets_dependents_run(state_[n])) {
+        finished_[i] = true;
+        state_[i] = Status::not_built;
+        reason_[i] = "needs '" + nodes_[n].id + "' (" + to_string(state_[n]) + ")";
+        break;
+      }
+    }
+    if (!finished_[i] && stopped_) {
+      finished_[i] = true;
+      state_[i] = Status::not_built;
+      reason_[i] = stop_reason_;
+    }
+  }
+}
+
+bool Schedule::done() const {
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (!finished_[i]) return false;
+  return true;
+}
+
+}  // namespace pw::engine

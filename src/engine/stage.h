@@ -1,0 +1,160 @@
+// The contract between the engine and a stage. A stage gets a StageContext: its settings, the
+// build's folders, and a way to run programs whose output is logged, masked, shown and bounded
+// by the stage's deadline. It returns a status and a one-line summary; exceptions are turned
+// into FAILURE by the engine. New built-in stages implement Stage and register a factory.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/build_record.h"
+#include "engine/build_store.h"
+#include "engine/credentials.h"
+#include "engine/status.h"
+#include "exec/process.h"
+#include "pipeline/model.h"
+#include "util/error.h"
+
+namespace pw::exec { class Masker; }
+
+namespace pw::engine {
+
+class Console;
+class StageOutput;
+
+// Command-line choices that stages read (checkout's source, for example).
+struct Overrides {
+  std::string repo;    // --repo URL
+  std::string ref;     // --ref REF
+  bool in_place = false;
+};
+
+// What all stages of one build share. Guarded by its mutex where stages write.
+struct BuildContext {
+  std::filesystem::path project_dir;
+  const pipeline::Pipeline* pipeline = nullptr;
+  BuildPaths paths;
+  Overrides overrides;
+  const Credentials* credentials = nullptr;
+  std::shared_ptr<const exec::Masker> masker;
+  Console* console = nullptr;
+  std::optional<BuildRecord> previous;
+
+  mutable std::mutex mu;
+  BuildRecord record;  // commit, branch, workspace, stage records so far
+};
+
+struct StageOutcome {
+  Status status = Status::success;
+  std::string summary;
+
+  static StageOutcome ok(std::string s = {}) { return {Status::success, std::move(s)}; }
+  static StageOutcome failed(std::string s) { return {Status::failure, std::move(s)}; }
+  static StageOutcome skipped(std::string s) { return {Status::skipped, std::move(s)}; }
+  static StageOutcome unstable(std::string s) { return {Status::unstable, std::move(s)}; }
+};
+
+struct RunOptions {
+  std::filesystem::path cwd;  // empty: the workspace
+  std::vector<std::pair<std::string, std::string>> env;  // extra variables for this call
+  std::optional<std::string> stdin_data;
+  bool log_command = true;    // write "$ argv" to the log
+};
+
+class StageContext {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  StageContext(BuildContext& build, const pipeline::StageSpec& spec, StageOutput& output,
+               std::optional<TimePoint> deadline, int abort_fd, nlohmann::json& data);
+
+  const pipeline::StageSpec& spec() const { return spec_; }
+  const pipeline::Pipeline& pipeline() const { return *build_.pipeline; }
+  const BuildPaths& paths() const { return build_.paths; }
+  const std::filesystem::path& project_dir() const { return build_.project_dir; }
+  const Overrides& overrides() const { return build_.overrides; }
+  const Credentials& credentials() const { return *build_.credentials; }
+  const std::optional<BuildRecord>& previous() const { return build_.previous; }
+  const exec::Masker& masker() const { return *build_.masker; }
+
+  // Where stages work: the checkout's workspace, or the project itself with --in-place.
+  std::filesystem::path workspace() const;
+  std::string commit() const;
+  std::string branch() const;
+  // Checkout records what it checked out.
+  void set_source(const std::string& commit, const std::string& branch,
+                  const std::filesystem::path& workspace);
+  // The build's status from the stages finished so far (what `post` conditions look at).
+  Status status_so_far() const;
+
+  // Runs a program in the stage's environment. Its output goes to the stage's log (masked),
+  // to the console with --verbose, and to the tail shown when the stage fails.
+  exec::ProcessResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+  // The same, but stdout is captured (masked) into `out` instead of the console; stderr is
+  // logged as usual. For tools whose stdout is a machine-readable report.
+  exec::ProcessResult capture(const std::vector<std::string>& argv, std::string& out,
+                              const RunOptions& opts = {});
+  // A line of pipewright's own in the stage's log (and on the console with --verbose).
+  void log(const std::string& line);
+  // Shown on the console whatever the verbosity (use sparingly: warnings a user must see).
+  void warn(const std::string& line);
+
+  // The last lines of output so far (masked, printable), for a failure's summary.
+  std::vector<std::string> output_tail() const;
+
+  // The stage's environment: pipewright's, the build's variables, `env:` and credentials.
+  std::vector<std::string> environment() const;
+  bool aborted() const;
+  // Facts for build.json (test counts, coverage, ...), under stages[].data.
+  nlohmann::json& data() { return data_; }
+
+ private:
+  exec::ProcessResult spawn(const std::vector<std::string>& argv, const RunOptions& opts,
+                            std::string* capture_out);
+
+  BuildContext& build_;
+  const pipeline::StageSpec& spec_;
+  StageOutput& output_;
+  std::optional<TimePoint> deadline_;
+  int abort_fd_;
+  nlohmann::json& data_;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual StageOutcome run(StageContext& ctx) = 0;
+};
+
+// Built-in stage kinds: how to make one, and how to check its settings before the build starts
+// (so a bad setting is exit code 2 with file and line, not a failure ten minutes in).
+class StageRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Stage>(const pipeline::StageSpec&)>;
+  using Validator = std::function<void(const pipeline::StageSpec&, const pipeline::Pipeline&,
+                                       std::vector<Diagnostic>&)>;
+
+  void add(const std::string& kind, Factory factory, Validator validator = {});
+  std::unique_ptr<Stage> create(const pipeline::StageSpec& spec) const;
+  void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& pipeline,
+                std::vector<Diagnostic>& diags) const;
+  bool has(const std::string& kind) const { return entries_.count(kind) > 0; }
+
+ private:
+  struct Entry {
+    Factory factory;
+    Validator validator;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace pw::engine

@@ -1,0 +1,154 @@
+#include "engine/stage.h"
+
+#include "engine/console.h"
+#include "engine/stage_output.h"
+#include "exec/interrupts.h"
+#include "exec/masker.h"
+#include "util/clock.h"
+#include "util/strings.h"
+
+namespace pw::engine {
+
+StageContext::StageContext(BuildContext& build, const pipeline::StageSpec& spec,
+                           StageOutput& output, std::optional<TimePoint> deadline, int abort_fd,
+                           nlohmann::json& data)
+    : build_(build),
+      spec_(spec),
+      output_(output),
+      deadline_(deadline),
+      abort_fd_(abort_fd),
+      data_(data) {}
+
+std::filesystem::path StageContext::workspace() const {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  if (!build_.record.workspace.empty()) return build_.record.workspace;
+  return build_.overrides.in_place ? build_.project_dir : build_.paths.workspace;
+}
+
+std::string StageContext::commit() const {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  return build_.record.commit;
+}
+
+std::string StageContext::branch() const {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  return build_.record.branch;
+}
+
+void StageContext::set_source(const std::string& commit, const std::string& branch,
+                              const std::filesystem::path& workspace) {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  build_.record.commit = commit;
+  build_.record.branch = branch;
+  build_.record.workspace = workspace.string();
+}
+
+Status StageContext::status_so_far() const {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  std::vector<Status> st;
+  for (const auto& r : build_.record.stages)
+    if (r.id != "post" && r.status != Status::running) st.push_back(r.status);
+  return build_status(st, exec::Interrupts::raised(1));
+}
+
+std::vector<std::string> StageContext::environment() const {
+  auto env = exec::current_environment();
+  std::string num = std::to_string(build_.paths.number);
+  exec::set_env(env, "PIPEWRIGHT", "1");
+  exec::set_env(env, "PIPEWRIGHT_BUILD_NUMBER", num);
+  exec::set_env(env, "BUILD_NUMBER", num);  // the name Jenkins jobs and scripts already use
+  exec::set_env(env, "PIPEWRIGHT_STAGE", spec_.id);
+  exec::set_env(env, "PIPEWRIGHT_BUILD_DIR", build_.paths.root.string());
+  exec::set_env(env, "PIPEWRIGHT_REPORTS", build_.paths.reports.string());
+  exec::set_env(env, "PIPEWRIGHT_ARTIFACTS", build_.paths.artifacts.string());
+  exec::set_env(env, "PIPEWRIGHT_PROJECT_DIR", build_.project_dir.string());
+  std::string ws = workspace().string();
+  exec::set_env(env, "PIPEWRIGHT_WORKSPACE", ws);
+  exec::set_env(env, "WORKSPACE", ws);
+  exec::set_env(env, "GIT_COMMIT", commit());
+  exec::set_env(env, "GIT_BRANCH", branch());
+  for (const auto& [k, v] : spec_.env) exec::set_env(env, k, v);
+  for (const auto& id : spec_.credentials)
+    for (const auto& [k, v] : build_.credentials->env_for(id)) exec::set_env(env, k, v);
+  return env;
+}
+
+bool StageContext::aborted() const {
+  if (abort_fd_ < 0) return false;
+  for (int level = 1; level <= exec::Interrupts::kLevels; ++level)
+    if (exec::Interrupts::fd(level) == abort_fd_) return exec::Interrupts::raised(level);
+  return false;
+}
+
+std::vector<std::string> StageContext::output_tail() const { return output_.tail(); }
+
+void StageContext::log(const std::string& line) { output_.line(line); }
+
+void StageContext::warn(const std::string& line) {
+  output_.line("warning: " + line);
+  if (build_.console) build_.console->warn("[" + spec_.id + "] " + masker().mask(line));
+}
+
+exec::ProcessResult StageContext::spawn(const std::vector<std::string>& argv,
+                                        const RunOptions& opts, std::string* capture_out) {
+  exec::ProcessSpec ps;
+  ps.argv = argv;
+  ps.cwd = opts.cwd.empty() ? workspace() : opts.cwd;
+  ps.env = environment();
+  for (const auto& [k, v] : opts.env) exec::set_env(ps.env, k, v);
+  ps.stdin_data = opts.stdin_data;
+  ps.merge_stderr = capture_out == nullptr;
+  if (opts.log_command) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+    output_.line("$ " + cmd);
+  }
+  exec::ProcessLimits limits;
+  limits.deadline = deadline_;
+  limits.abort_fd = abort_fd_;
+  exec::MaskingStream capture_mask(build_.masker);
+  auto result = exec::run_process(ps, limits, [&](exec::Stream s, std::string_view data) {
+    if (capture_out && s == exec::Stream::out) {
+      capture_out->append(capture_mask.feed(data));
+      return;
+    }
+    output_.chunk(s == exec::Stream::out ? 0 : 1, data);
+  });
+  if (capture_out) capture_out->append(capture_mask.finish());
+  output_.end_of_process();
+  if (!result.spawn_error.empty()) output_.line(result.spawn_error);
+  return result;
+}
+
+exec::ProcessResult StageContext::run(const std::vector<std::string>& argv, const RunOptions& opts) {
+  return spawn(argv, opts, nullptr);
+}
+
+exec::ProcessResult StageContext::capture(const std::vector<std::string>& argv, std::string& out,
+                                          const RunOptions& opts) {
+  out.clear();
+  return spawn(argv, opts, &out);
+}
+
+void StageRegistry::add(const std::string& kind, Factory factory, Validator validator) {
+  entries_[kind] = {std::move(factory), std::move(validator)};
+}
+
+std::unique_ptr<Stage> StageRegistry::create(const pipeline::StageSpec& spec) const {
+  auto it = entries_.find(spec.kind);
+  if (it == entries_.end()) throw Error("no implementation for stage kind '" + spec.kind + "'");
+  return it->second.factory(spec);
+}
+
+void StageRegistry::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
+                             std::vector<Diagnostic>& diags) const {
+  auto it = entries_.find(spec.kind);
+  if (it == entries_.end()) {
+    diags.push_back({spec.where.file, spec.where.line, spec.where.col,
+                     "stage '" + spec.id + "': no implementation for kind '" + spec.kind + "'"});
+    return;
+  }
+  if (it->second.validator) it->second.validator(spec, p, diags);
+}
+
+}  // namespace pw::engine

@@ -1,0 +1,30 @@
+#include "pipeline/builtins.h"
+
+namespace pw::pipeline {
+
+const std::vector<BuiltinKind>& builtin_kinds() {
+  static const std::vector<BuiltinKind> kinds = {
+      {"checkout", "clone the repository at HEAD into the build's workspace",
+       {"repo", "ref", "in_place"}},
+      {"preflight", "check the project's layout before anything is installed", {"require"}},
+      {"post", "always last: conditional commands after the build",
+       {"always", "success", "failure", "unstable", "aborted", "changed", "fixed", "regression",
+        "unsuccessful", "cleanup"}},
+  };
+  return kinds;
+}
+
+const BuiltinKind* find_builtin(const std::string& kind) {
+  for (const auto& k : builtin_kinds())
+    if (k.kind == kind) return &k;
+  return nullptr;
+}
+
+const std::vector<std::string>& generic_stage_keys() {
+  static const std::vector<std::string> keys = {
+      "description", "run",     "needs", "blocking", "timeout",
+      "retry",       "env",     "credentials", "enabled",  "when"};
+  return keys;
+}
+
+}  // namespace pw::pipeline

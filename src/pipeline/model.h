@@ -1,0 +1,75 @@
+// The pipeline as the loader resolved it: the built-in default with the project's
+// pipewright.yaml laid over it. Plain data; the engine runs it, `plan` prints it.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/duration.h"
+
+namespace pw::pipeline {
+
+// Where a value came from, so errors found later (by a stage validating its settings) can
+// still name the file and line.
+struct Location {
+  std::string file;  // "<built-in>" for the compiled-in default
+  int line = 0;      // 1-based
+  int col = 0;
+};
+
+struct When {
+  std::string branch;                // glob over the branch name; empty: any
+  std::vector<std::string> changes;  // globs over paths changed since the previous build
+  bool empty() const { return branch.empty() && changes.empty(); }
+};
+
+// A built-in stage's own setting, kept as YAML so each stage reads the types it wants.
+struct Setting {
+  std::string key;
+  YAML::Node value;
+  Location where;
+};
+
+struct StageSpec {
+  std::string id;
+  std::string kind;  // "run" for a shell command, else the built-in's name (its id)
+  std::string description;
+  std::string run;
+  std::vector<std::string> needs;  // as written; implicit needs are added by the DAG
+  bool blocking = true;
+  std::optional<Millis> timeout;   // nullopt: no timeout
+  int retry = 0;                   // extra attempts after a failure
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> credentials;
+  bool enabled = true;
+  When when;
+  std::vector<Setting> settings;
+  Location where;
+
+  const Setting* setting(const std::string& key) const;
+  bool is_post() const { return kind == "post"; }
+};
+
+// Project-wide facts several stages share.
+struct ProjectSpec {
+  std::string name;          // empty: the project folder's name
+  std::string package = "app";
+  std::string tests = "tests";
+  std::string requirements = "requirements-dev.txt";
+  std::string python = "python3";
+};
+
+struct Pipeline {
+  ProjectSpec project;
+  std::vector<StageSpec> stages;  // declaration order: the default's, then the project's new ones
+  std::string config_file;        // the pipewright.yaml read, "" when none
+
+  const StageSpec* find(const std::string& id) const;
+  StageSpec* find(const std::string& id);
+};
+
+}  // namespace pw::pipeline

@@ -1,0 +1,57 @@
+#include "pipeline/writer.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace pw::pipeline {
+
+std::string to_yaml(const Pipeline& p) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "project" << YAML::Value << YAML::BeginMap;
+  if (!p.project.name.empty()) out << YAML::Key << "name" << YAML::Value << p.project.name;
+  out << YAML::Key << "package" << YAML::Value << p.project.package;
+  out << YAML::Key << "tests" << YAML::Value << p.project.tests;
+  out << YAML::Key << "requirements" << YAML::Value << p.project.requirements;
+  out << YAML::Key << "python" << YAML::Value << p.project.python;
+  out << YAML::EndMap;
+  out << YAML::Key << "stages" << YAML::Value << YAML::BeginMap;
+  for (const auto& s : p.stages) {
+    out << YAML::Key << s.id << YAML::Value << YAML::BeginMap;
+    if (!s.description.empty()) out << YAML::Key << "description" << YAML::Value << s.description;
+    if (!s.enabled) out << YAML::Key << "enabled" << YAML::Value << false;
+    if (!s.run.empty()) {
+      out << YAML::Key << "run" << YAML::Value;
+      if (s.run.find('\n') != std::string::npos) out << YAML::Literal;
+      out << s.run;
+    }
+    if (!s.is_post()) {
+      out << YAML::Key << "needs" << YAML::Value << YAML::Flow << s.needs;
+      out << YAML::Key << "blocking" << YAML::Value << s.blocking;
+    }
+    out << YAML::Key << "timeout" << YAML::Value
+        << (s.timeout ? duration_to_yaml(*s.timeout) : std::string("none"));
+    if (s.retry) out << YAML::Key << "retry" << YAML::Value << s.retry;
+    if (!s.env.empty()) {
+      out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
+      for (const auto& [k, v] : s.env) out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+      out << YAML::EndMap;
+    }
+    if (!s.credentials.empty())
+      out << YAML::Key << "credentials" << YAML::Value << YAML::Flow << s.credentials;
+    if (!s.when.empty()) {
+      out << YAML::Key << "when" << YAML::Value << YAML::BeginMap;
+      if (!s.when.branch.empty()) out << YAML::Key << "branch" << YAML::Value << s.when.branch;
+      if (!s.when.changes.empty())
+        out << YAML::Key << "changes" << YAML::Value << YAML::Flow << s.when.changes;
+      out << YAML::EndMap;
+    }
+    for (const auto& set : s.settings) out << YAML::Key << set.key << YAML::Value << set.value;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace pw::pipeline

@@ -1,0 +1,212 @@
+// coverage.py's Cobertura XML -> CoverageReport (see cobertura.h). A 2,000-file report has
+// hundreds of thousands of <line> elements, so each one's attributes are read in a single pass
+// with hand-rolled number parsing.
+#include "reports/cobertura.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "reports/text.h"
+#include "reports/xml_input.h"
+
+namespace pw::reports {
+
+using detail::parse_double;
+using detail::parse_int;
+
+namespace {
+
+// Non-negative decimal integer filling the whole string; false on anything else.
+bool to_count(const char* s, long long& out) {
+  if (*s < '0' || *s > '9') return false;
+  long long v = 0;
+  for (; *s >= '0' && *s <= '9'; ++s) {
+    if (v > (LLONG_MAX - 9) / 10) return false;
+    v = v * 10 + (*s - '0');
+  }
+  out = v;
+  return *s == '\0';
+}
+
+// "50% (1/2)" -> 1, 2.
+bool condition_coverage(const char* s, int& covered, int& total) {
+  const char* open = std::strchr(s, '(');
+  if (!open) return false;
+  char* end = nullptr;
+  long c = std::strtol(open + 1, &end, 10);
+  if (end == open + 1 || *end != '/') return false;
+  const char* t = end + 1;
+  long n = std::strtol(t, &end, 10);
+  if (end == t || *end != ')' || c < 0 || n < 0 || c > n) return false;
+  covered = static_cast<int>(c);
+  total = static_cast<int>(n);
+  return true;
+}
+
+struct Reader {
+  const detail::XmlDocument& xml;
+  Parsed<CoverageReport>& out;
+  std::unordered_map<std::string, size_t> index;  // filename -> files[i]
+  bool repaired_utf8 = false;
+  int bad_lines = 0;
+  Diagnostic first_bad;
+
+  void klass(pugi::xml_node cls, const char* package) {
+    std::string filename = detail::valid_utf8(cls.attribute("filename").value(), &repaired_utf8);
+    if (filename.empty()) {
+      filename = detail::valid_utf8(cls.attribute("name").value(), &repaired_utf8);
+    }
+    auto [it, inserted] = index.try_emplace(filename, out.value.files.size());
+    if (inserted) {
+      FileCoverage f;
+      f.filename = std::move(filename);
+      f.package = detail::valid_utf8(package, &repaired_utf8);
+      out.value.files.push_back(std::move(f));
+    }
+    // Java-style producers split one file over several <class> elements: they merge here.
+    FileCoverage& file = out.value.files[it->second];
+    pugi::xml_node lines = cls.child("lines");
+    for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) {
+      if (std::strcmp(ln.name(), "line") != 0) continue;
+      LineCoverage lc;
+      long long number = -1, hits = -1;
+      for (pugi::xml_attribute a = ln.first_attribute(); a; a = a.next_attribute()) {
+        const char* n = a.name();
+        if (std::strcmp(n, "number") == 0) {
+          if (!to_count(a.value(), number)) number = -1;
+        } else if (std::strcmp(n, "hits") == 0) {
+          if (!to_count(a.value(), hits)) hits = -1;
+        } else if (std::strcmp(n, "condition-coverage") == 0) {
+          condition_coverage(a.value(), lc.branches_covered, lc.branches_total);
+        } else if (std::strcmp(n, "missing-branches") == 0) {
+          lc.missing_branches = a.value();
+        }
+      }
+      if (number <= 0 || number > INT_MAX || hits < 0) {
+        if (bad_lines++ == 0) {
+          first_bad = {xml.source, 0, 0,
+                       "skipped <line> elements without a valid number and hits, first in " +
+                           file.filename};
+        }
+        continue;
+      }
+      lc.number = static_cast<int>(number);
+      lc.hits = hits;
+      ++file.lines_valid;
+      if (hits > 0) ++file.lines_covered;
+      file.branches_valid += lc.branches_total;
+      file.branches_covered += lc.branches_covered;
+      file.lines.push_back(std::move(lc));
+    }
+  }
+};
+
+Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml) {
+  Parsed<CoverageReport> out;
+  if (auto err = detail::expect_root(xml, {"coverage"}, "a Cobertura coverage report")) {
+    out.errors.push_back(*err);
+    return out;
+  }
+  pugi::xml_node root = xml.doc.document_element();
+  CoverageReport& r = out.value;
+  r.version = detail::valid_utf8(root.attribute("version").value());
+  for (pugi::xml_node s = root.child("sources").child("source"); s;
+       s = s.next_sibling("source")) {
+    r.sources.push_back(detail::valid_utf8(s.child_value()));
+  }
+  Reader reader{xml, out};
+  for (pugi::xml_node pkg = root.child("packages").child("package"); pkg;
+       pkg = pkg.next_sibling("package")) {
+    const char* package = pkg.attribute("name").value();
+    for (pugi::xml_node cls = pkg.child("classes").child("class"); cls;
+         cls = cls.next_sibling("class")) {
+      reader.klass(cls, package);
+    }
+  }
+
+  long long lv = 0, lc = 0, bv = 0, bc = 0;
+  for (const auto& f : r.files) {
+    lv += f.lines_valid;
+    lc += f.lines_covered;
+    bv += f.branches_valid;
+    bc += f.branches_covered;
+  }
+  auto count_attr = [&](const char* name, long long fallback) {
+    return parse_int(root.attribute(name).value()).value_or(fallback);
+  };
+  r.lines_valid = count_attr("lines-valid", lv);
+  r.lines_covered = count_attr("lines-covered", lc);
+  r.branches_valid = count_attr("branches-valid", bv);
+  r.branches_covered = count_attr("branches-covered", bc);
+  r.line_rate = parse_double(root.attribute("line-rate").value())
+                    .value_or(r.lines_valid ? double(r.lines_covered) / r.lines_valid : 1.0);
+  r.branch_rate = parse_double(root.attribute("branch-rate").value())
+                      .value_or(r.branches_valid ? double(r.branches_covered) / r.branches_valid : 1.0);
+  r.has_branch_data = r.branches_valid > 0;
+
+  if (reader.bad_lines > 0) {
+    reader.first_bad.message += " (" + std::to_string(reader.bad_lines) + " in all)";
+    out.warnings.push_back(reader.first_bad);
+  }
+  if (reader.repaired_utf8) {
+    out.warnings.push_back({xml.source, 0, 0, "invalid UTF-8 in file names, replaced by U+FFFD"});
+  }
+  return out;
+}
+
+double coverage_percent(long long lines, long long lines_hit, long long branches,
+                        long long branches_hit) {
+  long long total = lines + branches;
+  if (total == 0) return 100.0;
+  return 100.0 * double(lines_hit + branches_hit) / double(total);
+}
+
+}  // namespace
+
+std::vector<int> FileCoverage::missing_lines() const {
+  std::vector<int> out;
+  for (const auto& l : lines) {
+    if (l.hits == 0) out.push_back(l.number);
+  }
+  return out;
+}
+
+double FileCoverage::percent() const {
+  return coverage_percent(lines_valid, lines_covered, branches_valid, branches_covered);
+}
+
+double CoverageReport::percent() const {
+  return coverage_percent(lines_valid, lines_covered, branches_valid, branches_covered);
+}
+
+const FileCoverage* CoverageReport::find(std::string_view filename) const {
+  for (const auto& f : files) {
+    if (f.filename == filename) return &f;
+  }
+  return nullptr;
+}
+
+Parsed<CoverageReport> parse_cobertura(std::string_view xml, const ParseOptions& options) {
+  detail::XmlDocument doc;
+  doc.source = detail::source_name(options, "<coverage xml>");
+  if (auto err = detail::load_xml(xml, doc)) {
+    Parsed<CoverageReport> out;
+    out.errors.push_back(*err);
+    return out;
+  }
+  return parse_loaded(doc);
+}
+
+Parsed<CoverageReport> parse_cobertura_file(const std::filesystem::path& path,
+                                            const ParseOptions& options) {
+  detail::XmlDocument doc;
+  doc.source = detail::source_name(options, path.string());
+  if (auto err = detail::load_xml_file(path, doc)) {
+    Parsed<CoverageReport> out;
+    out.errors.push_back(*err);
+    return out;
+  }
+  return parse_loaded(doc);
+}
+
+}  // namespace pw::reports

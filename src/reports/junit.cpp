@@ -1,0 +1,287 @@
+// pytest's JUnit XML -> totals and failing tests (see junit.h). Tuned for reports with 100,000s of
+// test cases: passing cases are only counted, never copied; strings are made for failures only.
+#include "reports/junit.h"
+
+#include <cstring>
+
+#include "reports/text.h"
+#include "reports/xml_input.h"
+#include "util/strings.h"
+
+namespace pw::reports {
+
+using detail::parse_double;
+using detail::parse_int;
+using detail::valid_utf8;
+
+namespace {
+
+struct TracebackEntry {
+  std::string_view path;
+  int line = 0;
+};
+
+// "tests/test_x.py:12: AssertionError", "tests/test_x.py:21: " and "tests/test_x.py:12: in f"
+// (pytest's long and short tracebacks), or `  File "tests/test_x.py", line 12, in f` (--tb=native).
+std::optional<TracebackEntry> traceback_entry(std::string_view line) {
+  if (line.empty()) return std::nullopt;
+  if (line.starts_with("  File \"")) {
+    size_t end = line.find("\", line ", 8);
+    if (end == std::string_view::npos) return std::nullopt;
+    std::string_view num = line.substr(end + 8);
+    num = num.substr(0, num.find(','));
+    auto n = parse_int(num);
+    if (!n) return std::nullopt;
+    return TracebackEntry{line.substr(8, end - 8), static_cast<int>(*n)};
+  }
+  if (line[0] == ' ' || line[0] == '\t' || line[0] == '>' || line[0] == '_') return std::nullopt;
+  // path:digits: followed by a space or the end of the line.
+  for (size_t colon = line.find(':'); colon != std::string_view::npos;
+       colon = line.find(':', colon + 1)) {
+    size_t d = colon + 1;
+    while (d < line.size() && line[d] >= '0' && line[d] <= '9') ++d;
+    if (d == colon + 1 || d >= line.size() || line[d] != ':') continue;
+    if (d + 1 < line.size() && line[d + 1] != ' ') continue;
+    std::string_view path = line.substr(0, colon);
+    if (path.find(": ") != std::string_view::npos) return std::nullopt;
+    auto n = parse_int(line.substr(colon + 1, d - colon - 1));
+    if (!n) return std::nullopt;
+    return TracebackEntry{path, static_cast<int>(*n)};
+  }
+  return std::nullopt;
+}
+
+bool is_named(pugi::xml_node n, const char* name) { return std::strcmp(n.name(), name) == 0; }
+
+struct Walker {
+  const ParseOptions& options;
+  JUnitReport& report;
+  bool repaired_utf8 = false;
+  double case_time_sum = 0;
+  // The previous <testcase>, to recognise pytest's second element for a test that failed and then
+  // errored in teardown. Pointers into the document, which outlives the walk.
+  const char* prev_classname = nullptr;
+  const char* prev_name = nullptr;
+  bool prev_failed = false;
+
+  std::string text(const char* s) { return valid_utf8(s, &repaired_utf8); }
+
+  void suite(pugi::xml_node node) {
+    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+      const char* n = c.name();
+      if (std::strcmp(n, "testcase") == 0) {
+        testcase(c);
+      } else if (std::strcmp(n, "testsuite") == 0) {
+        suite(c);
+      }
+    }
+  }
+
+  void testcase(pugi::xml_node tc) {
+    pugi::xml_node failure, error, skipped;
+    for (pugi::xml_node c = tc.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      if (is_named(c, "failure")) {
+        if (!failure) failure = c;
+      } else if (is_named(c, "error")) {
+        if (!error) error = c;
+      } else if (is_named(c, "skipped")) {
+        skipped = c;
+      }
+    }
+    const char* classname = tc.attribute("classname").value();
+    const char* name = tc.attribute("name").value();
+    double time = parse_double(tc.attribute("time").value()).value_or(0);
+    case_time_sum += time;
+
+    bool teardown_error =
+        error && std::strncmp(error.attribute("message").value(), "failed on teardown", 18) == 0;
+    bool second_element = teardown_error && !failure && prev_failed && prev_classname &&
+                          std::strcmp(prev_classname, classname) == 0 &&
+                          std::strcmp(prev_name, name) == 0;
+    TestTotals& t = report.totals;
+    if (!second_element) ++t.tests;
+    if (failure) ++t.failed;
+    if (error) ++t.errors;
+    if (skipped && !failure && !(error && !teardown_error)) ++t.skipped;
+    // Passed: the test itself ran and did not fail or skip; an error in its teardown is counted
+    // as an error besides, as pytest's summary does ("5 passed, 1 error").
+    if (!failure && !skipped && (!error || (teardown_error && !second_element))) ++t.passed;
+
+    if (failure) add_failure(tc, failure, FailureKind::failure, classname, name, time);
+    if (error) add_failure(tc, error, FailureKind::error, classname, name, time);
+    prev_classname = classname;
+    prev_name = name;
+    prev_failed = static_cast<bool>(failure);
+  }
+
+  void add_failure(pugi::xml_node tc, pugi::xml_node el, FailureKind kind, const char* classname,
+                   const char* name, double time) {
+    FailedTest f;
+    f.classname = text(classname);
+    f.name = text(name);
+    f.kind = kind;
+    f.type = text(el.attribute("type").value());
+    f.message = text(el.attribute("message").value());
+    f.details = text(el.child_value());
+    f.time_s = time;
+
+    std::string attr_file = relative_path(text(tc.attribute("file").value()), options.root);
+    auto attr_line = parse_int(tc.attribute("line").value());
+    f.nodeid = pytest_nodeid(f.classname, f.name, attr_file);
+    std::string test_file = f.nodeid.substr(0, f.nodeid.find("::"));
+
+    // Deepest traceback entry in the test's own file, else the deepest of any file.
+    std::string in_test_file, any_file;
+    int in_test_line = 0, any_line = 0;
+    std::string_view details = f.details;
+    size_t start = 0;
+    while (start < details.size()) {
+      size_t end = details.find('\n', start);
+      if (end == std::string_view::npos) end = details.size();
+      if (auto e = traceback_entry(details.substr(start, end - start))) {
+        std::string path = relative_path(e->path, options.root);
+        if (path == test_file) {
+          in_test_file = path;
+          in_test_line = e->line;
+        }
+        any_file = std::move(path);
+        any_line = e->line;
+      }
+      start = end + 1;
+    }
+    if (!in_test_file.empty()) {
+      f.file = in_test_file;
+      f.line = in_test_line;
+    } else if (!attr_file.empty()) {
+      f.file = attr_file;
+      // pytest writes item.location's line, which is 0-based.
+      f.line = attr_line ? static_cast<int>(*attr_line) + 1 : 0;
+    } else {
+      f.file = any_file;
+      f.line = any_line;
+    }
+    report.failures.push_back(std::move(f));
+  }
+};
+
+Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& options) {
+  Parsed<JUnitReport> out;
+  if (auto err = detail::expect_root(xml, {"testsuites", "testsuite"}, "a JUnit report")) {
+    out.errors.push_back(*err);
+    return out;
+  }
+  pugi::xml_node root = xml.doc.document_element();
+  Walker w{options, out.value};
+  double suite_time = 0;
+  bool have_suite_time = false;
+  w.suite(root);
+  if (is_named(root, "testsuite")) {
+    if (auto t = parse_double(root.attribute("time").value())) {
+      suite_time = *t;
+      have_suite_time = true;
+    }
+  } else {
+    if (auto t = parse_double(root.attribute("time").value())) {
+      suite_time = *t;
+      have_suite_time = true;
+    } else {
+      for (pugi::xml_node s = root.child("testsuite"); s; s = s.next_sibling("testsuite")) {
+        if (auto t = parse_double(s.attribute("time").value())) {
+          suite_time += *t;
+          have_suite_time = true;
+        }
+      }
+    }
+  }
+  out.value.totals.duration_s = have_suite_time ? suite_time : w.case_time_sum;
+  if (w.repaired_utf8) {
+    out.warnings.push_back({xml.source, 0, 0,
+                            "invalid UTF-8 in test names or messages, replaced by U+FFFD"});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string pytest_nodeid(std::string_view classname, std::string_view name,
+                          std::string_view file) {
+  if (classname.empty()) return std::string(name);
+  std::string module_path;  // "tests/test_calc.py"
+  std::string_view classes;  // "TestClassify" or "TestOuter.TestInner"
+  if (!file.empty()) {
+    std::string_view f = file;
+    if (f.ends_with(".py")) f.remove_suffix(3);
+    std::string dotted(f);
+    for (auto& c : dotted) {
+      if (c == '/') c = '.';
+    }
+    module_path = std::string(file);
+    if (classname == dotted) {
+      classes = {};
+    } else if (classname.starts_with(dotted) && classname.size() > dotted.size() &&
+               classname[dotted.size()] == '.') {
+      classes = classname.substr(dotted.size() + 1);
+    } else {
+      module_path.clear();  // classname from elsewhere: fall back to the heuristic
+    }
+  }
+  if (module_path.empty()) {
+    // Classes are the trailing segments that start with an upper-case letter; at least one
+    // segment stays the module.
+    std::vector<std::string_view> segs;
+    for (size_t b = 0;;) {
+      size_t dot = classname.find('.', b);
+      segs.push_back(classname.substr(b, dot == std::string_view::npos ? dot : dot - b));
+      if (dot == std::string_view::npos) break;
+      b = dot + 1;
+    }
+    size_t k = segs.size();
+    while (k > 1 && !segs[k - 1].empty() && segs[k - 1][0] >= 'A' && segs[k - 1][0] <= 'Z') --k;
+    for (size_t i = 0; i < k; ++i) {
+      if (i) module_path += '/';
+      module_path += segs[i];
+    }
+    module_path += ".py";
+    size_t class_start = 0;
+    for (size_t i = 0; i < k; ++i) class_start += segs[i].size() + 1;
+    classes = class_start < classname.size() ? classname.substr(class_start) : std::string_view{};
+  }
+  std::string id = module_path;
+  size_t start = 0;
+  while (start < classes.size()) {
+    size_t dot = classes.find('.', start);
+    if (dot == std::string_view::npos) dot = classes.size();
+    id += "::";
+    id += classes.substr(start, dot - start);
+    start = dot + 1;
+  }
+  id += "::";
+  id += name;
+  return id;
+}
+
+Parsed<JUnitReport> parse_junit(std::string_view xml, const ParseOptions& options) {
+  detail::XmlDocument doc;
+  doc.source = detail::source_name(options, "<junit xml>");
+  if (auto err = detail::load_xml(xml, doc)) {
+    Parsed<JUnitReport> out;
+    out.errors.push_back(*err);
+    return out;
+  }
+  return parse_loaded(doc, options);
+}
+
+Parsed<JUnitReport> parse_junit_file(const std::filesystem::path& path,
+                                     const ParseOptions& options) {
+  detail::XmlDocument doc;
+  doc.source = detail::source_name(options, path.string());
+  if (auto err = detail::load_xml_file(path, doc)) {
+    Parsed<JUnitReport> out;
+    out.errors.push_back(*err);
+    return out;
+  }
+  return parse_loaded(doc, options);
+}
+
+}  // namespace pw::reports

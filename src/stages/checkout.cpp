@@ -1,0 +1,119 @@
+#include "stages/checkout.h"
+
+#include <filesystem>
+
+#include "exec/capture.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+void CheckoutStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                             std::vector<Diagnostic>& diags) {
+  get_string(spec, "repo", &diags);
+  get_string(spec, "ref", &diags);
+  get_bool(spec, "in_place", &diags);
+}
+
+namespace {
+
+std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+
+engine::StageOutcome in_place(engine::StageContext& ctx) {
+  const fs::path& dir = ctx.project_dir();
+  auto commit = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
+  if (!commit) {
+    ctx.set_source("", "", dir);
+    ctx.log("not a git repository (or no commits yet): building the folder as it is");
+    return engine::StageOutcome::ok("in place, " + dir.string() + " (no git commit)");
+  }
+  std::string branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+  if (branch == "HEAD") branch.clear();
+  ctx.set_source(*commit, branch, dir);
+  auto status = exec::git(dir, {"status", "--porcelain", "--untracked-files=normal"}).value_or("");
+  size_t changes = status.empty() ? 0 : split_lines(status).size();
+  std::string s = "in place at " + short_sha(*commit) + (branch.empty() ? "" : " (" + branch + ")");
+  if (changes) s += ", " + std::to_string(changes) + " uncommitted change(s) included";
+  return engine::StageOutcome::ok(s);
+}
+
+}  // namespace
+
+engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  const auto& ov = ctx.overrides();
+  std::string repo = !ov.repo.empty() ? ov.repo : get_string(spec, "repo").value_or("");
+  std::string ref = !ov.ref.empty() ? ov.ref : get_string(spec, "ref").value_or("");
+  bool inplace = ov.in_place || get_bool(spec, "in_place").value_or(false);
+  if (inplace) return in_place(ctx);
+
+  fs::path ws = ctx.paths().workspace;
+  std::error_code ec;
+  fs::remove_all(ws, ec);  // a re-run of checkout in the same build starts clean
+  if (ec) return engine::StageOutcome::failed("cannot clear " + ws.string() + ": " + ec.message());
+
+  std::string source;
+  std::string branch;
+  fs::path subdir;  // the project's place inside its repository (a monorepo's service folder)
+  if (!repo.empty()) {
+    source = repo;
+  } else {
+    const fs::path& dir = ctx.project_dir();
+    auto top = exec::git(dir, {"rev-parse", "--show-toplevel"});
+    if (!top)
+      return engine::StageOutcome::failed(
+          dir.string() + " is not in a git repository: commit the project to git, or run with "
+                         "--in-place to build the folder as it is");
+    auto head = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
+    if (!head)
+      return engine::StageOutcome::failed(
+          "the repository at " + *top + " has no commits yet: commit first, or use --in-place");
+    source = *top;
+    if (ref.empty()) {
+      ref = *head;
+      branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+      if (branch == "HEAD") branch.clear();
+    }
+    subdir = fs::relative(fs::canonical(dir), fs::canonical(*top), ec);
+    if (ec || subdir == ".") subdir.clear();
+    auto dirty = exec::git(dir, {"status", "--porcelain", "--untracked-files=no"}).value_or("");
+    if (!dirty.empty())
+      ctx.log("note: the working tree has uncommitted changes; the build uses the committed "
+              "state (run with --in-place to include them)");
+  }
+
+  auto r = ctx.run({"git", "clone", "--quiet", "--no-checkout", source, ws.string()},
+                   {.cwd = ctx.paths().root});
+  if (!r.ok()) return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git clone"));
+  if (ref.empty()) {
+    // A plain clone of a URL: its default branch.
+    branch = exec::git(ws, {"symbolic-ref", "--short", "-q", "HEAD"}).value_or("");
+    r = ctx.run({"git", "checkout", "--quiet", branch.empty() ? "HEAD" : branch}, {.cwd = ws});
+  } else {
+    // A branch name of the source becomes a local branch (as CI checks out), else detached.
+    bool is_branch = exec::git(ws, {"rev-parse", "--verify", "-q", "refs/remotes/origin/" + ref}).has_value();
+    if (is_branch) {
+      branch = ref;
+      r = ctx.run({"git", "checkout", "--quiet", "-B", ref, "origin/" + ref}, {.cwd = ws});
+    } else if (!branch.empty()) {
+      r = ctx.run({"git", "checkout", "--quiet", "-B", branch, ref}, {.cwd = ws});
+    } else {
+      r = ctx.run({"git", "checkout", "--quiet", "--detach", ref}, {.cwd = ws});
+    }
+  }
+  if (!r.ok())
+    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git checkout " + ref));
+  auto commit = exec::git(ws, {"rev-parse", "HEAD"}).value_or("");
+  fs::path workdir = subdir.empty() ? ws : ws / subdir;
+  ctx.set_source(commit, branch, workdir);
+  ctx.data()["commit"] = commit;
+  ctx.data()["branch"] = branch;
+  ctx.data()["source"] = source;
+  return engine::StageOutcome::ok(short_sha(commit) + (branch.empty() ? "" : " on " + branch) +
+                                  (repo.empty() ? "" : " from " + repo));
+}
+
+}  // namespace pw::stages

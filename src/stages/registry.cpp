@@ -1,0 +1,22 @@
+#include "stages/registry.h"
+
+#include "stages/checkout.h"
+#include "stages/post.h"
+#include "stages/preflight.h"
+#include "stages/run_command.h"
+
+namespace pw::stages {
+
+template <typename T>
+static engine::StageRegistry::Factory make() {
+  return [](const pipeline::StageSpec&) { return std::make_unique<T>(); };
+}
+
+void register_builtin_stages(engine::StageRegistry& r) {
+  r.add("run", make<RunCommandStage>());
+  r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate);
+  r.add("preflight", make<PreflightStage>(), PreflightStage::validate);
+  r.add("post", make<PostStage>(), PostStage::validate);
+}
+
+}  // namespace pw::stages

@@ -1,0 +1,41 @@
+// A `run:` stage: one shell command in the build's workspace.
+#include "stages/run_command.h"
+
+#include <filesystem>
+
+#include "exec/process.h"
+#include "util/duration.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+std::string describe_failure(const exec::ProcessResult& r, const std::vector<std::string>& tail,
+                             const std::string& what) {
+  if (r.timed_out) return what + " timed out (its processes were killed)";
+  if (!r.spawn_error.empty()) return r.spawn_error;
+  if (r.exit_code == 127) {
+    for (auto it = tail.rbegin(); it != tail.rend(); ++it)
+      if (contains(*it, "command not found") || contains(*it, "not found"))
+        return "command not found (exit code 127): " + std::string(trim(*it));
+    return what + " failed with exit code 127 (command not found)";
+  }
+  if (r.term_signal) return what + " was " + r.describe();
+  return what + " failed with " + r.describe();
+}
+
+engine::StageOutcome RunCommandStage::run(engine::StageContext& ctx) {
+  auto ws = ctx.workspace();
+  if (!std::filesystem::is_directory(ws))
+    return engine::StageOutcome::failed(
+        "the workspace " + ws.string() +
+        " does not exist: run checkout first (pipewright run --build N checkout --only)");
+  const std::string& cmd = ctx.spec().run;
+  auto r = ctx.run(exec::shell_argv(cmd), {.log_command = false});
+  std::string shown = std::string(trim(cmd));
+  if (shown.find('\n') != std::string::npos) shown = shown.substr(0, shown.find('\n')) + " ...";
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (r.ok()) return engine::StageOutcome::ok("`" + shown + "`");
+  return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "`" + shown + "`"));
+}
+
+}  // namespace pw::stages
