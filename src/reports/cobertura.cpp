@@ -3,6 +3,7 @@
 // with hand-rolled number parsing.
 #include "reports/cobertura.h"
 
+#include <climits>
 #include <cstring>
 #include <unordered_map>
 

@@ -30,7 +30,9 @@ struct Finding {
   Severity confidence = Severity::none;  // bandit only
   std::string message;
   std::string file;  // relative to the project root with '/' separators; "" when not about a file
-  int line = 0;      // 1-based; 0 means unknown (also for columns and ends)
+  // 1-based; 0 means unknown. Columns count characters. end_column is SARIF's: the column just
+  // past the last character (parsers convert each tool's convention to this).
+  int line = 0;
   int column = 0;
   int end_line = 0;
   int end_column = 0;

@@ -188,3 +188,33 @@ long long json_int(const nlohmann::json& obj, const char* key, long long fallbac
 }
 
 }  // namespace pw::reports::detail
+
+namespace pw::reports::detail {
+
+void UnrecognisedLines::add(std::string_view line, int number) {
+  if (++total_ <= 5) {
+    kept_.push_back({source_, number, 0,
+                     "unrecognised " + tool_ + " output: \"" + first_line(line) + "\""});
+  }
+}
+
+void UnrecognisedLines::flush_to(std::vector<Diagnostic>& warnings) {
+  warnings.insert(warnings.end(), kept_.begin(), kept_.end());
+  if (total_ > 5) {
+    warnings.push_back({source_, 0, 0,
+                        std::to_string(total_ - 5) + " more unrecognised lines of " + tool_ +
+                            " output"});
+  }
+  kept_.clear();
+  total_ = 0;
+}
+
+Level lint_code_level(std::string_view code) {
+  if (code.starts_with("E9") || code.starts_with("F63") || code.starts_with("F7") ||
+      code.starts_with("F82")) {
+    return Level::error;
+  }
+  return Level::warning;
+}
+
+}  // namespace pw::reports::detail

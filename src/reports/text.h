@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/findings.h"
+#include "util/strings.h"
 
 namespace pw::reports::detail {
 
@@ -50,5 +51,45 @@ long long json_int(const nlohmann::json& obj, const char* key, long long fallbac
 
 // First line of `text`, cut to `max` characters, for quoting in messages.
 std::string first_line(std::string_view text, size_t max = 120);
+
+}  // namespace pw::reports::detail
+
+namespace pw::reports::detail {
+
+// Calls fn(line, number) for each line of `text` (1-based numbers), without the line break and a
+// trailing '\r'. Views into `text`: nothing is copied.
+template <class Fn>
+void for_each_line(std::string_view text, Fn&& fn) {
+  size_t start = 0;
+  int number = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    fn(line, ++number);
+    start = end + 1;
+  }
+}
+
+// Collects unrecognised lines as warnings, but only the first few: a tool that printed a
+// 300-line traceback deserves one clear message, not 300.
+class UnrecognisedLines {
+ public:
+  UnrecognisedLines(std::string source, std::string tool)
+      : source_(std::move(source)), tool_(std::move(tool)) {}
+  void add(std::string_view line, int number);
+  void flush_to(std::vector<Diagnostic>& warnings);
+
+ private:
+  std::string source_, tool_;
+  std::vector<Diagnostic> kept_;
+  int total_ = 0;
+};
+
+// The level flake8 and ruff codes get: E9 (syntax/IO errors), F63 (invalid comparisons), F7
+// (statements in the wrong place), F82 (undefined names) are errors, as in the usual "stop the
+// build" flake8 selection; everything else is a warning.
+Level lint_code_level(std::string_view code);
 
 }  // namespace pw::reports::detail
