@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make demo`: runs pipewright on examples/python-app and shows the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+example=examples/python-app
+# The example is committed inside this repository, so its checkout clones this repository at
+# HEAD; a tarball without git history builds the folder as it is.
+args=(run -C "$example")
+if ! git -C "$example" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+  args+=(--in-place)
+fi
+echo "$ build/pipewright ${args[*]}"
+set +e
+"$root/build/pipewright" "${args[@]}"
+code=$?
+set -e
+echo
+echo "pipewright exited with $code; the build's records are in $example/.pipewright/builds/latest/"
+exit $code
