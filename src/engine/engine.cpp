@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <signal.h>
+
 #include <condition_variable>
 #include <deque>
 #include <set>
@@ -7,6 +9,7 @@
 
 #include "engine/schedule.h"
 #include "engine/stage_output.h"
+#include "exec/cancel.h"
 #include "exec/capture.h"
 #include "exec/interrupts.h"
 #include "exec/masker.h"
@@ -82,7 +85,13 @@ class Run {
   }
 
   // Runs one stage to its settled status, attempts and all. Called on a worker thread.
-  StageRecord run_stage(const pipeline::StageSpec& spec, int abort_level) {
+  // Why `cancel` was cancelled, for the summaries of the stages it stopped.
+  void set_stop_reason(const std::string& why) {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    if (stop_reason_.empty()) stop_reason_ = why;
+  }
+
+  StageRecord run_stage(const pipeline::StageSpec& spec, const exec::CancelToken& cancel) {
     StageRecord rec;
     rec.id = spec.id;
     rec.blocking = spec.blocking;
@@ -120,16 +129,17 @@ class Run {
         std::optional<StageContext::TimePoint> deadline;
         if (spec.timeout) deadline = Clock::now() + *spec.timeout;
         rec.data = nlohmann::json::object();
-        StageContext ctx(build_, spec, out, deadline, exec::Interrupts::fd(abort_level), rec.data);
+        StageContext ctx(build_, spec, out, {deadline, &cancel}, rec.data);
         try {
           auto stage = registry_.create(spec);
           outcome = stage->run(ctx);
         } catch (const std::exception& e) {
           outcome = StageOutcome::failed(e.what());
         }
-        if (exec::Interrupts::raised(abort_level)) {
+        if (cancel.cancelled()) {
           outcome.status = Status::aborted;
-          if (outcome.summary.empty()) outcome.summary = "aborted";
+          std::lock_guard<std::mutex> lock(build_.mu);
+          outcome.summary = stop_reason_.empty() ? "aborted" : stop_reason_;
           break;
         }
         if (deadline && Clock::now() >= *deadline && outcome.status == Status::failure)
@@ -207,6 +217,7 @@ class Run {
   Clock::time_point last_save_{};
   bool dirty_ = false;
   std::string record_error_;
+  std::string stop_reason_;
 };
 
 }  // namespace
@@ -279,6 +290,8 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   }
   Schedule sched(std::move(nodes), req.keep_going ? FailFast::no : FailFast::yes);
 
+  exec::CancelToken stop;       // stops running stages: an interrupt, or fail-fast
+  exec::CancelToken post_stop;  // stops post: a second interrupt
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::pair<int, Status>> finished;
@@ -302,15 +315,16 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   while (!sched.done()) {
     if (!aborted && exec::Interrupts::raised(1)) {
       aborted = true;
+      run.set_stop_reason("aborted by " + std::string(exec::Interrupts::first_signal() == SIGTERM ? "SIGTERM" : "SIGINT"));
+      stop.cancel();
       sched.abort();
       record_not_built();
-      console_.warn("aborting the build: running stages are being stopped");
     }
     size_t slots = req.jobs > 0 ? static_cast<size_t>(req.jobs) - std::min(sched.running(), static_cast<size_t>(req.jobs)) : 0;
     for (int i : sched.start_ready(slots)) {
       const pipeline::StageSpec* spec = pipeline_.find(selected[i]);
       threads[i] = std::thread([&, i, spec]() {
-        StageRecord r = run.run_stage(*spec, 1);
+        StageRecord r = run.run_stage(*spec, stop);
         std::lock_guard<std::mutex> lock(mu);
         finished.emplace_back(i, r.status);
         cv.notify_all();
@@ -324,6 +338,12 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       lock.unlock();
       threads[i].join();
       sched.finish(i, st);
+      if (st == Status::failure && !req.keep_going && sched.running() > 0) {
+        // Fail fast, as Jenkins' parallel failFast: the build has failed, so stages still
+        // running (setup-python beside a failed lock-check) are stopped rather than finished.
+        run.set_stop_reason("stopped: '" + selected[i] + "' failed");
+        stop.cancel();
+      }
       record_not_built();
       run.save(false);
       lock.lock();
@@ -339,8 +359,12 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   if (run_post) {
     const pipeline::StageSpec* post = pipeline_.find("post");
     // Post runs whatever happened; only a second interrupt stops it.
-    std::thread t([&]() { run.run_stage(*post, 2); });
+    std::thread t([&]() { run.run_stage(*post, post_stop); });
     while (true) {
+      if (exec::Interrupts::raised(2)) {
+        run.set_stop_reason("aborted by a second interrupt");
+        post_stop.cancel();
+      }
       console_.tick(Clock::now());
       std::unique_lock<std::mutex> lock(b.mu);
       auto* r = b.record.find("post");

@@ -20,6 +20,7 @@
 #include "engine/build_store.h"
 #include "engine/credentials.h"
 #include "engine/status.h"
+#include "exec/cancel.h"
 #include "exec/process.h"
 #include "pipeline/model.h"
 #include "util/error.h"
@@ -74,8 +75,15 @@ class StageContext {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
+  // How a stage is stopped: its deadline, and a token cancelled to abort it (an interrupt, or
+  // fail-fast after another stage's blocking failure).
+  struct Control {
+    std::optional<TimePoint> deadline;
+    const exec::CancelToken* cancel = nullptr;
+  };
+
   StageContext(BuildContext& build, const pipeline::StageSpec& spec, StageOutput& output,
-               std::optional<TimePoint> deadline, int abort_fd, nlohmann::json& data);
+               Control control, nlohmann::json& data);
 
   const pipeline::StageSpec& spec() const { return spec_; }
   const pipeline::Pipeline& pipeline() const { return *build_.pipeline; }
@@ -124,8 +132,7 @@ class StageContext {
   BuildContext& build_;
   const pipeline::StageSpec& spec_;
   StageOutput& output_;
-  std::optional<TimePoint> deadline_;
-  int abort_fd_;
+  Control control_;
   nlohmann::json& data_;
 };
 

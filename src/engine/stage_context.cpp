@@ -10,13 +10,11 @@
 namespace pw::engine {
 
 StageContext::StageContext(BuildContext& build, const pipeline::StageSpec& spec,
-                           StageOutput& output, std::optional<TimePoint> deadline, int abort_fd,
-                           nlohmann::json& data)
+                           StageOutput& output, Control control, nlohmann::json& data)
     : build_(build),
       spec_(spec),
       output_(output),
-      deadline_(deadline),
-      abort_fd_(abort_fd),
+      control_(control),
       data_(data) {}
 
 std::filesystem::path StageContext::workspace() const {
@@ -74,10 +72,7 @@ std::vector<std::string> StageContext::environment() const {
 }
 
 bool StageContext::aborted() const {
-  if (abort_fd_ < 0) return false;
-  for (int level = 1; level <= exec::Interrupts::kLevels; ++level)
-    if (exec::Interrupts::fd(level) == abort_fd_) return exec::Interrupts::raised(level);
-  return false;
+  return control_.cancel && control_.cancel->cancelled();
 }
 
 std::vector<std::string> StageContext::output_tail() const { return output_.tail(); }
@@ -104,8 +99,8 @@ exec::ProcessResult StageContext::spawn(const std::vector<std::string>& argv,
     output_.line("$ " + cmd);
   }
   exec::ProcessLimits limits;
-  limits.deadline = deadline_;
-  limits.abort_fd = abort_fd_;
+  limits.deadline = control_.deadline;
+  if (control_.cancel) limits.abort_fds.push_back(control_.cancel->fd());
   exec::MaskingStream capture_mask(build_.masker);
   auto result = exec::run_process(ps, limits, [&](exec::Stream s, std::string_view data) {
     if (capture_out && s == exec::Stream::out) {

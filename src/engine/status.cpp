@@ -33,12 +33,14 @@ Status settle(Status attempt, bool blocking) {
 
 Status build_status(const std::vector<Status>& stages, bool aborted) {
   if (aborted) return Status::aborted;
-  bool unstable = false;
+  bool unstable = false, stage_aborted = false;
   for (Status s : stages) {
-    if (s == Status::aborted) return Status::aborted;
     if (s == Status::failure) return Status::failure;
+    if (s == Status::aborted) stage_aborted = true;
     if (s == Status::unstable) unstable = true;
   }
+  // A stage stopped by fail-fast is ABORTED, but the build failed: FAILURE comes first above.
+  if (stage_aborted) return Status::aborted;
   return unstable ? Status::unstable : Status::success;
 }
 

@@ -30,9 +30,10 @@ bool lets_dependents_run(Status s);
 // (Jenkins' catchError(stageResult: 'UNSTABLE')); ABORTED stays ABORTED.
 Status settle(Status attempt, bool blocking);
 
-// The build's status from its stages' statuses: ABORTED if aborted, else FAILURE if any stage
-// failed, else UNSTABLE if any is unstable, else SUCCESS (SKIPPED and NOT_BUILT alone do not
-// fail a build: NOT_BUILT only follows a failure, which already counts).
+// The build's status from its stages' statuses: ABORTED if the build was interrupted, else
+// FAILURE if any stage failed (stages stopped by fail-fast are ABORTED but the build failed),
+// else ABORTED if a stage was, else UNSTABLE if any is unstable, else SUCCESS (SKIPPED and
+// NOT_BUILT alone do not fail a build: NOT_BUILT only follows a failure, which already counts).
 Status build_status(const std::vector<Status>& stages, bool aborted);
 
 ExitCode exit_code_for(Status build, bool unstable_ok);

@@ -249,14 +249,19 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
       break;
     }
 
-    pollfd fds[5];
+    pollfd fds[8];
     int n = 0;
     int i_out = -1, i_err = -1, i_in = -1, i_abort = -1;
     if (out.r >= 0) { i_out = n; fds[n++] = {out.r, POLLIN, 0}; }
     if (err.r >= 0) { i_err = n; fds[n++] = {err.r, POLLIN, 0}; }
     if (in.w >= 0) { i_in = n; fds[n++] = {in.w, POLLOUT, 0}; }
     if (pidfd >= 0 && !exited) fds[n++] = {pidfd, POLLIN, 0};
-    if (limits.abort_fd >= 0 && !result.aborted) { i_abort = n; fds[n++] = {limits.abort_fd, POLLIN, 0}; }
+    if (!result.aborted) {
+      i_abort = n;
+      for (int fd : limits.abort_fds)
+        if (fd >= 0 && n < 8) fds[n++] = {fd, POLLIN, 0};
+      if (i_abort == n) i_abort = -1;
+    }
 
     int timeout_ms = (pidfd >= 0 || exited) ? 1000 : 20;
     auto until = [&](Clock::time_point t) {
@@ -286,8 +291,8 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
       if (w < 0 && errno != EAGAIN && errno != EINTR) in.close_w();
       if (stdin_off >= data.size()) in.close_w();
     }
-    if (i_abort >= 0 && (fds[i_abort].revents & POLLIN)) {
-      if (!exited) {
+    for (int k = i_abort; k >= 0 && k < n; ++k) {
+      if ((fds[k].revents & POLLIN) && !exited && !result.aborted) {
         result.aborted = true;
         begin_kill();
       }

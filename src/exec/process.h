@@ -25,7 +25,7 @@ struct ProcessSpec {
 struct ProcessLimits {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   std::chrono::milliseconds grace{3000};  // between SIGTERM and SIGKILL
-  int abort_fd = -1;                      // readable means: abort now
+  std::vector<int> abort_fds;             // any readable means: abort now
 };
 
 enum class Stream { out, err };

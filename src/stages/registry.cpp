@@ -4,6 +4,7 @@
 #include "stages/post.h"
 #include "stages/preflight.h"
 #include "stages/run_command.h"
+#include "stages/setup_python.h"
 
 namespace pw::stages {
 
@@ -16,6 +17,7 @@ void register_builtin_stages(engine::StageRegistry& r) {
   r.add("run", make<RunCommandStage>());
   r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate);
   r.add("preflight", make<PreflightStage>(), PreflightStage::validate);
+  r.add("setup-python", make<SetupPythonStage>(), SetupPythonStage::validate);
   r.add("post", make<PostStage>(), PostStage::validate);
 }
 

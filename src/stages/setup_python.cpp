@@ -1,0 +1,249 @@
+#include "stages/setup_python.h"
+
+#include <chrono>
+#include <set>
+
+#include "exec/process.h"
+#include "python/requirements_file.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
+#include "stages/venv_cache.h"
+#include "util/duration.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Bumped when what an entry holds changes meaning, so old entries are not reused.
+constexpr const char* kCacheFormat = "pipewright-venv 1";
+
+struct PipOptions {
+  std::vector<std::string> args;  // index and link options, passed to every pip install
+  bool upgrade_tools = true;
+  bool system_site_packages = false;
+  bool build_isolation = true;
+  bool editable = true;
+  bool cache = true;
+};
+
+PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>* diags) {
+  PipOptions o;
+  if (auto v = get_string(spec, "index_url", diags)) o.args.insert(o.args.end(), {"--index-url", *v});
+  for (const auto& u : get_list(spec, "extra_index_urls", diags).value_or(std::vector<std::string>{}))
+    o.args.insert(o.args.end(), {"--extra-index-url", u});
+  if (get_bool(spec, "no_index", diags).value_or(false)) o.args.push_back("--no-index");
+  for (const auto& f : get_list(spec, "find_links", diags).value_or(std::vector<std::string>{}))
+    o.args.insert(o.args.end(), {"--find-links", f});
+  for (const auto& h : get_list(spec, "trusted_hosts", diags).value_or(std::vector<std::string>{}))
+    o.args.insert(o.args.end(), {"--trusted-host", h});
+  o.upgrade_tools = get_bool(spec, "upgrade_tools", diags).value_or(true);
+  o.system_site_packages = get_bool(spec, "system_site_packages", diags).value_or(false);
+  o.build_isolation = get_bool(spec, "build_isolation", diags).value_or(true);
+  o.editable = get_bool(spec, "editable", diags).value_or(true);
+  o.cache = get_bool(spec, "cache", diags).value_or(true);
+  get_string(spec, "python", diags);
+  get_string(spec, "requirements", diags);
+  return o;
+}
+
+std::string site_packages_of(const fs::path& venv) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(venv / "lib", ec)) {
+    auto sp = e.path() / "site-packages";
+    if (fs::is_directory(sp)) return sp.string();
+  }
+  return {};
+}
+
+size_t count_dist_infos(const std::string& site_packages) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(site_packages, ec)) {
+    auto name = e.path().filename().string();
+    if (name.size() > 10 && name.ends_with(".dist-info")) ++n;
+  }
+  return n;
+}
+
+std::string python_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::filesystem::path venv_python(const fs::path& workspace) { return workspace / ".venv" / "bin" / "python"; }
+
+std::string configured_python(const pipeline::Pipeline& p) {
+  if (const auto* s = p.find("setup-python"))
+    if (auto v = get_string(*s, "python")) return *v;
+  return p.project.python;
+}
+
+void SetupPythonStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                                std::vector<Diagnostic>& diags) {
+  read_options(spec, &diags);
+}
+
+engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  PipOptions opt = read_options(spec, nullptr);
+  fs::path ws = ctx.workspace();
+  std::string py = configured_python(ctx.pipeline());
+  std::string req_name = get_string(spec, "requirements").value_or(ctx.pipeline().project.requirements);
+  fs::path req = ws / req_name;
+
+  std::string py_path = find_on_path(py);
+  if (py_path.empty())
+    return engine::StageOutcome::failed(
+        "python interpreter '" + py + "' not found: install it (Debian: apt-get install python3) "
+        "or set project.python in pipewright.yaml");
+  std::string probe;
+  auto r = ctx.capture({py_path, "-c",
+                        "import sys, os; print(sys.version.split()[0]); "
+                        "print(os.path.realpath(sys.executable));\n"
+                        "try:\n import venv, ensurepip\nexcept ImportError:\n print('no-venv')"},
+                       probe);
+  if (!r.ok()) return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), py));
+  auto lines = split_lines(probe);
+  std::string version = lines.size() > 0 ? lines[0] : "?";
+  std::string real = lines.size() > 1 ? lines[1] : py_path;
+  if (contains(probe, "no-venv"))
+    return engine::StageOutcome::failed(
+        py + " has no working venv module (ensurepip is missing): install it with "
+             "apt-get install python3-venv (or python" + version.substr(0, version.rfind('.')) + "-venv)");
+  ctx.data()["python"] = real;
+  ctx.data()["python_version"] = version;
+
+  // Every requirements file read (includes followed) goes into the key by content.
+  std::vector<fs::path> files;
+  if (fs::exists(req)) {
+    // pip itself reports bad lines; here only the list of files matters.
+    auto parsed = python::read_requirements_file(req);
+    for (const auto& d : parsed.diagnostics) ctx.log("note: " + d.str());
+    for (const auto& f : parsed.files)
+      if (fs::exists(f)) files.push_back(fs::path(f));
+  } else {
+    ctx.log("note: " + req_name + " does not exist; the environment gets no dev dependencies");
+  }
+
+  Sha256 key_hash;
+  key_hash.update(std::string(kCacheFormat) + "\n" + real + "\n" + version + "\n");
+  for (const auto& a : opt.args) key_hash.update(a + "\n");
+  key_hash.update(std::string("upgrade=") + (opt.upgrade_tools ? "1" : "0") +
+                  " system=" + (opt.system_site_packages ? "1" : "0") + "\n");
+  for (const auto& f : files) {
+    key_hash.update(fs::relative(f, ws).string() + "\n");
+    key_hash.update(sha256_file_hex(f) + "\n");
+  }
+  std::string key = key_hash.hex_digest().substr(0, 24);
+  ctx.data()["cache_key"] = key;
+
+  auto pip_install = [&](const fs::path& python, std::vector<std::string> what) {
+    std::vector<std::string> argv = {python.string(), "-m", "pip", "install",
+                                     "--disable-pip-version-check", "--no-input"};
+    argv.insert(argv.end(), opt.args.begin(), opt.args.end());
+    argv.insert(argv.end(), what.begin(), what.end());
+    return ctx.run(argv);
+  };
+  auto make_venv = [&](const fs::path& dir, bool with_pip) {
+    std::vector<std::string> argv = {py_path, "-m", "venv"};
+    if (opt.system_site_packages) argv.push_back("--system-site-packages");
+    if (!with_pip) argv.push_back("--without-pip");
+    argv.push_back(dir.string());
+    return ctx.run(argv);
+  };
+  // Fill a fresh venv with the tools and the dev requirements.
+  auto populate = [&](const fs::path& venv) -> std::string {
+    fs::path vpy = venv / "bin" / "python";
+    if (opt.upgrade_tools) {
+      auto u = pip_install(vpy, {"--upgrade", "pip", "setuptools", "wheel"});
+      if (!u.ok()) return describe_failure(u, ctx.output_tail(), "pip install --upgrade pip setuptools wheel");
+    }
+    if (!files.empty()) {
+      auto i = pip_install(vpy, {"-r", req.string()});
+      if (!i.ok()) return describe_failure(i, ctx.output_tail(), "pip install -r " + req_name);
+    }
+    return {};
+  };
+
+  fs::path build_venv = ws / ".venv";
+  std::error_code ec;
+  fs::remove_all(build_venv, ec);
+  auto t_deps = Clock::now();
+  bool hit = false;
+  std::string cache_note;
+  if (opt.cache) {
+    VenvCache cache = VenvCache::user_default();
+    fs::path entry = cache.entry_dir(key);
+    {
+      EntryLock lock(cache.lock_path(key));  // a concurrent builder of the same key waits here
+      if (cache.is_complete(key)) {
+        hit = true;
+        cache.touch(key);
+      } else {
+        fs::remove_all(entry, ec);  // a half-built entry from a crash
+        ctx.log("building cached environment " + key + " in " + entry.string());
+        auto v = make_venv(entry, true);
+        if (!v.ok()) {
+          fs::remove_all(entry, ec);
+          return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+        }
+        std::string err = populate(entry);
+        if (!err.empty()) {
+          fs::remove_all(entry, ec);
+          return engine::StageOutcome::failed(err);
+        }
+        cache.mark_complete(key, "python " + version + " (" + real + ")");
+      }
+    }
+    ctx.data()["cache"] = hit ? "hit" : "miss";
+    ctx.data()["cache_dir"] = entry.string();
+    std::string entry_sp = site_packages_of(entry);
+    ctx.data()["dependencies"] = count_dist_infos(entry_sp);
+    // The build's own venv, layered over the entry.
+    auto v = make_venv(build_venv, false);
+    if (!v.ok()) return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+    std::string sp = site_packages_of(build_venv);
+    if (sp.empty()) return engine::StageOutcome::failed("the new venv has no site-packages folder");
+    write_file_atomic(fs::path(sp) / "_pipewright_cached_env.pth",
+                      "import site; site.addsitedir(" + python_literal(entry_sp) + ")\n");
+    cache_note = hit ? "cached environment reused" : "environment built and cached";
+  } else {
+    auto v = make_venv(build_venv, true);
+    if (!v.ok()) return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+    std::string err = populate(build_venv);
+    if (!err.empty()) return engine::StageOutcome::failed(err);
+    ctx.data()["cache"] = "off";
+    cache_note = "environment built (cache off)";
+  }
+  auto deps_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_deps);
+  ctx.data()["dependencies_ms"] = deps_ms.count();
+
+  // The project itself, for this build only.
+  auto t_proj = Clock::now();
+  std::vector<std::string> what;
+  if (!opt.build_isolation) what.push_back("--no-build-isolation");
+  if (opt.editable) what.push_back("-e");
+  what.push_back(ws.string());
+  auto p = pip_install(venv_python(ws), what);
+  if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+  auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
+  ctx.data()["project_ms"] = proj_ms.count();
+  ctx.data()["venv"] = build_venv.string();
+  return engine::StageOutcome::ok("python " + version + ", " + cache_note + " (" + key.substr(0, 8) +
+                                  ", " + format_duration(deps_ms) + "), project installed in " +
+                                  format_duration(proj_ms));
+}
+
+}  // namespace pw::stages

@@ -1,0 +1,64 @@
+// The cache of Python environments under ~/.cache/pipewright/venvs: one virtual environment per
+// key (interpreter, its version, every requirements file read, the pip options). An entry is
+// built in place under an exclusive flock and marked complete only at the end, so a half-built
+// entry (crash, Ctrl-C, full disk) is never used: the next builder, holding the lock, sees no
+// marker, removes it and builds again. Builds never install into an entry; they layer a small
+// venv of their own over it (see setup_python.cpp), so no build can change what another sees.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pw::stages {
+
+struct VenvEntry {
+  std::string key;
+  std::filesystem::path dir;
+  std::string python;       // interpreter path and version, as recorded
+  std::uintmax_t bytes = 0;
+  std::chrono::system_clock::time_point created{}, last_used{};
+  bool complete = false;
+};
+
+class VenvCache {
+ public:
+  static constexpr const char* kCompleteMarker = ".pipewright-complete";
+  static constexpr const char* kLastUsed = ".pipewright-last-used";
+
+  explicit VenvCache(std::filesystem::path root);  // usually cache_home()/"venvs"
+  static VenvCache user_default();
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path entry_dir(const std::string& key) const;
+  std::filesystem::path lock_path(const std::string& key) const;
+  bool is_complete(const std::string& key) const;
+  void mark_complete(const std::string& key, const std::string& description) const;
+  void touch(const std::string& key) const;
+
+  std::vector<VenvEntry> list() const;
+  // Removes entries last used before `cutoff` (all with nullopt); returns what was removed.
+  // An entry being built (its lock held) is left alone.
+  std::vector<VenvEntry> prune(std::optional<std::chrono::system_clock::time_point> cutoff) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Holds an exclusive flock for its lifetime (released by the kernel if the process dies).
+class EntryLock {
+ public:
+  explicit EntryLock(const std::filesystem::path& path, bool wait = true);
+  ~EntryLock();
+  EntryLock(const EntryLock&) = delete;
+  EntryLock& operator=(const EntryLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
+
+}  // namespace pw::stages
