@@ -109,8 +109,9 @@ class StageContext {
   exec::ProcessResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
   // The same, but stdout is captured (masked) into `out` instead of the console; stderr is
   // logged as usual. For tools whose stdout is a machine-readable report.
+  // With `err`, stderr is captured (masked) there too, and still logged.
   exec::ProcessResult capture(const std::vector<std::string>& argv, std::string& out,
-                              const RunOptions& opts = {});
+                              const RunOptions& opts = {}, std::string* err = nullptr);
   // A line of pipewright's own in the stage's log (and on the console with --verbose).
   void log(const std::string& line);
   // Shown on the console whatever the verbosity (use sparingly: warnings a user must see).
@@ -127,7 +128,7 @@ class StageContext {
 
  private:
   exec::ProcessResult spawn(const std::vector<std::string>& argv, const RunOptions& opts,
-                            std::string* capture_out);
+                            std::string* capture_out, std::string* capture_err);
 
   BuildContext& build_;
   const pipeline::StageSpec& spec_;

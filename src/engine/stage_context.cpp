@@ -85,7 +85,8 @@ void StageContext::warn(const std::string& line) {
 }
 
 exec::ProcessResult StageContext::spawn(const std::vector<std::string>& argv,
-                                        const RunOptions& opts, std::string* capture_out) {
+                                        const RunOptions& opts, std::string* capture_out,
+                                        std::string* capture_err) {
   exec::ProcessSpec ps;
   ps.argv = argv;
   ps.cwd = opts.cwd.empty() ? workspace() : opts.cwd;
@@ -101,28 +102,31 @@ exec::ProcessResult StageContext::spawn(const std::vector<std::string>& argv,
   exec::ProcessLimits limits;
   limits.deadline = control_.deadline;
   if (control_.cancel) limits.abort_fds.push_back(control_.cancel->fd());
-  exec::MaskingStream capture_mask(build_.masker);
+  exec::MaskingStream capture_mask(build_.masker), err_mask(build_.masker);
   auto result = exec::run_process(ps, limits, [&](exec::Stream s, std::string_view data) {
     if (capture_out && s == exec::Stream::out) {
       capture_out->append(capture_mask.feed(data));
       return;
     }
+    if (capture_err && s == exec::Stream::err) capture_err->append(err_mask.feed(data));
     output_.chunk(s == exec::Stream::out ? 0 : 1, data);
   });
   if (capture_out) capture_out->append(capture_mask.finish());
+  if (capture_err) capture_err->append(err_mask.finish());
   output_.end_of_process();
   if (!result.spawn_error.empty()) output_.line(result.spawn_error);
   return result;
 }
 
 exec::ProcessResult StageContext::run(const std::vector<std::string>& argv, const RunOptions& opts) {
-  return spawn(argv, opts, nullptr);
+  return spawn(argv, opts, nullptr, nullptr);
 }
 
 exec::ProcessResult StageContext::capture(const std::vector<std::string>& argv, std::string& out,
-                                          const RunOptions& opts) {
+                                          const RunOptions& opts, std::string* err) {
   out.clear();
-  return spawn(argv, opts, &out);
+  if (err) err->clear();
+  return spawn(argv, opts, &out, err);
 }
 
 void StageRegistry::add(const std::string& kind, Factory factory, Validator validator) {

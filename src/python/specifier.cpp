@@ -1,7 +1,7 @@
 // Specifier parsing and matching. Matching is done on parsed versions rather than by packaging's
 // string splitting; the two agree except for two packaging 23 bugs where we follow PEP 440:
-//  - a wildcard with a non-zero epoch: packaging says 1!2.0 is not in ==1!2.0.* because it
-//    cannot pad a release segment that follows an epoch;
+//  - prefix matching (==X.*, ~=) with a non-zero epoch on either side: packaging splits
+//    "1!2.0" into ["1!2", "0"], so it says 1!2.0 is not in ==1!2.0.* and 1!2012 is in ==0.*;
 //  - ~= with a suffix spelled after a dot in an alternate form (~=1.0.c1, ~=1.0.pre1,
 //    ~=1.0.RC1): packaging keeps "c1" as a release part and builds the prefix ==1.0.* instead
 //    of ==1.*.
@@ -218,9 +218,8 @@ std::string Specifier::canonical_key() const {
 }
 
 Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
-  SpecifierSet set;
+  std::vector<Specifier> specs;
   size_t start = 0;
-  std::vector<std::string> keys;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
@@ -228,13 +227,26 @@ Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
     if (!trim(item).empty()) {
       auto spec = Specifier::parse(item);
       if (!spec) return fail(spec.failure().message, start + spec.failure().offset);
-      std::string key = spec->canonical_key();
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        keys.push_back(std::move(key));
-        set.specs_.push_back(std::move(spec).value());
-      }
+      specs.push_back(std::move(spec).value());
     }
     start = comma + 1;
+  }
+  return from_specifiers(std::move(specs));
+}
+
+SpecifierSet SpecifierSet::from_specifiers(std::vector<Specifier> specs) {
+  SpecifierSet set;
+  if (specs.size() < 2) {  // the common case needs no canonical keys
+    set.specs_ = std::move(specs);
+    return set;
+  }
+  std::vector<std::string> keys;
+  for (auto& spec : specs) {
+    std::string key = spec.canonical_key();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(std::move(key));
+      set.specs_.push_back(std::move(spec));
+    }
   }
   return set;
 }

@@ -71,6 +71,8 @@ class SpecifierSet {
   // "" is the empty set; empty items between commas are skipped as packaging does (">=1,,<2").
   // A failure's offset points into `text`.
   static Result<SpecifierSet> parse(std::string_view text);
+  // A set of already parsed specifiers, canonical duplicates dropped (first one kept).
+  static SpecifierSet from_specifiers(std::vector<Specifier> specs);
 
   const std::vector<Specifier>& specifiers() const { return specs_; }
   bool empty() const { return specs_.empty(); }

@@ -29,6 +29,16 @@ bool to_count(const char* s, long long& out) {
   return *s == '\0';
 }
 
+// strcmp against a literal, inlined; stops at the first difference, so it never reads past the
+// end of `s`, and compares the terminator too, so a prefix does not match.
+template <size_t N>
+inline bool is(const char* s, const char (&lit)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (s[i] != lit[i]) return false;
+  }
+  return true;
+}
+
 // "50% (1/2)" -> 1, 2.
 bool condition_coverage(const char* s, int& covered, int& total) {
   const char* open = std::strchr(s, '(');
@@ -67,20 +77,35 @@ struct Reader {
     // Java-style producers split one file over several <class> elements: they merge here.
     FileCoverage& file = out.value.files[it->second];
     pugi::xml_node lines = cls.child("lines");
+    // Most files are read once: growing the vector by doubling costs more than one sibling walk.
+    size_t count = 0;
+    for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) ++count;
+    file.lines.reserve(file.lines.size() + count);
     for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) {
-      if (std::strcmp(ln.name(), "line") != 0) continue;
+      if (!is(ln.name(), "line")) continue;
       LineCoverage lc;
       long long number = -1, hits = -1;
+      // One pass over the attributes, dispatching on the first letter: lookups by name would scan
+      // the list once per attribute wanted.
       for (pugi::xml_attribute a = ln.first_attribute(); a; a = a.next_attribute()) {
         const char* n = a.name();
-        if (std::strcmp(n, "number") == 0) {
-          if (!to_count(a.value(), number)) number = -1;
-        } else if (std::strcmp(n, "hits") == 0) {
-          if (!to_count(a.value(), hits)) hits = -1;
-        } else if (std::strcmp(n, "condition-coverage") == 0) {
-          condition_coverage(a.value(), lc.branches_covered, lc.branches_total);
-        } else if (std::strcmp(n, "missing-branches") == 0) {
-          lc.missing_branches = a.value();
+        switch (n[0]) {
+          case 'n':
+            if (is(n, "number") && !to_count(a.value(), number)) number = -1;
+            break;
+          case 'h':
+            if (is(n, "hits") && !to_count(a.value(), hits)) hits = -1;
+            break;
+          case 'c':
+            if (is(n, "condition-coverage")) {
+              condition_coverage(a.value(), lc.branches_covered, lc.branches_total);
+            }
+            break;
+          case 'm':
+            if (is(n, "missing-branches")) lc.missing_branches = a.value();
+            break;
+          default:
+            break;
         }
       }
       if (number <= 0 || number > INT_MAX || hits < 0) {

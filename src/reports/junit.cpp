@@ -51,12 +51,26 @@ std::optional<TracebackEntry> traceback_entry(std::string_view line) {
   return std::nullopt;
 }
 
-bool is_named(pugi::xml_node n, const char* name) { return std::strcmp(n.name(), name) == 0; }
+// strcmp against a literal, inlined; stops at the first difference (never reads past the end of
+// `s`) and compares the terminator too (a prefix does not match).
+template <size_t N>
+inline bool is(const char* s, const char (&lit)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (s[i] != lit[i]) return false;
+  }
+  return true;
+}
+
+template <size_t N>
+inline bool is_named(pugi::xml_node n, const char (&name)[N]) {
+  return is(n.name(), name);
+}
 
 struct Walker {
   const ParseOptions& options;
   JUnitReport& report;
   bool repaired_utf8 = false;
+  bool need_case_times = true;
   double case_time_sum = 0;
   // The previous <testcase>, to recognise pytest's second element for a test that failed and then
   // errored in teardown. Pointers into the document, which outlives the walk.
@@ -69,9 +83,9 @@ struct Walker {
   void suite(pugi::xml_node node) {
     for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
       const char* n = c.name();
-      if (std::strcmp(n, "testcase") == 0) {
+      if (is(n, "testcase")) {
         testcase(c);
-      } else if (std::strcmp(n, "testsuite") == 0) {
+      } else if (is(n, "testsuite")) {
         suite(c);
       }
     }
@@ -89,9 +103,29 @@ struct Walker {
         skipped = c;
       }
     }
-    const char* classname = tc.attribute("classname").value();
-    const char* name = tc.attribute("name").value();
-    double time = parse_double(tc.attribute("time").value()).value_or(0);
+    // One pass over the attributes instead of a lookup (a list scan) per attribute.
+    const char* classname = "";
+    const char* name = "";
+    const char* time_text = "";
+    for (pugi::xml_attribute a = tc.first_attribute(); a; a = a.next_attribute()) {
+      const char* n = a.name();
+      switch (n[0]) {
+        case 'c':
+          if (is(n, "classname")) classname = a.value();
+          break;
+        case 'n':
+          if (is(n, "name")) name = a.value();
+          break;
+        case 't':
+          if (is(n, "time")) time_text = a.value();
+          break;
+        default:
+          break;
+      }
+    }
+    // Parsing every case's time is only needed when the suites carry none.
+    double time = 0;
+    if (need_case_times || failure || error) time = parse_double(time_text).value_or(0);
     case_time_sum += time;
 
     bool teardown_error =
@@ -175,25 +209,19 @@ Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& o
   Walker w{options, out.value};
   double suite_time = 0;
   bool have_suite_time = false;
-  w.suite(root);
-  if (is_named(root, "testsuite")) {
-    if (auto t = parse_double(root.attribute("time").value())) {
-      suite_time = *t;
-      have_suite_time = true;
-    }
-  } else {
-    if (auto t = parse_double(root.attribute("time").value())) {
-      suite_time = *t;
-      have_suite_time = true;
-    } else {
-      for (pugi::xml_node s = root.child("testsuite"); s; s = s.next_sibling("testsuite")) {
-        if (auto t = parse_double(s.attribute("time").value())) {
-          suite_time += *t;
-          have_suite_time = true;
-        }
+  if (auto t = parse_double(root.attribute("time").value())) {
+    suite_time = *t;
+    have_suite_time = true;
+  } else if (is_named(root, "testsuites")) {
+    for (pugi::xml_node s = root.child("testsuite"); s; s = s.next_sibling("testsuite")) {
+      if (auto t = parse_double(s.attribute("time").value())) {
+        suite_time += *t;
+        have_suite_time = true;
       }
     }
   }
+  w.need_case_times = !have_suite_time;
+  w.suite(root);
   out.value.totals.duration_s = have_suite_time ? suite_time : w.case_time_sum;
   if (w.repaired_utf8) {
     out.warnings.push_back({xml.source, 0, 0,

@@ -1,6 +1,7 @@
 // Implementation of the parsers' shared text helpers (see text.h).
 #include "reports/text.h"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -91,7 +92,12 @@ std::optional<long long> parse_int(std::string_view s) {
 }
 
 std::optional<double> parse_double(std::string_view s) {
-  s = trim(s);
+  // Report attributes are plain numbers: skip the trimming unless there is something to trim.
+  if (s.empty()) return std::nullopt;
+  if (std::isspace(static_cast<unsigned char>(s.front())) ||
+      std::isspace(static_cast<unsigned char>(s.back()))) {
+    s = trim(s);
+  }
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

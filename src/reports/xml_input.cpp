@@ -59,10 +59,11 @@ Diagnostic parse_error(const std::string& source, std::string_view original,
   size_t offset = result.offset > 0 ? static_cast<size_t>(result.offset) : 0;
   LineCol lc = line_col_at(original, offset);
   std::string message = std::string("malformed XML: ") + result.description();
-  // pugixml stops at the end of the input when elements are still open.
-  size_t last = original.find_last_not_of(" \t\r\n");
-  if (last == std::string_view::npos || offset >= last) {
-    message += " (the document ends early: truncated?)";
+  // A document cut short (a killed pytest, a full disk) fails at an element or attribute that
+  // never ends: nothing after the error position closes a tag. pugixml reports the position where
+  // that element or attribute began, which is the more useful place to point at anyway.
+  if (original.find('>', std::min(offset, original.size())) == std::string_view::npos) {
+    message += " (the document ends before this element does: truncated?)";
   } else if (result.status == pugi::status_end_element_mismatch ||
              result.status == pugi::status_unrecognized_tag ||
              result.status == pugi::status_bad_start_element) {

@@ -33,7 +33,7 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
   std::string branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
   if (branch == "HEAD") branch.clear();
   ctx.set_source(*commit, branch, dir);
-  auto status = exec::git(dir, {"status", "--porcelain", "--untracked-files=normal"}).value_or("");
+  auto status = exec::git(dir, {"status", "--porcelain", "--untracked-files=normal", "--", "."}).value_or("");
   size_t changes = status.empty() ? 0 : split_lines(status).size();
   std::string s = "in place at " + short_sha(*commit) + (branch.empty() ? "" : " (" + branch + ")");
   if (changes) s += ", " + std::to_string(changes) + " uncommitted change(s) included";

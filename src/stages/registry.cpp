@@ -1,7 +1,10 @@
 #include "stages/registry.h"
 
 #include "stages/checkout.h"
+#include "stages/lock_check.h"
 #include "stages/post.h"
+#include "stages/quality.h"
+#include "stages/tests.h"
 #include "stages/preflight.h"
 #include "stages/run_command.h"
 #include "stages/setup_python.h"
@@ -18,6 +21,11 @@ void register_builtin_stages(engine::StageRegistry& r) {
   r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate);
   r.add("preflight", make<PreflightStage>(), PreflightStage::validate);
   r.add("setup-python", make<SetupPythonStage>(), SetupPythonStage::validate);
+  r.add("lock-check", make<LockCheckStage>(), LockCheckStage::validate);
+  r.add("tests", make<TestsStage>(), TestsStage::validate);
+  for (const auto& id : quality_substages())
+    r.add(id, make<QualityToolStage>(), QualityToolStage::validate);
+  r.add("quality", make<QualityStage>());
   r.add("post", make<PostStage>(), PostStage::validate);
 }
 

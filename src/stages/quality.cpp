@@ -1,0 +1,245 @@
+#include "stages/quality.h"
+
+#include <filesystem>
+#include <map>
+
+#include "reports/sarif.h"
+#include "reports/tool_outputs.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
+#include "stages/setup_python.h"
+#include "stages/venv_cache.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+using reports::FindingsResult;
+using reports::ParseOptions;
+
+namespace {
+
+struct Tool {
+  std::string name;    // as findings name it and as the user configures it
+  std::string module;  // `python -m module`
+  std::string exe;     // or this program on PATH
+  std::vector<std::string> args;  // before the paths
+  bool wants_stderr;   // the tool reports on stderr too (black, ruff format)
+  FindingsResult (*parse)(std::string_view, const ParseOptions&);
+};
+
+FindingsResult parse_pip_audit(std::string_view text, const ParseOptions& o) {
+  return reports::parse_pip_audit_json(text, o, o.source);
+}
+
+const Tool* find_tool(const std::string& name) {
+  static const std::vector<Tool> tools = {
+      {"ruff", "ruff", "ruff", {"check", "--output-format=json", "--no-cache"}, false, reports::parse_ruff_json},
+      {"flake8", "flake8", "flake8", {}, false, reports::parse_flake8},
+      {"pylint", "pylint", "pylint", {"--output-format=json"}, false, reports::parse_pylint_json},
+      {"ruff-format", "ruff", "ruff", {"format", "--check", "--diff", "--no-cache"}, true, reports::parse_ruff_format},
+      {"black", "black", "black", {"--check", "--diff", "--no-color"}, true, reports::parse_black},
+      {"mypy", "mypy", "mypy", {"--show-column-numbers", "--show-error-codes", "--no-color-output",
+                                "--no-error-summary"}, false, reports::parse_mypy},
+      {"bandit", "bandit", "bandit", {"-f", "json", "-q", "-r"}, false, reports::parse_bandit_json},
+      {"pip-audit", "pip_audit", "pip-audit", {"-f", "json", "--progress-spinner", "off", "-r"}, false,
+       parse_pip_audit},
+  };
+  for (const auto& t : tools)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// The tool a sub-stage runs: its `tool` setting, else the seed's.
+std::string tool_for(const pipeline::StageSpec& spec) {
+  if (auto t = get_string(spec, "tool")) return *t;
+  static const std::map<std::string, std::string> defaults = {
+      {"lint", "ruff"},        {"format-ruff", "ruff-format"}, {"format-black", "black"},
+      {"typecheck", "mypy"},   {"security-lint", "bandit"},    {"audit", "pip-audit"}};
+  auto it = defaults.find(spec.kind);
+  return it == defaults.end() ? "" : it->second;
+}
+
+std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
+                                       const fs::path& ws) {
+  if (spec.kind == "audit") return {p.project.requirements};
+  std::vector<std::string> out;
+  std::vector<std::string> candidates = {p.project.package};
+  if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black")
+    candidates.push_back(p.project.tests);
+  for (const auto& c : candidates)
+    if (fs::exists(ws / c)) out.push_back(c);
+  return out;
+}
+
+std::string install_hint(const Tool& t, const pipeline::Pipeline& p) {
+  std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
+  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " +
+         p.project.requirements;
+}
+
+// Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
+// sub-stages finish in any order and at the same time.
+void merge_sarif(const fs::path& reports_dir, const std::string& root) {
+  fs::path dir = reports_dir / "quality";
+  EntryLock lock(dir / ".lock");
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".sarif") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<reports::ToolRun> runs;
+  for (const auto& f : files) {
+    auto parsed = reports::read_sarif_file(f, {.source = f.string(), .root = root});
+    if (!parsed.ok()) continue;
+    for (auto& r : parsed.value) runs.push_back(std::move(r));
+  }
+  write_file_atomic(reports_dir / "quality.sarif", reports::write_sarif(runs, {.root = root}));
+}
+
+nlohmann::json counts_json(const reports::Counts& c) {
+  return {{"total", c.total}, {"errors", c.errors}, {"warnings", c.warnings}, {"notes", c.notes},
+          {"critical", c.severity(reports::Severity::critical)},
+          {"high", c.severity(reports::Severity::high)},
+          {"medium", c.severity(reports::Severity::medium)},
+          {"low", c.severity(reports::Severity::low)}};
+}
+
+}  // namespace
+
+const std::vector<std::string>& quality_substages() {
+  static const std::vector<std::string> ids = {"lint", "format-ruff", "format-black",
+                                               "typecheck", "security-lint", "audit"};
+  return ids;
+}
+
+void QualityToolStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                                std::vector<Diagnostic>& diags) {
+  get_list(spec, "args", &diags);
+  get_list(spec, "paths", &diags);
+  if (auto t = get_string(spec, "tool", &diags)) {
+    static const std::map<std::string, std::vector<std::string>> allowed = {
+        {"lint", {"ruff", "flake8", "pylint"}}, {"format-ruff", {"ruff-format"}},
+        {"format-black", {"black"}},            {"typecheck", {"mypy"}},
+        {"security-lint", {"bandit"}},          {"audit", {"pip-audit"}}};
+    auto it = allowed.find(spec.kind);
+    if (it != allowed.end() && std::find(it->second.begin(), it->second.end(), *t) == it->second.end())
+      diags.push_back(at(*spec.setting("tool"), "stage '" + spec.id + "' tool must be one of: " +
+                                                    join(it->second, ", ")));
+  }
+}
+
+engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  const auto& p = ctx.pipeline();
+  fs::path ws = ctx.workspace();
+  const Tool* tool = find_tool(tool_for(spec));
+  if (!tool) return engine::StageOutcome::failed("no tool configured");
+  ctx.data()["tool"] = tool->name;
+
+  // Where the tool is: the build's environment first (python -m), else PATH.
+  fs::path py = venv_python(ws);
+  std::vector<std::string> argv;
+  if (fs::exists(py)) {
+    std::string ignored;
+    auto probe = ctx.capture({py.string(), "-c",
+                              "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 1)",
+                              tool->module},
+                             ignored, {.log_command = false});
+    if (probe.ok()) argv = {py.string(), "-m", tool->module};
+  }
+  if (argv.empty()) {
+    std::string exe = find_on_path(tool->exe);
+    if (!exe.empty()) argv = {exe};
+  }
+  if (argv.empty()) {
+    std::string hint = install_hint(*tool, p);
+    if (spec.kind == "audit") hint += " (pipewright's dependency scan checks the same pins offline)";
+    ctx.log(hint);
+    ctx.data()["missing"] = true;
+    if (spec.blocking) return engine::StageOutcome::failed(hint);
+    return engine::StageOutcome::skipped(hint);
+  }
+
+  argv.insert(argv.end(), tool->args.begin(), tool->args.end());
+  for (const auto& a : get_list(spec, "args").value_or(std::vector<std::string>{})) argv.push_back(a);
+  auto paths = get_list(spec, "paths").value_or(default_paths(spec, p, ws));
+  if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
+  argv.insert(argv.end(), paths.begin(), paths.end());
+
+  std::string out, err;
+  auto r = ctx.capture(argv, out, {.cwd = ws}, &err);
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (r.timed_out || !r.spawn_error.empty())
+    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), tool->name));
+  // The tool's machine-readable output is not echoed by capture: keep it in the log too.
+  if (!out.empty()) ctx.log(out.size() > 200000 ? out.substr(0, 200000) + "\n[...]" : out);
+
+  ParseOptions po;
+  po.root = ws.string();
+  po.source = tool->name == "pip-audit" ? paths.front() : tool->name + " output";
+  auto parsed = tool->parse(tool->wants_stderr ? err + out : out, po);
+  if (!parsed.ok()) {
+    // Output we cannot read: a crash, or text where JSON was asked for.
+    return engine::StageOutcome::failed(tool->name + " (exit code " + std::to_string(r.exit_code) +
+                                        ") gave output pipewright cannot read: " +
+                                        parsed.errors.front().str());
+  }
+  for (const auto& w : parsed.warnings) ctx.log("note: " + w.str());
+  auto& findings = parsed.value;
+  reports::assign_fingerprints(findings);
+  reports::sort_findings(findings);
+  for (const auto& f : findings)
+    ctx.log(f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": " +
+            std::string(reports::to_string(f.level)) + " " + f.rule_id + " " + f.message);
+
+  fs::path qdir = ctx.paths().reports / "quality";
+  fs::create_directories(qdir);
+  auto runs = reports::group_by_tool(findings, {}, {tool->name});
+  write_file_atomic(qdir / (spec.id + ".sarif"), reports::write_sarif(runs, {.root = ws.string()}));
+  merge_sarif(ctx.paths().reports, ws.string());
+
+  auto c = reports::count(findings);
+  ctx.data()["findings"] = counts_json(c);
+  std::string summary = tool->name + ": ";
+  if (c.total == 0) summary += "clean";
+  else {
+    summary += std::to_string(c.total) + " finding" + (c.total == 1 ? "" : "s");
+    std::vector<std::string> parts;
+    if (c.errors) parts.push_back(std::to_string(c.errors) + " error" + (c.errors == 1 ? "" : "s"));
+    if (c.warnings) parts.push_back(std::to_string(c.warnings) + " warning" + (c.warnings == 1 ? "" : "s"));
+    if (c.notes) parts.push_back(std::to_string(c.notes) + " note" + (c.notes == 1 ? "" : "s"));
+    summary += " (" + join(parts, ", ") + ")";
+    const auto& first = findings.front();
+    summary += ", first " + first.file + ":" + std::to_string(first.line) + " " + first.rule_id;
+  }
+  if (r.exit_code != 0 && c.total == 0)
+    return engine::StageOutcome::failed(tool->name + " failed with exit code " +
+                                        std::to_string(r.exit_code) + " and reported nothing");
+  if (r.exit_code != 0 || c.errors + c.warnings > 0) return engine::StageOutcome::failed(summary);
+  return engine::StageOutcome::ok(summary);
+}
+
+engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
+  fs::path sarif = ctx.paths().reports / "quality.sarif";
+  if (!fs::exists(sarif)) return engine::StageOutcome::skipped("no quality tool ran");
+  auto parsed = reports::read_sarif_file(sarif, {.source = sarif.string(), .root = ctx.workspace().string()});
+  if (!parsed.ok()) return engine::StageOutcome::failed("cannot read " + parsed.errors.front().str());
+  nlohmann::json per_tool = nlohmann::json::object();
+  std::vector<std::string> parts;
+  int total = 0;
+  for (const auto& run : parsed.value) {
+    auto c = reports::count(run.findings);
+    per_tool[run.tool.name] = counts_json(c);
+    total += c.total;
+    parts.push_back(run.tool.name + " " + std::to_string(c.total));
+  }
+  ctx.data()["by_tool"] = per_tool;
+  ctx.data()["total"] = total;
+  ctx.data()["sarif"] = "reports/quality.sarif";
+  return engine::StageOutcome::ok(std::to_string(total) + " finding" + (total == 1 ? "" : "s") +
+                                  " (" + join(parts, ", ") + ") in reports/quality.sarif");
+}
+
+}  // namespace pw::stages

@@ -1,0 +1,155 @@
+#include "stages/tests.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "reports/cobertura.h"
+#include "reports/junit.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
+#include "stages/setup_python.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+void TestsStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                          std::vector<Diagnostic>& diags) {
+  get_list(spec, "pytest_args", &diags);
+  get_bool(spec, "coverage", &diags);
+  get_bool(spec, "branch", &diags);
+  if (auto v = get_string(spec, "fail_under", &diags)) {
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (!end || *end || d < 0 || d > 100)
+      diags.push_back(at(*spec.setting("fail_under"), "fail_under must be a percentage from 0 to 100"));
+  }
+}
+
+namespace {
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", v);
+  return buf;
+}
+
+// What a pytest run that ended badly without a usable report means, from its exit code and the
+// last lines it printed.
+std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) {
+  for (const auto& l : tail) {
+    if (contains(l, "No module named pytest"))
+      return "pytest is not installed in the environment: add pytest to the requirements file";
+    if (contains(l, "unrecognized arguments: --cov"))
+      return "pytest-cov is not installed in the environment: add pytest-cov to the requirements "
+             "file (or set tests.coverage: false)";
+  }
+  switch (code) {
+    case 2: return "pytest was interrupted (exit code 2): a collection error or a KeyboardInterrupt";
+    case 3: return "pytest hit an internal error (exit code 3)";
+    case 4: return "pytest was called wrongly (exit code 4): check tests.pytest_args";
+    case 5: return "no tests were collected (pytest exit code 5)";
+    default: return "pytest failed with exit code " + std::to_string(code);
+  }
+}
+}  // namespace
+
+engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  const auto& project = ctx.pipeline().project;
+  fs::path ws = ctx.workspace();
+  fs::path py = venv_python(ws);
+  if (!fs::exists(py))
+    return engine::StageOutcome::failed("no Python environment at " + (ws / ".venv").string() +
+                                        ": run setup-python first");
+  bool coverage = get_bool(spec, "coverage").value_or(true);
+  bool branch = get_bool(spec, "branch").value_or(true);
+  fs::path junit = ctx.paths().reports / "report.xml";
+  fs::path cov = ctx.paths().reports / "coverage.xml";
+  std::error_code ec;
+  fs::remove(junit, ec);
+  fs::remove(cov, ec);
+
+  std::vector<std::string> argv = {py.string(), "-m", "pytest", "--junitxml=" + junit.string(),
+                                   "-p", "no:cacheprovider"};
+  if (coverage) {
+    argv.push_back("--cov=" + project.package);
+    argv.push_back("--cov-report=xml:" + cov.string());
+    argv.push_back("--cov-report=term");
+    if (branch) argv.push_back("--cov-branch");
+  }
+  for (const auto& a : get_list(spec, "pytest_args").value_or(std::vector<std::string>{})) argv.push_back(a);
+  auto r = ctx.run(argv, {.cwd = ws});
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (r.timed_out) return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
+  if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
+  if (r.exit_code == 5) return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail()));
+  if (!fs::exists(junit))
+    return engine::StageOutcome::failed(explain_pytest_exit(r.exit_code, ctx.output_tail()) +
+                                        " (no report.xml was written)");
+
+  reports::ParseOptions po;
+  po.root = ws.string();
+  auto report = reports::parse_junit_file(junit, po);
+  if (!report.ok())
+    return engine::StageOutcome::failed("cannot read " + report.errors.front().str());
+  const auto& t = report.value.totals;
+  ctx.data()["tests"] = {{"tests", t.tests}, {"passed", t.passed}, {"failed", t.failed},
+                         {"errors", t.errors}, {"skipped", t.skipped}, {"duration_s", t.duration_s}};
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& f : report.value.failures) {
+    std::string where = f.file.empty() ? "" : f.file + ":" + std::to_string(f.line);
+    std::string first_line = f.message.substr(0, f.message.find('\n'));
+    ctx.log(std::string(f.kind == reports::FailureKind::error ? "ERROR  " : "FAILED ") + f.nodeid +
+            (where.empty() ? "" : "  (" + where + ")") + (first_line.empty() ? "" : ": " + first_line));
+    if (failures.size() < 100)
+      failures.push_back({{"nodeid", f.nodeid}, {"kind", f.kind == reports::FailureKind::error ? "error" : "failure"},
+                          {"message", f.message}, {"file", f.file}, {"line", f.line}});
+  }
+  ctx.data()["failures"] = failures;
+
+  std::string summary = std::to_string(t.passed) + " passed";
+  if (t.failed) summary += ", " + std::to_string(t.failed) + " failed";
+  if (t.errors) summary += ", " + std::to_string(t.errors) + " errors";
+  if (t.skipped) summary += ", " + std::to_string(t.skipped) + " skipped";
+  char dur[32];
+  std::snprintf(dur, sizeof dur, " in %.1fs", t.duration_s);
+  summary += dur;
+
+  std::optional<double> cov_pct;
+  if (coverage) {
+    if (!fs::exists(cov)) {
+      ctx.warn("pytest wrote no coverage.xml");
+    } else {
+      auto c = reports::parse_cobertura_file(cov, po);
+      if (!c.ok()) return engine::StageOutcome::failed("cannot read " + c.errors.front().str());
+      const auto& cv = c.value;
+      double line_pct = cv.lines_valid ? 100.0 * cv.lines_covered / cv.lines_valid : 100.0;
+      double branch_pct = cv.branches_valid ? 100.0 * cv.branches_covered / cv.branches_valid : 100.0;
+      cov_pct = cv.percent();
+      ctx.data()["coverage"] = {{"percent", cv.percent()}, {"line_percent", line_pct},
+                                {"branch_percent", branch_pct}, {"lines_valid", cv.lines_valid},
+                                {"lines_covered", cv.lines_covered}, {"branches_valid", cv.branches_valid},
+                                {"branches_covered", cv.branches_covered}, {"files", cv.files.size()}};
+      summary += "; coverage " + pct(line_pct) + " lines";
+      if (cv.has_branch_data) summary += ", " + pct(branch_pct) + " branches";
+    }
+  }
+
+  if (t.failed || t.errors || r.exit_code != 0) {
+    std::string first;
+    if (!report.value.failures.empty()) {
+      const auto& f = report.value.failures.front();
+      first = ": " + f.nodeid;
+      if (!f.file.empty()) first += " (" + f.file + ":" + std::to_string(f.line) + ")";
+    } else if (r.exit_code != 0 && r.exit_code != 1) {
+      first = ": " + explain_pytest_exit(r.exit_code, ctx.output_tail());
+    }
+    return engine::StageOutcome::failed(summary + first);
+  }
+  if (auto fu = get_string(spec, "fail_under"); fu && cov_pct && *cov_pct < std::stod(*fu))
+    return engine::StageOutcome::failed(summary + ": coverage is below fail_under " + *fu + "%");
+  return engine::StageOutcome::ok(summary);
+}
+
+}  // namespace pw::stages
