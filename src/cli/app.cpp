@@ -18,6 +18,8 @@
 #include "pipeline/loader.h"
 #include "pipeline/writer.h"
 #include "stages/registry.h"
+#include "stages/venv_cache.h"
+#include "util/duration.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -99,6 +101,54 @@ int cmd_plan(const Common& c, const std::vector<std::string>& targets, bool only
   return 0;
 }
 
+std::string human_bytes(std::uintmax_t b) {
+  char buf[32];
+  if (b >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", b / double(1ull << 30));
+  else if (b >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / double(1ull << 20));
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  return buf;
+}
+
+std::string age(std::chrono::system_clock::time_point t) {
+  if (t.time_since_epoch().count() == 0) return "?";
+  auto d = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - t);
+  return format_duration(d) + " ago";
+}
+
+int cmd_cache(const std::string& action, const std::string& older_than, bool all) {
+  auto cache = stages::VenvCache::user_default();
+  if (action == "ls") {
+    auto entries = cache.list();
+    std::cout << "Python environments in " << cache.root().string() << "\n";
+    if (entries.empty()) {
+      std::cout << "(none)\n";
+      return 0;
+    }
+    std::uintmax_t total = 0;
+    for (const auto& e : entries) {
+      total += e.bytes;
+      std::cout << e.key << "  " << human_bytes(e.bytes) << "  last used " << age(e.last_used) << "  "
+                << (e.complete ? e.python : std::string("INCOMPLETE (never used; prune removes it)")) << "\n";
+    }
+    std::cout << entries.size() << " environment(s), " << human_bytes(total) << "\n";
+    return 0;
+  }
+  std::optional<std::chrono::system_clock::time_point> cutoff;
+  if (!all) {
+    auto d = parse_duration(older_than);
+    if (!d) throw ConfigError("--older-than '" + older_than + "' is not a duration (e.g. 30m, 12h, 720h)");
+    cutoff = std::chrono::system_clock::now() - *d;
+  }
+  auto removed = cache.prune(cutoff);
+  std::uintmax_t total = 0;
+  for (const auto& e : removed) {
+    total += e.bytes;
+    std::cout << "removed " << e.key << " (" << human_bytes(e.bytes) << ")\n";
+  }
+  std::cout << removed.size() << " environment(s) removed, " << human_bytes(total) << " freed\n";
+  return 0;
+}
+
 int cmd_run(const Common& c, engine::BuildRequest req, bool verbose) {
   fs::path dir = project_dir(c);
   auto p = load(c, dir);
@@ -162,6 +212,17 @@ int main(int argc, char** argv) {
   plan->add_flag("--only", plan_only, "Show only the named stages");
   plan->add_flag("--yaml", yaml, "Print the pipeline as a pipewright.yaml that reproduces it");
 
+  // cache
+  auto* cache = app.add_subcommand("cache", "Show or trim the cache of Python environments");
+  cache->require_subcommand(1);
+  auto* cache_ls = cache->add_subcommand("ls", "List cached environments with size and last use");
+  auto* cache_prune = cache->add_subcommand("prune", "Remove environments not used for a while");
+  std::string older_than = "720h";
+  bool prune_all = false;
+  cache_prune->add_option("--older-than", older_than, "Age of last use to remove (default 720h: 30 days)");
+  cache_prune->add_flag("--all", prune_all, "Remove every environment (builds running now may need theirs)");
+  (void)cache_ls;
+
   // help
   auto* help = app.add_subcommand("help", "Show help for pipewright or one of its commands");
   std::string help_topic;
@@ -185,6 +246,7 @@ int main(int argc, char** argv) {
       return cmd_run(common, req, verbose);
     }
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
+    if (*cache) return cmd_cache(*cache_prune ? "prune" : "ls", older_than, prune_all);
     if (*help) {
       if (help_topic.empty()) {
         std::cout << app.help();
@@ -196,7 +258,7 @@ int main(int argc, char** argv) {
           return 0;
         }
       }
-      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, help)\n";
+      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, help)\n";
       return static_cast<int>(ExitCode::usage);
     }
     std::cout << app.help();

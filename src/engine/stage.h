@@ -101,6 +101,8 @@ class StageContext {
   // Checkout records what it checked out.
   void set_source(const std::string& commit, const std::string& branch,
                   const std::filesystem::path& workspace);
+  // What an earlier stage of this build recorded under its data (empty when it did not run).
+  nlohmann::json stage_data(const std::string& stage_id) const;
   // The build's status from the stages finished so far (what `post` conditions look at).
   Status status_so_far() const;
 

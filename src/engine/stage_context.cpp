@@ -41,6 +41,13 @@ void StageContext::set_source(const std::string& commit, const std::string& bran
   build_.record.workspace = workspace.string();
 }
 
+nlohmann::json StageContext::stage_data(const std::string& stage_id) const {
+  std::lock_guard<std::mutex> lock(build_.mu);
+  for (const auto& r : build_.record.stages)
+    if (r.id == stage_id) return r.data;
+  return nlohmann::json::object();
+}
+
 Status StageContext::status_so_far() const {
   std::lock_guard<std::mutex> lock(build_.mu);
   std::vector<Status> st;

@@ -24,7 +24,7 @@ const std::vector<BuiltinKind>& builtin_kinds() {
       {"quality", "the quality stack's findings, merged into reports/quality.sarif", {}},
       {"post", "always last: conditional commands after the build",
        {"always", "success", "failure", "unstable", "aborted", "changed", "fixed", "regression",
-        "unsuccessful", "cleanup"}},
+        "unsuccessful", "cleanup", "archive"}},
   };
   return kinds;
 }

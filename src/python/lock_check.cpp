@@ -139,18 +139,19 @@ class Checker {
       }
     }
     for (const auto& e : parsed_.requirements) {
+      // pip (cli/req_command.py) switches to hash-checking mode when any requirement *or
+      // constraint* carries --hash.
+      if (!out_.hashes_required && e.has_hash()) {
+        out_.hashes_required = true;
+        out_.hashes_required_because =
+            "--hash at " + where(e) + " puts pip in hash-checking mode for every requirement";
+      }
       if (e.constraint) {
         std::string norm = e.normalized_name();
         if (norm.empty()) continue;
         if (e.requirement && exact_pin(e.requirement->specifier) && e.requirement->url.empty())
           constraint_pins_.emplace(norm, &e);
         if (e.has_hash()) constraint_hashes_.emplace(norm, &e);
-        continue;
-      }
-      if (!out_.hashes_required && e.has_hash()) {
-        out_.hashes_required = true;
-        out_.hashes_required_because =
-            "--hash at " + where(e) + " puts pip in hash-checking mode for every requirement";
       }
     }
   }

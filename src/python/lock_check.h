@@ -22,8 +22,8 @@
 //    same commit as the requirements file, so it is accepted; an editable VCS URL follows the
 //    URL rule (commit id).
 //  - Hashes are required when LockCheckOptions::require_hashes is set, when a file says
-//    --require-hashes, or when any requirement carries --hash (pip then switches to
-//    hash-checking mode for all of them). A hash may sit on the requirement line, in the URL
+//    --require-hashes, or when any requirement or constraint carries --hash (pip then switches
+//    to hash-checking mode for all of them). A hash may sit on the requirement line, in the URL
 //    (#sha256=) or on the constraint line pinning the name. Editables, VCS URLs and local
 //    directories cannot be hash-checked by pip at all; they are reported under this rule.
 //  - A name pinned twice to different versions (neither line with a marker) is a violation.

@@ -9,6 +9,8 @@
 
 #include "reports/text.h"
 #include "reports/xml_input.h"
+#include "reports/xml_names.h"
+#include "util/strings.h"
 
 namespace pw::reports {
 
@@ -29,28 +31,27 @@ bool to_count(const char* s, long long& out) {
   return *s == '\0';
 }
 
-// strcmp against a literal, inlined; stops at the first difference, so it never reads past the
-// end of `s`, and compares the terminator too, so a prefix does not match.
-template <size_t N>
-inline bool is(const char* s, const char (&lit)[N]) {
-  for (size_t i = 0; i < N; ++i) {
-    if (s[i] != lit[i]) return false;
+// Digits at s, advancing s; false when there are none or too many.
+bool digits(const char*& s, int& out) {
+  if (*s < '0' || *s > '9') return false;
+  long long v = 0;
+  for (; *s >= '0' && *s <= '9'; ++s) {
+    v = v * 10 + (*s - '0');
+    if (v > INT_MAX) return false;
   }
+  out = static_cast<int>(v);
   return true;
 }
 
 // "50% (1/2)" -> 1, 2.
 bool condition_coverage(const char* s, int& covered, int& total) {
-  const char* open = std::strchr(s, '(');
-  if (!open) return false;
-  char* end = nullptr;
-  long c = std::strtol(open + 1, &end, 10);
-  if (end == open + 1 || *end != '/') return false;
-  const char* t = end + 1;
-  long n = std::strtol(t, &end, 10);
-  if (end == t || *end != ')' || c < 0 || n < 0 || c > n) return false;
-  covered = static_cast<int>(c);
-  total = static_cast<int>(n);
+  const char* p = std::strchr(s, '(');
+  if (!p) return false;
+  ++p;
+  int c = 0, n = 0;
+  if (!digits(p, c) || *p++ != '/' || !digits(p, n) || *p != ')' || c > n) return false;
+  covered = c;
+  total = n;
   return true;
 }
 
@@ -82,27 +83,28 @@ struct Reader {
     for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) ++count;
     file.lines.reserve(file.lines.size() + count);
     for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) {
-      if (!is(ln.name(), "line")) continue;
+      if (!detail::name_is(ln.name(), "line")) continue;
       LineCoverage lc;
       long long number = -1, hits = -1;
+      const char* missing = nullptr;
       // One pass over the attributes, dispatching on the first letter: lookups by name would scan
       // the list once per attribute wanted.
       for (pugi::xml_attribute a = ln.first_attribute(); a; a = a.next_attribute()) {
         const char* n = a.name();
         switch (n[0]) {
           case 'n':
-            if (is(n, "number") && !to_count(a.value(), number)) number = -1;
+            if (detail::name_is(n, "number") && !to_count(a.value(), number)) number = -1;
             break;
           case 'h':
-            if (is(n, "hits") && !to_count(a.value(), hits)) hits = -1;
+            if (detail::name_is(n, "hits") && !to_count(a.value(), hits)) hits = -1;
             break;
           case 'c':
-            if (is(n, "condition-coverage")) {
+            if (detail::name_is(n, "condition-coverage")) {
               condition_coverage(a.value(), lc.branches_covered, lc.branches_total);
             }
             break;
           case 'm':
-            if (is(n, "missing-branches")) lc.missing_branches = a.value();
+            if (detail::name_is(n, "missing-branches")) missing = a.value();
             break;
           default:
             break;
@@ -122,7 +124,8 @@ struct Reader {
       if (hits > 0) ++file.lines_covered;
       file.branches_valid += lc.branches_total;
       file.branches_covered += lc.branches_covered;
-      file.lines.push_back(std::move(lc));
+      file.lines.push_back(lc);
+      if (missing && *missing) file.missing_branches.push_back({lc.number, missing});
     }
   }
 };
@@ -133,12 +136,12 @@ Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml) {
     out.errors.push_back(*err);
     return out;
   }
-  pugi::xml_node root = xml.doc.document_element();
+  pugi::xml_node root = xml.doc().document_element();
   CoverageReport& r = out.value;
   r.version = detail::valid_utf8(root.attribute("version").value());
   for (pugi::xml_node s = root.child("sources").child("source"); s;
        s = s.next_sibling("source")) {
-    r.sources.push_back(detail::valid_utf8(s.child_value()));
+    r.sources.push_back(detail::valid_utf8(trim(s.child_value())));
   }
   Reader reader{xml, out};
   for (pugi::xml_node pkg = root.child("packages").child("package"); pkg;

@@ -11,16 +11,25 @@
 
 namespace pw::reports {
 
+// 24 bytes: a big report has hundreds of thousands of these.
 struct LineCoverage {
   int number = 0;
-  long long hits = 0;
   // From condition-coverage="50% (1/2)"; both 0 on a line that is not a branch.
   int branches_covered = 0;
   int branches_total = 0;
-  std::string missing_branches;  // coverage.py's missing-branches="25,exit"; "" when none
+  long long hits = 0;
 
   bool is_branch() const { return branches_total > 0; }
   bool operator==(const LineCoverage&) const = default;
+};
+
+// coverage.py's missing-branches="25,exit" on a partially covered branch line: the lines (or
+// "exit") the branch never jumped to.
+struct MissingBranches {
+  int line = 0;
+  std::string targets;
+
+  bool operator==(const MissingBranches&) const = default;
 };
 
 struct FileCoverage {
@@ -32,6 +41,7 @@ struct FileCoverage {
   int branches_valid = 0;
   int branches_covered = 0;
   std::vector<LineCoverage> lines;  // in document order (coverage.py writes them sorted)
+  std::vector<MissingBranches> missing_branches;  // only lines that have the attribute
 
   // Line numbers never executed, for "missing: 11, 23-27" style output.
   std::vector<int> missing_lines() const;

@@ -117,6 +117,11 @@ void assign_fingerprints(std::vector<Finding>& findings) {
 std::string relative_path(std::string_view path, std::string_view root) {
   namespace fs = std::filesystem;
   if (path.empty()) return {};
+  // Fast path for what tools mostly print, an already clean relative path: no filesystem::path.
+  if (path.front() != '/' && path.front() != '.' && path.find("/.") == std::string_view::npos &&
+      path.find("//") == std::string_view::npos && path.back() != '/') {
+    return std::string(path);
+  }
   fs::path p = fs::path(std::string(path)).lexically_normal();
   if (p.is_absolute() && !root.empty()) {
     // "/x/" iterates as "/", "x", "" and would make every path "../"-relative: drop the slash.

@@ -6,6 +6,7 @@
 
 #include "reports/text.h"
 #include "reports/xml_input.h"
+#include "reports/xml_names.h"
 #include "util/strings.h"
 
 namespace pw::reports {
@@ -51,19 +52,9 @@ std::optional<TracebackEntry> traceback_entry(std::string_view line) {
   return std::nullopt;
 }
 
-// strcmp against a literal, inlined; stops at the first difference (never reads past the end of
-// `s`) and compares the terminator too (a prefix does not match).
-template <size_t N>
-inline bool is(const char* s, const char (&lit)[N]) {
-  for (size_t i = 0; i < N; ++i) {
-    if (s[i] != lit[i]) return false;
-  }
-  return true;
-}
-
 template <size_t N>
 inline bool is_named(pugi::xml_node n, const char (&name)[N]) {
-  return is(n.name(), name);
+  return detail::name_is(n.name(), name);
 }
 
 struct Walker {
@@ -72,28 +63,79 @@ struct Walker {
   bool repaired_utf8 = false;
   bool need_case_times = true;
   double case_time_sum = 0;
-  // The previous <testcase>, to recognise pytest's second element for a test that failed and then
-  // errored in teardown. Pointers into the document, which outlives the walk.
-  const char* prev_classname = nullptr;
-  const char* prev_name = nullptr;
+  // The previous <testcase> when it had a failure, to recognise pytest's second element for a
+  // test that failed and then errored in teardown.
+  pugi::xml_node prev_case;
   bool prev_failed = false;
 
   std::string text(const char* s) { return valid_utf8(s, &repaired_utf8); }
+  // Multi-line text with CR LF made LF (the parse leaves line ends alone; see xml_input.cpp).
+  std::string lines(const char* s) {
+    std::string out = text(s);
+    if (out.find('\r') != std::string::npos) {
+      size_t w = 0;
+      for (size_t r = 0; r < out.size(); ++r) {
+        if (out[r] == '\r' && r + 1 < out.size() && out[r + 1] == '\n') continue;
+        out[w++] = out[r];
+      }
+      out.resize(w);
+    }
+    return out;
+  }
 
   void suite(pugi::xml_node node) {
     for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
       const char* n = c.name();
-      if (is(n, "testcase")) {
+      if (detail::name_is(n, "testcase")) {
         testcase(c);
-      } else if (is(n, "testsuite")) {
+      } else if (detail::name_is(n, "testsuite")) {
         suite(c);
       }
     }
   }
 
+  // The attributes a test case's bookkeeping needs, read in one pass over the list.
+  struct CaseAttributes {
+    const char* classname = "";
+    const char* name = "";
+    const char* time = "";
+  };
+
+  static CaseAttributes attributes(pugi::xml_node tc) {
+    CaseAttributes out;
+    for (pugi::xml_attribute a = tc.first_attribute(); a; a = a.next_attribute()) {
+      const char* n = a.name();
+      switch (n[0]) {
+        case 'c':
+          if (detail::name_is(n, "classname")) out.classname = a.value();
+          break;
+        case 'n':
+          if (detail::name_is(n, "name")) out.name = a.value();
+          break;
+        case 't':
+          if (detail::name_is(n, "time")) out.time = a.value();
+          break;
+        default:
+          break;
+      }
+    }
+    return out;
+  }
+
   void testcase(pugi::xml_node tc) {
+    TestTotals& t = report.totals;
+    pugi::xml_node child = tc.first_child();
+    if (!child) {
+      // A passing test, the overwhelming majority: count it and touch nothing else, unless the
+      // suites carry no time and the cases' times must be summed.
+      ++t.tests;
+      ++t.passed;
+      if (need_case_times) case_time_sum += parse_double(attributes(tc).time).value_or(0);
+      prev_failed = false;
+      return;
+    }
     pugi::xml_node failure, error, skipped;
-    for (pugi::xml_node c = tc.first_child(); c; c = c.next_sibling()) {
+    for (pugi::xml_node c = child; c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
       if (is_named(c, "failure")) {
         if (!failure) failure = c;
@@ -103,37 +145,19 @@ struct Walker {
         skipped = c;
       }
     }
-    // One pass over the attributes instead of a lookup (a list scan) per attribute.
-    const char* classname = "";
-    const char* name = "";
-    const char* time_text = "";
-    for (pugi::xml_attribute a = tc.first_attribute(); a; a = a.next_attribute()) {
-      const char* n = a.name();
-      switch (n[0]) {
-        case 'c':
-          if (is(n, "classname")) classname = a.value();
-          break;
-        case 'n':
-          if (is(n, "name")) name = a.value();
-          break;
-        case 't':
-          if (is(n, "time")) time_text = a.value();
-          break;
-        default:
-          break;
-      }
-    }
-    // Parsing every case's time is only needed when the suites carry none.
+    CaseAttributes attrs = attributes(tc);
     double time = 0;
-    if (need_case_times || failure || error) time = parse_double(time_text).value_or(0);
-    case_time_sum += time;
+    if (need_case_times || failure || error) time = parse_double(attrs.time).value_or(0);
+    if (need_case_times) case_time_sum += time;
 
     bool teardown_error =
         error && std::strncmp(error.attribute("message").value(), "failed on teardown", 18) == 0;
-    bool second_element = teardown_error && !failure && prev_failed && prev_classname &&
-                          std::strcmp(prev_classname, classname) == 0 &&
-                          std::strcmp(prev_name, name) == 0;
-    TestTotals& t = report.totals;
+    bool second_element = false;
+    if (teardown_error && !failure && prev_failed) {
+      CaseAttributes prev = attributes(prev_case);
+      second_element = std::strcmp(prev.classname, attrs.classname) == 0 &&
+                       std::strcmp(prev.name, attrs.name) == 0;
+    }
     if (!second_element) ++t.tests;
     if (failure) ++t.failed;
     if (error) ++t.errors;
@@ -142,22 +166,21 @@ struct Walker {
     // as an error besides, as pytest's summary does ("5 passed, 1 error").
     if (!failure && !skipped && (!error || (teardown_error && !second_element))) ++t.passed;
 
-    if (failure) add_failure(tc, failure, FailureKind::failure, classname, name, time);
-    if (error) add_failure(tc, error, FailureKind::error, classname, name, time);
-    prev_classname = classname;
-    prev_name = name;
+    if (failure) add_failure(tc, failure, FailureKind::failure, attrs.classname, attrs.name, time);
+    if (error) add_failure(tc, error, FailureKind::error, attrs.classname, attrs.name, time);
+    prev_case = tc;
     prev_failed = static_cast<bool>(failure);
   }
 
   void add_failure(pugi::xml_node tc, pugi::xml_node el, FailureKind kind, const char* classname,
                    const char* name, double time) {
-    FailedTest f;
+    FailedTest& f = report.failures.emplace_back();
     f.classname = text(classname);
     f.name = text(name);
     f.kind = kind;
     f.type = text(el.attribute("type").value());
-    f.message = text(el.attribute("message").value());
-    f.details = text(el.child_value());
+    f.message = lines(el.attribute("message").value());
+    f.details = lines(el.child_value());
     f.time_s = time;
 
     std::string attr_file = relative_path(text(tc.attribute("file").value()), options.root);
@@ -195,7 +218,6 @@ struct Walker {
       f.file = any_file;
       f.line = any_line;
     }
-    report.failures.push_back(std::move(f));
   }
 };
 
@@ -205,7 +227,7 @@ Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& o
     out.errors.push_back(*err);
     return out;
   }
-  pugi::xml_node root = xml.doc.document_element();
+  pugi::xml_node root = xml.doc().document_element();
   Walker w{options, out.value};
   double suite_time = 0;
   bool have_suite_time = false;

@@ -3,6 +3,9 @@
 #include <filesystem>
 
 #include "exec/process.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/hash.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "util/strings.h"
@@ -44,6 +47,70 @@ std::vector<std::string> post_conditions(Status cur, std::optional<Status> prev)
 void PostStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
                          std::vector<Diagnostic>& diags) {
   for (const auto& c : order()) get_list(spec, c, &diags);
+  get_list(spec, "archive", &diags);
+}
+
+ArchiveResult archive_build(const std::filesystem::path& workspace, const std::filesystem::path& reports,
+                            const std::filesystem::path& artifacts, const std::vector<std::string>& globs,
+                            const exec::Masker* masker) {
+  namespace fs = std::filesystem;
+  ArchiveResult result;
+  std::error_code ec;
+  fs::create_directories(artifacts, ec);
+  auto copy_into = [&](const fs::path& from, const fs::path& rel) {
+    fs::path to = artifacts / rel;
+    fs::create_directories(to.parent_path(), ec);
+    // Reports may quote a secret a tool printed: they pass through the masker like logs do.
+    bool text = rel.extension() == ".xml" || rel.extension() == ".json" || rel.extension() == ".sarif" ||
+                rel.extension() == ".txt";
+    if (masker && !masker->empty() && text) {
+      write_file_atomic(to, masker->mask(read_file(from)));
+    } else {
+      fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw Error("cannot archive " + from.string() + ": " + ec.message());
+    }
+    result.files.push_back(rel.string());
+  };
+  // Files the project produced, by glob over the workspace (dist/* by default).
+  if (fs::is_directory(workspace)) {
+    for (auto it = fs::recursive_directory_iterator(workspace, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      auto rel = fs::relative(it->path(), workspace, ec).string();
+      if (it->is_directory() && (rel == ".git" || rel == ".venv" || rel == "node_modules")) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;
+      for (const auto& g : globs)
+        if (glob_match(g, rel)) {
+          copy_into(it->path(), rel);
+          break;
+        }
+    }
+  }
+  // Every report of the build.
+  for (auto it = fs::recursive_directory_iterator(reports, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file() || it->path().filename().string().front() == '.') continue;
+    copy_into(it->path(), fs::path("reports") / fs::relative(it->path(), reports, ec));
+  }
+  // The *.txt records later stages write straight into artifacts/ count too.
+  std::vector<std::string> all;
+  for (auto it = fs::recursive_directory_iterator(artifacts, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file()) continue;
+    auto rel = fs::relative(it->path(), artifacts, ec).string();
+    if (rel != "SHA256SUMS") all.push_back(rel);
+  }
+  std::sort(all.begin(), all.end());
+  std::string sums;
+  for (const auto& rel : all) sums += sha256_file_hex(artifacts / rel) + "  " + rel + "\n";
+  write_file_atomic(artifacts / "SHA256SUMS", sums);
+  result.files = all;
+  return result;
 }
 
 engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
@@ -74,10 +141,39 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
     }
   }
   ctx.data()["conditions"] = ran;
+
+  // Archive what the build produced, whatever happened (Jenkins' archiveArtifacts in post).
+  std::string archived;
+  try {
+    auto globs = get_list(ctx.spec(), "archive").value_or(std::vector<std::string>{"dist/*"});
+    auto a = archive_build(ctx.workspace(), ctx.paths().reports, ctx.paths().artifacts, globs, &ctx.masker());
+    for (const auto& f : a.files) ctx.log("archived " + f);
+    ctx.data()["archived"] = a.files;
+    archived = "archived " + std::to_string(a.files.size()) + " file" + (a.files.size() == 1 ? "" : "s") +
+               " with SHA256SUMS";
+  } catch (const Error& e) {
+    failures.push_back(std::string("archive: ") + e.what());
+  }
+
+  // The test results, where the summary table shows them (Jenkins' junit step in post).
+  std::string tests;
+  {
+    auto prev_tests = ctx.stage_data("tests");
+    if (prev_tests.contains("tests")) {
+      const auto& t = prev_tests["tests"];
+      tests = "tests " + std::to_string(t.value("passed", 0)) + " passed, " +
+              std::to_string(t.value("failed", 0) + t.value("errors", 0)) + " failed";
+    }
+  }
+  std::vector<std::string> parts;
+  if (!tests.empty()) parts.push_back(tests);
+  if (!archived.empty()) parts.push_back(archived);
+  if (!ran.empty())
+    parts.push_back("ran " + join(ran, ", ") + " (" + std::to_string(commands) + " command" +
+                    (commands == 1 ? "" : "s") + ")");
   if (!failures.empty()) return engine::StageOutcome::failed(join(failures, "; "));
-  if (ran.empty()) return engine::StageOutcome::ok("nothing to do for " + engine::to_string(cur));
-  return engine::StageOutcome::ok("ran " + join(ran, ", ") + " (" + std::to_string(commands) +
-                                  " command" + (commands == 1 ? "" : "s") + ")");
+  if (parts.empty()) return engine::StageOutcome::ok("nothing to do for " + engine::to_string(cur));
+  return engine::StageOutcome::ok(join(parts, "; "));
 }
 
 }  // namespace pw::stages

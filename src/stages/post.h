@@ -5,11 +5,13 @@
 // do not.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/stage.h"
+#include "exec/masker.h"
 
 namespace pw::stages {
 
@@ -19,6 +21,16 @@ class PostStage : public engine::Stage {
   static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
                        std::vector<Diagnostic>& diags);
 };
+
+struct ArchiveResult {
+  std::vector<std::string> files;  // relative to artifacts/, sorted
+};
+
+// Copies into `artifacts` the workspace files matching `globs` (dist/* by default) and every
+// report (under reports/), then writes SHA256SUMS (sha256sum's format) over all of artifacts/.
+ArchiveResult archive_build(const std::filesystem::path& workspace, const std::filesystem::path& reports,
+                            const std::filesystem::path& artifacts, const std::vector<std::string>& globs,
+                            const exec::Masker* masker);
 
 // The conditions that hold for a build's status against the previous build's, in run order.
 std::vector<std::string> post_conditions(engine::Status current,

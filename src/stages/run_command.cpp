@@ -20,6 +20,12 @@ std::string describe_failure(const exec::ProcessResult& r, const std::vector<std
     return what + " failed with exit code 127 (command not found)";
   }
   if (r.term_signal) return what + " was " + r.describe();
+  // A tool's own error line says more than an exit code (pip: "ERROR: No matching distribution").
+  for (const auto& l : tail) {
+    auto t = trim(l);
+    if (t.starts_with("ERROR:") || t.starts_with("error:") || t.starts_with("fatal:"))
+      return what + " failed with " + r.describe() + ": " + std::string(t);
+  }
   return what + " failed with " + r.describe();
 }
 
