@@ -58,7 +58,8 @@ struct OptionEntry {
   std::string file;
   int line = 0;
   std::string option;  // canonical long spelling: "--index-url" also for -i and --pypi-url
-  std::string value;   // "" for flags
+  std::string value;   // "" for flags; after ${VAR} expansion, so pass URLs through redact_url()
+                       // before showing them
 };
 
 struct RequirementsFile {

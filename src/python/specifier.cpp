@@ -48,9 +48,9 @@ std::string canonicalize_version(std::string_view text, bool strip_trailing_zero
     if (k) out += '.';
     out += std::to_string(rel[k]);
   }
-  std::string pub = v->public_version();
-  // Everything after the release segment (pre, post, dev) as normalized.
-  out += pub.substr(v->base_version().size());
+  std::string full = v->str();
+  // Everything after the release segment (pre, post, dev, local) as normalized.
+  out += full.substr(v->base_version().size());
   return out;
 }
 

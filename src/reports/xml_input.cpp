@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,19 +29,19 @@ constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kArenaPerTextByte = 6;
 
 // ---- pugixml's allocator ----
-// pugixml has one global pair of allocation functions. Ours bump-allocates from the arena of the
-// document being loaded or destroyed on this thread (t_arena_owner, set by ArenaScope) and passes
-// everything else to malloc/free, so any other pugixml use in the process is unaffected.
+// pugixml has one global pair of allocation functions. Ours bump-allocates from the arena that
+// ArenaScope made current on this thread (the document being loaded or destroyed there) and
+// passes everything else to malloc/free, so any other pugixml use in the process is unaffected.
 
-thread_local XmlDocument* t_arena_owner = nullptr;
+thread_local Arena* t_arena = nullptr;
 
 void* arena_allocate(size_t size) {
-  XmlDocument* d = t_arena_owner;
-  if (d && d->arena.data()) {
+  Arena* a = t_arena;
+  if (a && a->region.data()) {
     size_t aligned = (size + 63) & ~size_t{63};
-    if (aligned <= d->arena.size() - d->arena_used) {
-      void* p = d->arena.data() + d->arena_used;
-      d->arena_used += aligned;
+    if (aligned <= a->region.size() - a->used) {
+      void* p = a->region.data() + a->used;
+      a->used += aligned;
       return p;
     }
   }
@@ -47,8 +49,8 @@ void* arena_allocate(size_t size) {
 }
 
 void arena_deallocate(void* p) {
-  XmlDocument* d = t_arena_owner;
-  if (d && d->arena.owns(p)) return;  // released with the whole arena
+  Arena* a = t_arena;
+  if (a && a->region.owns(p)) return;  // released with the whole arena
   std::free(p);
 }
 
@@ -59,19 +61,19 @@ void install_allocator() {
 
 class ArenaScope {
  public:
-  explicit ArenaScope(XmlDocument* d) : previous_(t_arena_owner) { t_arena_owner = d; }
-  ~ArenaScope() { t_arena_owner = previous_; }
+  explicit ArenaScope(Arena* a) : previous_(t_arena) { t_arena = a; }
+  ~ArenaScope() { t_arena = previous_; }
   ArenaScope(const ArenaScope&) = delete;
   ArenaScope& operator=(const ArenaScope&) = delete;
 
  private:
-  XmlDocument* previous_;
+  Arena* previous_;
 };
 
 // Space for `size` bytes of text (plus the arena for its DOM when big); returns where to put it.
 char* prepare_text(XmlDocument& out, size_t size) {
   if (size >= kBigDocument && out.big_text.allocate(size + 1)) {
-    out.arena.allocate(size * kArenaPerTextByte + kHugePage);  // may fail: malloc then
+    out.arena.region.allocate(size * kArenaPerTextByte + kHugePage);  // may fail: malloc then
     return out.big_text.data();
   }
   out.small_text.resize(size);
@@ -187,10 +189,31 @@ void HugeRegion::release() {
   size_ = 0;
 }
 
-XmlDocument::~XmlDocument() {
-  // The DOM must be freed while its arena is the current one (see arena_deallocate).
-  ArenaScope scope(this);
-  doc_.reset();
+XmlDocument::~XmlDocument() { reset(); }
+
+void XmlDocument::reset() {
+  // Each DOM must be freed while its own arena is the current one (see arena_deallocate).
+  {
+    ArenaScope scope(&tail_arena);
+    tail_.reset();
+  }
+  {
+    ArenaScope scope(&arena);
+    doc_.reset();
+  }
+  split_parent_ = {};
+  small_text.clear();
+  big_text.release();
+  tail_text.release();
+  arena.region.release();
+  arena.used = 0;
+  tail_arena.region.release();
+  tail_arena.used = 0;
+}
+
+XmlSplitTuning& xml_split_tuning() {
+  static XmlSplitTuning tuning;
+  return tuning;
 }
 
 namespace {
@@ -202,7 +225,7 @@ std::optional<Diagnostic> parse_prepared(XmlDocument& out, char* text, size_t si
   }
   pugi::xml_parse_result result;
   {
-    ArenaScope scope(&out);
+    ArenaScope scope(&out.arena);
     result = out.doc().load_buffer_inplace(text, size, kParseFlags, pugi::encoding_auto);
   }
   // Positions are counted on `original` when given: the failed in-place parse rewrote `text`.
@@ -219,7 +242,161 @@ std::optional<Diagnostic> load_xml(std::string_view text, XmlDocument& out) {
   return parse_prepared(out, buffer, text.size(), text);
 }
 
-std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDocument& out) {
+namespace {
+
+// Reads exactly `size` bytes at `offset` unless the file is shorter; returns the count read, or
+// -1 with errno set.
+ssize_t read_at(int fd, char* buffer, size_t size, size_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, buffer + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;  // the file shrank while we read it: parse what is there
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+// Appended to the head so that pugixml puts it where the cut was: its parent is then the
+// innermost element open at the cut, and that element's ancestors the rest.
+constexpr std::string_view kMarker = "<pw-split-marker/>";
+
+bool is_name_end(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/'; }
+
+// Where to cut: the first start tag of a record, preferred records first, in the window read
+// around the middle. npos when there is none.
+struct Cut {
+  size_t offset = std::string_view::npos;
+  std::string_view parent;
+};
+
+Cut find_cut(std::string_view window, size_t window_offset, const XmlSplit& split) {
+  for (const auto& r : split.records) {
+    std::string open = "<" + std::string(r.tag);
+    for (size_t at = window.find(open); at != std::string_view::npos; at = window.find(open, at + 1)) {
+      if (at + open.size() < window.size() && is_name_end(window[at + open.size()])) {
+        return {window_offset + at, r.parent};
+      }
+    }
+  }
+  return {};
+}
+
+// After a split parse: does `tail` (the text from the tail's first unmatched end tag to the end
+// of the file) close exactly the elements open at the cut, innermost first, and nothing else?
+bool closes_exactly(std::string_view tail, pugi::xml_node innermost) {
+  size_t i = 0;
+  auto skip_space = [&] {
+    while (i < tail.size() && (tail[i] == ' ' || tail[i] == '\t' || tail[i] == '\r' || tail[i] == '\n')) ++i;
+  };
+  for (pugi::xml_node open = innermost; open && open.type() == pugi::node_element; open = open.parent()) {
+    skip_space();
+    std::string_view name = open.name();
+    if (tail.substr(i, 2) != "</" || tail.substr(i + 2, name.size()) != name) return false;
+    i += 2 + name.size();
+    skip_space();
+    if (i >= tail.size() || tail[i] != '>') return false;
+    ++i;
+  }
+  skip_space();
+  return i == tail.size();
+}
+
+enum class SplitOutcome { split, fallback };
+
+// The two-thread parse (see XmlSplit). `fd` is open on a regular file of `size` bytes.
+SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& split) {
+  const XmlSplitTuning& tuning = xml_split_tuning();
+  size_t start = static_cast<size_t>(static_cast<double>(size) * tuning.at);
+  if (start >= size) return SplitOutcome::fallback;
+  std::string window(std::min<size_t>(256 << 10, size - start), '\0');
+  ssize_t got = read_at(fd, window.data(), window.size(), start);
+  if (got <= 0) return SplitOutcome::fallback;
+  window.resize(static_cast<size_t>(got));
+  Cut cut = find_cut(window, start, split);
+  if (cut.offset == std::string_view::npos || cut.offset == 0) return SplitOutcome::fallback;
+  const size_t head_size = cut.offset;
+  const size_t tail_size = size - head_size;
+
+  if (!out.big_text.allocate(head_size + kMarker.size() + 1) || !out.tail_text.allocate(tail_size + 1)) {
+    return SplitOutcome::fallback;
+  }
+  out.arena.region.allocate(head_size * kArenaPerTextByte + kHugePage);
+  out.tail_arena.region.allocate(tail_size * kArenaPerTextByte + kHugePage);
+  out.tail_.emplace();
+
+  // The tail's thread: read, parse as a fragment, hand to on_tail. It touches only tail_* and
+  // its locals; the head below touches only the head's members.
+  bool tail_ok = false;
+  ptrdiff_t tail_stop = 0;  // where the tail's parse stopped: its first unmatched end tag
+  auto tail_work = [&] {
+    ArenaScope scope(&out.tail_arena);
+    char* text = out.tail_text.data();
+    ssize_t n = read_at(fd, text, tail_size, head_size);
+    if (n != static_cast<ssize_t>(tail_size)) return;
+    auto result = out.tail_->load_buffer_inplace(text, tail_size, kParseFlags | pugi::parse_fragment,
+                                                  pugi::encoding_utf8);
+    if (result.status != pugi::status_end_element_mismatch) return;
+    tail_stop = result.offset;
+    tail_ok = true;
+    if (split.on_tail) split.on_tail(*out.tail_);
+  };
+  bool head_ok = false;
+  {
+    std::jthread tail_thread;
+    try {
+      tail_thread = std::jthread(tail_work);
+    } catch (const std::system_error&) {
+      return SplitOutcome::fallback;  // no thread to be had: one parse
+    }
+    // The head, on this thread, while the tail's thread works. (jthread joins on every exit.)
+    ArenaScope scope(&out.arena);
+    char* text = out.big_text.data();
+    ssize_t n = read_at(fd, text, head_size, 0);
+    if (n == static_cast<ssize_t>(head_size) &&
+        !doctype_in_prolog(std::string_view(text, head_size))) {  // a DOCTYPE: let the one-parse path refuse it
+      std::memcpy(text + head_size, kMarker.data(), kMarker.size());
+      auto result = out.doc().load_buffer_inplace(text, head_size + kMarker.size(), kParseFlags,
+                                                  pugi::encoding_utf8);
+      // Elements open at the cut stay unclosed: that is the only error a clean cut leaves.
+      if (result.status == pugi::status_end_element_mismatch &&
+          static_cast<size_t>(result.offset) >= head_size) {
+        pugi::xml_node last = out.doc();
+        while (last.last_child()) last = last.last_child();
+        pugi::xml_node parent = last.parent();
+        if (last.type() == pugi::node_element && std::string_view(last.name()) == kMarker.substr(1, kMarker.size() - 3) &&
+            parent.type() == pugi::node_element && std::string_view(parent.name()) == cut.parent) {
+          parent.remove_child(last);
+          out.split_parent_ = parent;
+          head_ok = true;
+          for (pugi::xml_node c = out.doc().first_child(); c; c = c.next_sibling()) {
+            if (c.type() == pugi::node_doctype) head_ok = false;
+          }
+          if (head_ok && split.on_head) split.on_head(out.doc(), parent);
+        }
+      }
+    }
+  }  // joined
+  if (!head_ok || !tail_ok || tail_stop < 2) return SplitOutcome::fallback;
+
+  // The tail's own text from its stop on was rewritten by the in-place parse: read it again.
+  // pugixml stops on the name after "</"; a clean tail is a few closing tags, so a long one
+  // means the cut was not clean (more content after the parent closed).
+  size_t closing_at = head_size + static_cast<size_t>(tail_stop) - 2;
+  if (size - closing_at > 4096) return SplitOutcome::fallback;
+  std::string closing(size - closing_at, '\0');
+  if (read_at(fd, closing.data(), closing.size(), closing_at) != static_cast<ssize_t>(closing.size()) ||
+      !closes_exactly(closing, out.split_parent_)) {
+    return SplitOutcome::fallback;
+  }
+  return SplitOutcome::split;
+}
+
+}  // namespace
+
+std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDocument& out,
+                                        const XmlSplit* split) {
   install_allocator();
   if (out.source.empty()) out.source = path.string();
   // Read straight into the buffer pugixml will parse in place: one copy, from the page cache.
@@ -237,21 +414,22 @@ std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDo
     return load_xml(text, out);
   }
   size_t size = static_cast<size_t>(st.st_size);
-  char* buffer = prepare_text(out, size);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, buffer + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
+  if (split && size >= xml_split_tuning().min_size && !split->records.empty()) {
+    if (load_split(fd, size, out, *split) == SplitOutcome::split) {
       ::close(fd);
-      return Diagnostic{out.source, 0, 0, "cannot read: " + errno_text(err)};
+      return std::nullopt;
     }
-    if (n == 0) break;  // the file shrank while we read it: parse what is there
-    done += static_cast<size_t>(n);
+    std::string source = std::move(out.source);
+    out.reset();
+    out.doc_.emplace();
+    out.source = std::move(source);
   }
+  char* buffer = prepare_text(out, size);
+  ssize_t done = read_at(fd, buffer, size, 0);
+  int read_errno = errno;
   ::close(fd);
-  auto problem = parse_prepared(out, buffer, done, {});
+  if (done < 0) return Diagnostic{out.source, 0, 0, "cannot read: " + errno_text(read_errno)};
+  auto problem = parse_prepared(out, buffer, static_cast<size_t>(done), {});
   if (problem && problem->line > 0) {
     // The failed in-place parse rewrote part of the buffer: count the position on a fresh copy.
     std::string original;

@@ -6,13 +6,16 @@
 // Big documents (a 100,000-test JUnit report, a 2,000-file coverage.xml) are read into, and their
 // DOM built in, memory mapped with transparent huge pages: on virtual machines a page fault costs
 // microseconds, and with 4 KiB pages faulting in the ~50 MB a big DOM needs took longer than
-// parsing it (see bench/xml_reports.sh).
+// parsing it. Very big ones can be parsed in two halves on two threads (XmlSplit). See
+// bench/xml_reports.sh for the numbers.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -45,8 +48,42 @@ class HugeRegion {
   size_t size_ = 0;
 };
 
+// A bump arena for pugixml's pages (see the allocator in xml_input.cpp).
+struct Arena {
+  HugeRegion region;
+  size_t used = 0;
+};
+
+// How a big document may be cut in two and parsed on two threads (load_xml_file). The cut goes
+// just before the first start tag of a record element after the middle of the text; the head
+// (everything before the cut) and the tail (the rest, parsed as a fragment whose top-level
+// nodes are the records that followed) are parsed at the same time, and the split is kept only
+// if the tail ends with exactly the closing tags of the elements open at the cut. Anything else
+// (a comment or CDATA at the cut, malformed XML, trailing content) falls back to one parse of the
+// whole text, so results and diagnostics are those of an ordinary parse.
+struct XmlSplit {
+  struct Record {
+    std::string_view tag;     // "testcase", "package", "class"
+    std::string_view parent;  // the element it must be a child of: "testsuite", "packages", ...
+  };
+  std::vector<Record> records;  // preferred first
+  // Optional work to overlap with the other half's parse, each on its half's thread: the head
+  // with the element the cut was inside (`parent`, whose remaining children are in the tail),
+  // the tail as a fragment. Their results count only when the load ends split (tail() != null);
+  // after a fallback the caller reads the whole document instead.
+  std::function<void(const pugi::xml_document& head, pugi::xml_node parent)> on_head;
+  std::function<void(const pugi::xml_document& tail)> on_tail;
+};
+
+// Tuning for tests, which force splits on small documents at chosen points.
+struct XmlSplitTuning {
+  size_t min_size = size_t{4} << 20;  // smaller documents are parsed in one go
+  double at = 0.5;                    // where to start looking for a cut, as a fraction of size
+};
+XmlSplitTuning& xml_split_tuning();
+
 // A parsed document, the text pugixml parsed in place (its strings point into it) and, for big
-// documents, the arena its nodes live in. Not movable: pugixml's nodes point into it.
+// documents, the arenas its nodes live in. Not movable: pugixml's nodes point into it.
 class XmlDocument {
  public:
   XmlDocument() = default;
@@ -54,23 +91,32 @@ class XmlDocument {
   XmlDocument(const XmlDocument&) = delete;
   XmlDocument& operator=(const XmlDocument&) = delete;
 
+  // The whole document, or its head when the load split it.
   pugi::xml_document& doc() { return *doc_; }
   const pugi::xml_document& doc() const { return *doc_; }
+  // When split: the tail, whose top-level nodes are the remaining children of split_parent().
+  const pugi::xml_document* tail() const { return tail_ ? &*tail_ : nullptr; }
+  pugi::xml_node split_parent() const { return split_parent_; }
 
   std::string source;  // the name diagnostics use
 
   // Internals, public for the loader and the allocator in xml_input.cpp.
-  std::string small_text;  // the text of a small document
-  HugeRegion big_text;     // the text of a big one
-  HugeRegion arena;        // pugixml's pages for a big one (bump-allocated, freed all at once)
-  size_t arena_used = 0;
+  void reset();                // back to empty, freeing each DOM under its own arena
+  std::string small_text;      // the text of a small document
+  HugeRegion big_text;         // the text (or the head's) of a big one
+  HugeRegion tail_text;        // the tail's text when split
+  Arena arena;                 // the DOM of a big document (or of its head)
+  Arena tail_arena;            // the tail's DOM
   std::optional<pugi::xml_document> doc_{std::in_place};
+  std::optional<pugi::xml_document> tail_;
+  pugi::xml_node split_parent_;
 };
 
 // nullopt on success. The string form copies `text` once; the file form reads the file straight
 // into the buffer that pugixml then parses in place.
 std::optional<Diagnostic> load_xml(std::string_view text, XmlDocument& out);
-std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDocument& out);
+std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDocument& out,
+                                        const XmlSplit* split = nullptr);
 
 // The root element, or a diagnostic when it is not one of the expected names (e.g. a coverage.xml
 // handed to the JUnit parser).

@@ -139,21 +139,39 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   ctx.data()["tool"] = tool->name;
 
   // Where the tool is: the build's environment first (python -m), else PATH.
+  // The module is tried directly; "No module named X" from python sends us to PATH. (A probe
+  // first would cost an interpreter start per tool per build.)
   fs::path py = venv_python(ws);
-  std::vector<std::string> argv;
-  if (fs::exists(py)) {
-    std::string ignored;
-    auto probe = ctx.capture({py.string(), "-c",
-                              "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 1)",
-                              tool->module},
-                             ignored, {.log_command = false});
-    if (probe.ok()) argv = {py.string(), "-m", tool->module};
+  bool via_python = fs::exists(py);
+  std::string exe = find_on_path(tool->exe);
+  auto paths = get_list(spec, "paths").value_or(default_paths(spec, p, ws));
+  if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
+  auto user_args = get_list(spec, "args").value_or(std::vector<std::string>{});
+  auto command = [&](std::vector<std::string> argv) {
+    argv.insert(argv.end(), tool->args.begin(), tool->args.end());
+    // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
+    // checkout would otherwise re-check the standard library's stubs every time.
+    if (tool->name == "mypy" && std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
+      std::string project = p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
+      argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
+    }
+    argv.insert(argv.end(), user_args.begin(), user_args.end());
+    argv.insert(argv.end(), paths.begin(), paths.end());
+    return argv;
+  };
+
+  std::string out, err;
+  exec::ProcessResult r;
+  bool found = false;
+  if (via_python) {
+    r = ctx.capture(command({py.string(), "-m", tool->module}), out, {.cwd = ws}, &err);
+    found = !(r.exit_code == 1 && contains(err, "No module named " + tool->module));
   }
-  if (argv.empty()) {
-    std::string exe = find_on_path(tool->exe);
-    if (!exe.empty()) argv = {exe};
+  if (!found && !exe.empty()) {
+    r = ctx.capture(command({exe}), out, {.cwd = ws}, &err);
+    found = true;
   }
-  if (argv.empty()) {
+  if (!found) {
     std::string hint = install_hint(*tool, p);
     if (spec.kind == "audit") hint += " (pipewright's dependency scan checks the same pins offline)";
     ctx.log(hint);
@@ -161,19 +179,11 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
     if (spec.blocking) return engine::StageOutcome::failed(hint);
     return engine::StageOutcome::skipped(hint);
   }
-
-  argv.insert(argv.end(), tool->args.begin(), tool->args.end());
-  for (const auto& a : get_list(spec, "args").value_or(std::vector<std::string>{})) argv.push_back(a);
-  auto paths = get_list(spec, "paths").value_or(default_paths(spec, p, ws));
-  if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
-  argv.insert(argv.end(), paths.begin(), paths.end());
-
-  std::string out, err;
-  auto r = ctx.capture(argv, out, {.cwd = ws}, &err);
   if (r.aborted) return {engine::Status::aborted, "aborted"};
   if (r.timed_out || !r.spawn_error.empty())
     return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), tool->name));
   // The tool's machine-readable output is not echoed by capture: keep it in the log too.
+  ctx.data()["tool_exit_code"] = r.exit_code;
   if (!out.empty()) ctx.log(out.size() > 200000 ? out.substr(0, 200000) + "\n[...]" : out);
 
   ParseOptions po;

@@ -4,7 +4,11 @@
 #include <set>
 
 #include "exec/process.h"
+#include "python/names.h"
+#include "python/requirement.h"
 #include "python/requirements_file.h"
+#include "python/version.h"
+#include "stages/dist_info.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/venv_cache.h"
@@ -82,6 +86,48 @@ std::string python_literal(const std::string& s) {
 
 }  // namespace
 
+std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project_sites,
+                                            const std::map<std::string, std::string>& installed) {
+  std::vector<std::string> missing;
+  // The project's own dist-info: the one in the build venv's site-packages (nothing else is
+  // installed there), whose METADATA lists Requires-Dist.
+  for (const auto& dir : project_sites) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (!e.path().filename().string().ends_with(".dist-info")) continue;
+      std::string meta;
+      try {
+        meta = read_file(e.path() / "METADATA");
+      } catch (const Error&) {
+        continue;
+      }
+      for (const auto& line : split_lines(meta)) {
+        if (line.empty()) break;  // headers end at the first blank line
+        if (!line.starts_with("Requires-Dist:")) continue;
+        std::string text(trim(std::string_view(line).substr(14)));
+        auto req = python::parse_requirement(text);
+        if (!req) {
+          missing.push_back(text);  // let pip judge what we cannot read
+          continue;
+        }
+        // Extras are not requested by `pip install -e .`; other markers are not evaluated here,
+        // so such a dependency counts as needed (at worst pip is asked and finds it there).
+        if (contains(req->marker_text, "extra")) continue;
+        auto it = installed.find(python::normalize_name(req->name));
+        if (it == installed.end()) {
+          missing.push_back(req->name);
+          continue;
+        }
+        if (!req->specifier.empty()) {
+          auto v = python::Version::parse(it->second);
+          if (!v || !req->specifier.contains(*v, true)) missing.push_back(text);
+        }
+      }
+    }
+  }
+  return missing;
+}
+
 std::filesystem::path venv_python(const fs::path& workspace) { return workspace / ".venv" / "bin" / "python"; }
 
 std::string configured_python(const pipeline::Pipeline& p) {
@@ -112,12 +158,17 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   auto r = ctx.capture({py_path, "-c",
                         "import sys, os; print(sys.version.split()[0]); "
                         "print(os.path.realpath(sys.executable));\n"
+                        "import site; print(os.pathsep.join(site.getsitepackages()))\n"
                         "try:\n import venv, ensurepip\nexcept ImportError:\n print('no-venv')"},
                        probe);
   if (!r.ok()) return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), py));
   auto lines = split_lines(probe);
   std::string version = lines.size() > 0 ? lines[0] : "?";
   std::string real = lines.size() > 1 ? lines[1] : py_path;
+  std::vector<fs::path> system_sites;
+  if (lines.size() > 2)
+    for (const auto& d : split(lines[2], ':'))
+      if (!d.empty()) system_sites.emplace_back(d);
   if (contains(probe, "no-venv"))
     return engine::StageOutcome::failed(
         py + " has no working venv module (ensurepip is missing): install it with "
@@ -230,14 +281,31 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   auto deps_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_deps);
   ctx.data()["dependencies_ms"] = deps_ms.count();
 
-  // The project itself, for this build only.
+  // The project itself, for this build only. First without its dependencies (the environment
+  // normally has them, and pip's resolver is most of an install's time); then, only if one of
+  // its declared dependencies is missing or at a version it excludes, again with them.
   auto t_proj = Clock::now();
   std::vector<std::string> what;
   if (!opt.build_isolation) what.push_back("--no-build-isolation");
   if (opt.editable) what.push_back("-e");
   what.push_back(ws.string());
-  auto p = pip_install(venv_python(ws), what);
+  std::vector<std::string> no_deps = what;
+  no_deps.insert(no_deps.begin(), "--no-deps");
+  auto p = pip_install(venv_python(ws), no_deps);
   if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+  std::vector<fs::path> sites = venv_site_dirs(build_venv);
+  if (opt.cache) {
+    auto entry_sites = venv_site_dirs(VenvCache::user_default().entry_dir(key));
+    sites.insert(sites.end(), entry_sites.begin(), entry_sites.end());
+  }
+  if (opt.system_site_packages) sites.insert(sites.end(), system_sites.begin(), system_sites.end());
+  auto missing = unmet_dependencies(venv_site_dirs(build_venv), installed_versions(sites));
+  ctx.data()["project_dependencies_missing"] = missing;
+  if (!missing.empty()) {
+    ctx.log("the project needs " + join(missing, ", ") + ", which the environment lacks: installing them");
+    p = pip_install(venv_python(ws), what);
+    if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+  }
   auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
   ctx.data()["project_ms"] = proj_ms.count();
   ctx.data()["venv"] = build_venv.string();

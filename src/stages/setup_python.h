@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ class SetupPythonStage : public engine::Stage {
   static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
                        std::vector<Diagnostic>& diags);
 };
+
+// The project's declared dependencies (Requires-Dist in the dist-info found in `project_sites`)
+// that `installed` lacks or has at an excluded version; extras are skipped.
+std::vector<std::string> unmet_dependencies(const std::vector<std::filesystem::path>& project_sites,
+                                            const std::map<std::string, std::string>& installed);
 
 // The build's interpreter, for the stages after setup-python.
 std::filesystem::path venv_python(const std::filesystem::path& workspace);
