@@ -396,11 +396,11 @@ def test_checkout_any_url_and_ref(repo, pw, tmp_path, env):
 
 def test_plan_shows_stages_and_plan_yaml_reproduces(repo, pw):
     project = repo({"pipewright.yaml": yaml_stages(
-        "  lint:\n    run: make lint\n    blocking: false\n    timeout: 5m\n"
+        "  docs:\n    run: make docs\n    blocking: false\n    timeout: 5m\n"
         "  post:\n    always: echo bye\n")})
     r = pw(project, "plan")
     assert r.code == 0
-    assert "lint" in r.out and "checkout" in r.out and "5m" in r.out
+    assert "docs" in r.out and "checkout" in r.out and "5m" in r.out
     y = pw(project, "plan", "--yaml")
     assert y.code == 0
     (project / "pipewright.yaml").write_text(y.out)
