@@ -23,9 +23,7 @@ std::optional<python::Policy> policy(const pipeline::StageSpec& spec, const std:
   if (*v == "forbid") return python::Policy::forbid;
   if (*v == "pinned_only" || *v == "pinned-only") return python::Policy::pinned_only;
   if (*v == "allow") return python::Policy::allow;
-  Diagnostic d = at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be forbid, pinned_only or allow");
-  if (diags) diags->push_back(d);
-  else throw ConfigError(std::vector<Diagnostic>{d});
+  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be forbid, pinned_only or allow"));
   return std::nullopt;
 }
 
@@ -34,19 +32,13 @@ std::map<std::string, std::string> allow_map(const pipeline::StageSpec& spec, st
   const pipeline::Setting* s = spec.setting("allow");
   if (!s || s->value.IsNull()) return out;
   if (!s->value.IsMap()) {
-    Diagnostic d = at(*s, "stage '" + spec.id + "' allow must map a package name to the reason it may float");
-    if (diags) diags->push_back(d);
-    else throw ConfigError(std::vector<Diagnostic>{d});
+    report(diags, at(*s, "stage '" + spec.id + "' allow must map a package name to the reason it may float"));
     return out;
   }
   for (const auto& kv : s->value) {
     std::string name = kv.first.Scalar();
     std::string reason = kv.second.IsScalar() ? kv.second.Scalar() : "";
-    if (trim(reason).empty()) {
-      Diagnostic d = at(*s, "allow '" + name + "' needs a reason (it is shown in the log)");
-      if (diags) diags->push_back(d);
-      else throw ConfigError(std::vector<Diagnostic>{d});
-    }
+    if (trim(reason).empty()) report(diags, at(*s, "allow '" + name + "' needs a reason (it is shown in the log)"));
     out[name == "." ? name : python::normalize_name(name)] = reason;
   }
   return out;

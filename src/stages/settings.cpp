@@ -8,12 +8,10 @@ Diagnostic at(const pipeline::Setting& s, const std::string& message) {
   return {s.where.file, s.where.line, s.where.col, message};
 }
 
-namespace {
 void report(std::vector<Diagnostic>* diags, Diagnostic d) {
   if (diags) diags->push_back(std::move(d));
   else throw ConfigError(std::vector<Diagnostic>{d});
 }
-}  // namespace
 
 std::optional<std::string> get_string(const pipeline::StageSpec& spec, const std::string& key,
                                       std::vector<Diagnostic>* diags) {

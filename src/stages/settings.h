@@ -11,6 +11,8 @@
 namespace pw::stages {
 
 Diagnostic at(const pipeline::Setting& s, const std::string& message);
+// Adds `d` to `diags` when given (validation collects everything), else throws ConfigError.
+void report(std::vector<Diagnostic>* diags, Diagnostic d);
 
 // Each returns nullopt when the setting is absent; a wrong type adds a diagnostic when `diags`
 // is given, else throws ConfigError.
