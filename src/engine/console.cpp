@@ -145,10 +145,15 @@ void Console::stage_finished(const std::string& id, Status status, Millis durati
                        : status == Status::failure ? "\xE2\x9C\x98"  // ballot x
                        : status == Status::unstable ? "!"
                                                     : "-";
+    // Elide the summary alone: the escape codes around the mark and status take no columns.
+    std::string head_plain = std::string("x ") + pad(id, 16) + " " + pad(to_string(status), 9) + " " +
+                             pad(format_duration(duration), 8) + " ";
+    int cols = 0;
+    for (unsigned char c : head_plain)
+      if ((c & 0xC0) != 0x80) ++cols;
     text = paint(mark, status_color(status)) + " " + pad(id, 16) + " " +
-           pad(status_word(status), opt_.color ? 18 : 9) + " " + pad(format_duration(duration), 8) +
-           " " + summary;
-    text = elide(text, opt_.width - 1 + (opt_.color ? 20 : 0));
+           paint(pad(to_string(status), 9), status_color(status)) + " " +
+           pad(format_duration(duration), 8) + " " + elide(summary, opt_.width - 1 - cols);
   } else {
     text = "[" + id + "] " + to_string(status) + " in " + format_duration(duration);
     if (!summary.empty()) text += ": " + summary;
