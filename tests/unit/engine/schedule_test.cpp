@@ -105,7 +105,8 @@ TEST(Status, BuildStatusRules) {
   EXPECT_EQ(build_status({Status::success, Status::unstable}, false), Status::unstable);
   EXPECT_EQ(build_status({Status::unstable, Status::failure, Status::not_built}, false), Status::failure);
   EXPECT_EQ(build_status({Status::success}, true), Status::aborted);
-  EXPECT_EQ(build_status({Status::aborted, Status::failure}, false), Status::aborted);
+  EXPECT_EQ(build_status({Status::aborted, Status::failure}, false), Status::failure);
+  EXPECT_EQ(build_status({Status::success, Status::aborted}, false), Status::aborted);
   EXPECT_EQ(settle(Status::failure, false), Status::unstable);
   EXPECT_EQ(settle(Status::failure, true), Status::failure);
   EXPECT_EQ(settle(Status::aborted, false), Status::aborted);
