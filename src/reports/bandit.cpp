@@ -10,8 +10,8 @@ FindingsResult parse_bandit_json(std::string_view text, const ParseOptions& opti
   auto doc = detail::parse_tool_json(text, "bandit", source, out.errors);
   if (!doc) return out;
   if (!doc->is_object() || !doc->contains("results") || !(*doc)["results"].is_array()) {
-    out.errors.push_back({source, 0, 0,
-                          "bandit JSON output should be an object with a \"results\" list"});
+    out.errors.push_back(
+        {source, 0, 0, "bandit JSON output should be an object with a \"results\" list"});
     return out;
   }
   for (const auto& r : (*doc)["results"]) {
@@ -26,15 +26,22 @@ FindingsResult parse_bandit_json(std::string_view text, const ParseOptions& opti
     // bandit's own SARIF output maps severities the same way.
     switch (f.severity) {
       case Severity::critical:
-      case Severity::high: f.level = Level::error; break;
-      case Severity::medium: f.level = Level::warning; break;
-      default: f.level = Level::note; break;
+      case Severity::high:
+        f.level = Level::error;
+        break;
+      case Severity::medium:
+        f.level = Level::warning;
+        break;
+      default:
+        f.level = Level::note;
+        break;
     }
     f.message = detail::json_string(r, "issue_text");
     f.file = relative_path(detail::json_string(r, "filename"), options.root);
     f.line = static_cast<int>(detail::json_int(r, "line_number"));
     // col_offset / end_col_offset (bandit >= 1.7.3) are 0-based, end exclusive.
-    if (r.contains("col_offset")) f.column = static_cast<int>(detail::json_int(r, "col_offset")) + 1;
+    if (r.contains("col_offset"))
+      f.column = static_cast<int>(detail::json_int(r, "col_offset")) + 1;
     if (r.contains("end_col_offset")) {
       f.end_column = static_cast<int>(detail::json_int(r, "end_col_offset")) + 1;
     }
@@ -51,9 +58,9 @@ FindingsResult parse_bandit_json(std::string_view text, const ParseOptions& opti
   // Files bandit could not scan (syntax errors, unreadable): the rest of the report stands.
   if (auto it = doc->find("errors"); it != doc->end() && it->is_array()) {
     for (const auto& e : *it) {
-      out.warnings.push_back({relative_path(detail::json_string(e, "filename"), options.root), 0,
-                              0, "bandit could not scan this file: " +
-                                     detail::json_string(e, "reason", "no reason given")});
+      out.warnings.push_back({relative_path(detail::json_string(e, "filename"), options.root), 0, 0,
+                              "bandit could not scan this file: " +
+                                  detail::json_string(e, "reason", "no reason given")});
     }
   }
   assign_fingerprints(out.value);

@@ -55,33 +55,50 @@ bool condition_coverage(const char* s, int& covered, int& total) {
   return true;
 }
 
+// Reads <class> elements into files. A split load (xml_input.h) runs one Reader per half, on
+// the half's thread, and merges them in document order.
 struct Reader {
-  const detail::XmlDocument& xml;
-  Parsed<CoverageReport>& out;
+  std::string source;
+  std::vector<FileCoverage> files;
   std::unordered_map<std::string, size_t> index;  // filename -> files[i]
   bool repaired_utf8 = false;
   int bad_lines = 0;
   Diagnostic first_bad;
+
+  FileCoverage& file_for(std::string filename, const char* package) {
+    auto [it, inserted] = index.try_emplace(filename, files.size());
+    if (inserted) {
+      FileCoverage f;
+      f.filename = std::move(filename);
+      f.package = detail::valid_utf8(package, &repaired_utf8);
+      files.push_back(std::move(f));
+    }
+    // Java-style producers split one file over several <class> elements: they merge here.
+    return files[it->second];
+  }
+
+  void packages(pugi::xml_node packages_element) {
+    for (pugi::xml_node pkg = packages_element.child("package"); pkg;
+         pkg = pkg.next_sibling("package")) {
+      package(pkg);
+    }
+  }
+
+  void package(pugi::xml_node pkg) {
+    const char* name = pkg.attribute("name").value();
+    for (pugi::xml_node cls = pkg.child("classes").child("class"); cls;
+         cls = cls.next_sibling("class")) {
+      klass(cls, name);
+    }
+  }
 
   void klass(pugi::xml_node cls, const char* package) {
     std::string filename = detail::valid_utf8(cls.attribute("filename").value(), &repaired_utf8);
     if (filename.empty()) {
       filename = detail::valid_utf8(cls.attribute("name").value(), &repaired_utf8);
     }
-    auto [it, inserted] = index.try_emplace(filename, out.value.files.size());
-    if (inserted) {
-      FileCoverage f;
-      f.filename = std::move(filename);
-      f.package = detail::valid_utf8(package, &repaired_utf8);
-      out.value.files.push_back(std::move(f));
-    }
-    // Java-style producers split one file over several <class> elements: they merge here.
-    FileCoverage& file = out.value.files[it->second];
+    FileCoverage& file = file_for(std::move(filename), package);
     pugi::xml_node lines = cls.child("lines");
-    // Most files are read once: growing the vector by doubling costs more than one sibling walk.
-    size_t count = 0;
-    for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) ++count;
-    file.lines.reserve(file.lines.size() + count);
     for (pugi::xml_node ln = lines.first_child(); ln; ln = ln.next_sibling()) {
       if (!detail::name_is(ln.name(), "line")) continue;
       LineCoverage lc;
@@ -112,9 +129,9 @@ struct Reader {
       }
       if (number <= 0 || number > INT_MAX || hits < 0) {
         if (bad_lines++ == 0) {
-          first_bad = {xml.source, 0, 0,
-                       "skipped <line> elements without a valid number and hits, first in " +
-                           file.filename};
+          first_bad = {
+              source, 0, 0,
+              "skipped <line> elements without a valid number and hits, first in " + file.filename};
         }
         continue;
       }
@@ -128,9 +145,45 @@ struct Reader {
       if (missing && *missing) file.missing_branches.push_back({lc.number, missing});
     }
   }
+
+  // Appends `later`'s files (read from the text after this reader's), merging any file both saw.
+  void append(Reader&& later) {
+    repaired_utf8 = repaired_utf8 || later.repaired_utf8;
+    if (later.bad_lines > 0 && bad_lines == 0) first_bad = later.first_bad;
+    bad_lines += later.bad_lines;
+    for (auto& f : later.files) {
+      auto [it, inserted] = index.try_emplace(f.filename, files.size());
+      if (inserted) {
+        files.push_back(std::move(f));
+        continue;
+      }
+      FileCoverage& mine = files[it->second];
+      mine.lines.insert(mine.lines.end(), f.lines.begin(), f.lines.end());
+      mine.missing_branches.insert(mine.missing_branches.end(), f.missing_branches.begin(),
+                                   f.missing_branches.end());
+      mine.lines_valid += f.lines_valid;
+      mine.lines_covered += f.lines_covered;
+      mine.branches_valid += f.branches_valid;
+      mine.branches_covered += f.branches_covered;
+    }
+  }
 };
 
-Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml) {
+// Reads the records of a split load's tail: <class> elements (the cut was in a <classes>, whose
+// package the head knows) or whole <package> elements (the cut was in <packages>).
+constexpr const char* kPackageFromHead = "";
+
+void read_tail(Reader& reader, const pugi::xml_document& tail) {
+  for (pugi::xml_node n = tail.first_child(); n; n = n.next_sibling()) {
+    if (detail::name_is(n.name(), "class")) {
+      reader.klass(n, kPackageFromHead);
+    } else if (detail::name_is(n.name(), "package")) {
+      reader.package(n);
+    }
+  }
+}
+
+Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml, Reader* head, Reader* tail) {
   Parsed<CoverageReport> out;
   if (auto err = detail::expect_root(xml, {"coverage"}, "a Cobertura coverage report")) {
     out.errors.push_back(*err);
@@ -139,19 +192,25 @@ Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml) {
   pugi::xml_node root = xml.doc().document_element();
   CoverageReport& r = out.value;
   r.version = detail::valid_utf8(root.attribute("version").value());
-  for (pugi::xml_node s = root.child("sources").child("source"); s;
-       s = s.next_sibling("source")) {
+  for (pugi::xml_node s = root.child("sources").child("source"); s; s = s.next_sibling("source")) {
     r.sources.push_back(detail::valid_utf8(trim(s.child_value())));
   }
-  Reader reader{xml, out};
-  for (pugi::xml_node pkg = root.child("packages").child("package"); pkg;
-       pkg = pkg.next_sibling("package")) {
-    const char* package = pkg.attribute("name").value();
-    for (pugi::xml_node cls = pkg.child("classes").child("class"); cls;
-         cls = cls.next_sibling("class")) {
-      reader.klass(cls, package);
+  Reader whole{xml.source};
+  Reader& reader = head ? *head : whole;
+  if (xml.tail() && head && tail) {
+    // The tail's leading classes belong to the package the cut was in.
+    pugi::xml_node cut_in = xml.split_parent();
+    if (detail::name_is(cut_in.name(), "classes")) {
+      std::string package = detail::valid_utf8(cut_in.parent().attribute("name").value());
+      for (auto& f : tail->files) {
+        if (f.package.empty()) f.package = package;
+      }
     }
+    reader.append(std::move(*tail));
+  } else {
+    reader.packages(root.child("packages"));
   }
+  r.files = std::move(reader.files);
 
   long long lv = 0, lc = 0, bv = 0, bc = 0;
   for (const auto& f : r.files) {
@@ -169,8 +228,9 @@ Parsed<CoverageReport> parse_loaded(detail::XmlDocument& xml) {
   r.branches_covered = count_attr("branches-covered", bc);
   r.line_rate = parse_double(root.attribute("line-rate").value())
                     .value_or(r.lines_valid ? double(r.lines_covered) / r.lines_valid : 1.0);
-  r.branch_rate = parse_double(root.attribute("branch-rate").value())
-                      .value_or(r.branches_valid ? double(r.branches_covered) / r.branches_valid : 1.0);
+  r.branch_rate =
+      parse_double(root.attribute("branch-rate").value())
+          .value_or(r.branches_valid ? double(r.branches_covered) / r.branches_valid : 1.0);
   r.has_branch_data = r.branches_valid > 0;
 
   if (reader.bad_lines > 0) {
@@ -223,19 +283,29 @@ Parsed<CoverageReport> parse_cobertura(std::string_view xml, const ParseOptions&
     out.errors.push_back(*err);
     return out;
   }
-  return parse_loaded(doc);
+  return parse_loaded(doc, nullptr, nullptr);
 }
 
 Parsed<CoverageReport> parse_cobertura_file(const std::filesystem::path& path,
                                             const ParseOptions& options) {
   detail::XmlDocument doc;
   doc.source = detail::source_name(options, path.string());
-  if (auto err = detail::load_xml_file(path, doc)) {
+  // A big report is read in two halves on two threads, each half's classes as soon as it is
+  // parsed (see XmlSplit); the results count only if the load stayed split.
+  Reader head{doc.source}, tail{doc.source};
+  detail::XmlSplit split;
+  split.records = {{"package", "packages"}, {"class", "classes"}};
+  split.on_head = [&](const pugi::xml_document& d, pugi::xml_node) {
+    head.packages(d.document_element().child("packages"));
+  };
+  split.on_tail = [&](const pugi::xml_document& d) { read_tail(tail, d); };
+  if (auto err = detail::load_xml_file(path, doc, &split)) {
     Parsed<CoverageReport> out;
     out.errors.push_back(*err);
     return out;
   }
-  return parse_loaded(doc);
+  if (doc.tail()) return parse_loaded(doc, &head, &tail);
+  return parse_loaded(doc, nullptr, nullptr);
 }
 
 }  // namespace pw::reports

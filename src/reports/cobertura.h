@@ -48,6 +48,7 @@ struct FileCoverage {
   // coverage.py's percentage: (covered lines + covered branches) / (lines + branches), 100 for an
   // empty file.
   double percent() const;
+  bool operator==(const FileCoverage&) const = default;
 };
 
 struct CoverageReport {
@@ -68,6 +69,7 @@ struct CoverageReport {
   // together when branch data exists.
   double percent() const;
   const FileCoverage* find(std::string_view filename) const;
+  bool operator==(const CoverageReport&) const = default;
 };
 
 Parsed<CoverageReport> parse_cobertura(std::string_view xml, const ParseOptions& options = {});

@@ -12,21 +12,30 @@ namespace pw::reports {
 
 std::string_view to_string(Level level) {
   switch (level) {
-    case Level::none: return "none";
-    case Level::note: return "note";
-    case Level::warning: return "warning";
-    case Level::error: return "error";
+    case Level::none:
+      return "none";
+    case Level::note:
+      return "note";
+    case Level::warning:
+      return "warning";
+    case Level::error:
+      return "error";
   }
   return "warning";
 }
 
 std::string_view to_string(Severity severity) {
   switch (severity) {
-    case Severity::none: return "none";
-    case Severity::low: return "low";
-    case Severity::medium: return "medium";
-    case Severity::high: return "high";
-    case Severity::critical: return "critical";
+    case Severity::none:
+      return "none";
+    case Severity::low:
+      return "low";
+    case Severity::medium:
+      return "medium";
+    case Severity::high:
+      return "high";
+    case Severity::critical:
+      return "critical";
   }
   return "none";
 }
@@ -60,10 +69,17 @@ int Counts::at_least(Severity s) const {
 void Counts::add(const Finding& f) {
   ++total;
   switch (f.level) {
-    case Level::error: ++errors; break;
-    case Level::warning: ++warnings; break;
-    case Level::note: ++notes; break;
-    case Level::none: break;
+    case Level::error:
+      ++errors;
+      break;
+    case Level::warning:
+      ++warnings;
+      break;
+    case Level::note:
+      ++notes;
+      break;
+    case Level::none:
+      break;
   }
   ++by_severity[static_cast<size_t>(f.severity)];
 }
@@ -83,8 +99,7 @@ std::map<std::string, Counts> count_by_tool(const std::vector<Finding>& findings
 namespace {
 
 auto order_key(const Finding& f) {
-  return std::tie(f.file, f.line, f.column, f.tool, f.rule_id, f.message, f.end_line,
-                  f.end_column);
+  return std::tie(f.file, f.line, f.column, f.tool, f.rule_id, f.message, f.end_line, f.end_column);
 }
 
 }  // namespace

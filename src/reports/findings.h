@@ -18,13 +18,16 @@ namespace pw::reports {
 enum class Level { none, note, warning, error };
 
 // A tool's own severity scale where it has one (bandit, pip-audit advisories); `none` when the tool
-// has no such notion (flake8, mypy...). Also used for bandit's confidence, which has the same words.
+// has no such notion (flake8, mypy...). Also used for bandit's confidence, which has the same
+// words.
 enum class Severity { none, low, medium, high, critical };
 
 struct Finding {
-  std::string tool;       // "flake8", "pylint", "mypy", "bandit", "black", "ruff", "ruff-format", "pip-audit"
+  std::string
+      tool;  // "flake8", "pylint", "mypy", "bandit", "black", "ruff", "ruff-format", "pip-audit"
   std::string rule_id;    // "F401", "C0116", "assignment", "B602", "PYSEC-2021-1", "format"
-  std::string rule_name;  // the tool's readable slug when it has one: "unused-import", "subprocess_popen_with_shell_equals_true"
+  std::string rule_name;  // the tool's readable slug when it has one: "unused-import",
+                          // "subprocess_popen_with_shell_equals_true"
   Level level = Level::warning;
   Severity severity = Severity::none;
   Severity confidence = Severity::none;  // bandit only

@@ -12,7 +12,8 @@ namespace {
 // changed lines, located at the old file's lines.
 class DiffReader {
  public:
-  DiffReader(std::string tool, const ParseOptions& options) : tool_(std::move(tool)), options_(options) {}
+  DiffReader(std::string tool, const ParseOptions& options)
+      : tool_(std::move(tool)), options_(options) {}
 
   // True when the line belonged to a diff (and was consumed).
   bool feed(std::string_view line) {
@@ -89,7 +90,8 @@ class DiffReader {
     if (added_ == 0) {
       f.message = "would delete " + lines(removed_);
     } else if (removed_ == 0 && blank) {
-      f.message = "would insert " + std::to_string(added_) + " blank line" + (added_ == 1 ? "" : "s");
+      f.message =
+          "would insert " + std::to_string(added_) + " blank line" + (added_ == 1 ? "" : "s");
     } else {
       f.message = std::string(removed_ == 0 ? "would insert:" : "would reformat as:");
       size_t shown = std::min<size_t>(added_text_.size(), 10);
@@ -154,7 +156,8 @@ FindingsResult finish(std::vector<Finding> per_file, DiffReader& diff) {
   out.value = std::move(diff.findings());
   for (auto& f : per_file) {
     bool covered = false;
-    for (const auto& d : out.value) covered = covered || (d.file == f.file && d.rule_id == "format");
+    for (const auto& d : out.value)
+      covered = covered || (d.file == f.file && d.rule_id == "format");
     if (!covered || f.rule_id != "format") out.value.push_back(std::move(f));
   }
   return out;

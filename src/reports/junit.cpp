@@ -35,7 +35,10 @@ std::optional<TracebackEntry> traceback_entry(std::string_view line) {
     if (!n) return std::nullopt;
     return TracebackEntry{line.substr(8, end - 8), static_cast<int>(*n)};
   }
+  // Source lines are indented, the failing one starts with '>', pytest's explanation lines with
+  // "E " and frame separators with '_': none of them is a location.
   if (line[0] == ' ' || line[0] == '\t' || line[0] == '>' || line[0] == '_') return std::nullopt;
+  if (line.size() > 1 && line[0] == 'E' && line[1] == ' ') return std::nullopt;
   // path:digits: followed by a space or the end of the line.
   for (size_t colon = line.find(':'); colon != std::string_view::npos;
        colon = line.find(':', colon + 1)) {
@@ -67,6 +70,11 @@ struct Walker {
   // test that failed and then errored in teardown.
   pugi::xml_node prev_case;
   bool prev_failed = false;
+  // For the walker of a split load's tail: its first case, and whether that one only holds an
+  // error in teardown (possibly the second element of the case before the cut).
+  pugi::xml_node first_case;
+  bool first_teardown_only = false;
+  bool sum_times_only = false;  // just add up the cases' times (see finish)
 
   std::string text(const char* s) { return valid_utf8(s, &repaired_utf8); }
   // Multi-line text with CR LF made LF (the parse leaves line ends alone; see xml_input.cpp).
@@ -123,6 +131,12 @@ struct Walker {
   }
 
   void testcase(pugi::xml_node tc) {
+    if (sum_times_only) {
+      case_time_sum += parse_double(attributes(tc).time).value_or(0);
+      return;
+    }
+    bool first = !first_case;
+    if (first) first_case = tc;
     TestTotals& t = report.totals;
     pugi::xml_node child = tc.first_child();
     if (!child) {
@@ -152,6 +166,7 @@ struct Walker {
 
     bool teardown_error =
         error && std::strncmp(error.attribute("message").value(), "failed on teardown", 18) == 0;
+    if (first) first_teardown_only = teardown_error && !failure;
     bool second_element = false;
     if (teardown_error && !failure && prev_failed) {
       CaseAttributes prev = attributes(prev_case);
@@ -221,35 +236,80 @@ struct Walker {
   }
 };
 
-Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& options) {
+// The suites' own time: the root's time attribute, else the sum of its <testsuite> children's.
+std::optional<double> suite_time(pugi::xml_node root) {
+  if (auto t = parse_double(root.attribute("time").value())) return t;
+  std::optional<double> sum;
+  if (is_named(root, "testsuites")) {
+    for (pugi::xml_node s = root.child("testsuite"); s; s = s.next_sibling("testsuite")) {
+      if (auto t = parse_double(s.attribute("time").value())) sum = sum.value_or(0) + *t;
+    }
+  }
+  return sum;
+}
+
+// `head` walked the whole document, or the head of a split one; `tail`, when given, walked the
+// tail (without looking at case times, which it could not know it needed).
+Parsed<JUnitReport> finish(detail::XmlDocument& xml, Walker& head, Walker* tail,
+                           std::optional<double> suites) {
   Parsed<JUnitReport> out;
+  JUnitReport& r = out.value;
+  r = std::move(head.report);
+  double case_times = head.case_time_sum;
+  bool repaired = head.repaired_utf8;
+  if (tail) {
+    TestTotals& t = r.totals;
+    const TestTotals& u = tail->report.totals;
+    t.tests += u.tests;
+    t.passed += u.passed;
+    t.failed += u.failed;
+    t.errors += u.errors;
+    t.skipped += u.skipped;
+    // The tail's walker could not see the case before the cut: if its first case was pytest's
+    // second element for a test that failed and then errored in teardown, it counted one test
+    // and one pass too many.
+    if (tail->first_teardown_only && head.prev_failed) {
+      auto a = Walker::attributes(head.prev_case);
+      auto b = Walker::attributes(tail->first_case);
+      if (std::strcmp(a.classname, b.classname) == 0 && std::strcmp(a.name, b.name) == 0) {
+        --t.tests;
+        --t.passed;
+      }
+    }
+    r.failures.insert(r.failures.end(), std::make_move_iterator(tail->report.failures.begin()),
+                      std::make_move_iterator(tail->report.failures.end()));
+    repaired = repaired || tail->repaired_utf8;
+    if (!suites) {
+      // Rare (pytest always writes suite times): sum the tail's case times now.
+      Walker times{head.options, tail->report};
+      times.sum_times_only = true;
+      times.suite(*xml.tail());
+      case_times += times.case_time_sum;
+    }
+  }
+  r.totals.duration_s = suites ? *suites : case_times;
+  if (repaired) {
+    out.warnings.push_back(
+        {xml.source, 0, 0, "invalid UTF-8 in test names or messages, replaced by U+FFFD"});
+  }
+  return out;
+}
+
+Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& options) {
   if (auto err = detail::expect_root(xml, {"testsuites", "testsuite"}, "a JUnit report")) {
+    Parsed<JUnitReport> out;
     out.errors.push_back(*err);
     return out;
   }
   pugi::xml_node root = xml.doc().document_element();
-  Walker w{options, out.value};
-  double suite_time = 0;
-  bool have_suite_time = false;
-  if (auto t = parse_double(root.attribute("time").value())) {
-    suite_time = *t;
-    have_suite_time = true;
-  } else if (is_named(root, "testsuites")) {
-    for (pugi::xml_node s = root.child("testsuite"); s; s = s.next_sibling("testsuite")) {
-      if (auto t = parse_double(s.attribute("time").value())) {
-        suite_time += *t;
-        have_suite_time = true;
-      }
-    }
-  }
-  w.need_case_times = !have_suite_time;
+  JUnitReport report;
+  Walker w{options, report};
+  std::optional<double> suites = suite_time(root);
+  w.need_case_times = !suites;
   w.suite(root);
-  out.value.totals.duration_s = have_suite_time ? suite_time : w.case_time_sum;
-  if (w.repaired_utf8) {
-    out.warnings.push_back({xml.source, 0, 0,
-                            "invalid UTF-8 in test names or messages, replaced by U+FFFD"});
-  }
-  return out;
+  // A split load is walked by parse_junit_file as it loads; this is for completeness.
+  if (const pugi::xml_document* tail = xml.tail()) w.suite(*tail);
+  return finish(xml, w, nullptr, suites);
 }
 
 }  // namespace
@@ -257,7 +317,7 @@ Parsed<JUnitReport> parse_loaded(detail::XmlDocument& xml, const ParseOptions& o
 std::string pytest_nodeid(std::string_view classname, std::string_view name,
                           std::string_view file) {
   if (classname.empty()) return std::string(name);
-  std::string module_path;  // "tests/test_calc.py"
+  std::string module_path;   // "tests/test_calc.py"
   std::string_view classes;  // "TestClassify" or "TestOuter.TestInner"
   if (!file.empty()) {
     std::string_view f = file;
@@ -326,11 +386,31 @@ Parsed<JUnitReport> parse_junit_file(const std::filesystem::path& path,
                                      const ParseOptions& options) {
   detail::XmlDocument doc;
   doc.source = detail::source_name(options, path.string());
-  if (auto err = detail::load_xml_file(path, doc)) {
+  // A big report is parsed in two halves on two threads, cut before a <testcase>, and each half
+  // walked on its thread as soon as it is parsed (XmlSplit). The walks count only if the load
+  // stayed split; otherwise the whole document is walked below.
+  JUnitReport head_report, tail_report;
+  Walker head{options, head_report}, tail{options, tail_report};
+  std::optional<double> suites;
+  bool head_walked = false;
+  detail::XmlSplit split;
+  split.records = {{"testcase", "testsuite"}};
+  split.on_head = [&](const pugi::xml_document& d, pugi::xml_node) {
+    pugi::xml_node root = d.document_element();
+    if (!is_named(root, "testsuites") && !is_named(root, "testsuite")) return;
+    suites = suite_time(root);
+    head.need_case_times = !suites;
+    head.suite(root);
+    head_walked = true;
+  };
+  tail.need_case_times = false;
+  split.on_tail = [&](const pugi::xml_document& d) { tail.suite(d); };
+  if (auto err = detail::load_xml_file(path, doc, &split)) {
     Parsed<JUnitReport> out;
     out.errors.push_back(*err);
     return out;
   }
+  if (doc.tail() && head_walked) return finish(doc, head, &tail, suites);
   return parse_loaded(doc, options);
 }
 

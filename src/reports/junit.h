@@ -52,6 +52,8 @@ struct FailedTest {
 struct JUnitReport {
   TestTotals totals;
   std::vector<FailedTest> failures;  // in document order; failures and errors together
+
+  bool operator==(const JUnitReport&) const = default;
 };
 
 // `options.root` makes absolute paths found in tracebacks relative to the project.

@@ -31,9 +31,9 @@ FindingsResult parse_pip_audit_json(std::string_view text, const ParseOptions& o
     std::string name = detail::json_string(dep, "name");
     std::string version = detail::json_string(dep, "version");
     if (dep.contains("skip_reason")) {
-      out.warnings.push_back({file.empty() ? source : file, 0, 0,
-                              "pip-audit did not audit " + name + ": " +
-                                  detail::json_string(dep, "skip_reason")});
+      out.warnings.push_back(
+          {file.empty() ? source : file, 0, 0,
+           "pip-audit did not audit " + name + ": " + detail::json_string(dep, "skip_reason")});
       continue;
     }
     auto vulns = dep.find("vulns");
@@ -62,7 +62,8 @@ FindingsResult parse_pip_audit_json(std::string_view text, const ParseOptions& o
       std::string description = detail::json_string(v, "description");
       if (!description.empty()) f.message += "\n" + description;
       f.help_uri = "https://osv.dev/vulnerability/" + f.rule_id;
-      f.fingerprint = sha256_hex("pip-audit\x1f" + f.rule_id + "\x1f" + to_lower(name)).substr(0, 32);
+      f.fingerprint =
+          sha256_hex("pip-audit\x1f" + f.rule_id + "\x1f" + to_lower(name)).substr(0, 32);
       out.value.push_back(std::move(f));
     }
   }

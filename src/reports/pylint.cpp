@@ -53,9 +53,9 @@ FindingsResult parse_pylint_json(std::string_view text, const ParseOptions& opti
     out.value.push_back(std::move(f));
   }
   if (skipped > 0) {
-    out.warnings.push_back({source, 0, 0,
-                            "skipped " + std::to_string(skipped) +
-                                " pylint entries that are not messages"});
+    out.warnings.push_back(
+        {source, 0, 0,
+         "skipped " + std::to_string(skipped) + " pylint entries that are not messages"});
   }
   assign_fingerprints(out.value);
   return out;

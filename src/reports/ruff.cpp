@@ -44,7 +44,8 @@ FindingsResult parse_ruff_json(std::string_view text, const ParseOptions& option
       std::string fix = detail::json_string(*it, "message");
       std::string applicability = detail::json_string(*it, "applicability");
       if (!fix.empty()) {
-        f.message += " (fix" + (applicability.empty() ? "" : ", " + applicability) + ": " + fix + ")";
+        f.message +=
+            " (fix" + (applicability.empty() ? "" : ", " + applicability) + ": " + fix + ")";
       }
     }
     out.value.push_back(std::move(f));

@@ -23,11 +23,16 @@ constexpr const char* kFingerprintKey = "pipewright/v1";
 // (critical > 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9).
 const char* security_score(Severity s) {
   switch (s) {
-    case Severity::critical: return "9.5";
-    case Severity::high: return "8.0";
-    case Severity::medium: return "5.5";
-    case Severity::low: return "2.0";
-    case Severity::none: return nullptr;
+    case Severity::critical:
+      return "9.5";
+    case Severity::high:
+      return "8.0";
+    case Severity::medium:
+      return "5.5";
+    case Severity::low:
+      return "2.0";
+    case Severity::none:
+      return nullptr;
   }
   return nullptr;
 }
@@ -46,9 +51,9 @@ std::string uri_encode_path(std::string_view path) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : path) {
-    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                std::string_view("-._~/!$&'()*+,;=@").find(static_cast<char>(c)) !=
-                    std::string_view::npos;
+    bool keep =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        std::string_view("-._~/!$&'()*+,;=@").find(static_cast<char>(c)) != std::string_view::npos;
     if (keep) {
       out += static_cast<char>(c);
     } else {
@@ -126,8 +131,8 @@ ojson write_run(const ToolRun& run, const SarifOptions& options) {
       r["ruleIndex"] = rule_index[f.rule_id];
     }
     r["level"] = std::string(to_string(f.level));
-    r["message"] = {{"text", f.message.empty() ? (f.rule_id.empty() ? f.tool : f.rule_id)
-                                                 : f.message}};
+    r["message"] = {
+        {"text", f.message.empty() ? (f.rule_id.empty() ? f.tool : f.rule_id) : f.message}};
     if (!f.file.empty()) {
       ojson artifact;
       if (f.file.front() == '/') {
@@ -231,7 +236,8 @@ void read_run(const nlohmann::json& run, size_t index, const std::string& source
   if (const auto* r = member(*driver, "rules"); r && r->is_array()) {
     for (const auto& rule : *r) rules.push_back(&rule);
   }
-  auto find_rule = [&](const nlohmann::json& result, const std::string& id) -> const nlohmann::json* {
+  auto find_rule = [&](const nlohmann::json& result,
+                       const std::string& id) -> const nlohmann::json* {
     if (const auto* idx = member(result, "ruleIndex"); idx && idx->is_number_integer()) {
       long long i = idx->get<long long>();
       if (i >= 0 && static_cast<size_t>(i) < rules.size()) return rules[static_cast<size_t>(i)];
@@ -264,7 +270,8 @@ void read_run(const nlohmann::json& run, size_t index, const std::string& source
       if (level.empty() && rule) level = string_at(*rule, {"defaultConfiguration", "level"});
       f.level = parse_level(level).value_or(Level::warning);
 
-      f.severity = parse_severity(string_at(res, {"properties", "severity"})).value_or(Severity::none);
+      f.severity =
+          parse_severity(string_at(res, {"properties", "severity"})).value_or(Severity::none);
       if (f.severity == Severity::none && rule) {
         f.severity = score_severity(path(*rule, {"properties", "security-severity"}));
       }
@@ -286,13 +293,15 @@ void read_run(const nlohmann::json& run, size_t index, const std::string& source
           f.end_column = int_at(*region, {"endColumn"});
         }
       }
-      if (const auto* fp = member(res, "partialFingerprints"); fp && fp->is_object() && !fp->empty()) {
+      if (const auto* fp = member(res, "partialFingerprints");
+          fp && fp->is_object() && !fp->empty()) {
         f.fingerprint = string_at(*fp, {kFingerprintKey});
-        if (f.fingerprint.empty() && fp->begin()->is_string()) f.fingerprint = fp->begin()->get<std::string>();
+        if (f.fingerprint.empty() && fp->begin()->is_string())
+          f.fingerprint = fp->begin()->get<std::string>();
       }
       if (f.fingerprint.empty()) {
-        if (const auto* fp = member(res, "fingerprints"); fp && fp->is_object() && !fp->empty() &&
-                                                         fp->begin()->is_string()) {
+        if (const auto* fp = member(res, "fingerprints");
+            fp && fp->is_object() && !fp->empty() && fp->begin()->is_string()) {
           f.fingerprint = fp->begin()->get<std::string>();
         }
       }
@@ -366,10 +375,10 @@ Parsed<std::vector<ToolRun>> read_sarif(std::string_view text, const ParseOption
   }
   std::string version = string_at(*doc, {"version"});
   if (version != "2.1.0") {
-    out.errors.push_back({source, 0, 0,
-                          version.empty() ? "not a SARIF log: no \"version\""
-                                          : "unsupported SARIF version \"" + version +
-                                                "\" (only 2.1.0 is read)"});
+    out.errors.push_back(
+        {source, 0, 0,
+         version.empty() ? "not a SARIF log: no \"version\""
+                         : "unsupported SARIF version \"" + version + "\" (only 2.1.0 is read)"});
     return out;
   }
   const nlohmann::json* runs = member(*doc, "runs");

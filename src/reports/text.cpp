@@ -1,15 +1,16 @@
 // Implementation of the parsers' shared text helpers (see text.h).
 #include "reports/text.h"
 
-#include <cctype>
-#include <cerrno>
-#include <cstdint>
-#include <charconv>
-#include <cstdio>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 
 #include "util/fs.h"
 #include "util/strings.h"
@@ -35,7 +36,7 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
     if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
     return 4;
   }
@@ -152,8 +153,8 @@ std::optional<nlohmann::json> parse_tool_json(std::string_view text, std::string
                                               const std::string& source,
                                               std::vector<Diagnostic>& errors) {
   if (trim(text).empty()) {
-    errors.push_back({source, 0, 0,
-                      std::string(tool) + " wrote no output, where a JSON document was expected"});
+    errors.push_back(
+        {source, 0, 0, std::string(tool) + " wrote no output, where a JSON document was expected"});
     return std::nullopt;
   }
   try {
@@ -207,17 +208,17 @@ namespace pw::reports::detail {
 
 void UnrecognisedLines::add(std::string_view line, int number) {
   if (++total_ <= 5) {
-    kept_.push_back({source_, number, 0,
-                     "unrecognised " + tool_ + " output: \"" + first_line(line) + "\""});
+    kept_.push_back(
+        {source_, number, 0, "unrecognised " + tool_ + " output: \"" + first_line(line) + "\""});
   }
 }
 
 void UnrecognisedLines::flush_to(std::vector<Diagnostic>& warnings) {
   warnings.insert(warnings.end(), kept_.begin(), kept_.end());
   if (total_ > 5) {
-    warnings.push_back({source_, 0, 0,
-                        std::to_string(total_ - 5) + " more unrecognised lines of " + tool_ +
-                            " output"});
+    warnings.push_back(
+        {source_, 0, 0,
+         std::to_string(total_ - 5) + " more unrecognised lines of " + tool_ + " output"});
   }
   kept_.clear();
   total_ = 0;

@@ -1,17 +1,18 @@
 // Safe pugixml loading for the XML report parsers (see xml_input.h for the why).
 #include "reports/xml_input.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "reports/text.h"
 #include "util/fs.h"
@@ -56,7 +57,8 @@ void arena_deallocate(void* p) {
 
 void install_allocator() {
   static std::once_flag once;
-  std::call_once(once, [] { pugi::set_memory_management_functions(arena_allocate, arena_deallocate); });
+  std::call_once(once,
+                 [] { pugi::set_memory_management_functions(arena_allocate, arena_deallocate); });
 }
 
 class ArenaScope {
@@ -89,8 +91,8 @@ char* prepare_text(XmlDocument& out, size_t size) {
 //    space): pytest and coverage.py write LF and escape newlines in attributes (&#10;), the
 //    readers cope with a stray CR, and the two cost 6% of the parse of a big report.
 //  - comments and processing instructions are skipped (not in parse_default).
-constexpr unsigned kParseFlags = (pugi::parse_default & ~(pugi::parse_eol | pugi::parse_wconv_attribute)) |
-                                 pugi::parse_doctype;
+constexpr unsigned kParseFlags =
+    (pugi::parse_default & ~(pugi::parse_eol | pugi::parse_wconv_attribute)) | pugi::parse_doctype;
 
 // Offset of a "<!DOCTYPE" in the prolog (after a BOM, the XML declaration, other processing
 // instructions, comments and whitespace), or nullopt. Looking only at the prolog keeps this O(size
@@ -262,7 +264,9 @@ ssize_t read_at(int fd, char* buffer, size_t size, size_t offset) {
 // innermost element open at the cut, and that element's ancestors the rest.
 constexpr std::string_view kMarker = "<pw-split-marker/>";
 
-bool is_name_end(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/'; }
+bool is_name_end(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/';
+}
 
 // Where to cut: the first start tag of a record, preferred records first, in the window read
 // around the middle. npos when there is none.
@@ -274,7 +278,8 @@ struct Cut {
 Cut find_cut(std::string_view window, size_t window_offset, const XmlSplit& split) {
   for (const auto& r : split.records) {
     std::string open = "<" + std::string(r.tag);
-    for (size_t at = window.find(open); at != std::string_view::npos; at = window.find(open, at + 1)) {
+    for (size_t at = window.find(open); at != std::string_view::npos;
+         at = window.find(open, at + 1)) {
       if (at + open.size() < window.size() && is_name_end(window[at + open.size()])) {
         return {window_offset + at, r.parent};
       }
@@ -288,9 +293,12 @@ Cut find_cut(std::string_view window, size_t window_offset, const XmlSplit& spli
 bool closes_exactly(std::string_view tail, pugi::xml_node innermost) {
   size_t i = 0;
   auto skip_space = [&] {
-    while (i < tail.size() && (tail[i] == ' ' || tail[i] == '\t' || tail[i] == '\r' || tail[i] == '\n')) ++i;
+    while (i < tail.size() &&
+           (tail[i] == ' ' || tail[i] == '\t' || tail[i] == '\r' || tail[i] == '\n'))
+      ++i;
   };
-  for (pugi::xml_node open = innermost; open && open.type() == pugi::node_element; open = open.parent()) {
+  for (pugi::xml_node open = innermost; open && open.type() == pugi::node_element;
+       open = open.parent()) {
     skip_space();
     std::string_view name = open.name();
     if (tail.substr(i, 2) != "</" || tail.substr(i + 2, name.size()) != name) return false;
@@ -304,6 +312,15 @@ bool closes_exactly(std::string_view tail, pugi::xml_node innermost) {
 }
 
 enum class SplitOutcome { split, fallback };
+
+// See XmlSplitTuning::only_when_idle.
+bool core_to_spare() {
+  unsigned cores = std::thread::hardware_concurrency();
+  if (cores < 2) return false;
+  double load = 0;
+  if (::getloadavg(&load, 1) != 1) return true;  // unknown: assume an ordinary machine
+  return load < static_cast<double>(cores);
+}
 
 // The two-thread parse (see XmlSplit). `fd` is open on a regular file of `size` bytes.
 SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& split) {
@@ -319,7 +336,8 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
   const size_t head_size = cut.offset;
   const size_t tail_size = size - head_size;
 
-  if (!out.big_text.allocate(head_size + kMarker.size() + 1) || !out.tail_text.allocate(tail_size + 1)) {
+  if (!out.big_text.allocate(head_size + kMarker.size() + 1) ||
+      !out.tail_text.allocate(tail_size + 1)) {
     return SplitOutcome::fallback;
   }
   out.arena.region.allocate(head_size * kArenaPerTextByte + kHugePage);
@@ -335,12 +353,23 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
     char* text = out.tail_text.data();
     ssize_t n = read_at(fd, text, tail_size, head_size);
     if (n != static_cast<ssize_t>(tail_size)) return;
-    auto result = out.tail_->load_buffer_inplace(text, tail_size, kParseFlags | pugi::parse_fragment,
-                                                  pugi::encoding_utf8);
+    auto result = out.tail_->load_buffer_inplace(
+        text, tail_size, kParseFlags | pugi::parse_fragment, pugi::encoding_utf8);
     if (result.status != pugi::status_end_element_mismatch) return;
+    // A fragment may hold what only a document's top level may (a DOCTYPE, an XML declaration),
+    // which inside the element the cut was in would be an error: leave those to the one parse.
+    for (pugi::xml_node n = out.tail_->first_child(); n; n = n.next_sibling()) {
+      if (n.type() == pugi::node_doctype || n.type() == pugi::node_declaration) return;
+    }
     tail_stop = result.offset;
     tail_ok = true;
-    if (split.on_tail) split.on_tail(*out.tail_);
+    if (split.on_tail) {
+      try {
+        split.on_tail(*out.tail_);
+      } catch (...) {  // (bad_alloc) an exception must not end a thread: fall back instead
+        tail_ok = false;
+      }
+    }
   };
   bool head_ok = false;
   {
@@ -355,7 +384,8 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
     char* text = out.big_text.data();
     ssize_t n = read_at(fd, text, head_size, 0);
     if (n == static_cast<ssize_t>(head_size) &&
-        !doctype_in_prolog(std::string_view(text, head_size))) {  // a DOCTYPE: let the one-parse path refuse it
+        !doctype_in_prolog(
+            std::string_view(text, head_size))) {  // a DOCTYPE: let the one-parse path refuse it
       std::memcpy(text + head_size, kMarker.data(), kMarker.size());
       auto result = out.doc().load_buffer_inplace(text, head_size + kMarker.size(), kParseFlags,
                                                   pugi::encoding_utf8);
@@ -365,15 +395,27 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
         pugi::xml_node last = out.doc();
         while (last.last_child()) last = last.last_child();
         pugi::xml_node parent = last.parent();
-        if (last.type() == pugi::node_element && std::string_view(last.name()) == kMarker.substr(1, kMarker.size() - 3) &&
-            parent.type() == pugi::node_element && std::string_view(parent.name()) == cut.parent) {
+        // The readers look at the first root element only (pugixml accepts more): a cut in a
+        // second one would hand the tail's records to the first.
+        pugi::xml_node top = parent;
+        while (top.parent() && top.parent().type() == pugi::node_element) top = top.parent();
+        if (last.type() == pugi::node_element &&
+            std::string_view(last.name()) == kMarker.substr(1, kMarker.size() - 3) &&
+            parent.type() == pugi::node_element && std::string_view(parent.name()) == cut.parent &&
+            top == out.doc().document_element()) {
           parent.remove_child(last);
           out.split_parent_ = parent;
           head_ok = true;
           for (pugi::xml_node c = out.doc().first_child(); c; c = c.next_sibling()) {
             if (c.type() == pugi::node_doctype) head_ok = false;
           }
-          if (head_ok && split.on_head) split.on_head(out.doc(), parent);
+          if (head_ok && split.on_head) {
+            try {
+              split.on_head(out.doc(), parent);
+            } catch (...) {
+              head_ok = false;
+            }
+          }
         }
       }
     }
@@ -386,7 +428,8 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
   size_t closing_at = head_size + static_cast<size_t>(tail_stop) - 2;
   if (size - closing_at > 4096) return SplitOutcome::fallback;
   std::string closing(size - closing_at, '\0');
-  if (read_at(fd, closing.data(), closing.size(), closing_at) != static_cast<ssize_t>(closing.size()) ||
+  if (read_at(fd, closing.data(), closing.size(), closing_at) !=
+          static_cast<ssize_t>(closing.size()) ||
       !closes_exactly(closing, out.split_parent_)) {
     return SplitOutcome::fallback;
   }
@@ -414,9 +457,12 @@ std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDo
     return load_xml(text, out);
   }
   size_t size = static_cast<size_t>(st.st_size);
-  if (split && size >= xml_split_tuning().min_size && !split->records.empty()) {
+  const XmlSplitTuning& tuning = xml_split_tuning();
+  if (split && size >= tuning.min_size && !split->records.empty() &&
+      (!tuning.only_when_idle || core_to_spare())) {
     if (load_split(fd, size, out, *split) == SplitOutcome::split) {
       ::close(fd);
+      ++xml_split_tuning().splits;
       return std::nullopt;
     }
     std::string source = std::move(out.source);

@@ -1,0 +1,92 @@
+// Benchmark: pipewright's advisory store and matcher against a Python script doing the same
+// matching with packaging over the same OSV files, driven by osv_scan.sh.
+//
+//   bench_osv_scan --generate CORPUS_VULNS OUT N   write N name==version lines drawn from the
+//                                                   corpus: half a listed (affected) version,
+//                                                   half a fixed or far-future (clean) one
+//   bench_osv_scan CORPUS_VULNS ENV DB             import into a fresh DB, then scan ENV with a
+//                                                   freshly opened store (cold cache); prints
+//                                                   "pipewright IMPORT_MS SCAN_MS FINDINGS"
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "security/match.h"
+#include "security/sources.h"
+#include "security/store.h"
+
+using namespace pw::security;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+int generate(const std::string& corpus, const std::string& out_path, size_t n) {
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> by_name;
+  ReadStats rs;
+  read_location(corpus, [&](SourceDocument&& d) {
+    for (const auto& r : parse_osv(d.text, d.format, d.name).records) {
+      for (const auto& a : r.affected) {
+        auto& [listed, fixed] = by_name[a.package.name];
+        listed.insert(listed.end(), a.versions.begin(), a.versions.end());
+        for (const auto& range : a.ranges)
+          for (const auto& e : range.events)
+            if (e.kind == EventKind::fixed) fixed.push_back(e.version);
+      }
+    }
+  }, rs);
+  std::vector<std::string> names;
+  for (const auto& [name, v] : by_name) names.push_back(name);
+  std::ofstream out(out_path);
+  unsigned x = 12345;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    const std::string& name = names[(x >> 8) % names.size()];
+    const auto& [listed, fixed] = by_name[name];
+    std::string version;
+    if (i % 2 == 0 && !listed.empty()) version = listed[(x >> 4) % listed.size()];
+    else if (i % 4 == 1 && !fixed.empty()) version = fixed[(x >> 4) % fixed.size()];
+    else version = "999.0";
+    out << name << "==" << version << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--generate") return generate(argv[2], argv[3], std::stoul(argv[4]));
+  if (argc != 4) {
+    std::cerr << "usage: bench_osv_scan CORPUS_VULNS ENV DB | --generate CORPUS_VULNS OUT N\n";
+    return 2;
+  }
+  std::filesystem::remove(argv[3]);
+  double import_ms;
+  {
+    Store store(argv[3]);
+    auto t = Clock::now();
+    store.import({argv[1]});
+    import_ms = ms_since(t);
+  }
+  std::vector<std::pair<std::string, std::string>> env;
+  std::ifstream in(argv[2]);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find("==");
+    if (eq != std::string::npos) env.emplace_back(line.substr(0, eq), line.substr(eq + 2));
+  }
+  Store store(argv[3]);  // cold: no cached index entries
+  auto t = Clock::now();
+  size_t findings = 0;
+  for (const auto& [name, version] : env) findings += match(store, "PyPI", name, version).size();
+  double scan_ms = ms_since(t);
+  std::printf("pipewright %.1f %.2f %zu\n", import_ms, scan_ms, findings);
+  return 0;
+}

@@ -1,0 +1,62 @@
+// A Python tokenizer in C++ following CPython's `tokenize` module, so that metrics, complexity and
+// duplication are computed natively (no interpreter start, no AST) on the same token stream
+// SonarQube's and pylint's analyses start from.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "util/error.h"
+
+namespace pw::analysis {
+
+// tokenize's token types. ERRORTOKEN marks text that could not be tokenized (an unterminated
+// string, a stray character); each comes with a Diagnostic.
+enum class TokenType : std::uint8_t {
+  NAME,
+  NUMBER,
+  STRING,
+  OP,
+  COMMENT,
+  NEWLINE,  // end of a logical line
+  NL,       // end of a physical line that does not end a logical one (blank, comment, in brackets)
+  INDENT,
+  DEDENT,
+  ENDMARKER,
+  ERRORTOKEN,
+};
+
+std::string_view to_string(TokenType type);
+
+struct Token {
+  TokenType type = TokenType::ENDMARKER;
+  // Views into the source given to tokenize(): the caller keeps it alive. f-strings are one STRING
+  // token, prefix and quotes included (tokenize before 3.12 did the same; 3.12's FSTRING_START/
+  // MIDDLE/END split adds nothing metrics need). INDENT holds the indentation, DEDENT is empty.
+  std::string_view text;
+  // Lines are 1-based, columns 0-based and count code points, as tokenize's (row, col). The end
+  // column is just past the last character.
+  int line = 0;
+  int col = 0;
+  int end_line = 0;
+  int end_col = 0;
+};
+
+struct Tokenized {
+  std::vector<Token> tokens;  // always ends with ENDMARKER
+  // Problems found, "file:line:col: message" (col 1-based as every Diagnostic). Tokenizing goes
+  // on after an error, so the metrics of the rest of the file still count.
+  std::vector<Diagnostic> errors;
+  int lines = 0;  // physical lines (a last line without '\n' counts; an empty file has 0)
+};
+
+// Never throws on bad input and always terminates: each step consumes at least one byte. A UTF-8
+// byte order mark is skipped. Invalid UTF-8 is reported once (its first position) and tokenizing
+// continues, treating the bytes as name characters or string content.
+Tokenized tokenize(std::string_view source, std::string_view filename = {});
+
+// The soft and hard keywords a token-level analysis needs to recognise.
+bool is_keyword(std::string_view name);
+
+}  // namespace pw::analysis

@@ -1,0 +1,283 @@
+// The OSV range evaluation and the merging of one vulnerability's several ids.
+#include "security/match.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "security/store.h"
+
+namespace pw::security {
+
+QueryVersion make_query(std::string_view ecosystem, std::string_view version) {
+  QueryVersion q;
+  q.scheme = scheme_for(ecosystem);
+  q.text = std::string(version);
+  if (q.scheme) q.parsed = q.scheme->parse(version, nullptr);
+  q.key = q.parsed ? q.parsed->key() : q.text;
+  return q;
+}
+
+namespace {
+
+// Order: bottom < every parsed version < top.
+bool event_less(const PreparedEvent& a, const PreparedEvent& b) {
+  if (a.rank != b.rank || a.rank != 0) return a.rank < b.rank;
+  return a.parsed->compare(*b.parsed) < 0;
+}
+
+// v compared with an event's version: bottom is below every version, top above.
+int cmp(const ParsedVersion& v, const PreparedEvent& e) {
+  if (e.rank != 0) return -e.rank;
+  return v.compare(*e.parsed);
+}
+
+// The smallest fixed event above v in a sorted range, or nullptr.
+const PreparedEvent* next_fix(const PreparedRange& range, const ParsedVersion& v) {
+  for (const auto& e : range.events)
+    if (e.kind == EventKind::fixed && cmp(v, e) < 0) return &e;
+  return nullptr;
+}
+
+bool includes(const PreparedRange& range, const ParsedVersion& v) {
+  if (!range.usable) return false;
+  bool has_limit = false, before_limit = false;
+  for (const auto& e : range.events) {
+    if (e.kind != EventKind::limit) continue;
+    has_limit = true;
+    if (cmp(v, e) < 0) before_limit = true;
+  }
+  if (has_limit && !before_limit) return false;
+  bool vulnerable = false;
+  for (const auto& e : range.events) {
+    switch (e.kind) {
+      case EventKind::introduced:
+        if (cmp(v, e) >= 0) vulnerable = true;
+        break;
+      case EventKind::fixed:
+        if (cmp(v, e) >= 0) vulnerable = false;
+        break;
+      case EventKind::last_affected:
+        if (cmp(v, e) > 0) vulnerable = false;
+        break;
+      case EventKind::limit:
+        break;
+    }
+  }
+  return vulnerable;
+}
+
+}  // namespace
+
+PreparedRange prepare_range(const Range& range, const VersionScheme* scheme) {
+  PreparedRange out;
+  if (range.type != RangeType::ecosystem || !scheme) return out;
+  out.events.reserve(range.events.size());
+  for (const auto& e : range.events) {
+    PreparedEvent p;
+    p.kind = e.kind;
+    p.version = e.version;
+    if (e.kind == EventKind::introduced && e.version == "0") {
+      p.rank = -1;
+    } else if (e.kind == EventKind::limit && e.version.find('*') != std::string::npos) {
+      p.rank = 1;
+    } else {
+      p.parsed = scheme->parse(e.version, nullptr);
+      if (!p.parsed) return PreparedRange{};
+    }
+    out.events.push_back(std::move(p));
+  }
+  std::stable_sort(out.events.begin(), out.events.end(), event_less);
+  out.usable = true;
+  return out;
+}
+
+bool range_includes(const PreparedRange& range, const QueryVersion& v) {
+  return v.parsed && includes(range, *v.parsed);
+}
+
+bool range_includes(const Range& range, const QueryVersion& v) {
+  return v.parsed && includes(prepare_range(range, v.scheme), *v.parsed);
+}
+
+Verdict evaluate(const std::vector<PreparedRange>& ranges, bool listed, const QueryVersion& v) {
+  Verdict out;
+  out.affected = listed;
+  if (!v.scheme || !v.parsed) return out;
+  std::vector<const PreparedEvent*> fixes;
+  std::vector<const PreparedEvent*> other_fixes;  // of ranges that do not include v
+  for (const auto& range : ranges) {
+    if (!range.usable) continue;
+    const PreparedEvent* fix = next_fix(range, *v.parsed);
+    if (includes(range, *v.parsed)) {
+      out.affected = true;
+      if (fix) fixes.push_back(fix);
+    } else if (fix) {
+      other_fixes.push_back(fix);
+    }
+  }
+  // Listed but in no range (the list and the ranges disagree): any range's next fix is the best
+  // advice there is.
+  if (out.affected && fixes.empty()) fixes = other_fixes;
+  if (!out.affected) return out;
+  std::stable_sort(fixes.begin(), fixes.end(),
+                   [](const auto* a, const auto* b) { return a->parsed->compare(*b->parsed) < 0; });
+  for (size_t i = 0; i < fixes.size(); ++i) {
+    if (i > 0 && fixes[i]->parsed->compare(*fixes[i - 1]->parsed) == 0) continue;
+    out.fixed.push_back(fixes[i]->version);
+  }
+  return out;
+}
+
+Verdict evaluate(const Affected& affected, const QueryVersion& v) {
+  bool listed = std::find(affected.version_keys.begin(), affected.version_keys.end(), v.key) !=
+                affected.version_keys.end();
+  std::vector<PreparedRange> ranges;
+  for (const auto& r : affected.ranges) ranges.push_back(prepare_range(r, v.scheme));
+  return evaluate(ranges, listed, v);
+}
+
+std::vector<Match> merge_aliases(std::vector<Match> matches) {
+  // Union-find over matches sharing any id (own id or alias).
+  std::vector<size_t> parent(matches.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::map<std::string, size_t> owner;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    std::vector<std::string> ids = matches[i].aliases;
+    ids.push_back(matches[i].id);
+    for (const auto& id : ids) {
+      auto [it, fresh] = owner.emplace(id, i);
+      if (!fresh) parent[find(i)] = find(it->second);
+    }
+  }
+  std::map<size_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < matches.size(); ++i) groups[find(i)].push_back(i);
+
+  auto better = [&](const Match& a, const Match& b) {  // a preferred as the kept record
+    bool as = a.severity.score.has_value(), bs = b.severity.score.has_value();
+    if (as != bs) return as;
+    bool ad = a.severity.rating != Rating::unknown, bd = b.severity.rating != Rating::unknown;
+    if (ad != bd) return ad;
+    return a.id < b.id;
+  };
+  std::vector<Match> out;
+  for (auto& [root, members] : groups) {
+    size_t best = members[0];
+    for (size_t m : members)
+      if (better(matches[m], matches[best])) best = m;
+    Match merged = matches[best];
+    std::vector<std::string> ids;
+    std::vector<std::string> fixed;
+    for (size_t m : members) {
+      const Match& x = matches[m];
+      ids.push_back(x.id);
+      ids.insert(ids.end(), x.aliases.begin(), x.aliases.end());
+      fixed.insert(fixed.end(), x.fixed.begin(), x.fixed.end());
+      if (merged.summary.empty()) merged.summary = x.summary;
+      if (merged.details.empty()) merged.details = x.details;
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    ids.erase(std::remove(ids.begin(), ids.end(), merged.id), ids.end());
+    merged.aliases = std::move(ids);
+    // Fixed versions in version order, unique by version equality.
+    const VersionScheme* scheme = scheme_for(merged.ecosystem);
+    std::vector<std::pair<std::unique_ptr<ParsedVersion>, std::string>> parsed;
+    for (auto& f : fixed) parsed.emplace_back(scheme ? scheme->parse(f, nullptr) : nullptr, f);
+    std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
+      if (a.first && b.first) return a.first->compare(*b.first) < 0;
+      return a.second < b.second;
+    });
+    merged.fixed.clear();
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      bool dup = i > 0 && (parsed[i].first && parsed[i - 1].first
+                               ? parsed[i].first->compare(*parsed[i - 1].first) == 0
+                               : parsed[i].second == parsed[i - 1].second);
+      if (!dup) merged.fixed.push_back(parsed[i].second);
+    }
+    out.push_back(std::move(merged));
+  }
+  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) { return a.id < b.id; });
+  return out;
+}
+
+namespace {
+
+std::string normalized(std::string_view ecosystem, std::string_view name) {
+  const VersionScheme* scheme = scheme_for(ecosystem);
+  return scheme ? scheme->normalize_name(name) : std::string(name);
+}
+
+}  // namespace
+
+std::vector<Match> match(const std::vector<Record>& records, std::string_view ecosystem,
+                         std::string_view name, std::string_view version) {
+  QueryVersion q = make_query(ecosystem, version);
+  std::string want = normalized(ecosystem, name);
+  std::vector<Match> found;
+  for (const auto& r : records) {
+    if (!r.withdrawn.empty()) continue;
+    Match m;
+    bool hit = false;
+    for (const auto& a : r.affected) {
+      if (a.package.ecosystem != ecosystem || normalized(ecosystem, a.package.name) != want) continue;
+      Verdict v = evaluate(a, q);
+      if (!v.affected) continue;
+      if (!hit) m.package = a.package.name;
+      hit = true;
+      m.fixed.insert(m.fixed.end(), v.fixed.begin(), v.fixed.end());
+    }
+    if (!hit) continue;
+    m.id = r.id;
+    m.aliases = r.aliases;
+    m.ecosystem = std::string(ecosystem);
+    m.version = std::string(version);
+    m.summary = r.summary;
+    m.details = r.details;
+    m.modified = r.modified;
+    m.severity = advisory_severity(r);
+    m.link = "https://osv.dev/vulnerability/" + r.id;
+    found.push_back(std::move(m));
+  }
+  return merge_aliases(std::move(found));
+}
+
+std::vector<Match> match(const Store& store, std::string_view ecosystem, std::string_view name,
+                         std::string_view version) {
+  QueryVersion q = make_query(ecosystem, version);
+  std::vector<Match> found;
+  std::map<std::string, size_t> by_id;  // a record may list the package in several entries
+  for (const auto& c : store.candidates(ecosystem, name, q.key)) {
+    Verdict v = evaluate(*c.ranges, c.listed, q);
+    if (!v.affected) continue;
+    auto it = by_id.find(c.record_id);
+    if (it != by_id.end()) {
+      auto& f = found[it->second].fixed;
+      f.insert(f.end(), v.fixed.begin(), v.fixed.end());
+      continue;
+    }
+    auto info = store.advisory(c.record_id);
+    if (!info) continue;
+    Match m;
+    m.id = c.record_id;
+    m.aliases = info->aliases;
+    m.ecosystem = std::string(ecosystem);
+    m.package = c.package;
+    m.version = std::string(version);
+    m.summary = info->summary;
+    m.details = info->details;
+    m.modified = info->modified;
+    m.severity = info->severity;
+    m.fixed = std::move(v.fixed);
+    m.link = "https://osv.dev/vulnerability/" + c.record_id;
+    by_id.emplace(m.id, found.size());
+    found.push_back(std::move(m));
+  }
+  return merge_aliases(std::move(found));
+}
+
+}  // namespace pw::security

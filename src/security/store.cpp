@@ -1,0 +1,621 @@
+// The SQLite advisory store: schema and migrations, the transactional import, the match index.
+#include "security/store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "security/ecosystem.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::security {
+
+namespace {
+
+// Forward-only migrations: entry i takes the schema from version i to i + 1. Never edit a
+// shipped entry; append a new one.
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> m = {
+      R"sql(
+CREATE TABLE sources(
+  id INTEGER PRIMARY KEY,
+  location TEXT NOT NULL UNIQUE,
+  imported_at TEXT NOT NULL,
+  imported_at_unix INTEGER NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE source_counts(
+  source_id INTEGER NOT NULL,
+  ecosystem TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY(source_id, ecosystem));
+CREATE TABLE records(
+  id TEXT PRIMARY KEY,
+  modified TEXT NOT NULL,
+  source_id INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  details TEXT NOT NULL,
+  aliases TEXT NOT NULL,
+  rating TEXT NOT NULL,
+  score REAL,
+  vector TEXT NOT NULL,
+  vector_type TEXT NOT NULL,
+  severity_source TEXT NOT NULL,
+  json TEXT NOT NULL);
+CREATE INDEX records_by_source ON records(source_id);
+CREATE TABLE affected(
+  ecosystem TEXT NOT NULL,
+  name TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  package TEXT NOT NULL,
+  ranges TEXT NOT NULL);
+CREATE INDEX affected_by_name ON affected(ecosystem, name);
+CREATE INDEX affected_by_record ON affected(record_id);
+CREATE TABLE listed(
+  ecosystem TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  PRIMARY KEY(ecosystem, name, key, record_id)) WITHOUT ROWID;
+)sql",
+  };
+  return m;
+}
+
+// A prepared statement, reset after each use.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
+      throw Error(std::string("advisory database: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, std::optional<double> v) {
+    if (v) sqlite3_bind_double(s_, i, *v);
+    else sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  // True while rows come; throws on error.
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw Error(std::string("advisory database: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    while (step()) {
+    }
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  std::string text(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  std::optional<double> real(int col) const {
+    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(s_, col);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw Error("advisory database: " + msg);
+  }
+}
+
+// RFC 3339 timestamps compared as text go wrong on fractions ("...23.9Z" < "...23Z" by
+// bytes): pad the fraction to nine digits so text order is time order (UTC "Z", as OSV writes).
+std::string time_key(std::string_view t) {
+  if (t.size() < 19) return std::string(t);
+  std::string out(t.substr(0, 19));
+  std::string frac;
+  size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) frac += t[i];
+  }
+  frac.resize(9, '0');
+  return out + "." + frac + std::string(t.substr(i));
+}
+
+char event_code(EventKind k) {
+  switch (k) {
+    case EventKind::introduced: return 'i';
+    case EventKind::fixed: return 'f';
+    case EventKind::last_affected: return 'l';
+    case EventKind::limit: return 'm';
+  }
+  return '?';
+}
+
+// Ranges as compact text: one line per range, events tab-separated, each a kind letter and the
+// version. Valid versions of a scheme never hold tabs or newlines, and only ranges of ecosystems
+// with a scheme are kept (osv.cpp).
+std::string encode_ranges(const std::vector<Range>& ranges) {
+  std::string out;
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    if (r) out += '\n';
+    for (size_t e = 0; e < ranges[r].events.size(); ++e) {
+      if (e) out += '\t';
+      out += event_code(ranges[r].events[e].kind);
+      out += ranges[r].events[e].version;
+    }
+  }
+  return out;
+}
+
+std::vector<Range> decode_ranges(std::string_view text) {
+  std::vector<Range> out;
+  if (text.empty()) return out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    Range range;
+    std::string_view line = text.substr(start, end - start);
+    size_t p = 0;
+    while (p < line.size()) {
+      size_t q = line.find('\t', p);
+      if (q == std::string_view::npos) q = line.size();
+      Event e;
+      switch (line[p]) {
+        case 'i': e.kind = EventKind::introduced; break;
+        case 'f': e.kind = EventKind::fixed; break;
+        case 'l': e.kind = EventKind::last_affected; break;
+        default: e.kind = EventKind::limit; break;
+      }
+      e.version = std::string(line.substr(p + 1, q - p - 1));
+      range.events.push_back(std::move(e));
+      p = q + 1;
+    }
+    out.push_back(std::move(range));
+    start = end + 1;
+  }
+  return out;
+}
+
+// One ParseOutcome per document, in order, parsed on up to hardware_concurrency threads.
+std::vector<ParseOutcome> parse_parallel(const std::vector<SourceDocument>& docs) {
+  std::vector<ParseOutcome> out(docs.size());
+  size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  workers = std::min(workers, docs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < docs.size();)
+      parse_osv(docs[i].text, docs[i].format, docs[i].name, out[i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+std::string normalized_name(std::string_view ecosystem, std::string_view name) {
+  const VersionScheme* scheme = scheme_for(ecosystem);
+  return scheme ? scheme->normalize_name(name) : std::string(name);
+}
+
+}  // namespace
+
+struct Store::Statements {
+  explicit Statements(sqlite3* db)
+      : find_record(db, "SELECT modified, source_id FROM records WHERE id = ?"),
+        put_record(db,
+                   "INSERT OR REPLACE INTO records(id, modified, source_id, summary, details, "
+                   "aliases, rating, score, vector, vector_type, severity_source, json) "
+                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"),
+        delete_record(db, "DELETE FROM records WHERE id = ?"),
+        delete_affected(db, "DELETE FROM affected WHERE record_id = ?"),
+        // Through the record's index rows, so the primary key's (ecosystem, name) prefix is used.
+        delete_listed(db,
+                      "DELETE FROM listed WHERE (ecosystem, name) IN "
+                      "(SELECT ecosystem, name FROM affected WHERE record_id = ?1) "
+                      "AND record_id = ?1"),
+        put_affected(db,
+                     "INSERT INTO affected(ecosystem, name, record_id, package, ranges) "
+                     "VALUES(?,?,?,?,?)"),
+        put_listed(db, "INSERT OR IGNORE INTO listed(ecosystem, name, key, record_id) VALUES(?,?,?,?)"),
+        candidates(db,
+                   "SELECT record_id, package, ranges FROM affected "
+                   "WHERE ecosystem = ? AND name = ? ORDER BY record_id, rowid"),
+        listed(db, "SELECT DISTINCT record_id FROM listed WHERE ecosystem = ? AND name = ? AND key = ?"),
+        advisory(db,
+                 "SELECT id, modified, summary, details, aliases, rating, score, vector, "
+                 "vector_type, severity_source FROM records WHERE id = ?"),
+        record_json(db, "SELECT json FROM records WHERE id = ?") {}
+
+  Stmt find_record, put_record, delete_record, delete_affected, delete_listed, put_affected,
+      put_listed, candidates, listed, advisory, record_json;
+};
+
+std::filesystem::path Store::default_path() { return cache_home() / "advisories" / "osv.db"; }
+
+int Store::current_schema_version() { return static_cast<int>(migrations().size()); }
+
+Store::Store(const std::filesystem::path& path) : path_(path) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(path.string() + ": cannot open the advisory database: " + msg);
+  }
+  try {
+    sqlite3_busy_timeout(db_, 10000);
+    // WAL: scans keep reading the previous state while an import writes.
+    exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    migrate();
+    st_ = std::make_unique<Statements>(db_);
+  } catch (const Error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(path.string() + ": " + e.what());
+  }
+}
+
+Store::~Store() {
+  st_.reset();
+  if (db_) sqlite3_close(db_);
+}
+
+void Store::migrate() {
+  Stmt get(db_, "PRAGMA user_version");
+  get.step();
+  int version = static_cast<int>(get.integer(0));
+  get.reset();
+  const int target = current_schema_version();
+  if (version > target) {
+    throw Error("the advisory database has schema version " + std::to_string(version) +
+                ", newer than this pipewright understands (" + std::to_string(target) +
+                "); upgrade pipewright or delete the file");
+  }
+  for (int v = version; v < target; ++v) {
+    exec(db_, "BEGIN IMMEDIATE");
+    try {
+      exec(db_, migrations()[static_cast<size_t>(v)]);
+      exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      exec(db_, "COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+}
+
+std::vector<Candidate> Store::candidates(std::string_view ecosystem, std::string_view name,
+                                        std::string_view version_key) const {
+  const std::string norm = normalized_name(ecosystem, name);
+  std::string cache_key = std::string(ecosystem) + '\0' + norm;
+  auto it = cache_.find(cache_key);
+  if (it == cache_.end()) {
+    const VersionScheme* scheme = scheme_for(ecosystem);
+    std::vector<CachedEntry> entries;
+    Stmt& s = st_->candidates;
+    s.bind(1, ecosystem).bind(2, norm);
+    while (s.step()) {
+      auto ranges = std::make_shared<std::vector<PreparedRange>>();
+      for (const auto& r : decode_ranges(s.text(2))) ranges->push_back(prepare_range(r, scheme));
+      entries.push_back({s.text(0), s.text(1), std::move(ranges)});
+    }
+    s.reset();
+    it = cache_.emplace(std::move(cache_key), std::move(entries)).first;
+  }
+  std::unordered_set<std::string> listed;
+  Stmt& l = st_->listed;
+  l.bind(1, ecosystem).bind(2, norm).bind(3, version_key);
+  while (l.step()) listed.insert(l.text(0));
+  l.reset();
+  std::vector<Candidate> out;
+  out.reserve(it->second.size());
+  for (const auto& e : it->second)
+    out.push_back({e.record_id, e.package, e.ranges, listed.count(e.record_id) > 0});
+  return out;
+}
+
+std::optional<AdvisoryInfo> Store::advisory(std::string_view id) const {
+  Stmt& s = st_->advisory;
+  s.bind(1, id);
+  std::optional<AdvisoryInfo> out;
+  if (s.step()) {
+    AdvisoryInfo a;
+    a.id = s.text(0);
+    a.modified = s.text(1);
+    a.summary = s.text(2);
+    a.details = s.text(3);
+    std::string aliases = s.text(4);
+    if (!aliases.empty()) a.aliases = split(aliases, '\n');
+    a.severity.rating = rating_from_word(s.text(5));
+    a.severity.score = s.real(6);
+    a.severity.vector = s.text(7);
+    a.severity.vector_type = s.text(8);
+    a.severity.source = s.text(9);
+    out = std::move(a);
+  }
+  s.reset();
+  return out;
+}
+
+std::optional<std::string> Store::record_json(std::string_view id) const {
+  Stmt& s = st_->record_json;
+  s.bind(1, id);
+  std::optional<std::string> out;
+  if (s.step()) out = s.text(0);
+  s.reset();
+  return out;
+}
+
+ImportSummary Store::import(const std::vector<std::string>& paths_or_urls,
+                            const ReadOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  ImportSummary sum;
+  Statements& st = *st_;
+  cache_.clear();
+
+  auto remove = [&](const std::string& id) {
+    st.delete_record.bind(1, id).run();
+    st.delete_listed.bind(1, id).run();
+    st.delete_affected.bind(1, id).run();
+  };
+  // `fresh`: the id is not in the database, so there are no old index rows to delete.
+  auto write = [&](const Record& r, int64_t source_id, bool fresh) {
+    AdvisorySeverity sev = advisory_severity(r);
+    st.put_record.bind(1, r.id)
+        .bind(2, r.modified)
+        .bind(3, source_id)
+        .bind(4, r.summary)
+        .bind(5, r.details)
+        .bind(6, join(r.aliases, "\n"))
+        .bind(7, to_string(sev.rating))
+        .bind(8, sev.score)
+        .bind(9, sev.vector)
+        .bind(10, sev.vector_type)
+        .bind(11, sev.source)
+        .bind(12, r.json)
+        .run();
+    if (!fresh) {
+      st.delete_listed.bind(1, r.id).run();
+      st.delete_affected.bind(1, r.id).run();
+    }
+    for (const auto& a : r.affected) {
+      std::string name = normalized_name(a.package.ecosystem, a.package.name);
+      st.put_affected.bind(1, a.package.ecosystem)
+          .bind(2, name)
+          .bind(3, r.id)
+          .bind(4, a.package.name)
+          .bind(5, encode_ranges(a.ranges))
+          .run();
+      for (const auto& key : a.version_keys)
+        st.put_listed.bind(1, a.package.ecosystem).bind(2, name).bind(3, key).bind(4, r.id).run();
+    }
+  };
+
+  exec(db_, "BEGIN IMMEDIATE");
+  try {
+    // id -> time_key(modified) of what this import wrote, to resolve duplicates among its files.
+    std::unordered_map<std::string, std::string> written;
+    Stmt upsert_source(db_,
+                       "INSERT INTO sources(location, imported_at, imported_at_unix) "
+                       "VALUES(?,?,?) ON CONFLICT(location) DO UPDATE SET "
+                       "imported_at = excluded.imported_at, "
+                       "imported_at_unix = excluded.imported_at_unix RETURNING id");
+    Stmt source_records(db_, "SELECT id FROM records WHERE source_id = ?");
+    for (const auto& given : paths_or_urls) {
+      std::string location =
+          is_url(given) ? given : fs::absolute(fs::path(given)).lexically_normal().string();
+      auto now = std::chrono::system_clock::now();
+      upsert_source.bind(1, location)
+          .bind(2, iso8601(now))
+          .bind(3, static_cast<int64_t>(
+                       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())
+                           .count()));
+      upsert_source.step();
+      const int64_t source_id = upsert_source.integer(0);
+      upsert_source.reset();
+
+      std::unordered_set<std::string> seen;  // ids this source holds now
+      auto apply = [&](const Record& r) {
+        std::optional<std::pair<std::string, int64_t>> existing;
+        st.find_record.bind(1, r.id);
+        if (st.find_record.step())
+          existing.emplace(time_key(st.find_record.text(0)), st.find_record.integer(1));
+        st.find_record.reset();
+        const std::string mod = time_key(r.modified);
+        if (!r.withdrawn.empty()) {
+          if (existing) {
+            remove(r.id);
+            ++sum.removed;
+          } else {
+            ++sum.skipped;
+            ++sum.skipped_reasons["withdrawn"];
+          }
+          written.erase(r.id);
+          return;
+        }
+        if (!existing) {
+          write(r, source_id, true);
+          ++sum.imported;
+          seen.insert(r.id);
+          written[r.id] = mod;
+          return;
+        }
+        auto w = written.find(r.id);
+        if (w != written.end()) {  // the same id twice in this import
+          ++sum.duplicates;
+          if (mod > existing->first) {
+            write(r, source_id, false);
+            seen.insert(r.id);
+            w->second = mod;
+          }
+          return;
+        }
+        written[r.id] = mod;
+        if (existing->second == source_id) {
+          seen.insert(r.id);
+          if (mod == existing->first) {
+            ++sum.unchanged;
+          } else {
+            write(r, source_id, false);
+            ++sum.updated;
+          }
+          return;
+        }
+        ++sum.duplicates;  // held by another source: the newest wins
+        if (mod > existing->first) {
+          write(r, source_id, false);
+          seen.insert(r.id);
+          ++sum.updated;
+        } else {
+          ++sum.unchanged;
+        }
+      };
+
+      // Parsing (YAML especially) is most of an import's time: documents are parsed in chunks
+      // on all cores, then applied in reading order on this thread, which owns the database.
+      std::vector<SourceDocument> chunk;
+      auto flush = [&] {
+        std::vector<ParseOutcome> parsed = parse_parallel(chunk);
+        for (auto& po : parsed) {
+          for (auto& [reason, n] : po.skipped) {
+            sum.skipped += n;
+            sum.skipped_reasons[reason] += n;
+          }
+          for (auto& [reason, n] : po.dropped) sum.dropped_parts[reason] += n;
+          for (auto& d : po.diagnostics) sum.diagnostics.push_back(std::move(d));
+          for (const auto& r : po.records) apply(r);
+        }
+        chunk.clear();
+      };
+      ReadStats rs;
+      read_location(
+          location,
+          [&](SourceDocument&& doc) {
+            chunk.push_back(std::move(doc));
+            if (chunk.size() >= 1024) flush();
+          },
+          rs, options);
+      flush();
+      sum.files_read += rs.files;
+      for (auto& [reason, n] : rs.skipped) {
+        sum.skipped += n;
+        sum.skipped_reasons[reason] += n;
+      }
+      for (auto& d : rs.diagnostics) sum.diagnostics.push_back(std::move(d));
+
+      // What this source held before and no longer has.
+      std::vector<std::string> gone;
+      source_records.bind(1, source_id);
+      while (source_records.step()) {
+        std::string id = source_records.text(0);
+        if (!seen.count(id)) gone.push_back(std::move(id));
+      }
+      source_records.reset();
+      for (const auto& id : gone) {
+        remove(id);
+        ++sum.removed;
+      }
+    }
+    // Counts of every source: records may have moved between sources.
+    exec(db_,
+         "DELETE FROM source_counts;"
+         "INSERT INTO source_counts(source_id, ecosystem, records) "
+         "  SELECT r.source_id, a.ecosystem, COUNT(DISTINCT a.record_id) FROM affected a "
+         "  JOIN records r ON r.id = a.record_id GROUP BY r.source_id, a.ecosystem;"
+         "UPDATE sources SET records = "
+         "  (SELECT COUNT(*) FROM records r WHERE r.source_id = sources.id);");
+    exec(db_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  sum.elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
+  return sum;
+}
+
+ImportSummary Store::update(const ReadOptions& options) {
+  std::vector<std::string> locations;
+  Stmt s(db_, "SELECT location FROM sources ORDER BY id");
+  while (s.step()) locations.push_back(s.text(0));
+  s.reset();
+  return import(locations, options);
+}
+
+StoreStatus Store::status(std::chrono::system_clock::time_point now) const {
+  StoreStatus out;
+  out.path = path_;
+  out.schema_version = current_schema_version();
+  int64_t last_unix = -1;
+  {
+    Stmt s(db_, "SELECT id, location, imported_at, imported_at_unix, records FROM sources "
+                "ORDER BY location");
+    Stmt c(db_, "SELECT ecosystem, records FROM source_counts WHERE source_id = ? ORDER BY 1");
+    while (s.step()) {
+      SourceStatus src;
+      src.location = s.text(1);
+      src.imported_at = s.text(2);
+      src.records = static_cast<size_t>(s.integer(4));
+      if (s.integer(3) > last_unix) {
+        last_unix = s.integer(3);
+        out.last_import = src.imported_at;
+      }
+      c.bind(1, s.integer(0));
+      while (c.step()) src.records_by_ecosystem[c.text(0)] = static_cast<size_t>(c.integer(1));
+      c.reset();
+      out.sources.push_back(std::move(src));
+    }
+  }
+  {
+    Stmt s(db_, "SELECT COUNT(*) FROM records");
+    s.step();
+    out.records = static_cast<size_t>(s.integer(0));
+  }
+  {
+    Stmt s(db_, "SELECT ecosystem, COUNT(DISTINCT record_id) FROM affected GROUP BY ecosystem");
+    while (s.step()) out.records_by_ecosystem[s.text(0)] = static_cast<size_t>(s.integer(1));
+  }
+  {
+    // Text order of `modified` is close enough to pick the newest for display.
+    Stmt s(db_, "SELECT id, modified FROM records ORDER BY modified DESC, id LIMIT 1");
+    if (s.step()) {
+      out.newest_id = s.text(0);
+      out.newest_modified = s.text(1);
+    }
+  }
+  if (last_unix >= 0) {
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    out.age = std::chrono::seconds(std::max<int64_t>(0, now_s - last_unix));
+  }
+  return out;
+}
+
+}  // namespace pw::security
