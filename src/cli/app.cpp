@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/db_command.h"
 #include "engine/console.h"
 #include "engine/credentials.h"
 #include "engine/engine.h"
@@ -223,6 +224,15 @@ int main(int argc, char** argv) {
   cache_prune->add_flag("--all", prune_all, "Remove every environment (builds running now may need theirs)");
   (void)cache_ls;
 
+  // db
+  auto* db = app.add_subcommand("db", "The local advisory database (OSV records) the scans read");
+  db->require_subcommand(1);
+  auto* db_import = db->add_subcommand("import", "Import OSV records: JSON/YAML files, folders, osv.dev zips, or an http(s) URL to one");
+  std::vector<std::string> db_locations;
+  db_import->add_option("locations", db_locations, "Files, folders, zips or URLs")->required();
+  auto* db_status = db->add_subcommand("status", "Sources, record counts per ecosystem and age");
+  auto* db_update = db->add_subcommand("update", "Re-import every recorded source");
+
   // help
   auto* help = app.add_subcommand("help", "Show help for pipewright or one of its commands");
   std::string help_topic;
@@ -247,6 +257,9 @@ int main(int argc, char** argv) {
     }
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
     if (*cache) return cmd_cache(*cache_prune ? "prune" : "ls", older_than, prune_all);
+    if (*db_import) return cmd_db_import(db_locations);
+    if (*db_status) return cmd_db_status();
+    if (*db_update) return cmd_db_update();
     if (*help) {
       if (help_topic.empty()) {
         std::cout << app.help();
@@ -258,7 +271,7 @@ int main(int argc, char** argv) {
           return 0;
         }
       }
-      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, help)\n";
+      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, db, help)\n";
       return static_cast<int>(ExitCode::usage);
     }
     std::cout << app.help();
