@@ -10,6 +10,10 @@ args=(run -C "$example")
 if ! git -C "$example" rev-parse --verify -q HEAD >/dev/null 2>&1; then
   args+=(--in-place)
 fi
+# The dependency scan reads the local advisory database: give it the example's advisory (an
+# OSV file written from a real advisory's facts), so the demo shows a real finding offline.
+echo "$ build/pipewright db import $example/advisories"
+"$root/build/pipewright" db import "$example/advisories" | tail -n 1
 echo "$ build/pipewright ${args[*]}"
 set +e
 "$root/build/pipewright" "${args[@]}"

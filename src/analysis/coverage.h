@@ -36,6 +36,9 @@ struct FileCoverageSummary {
   std::string path;  // the analysed source path it was mapped to
   CoverageCounts overall;
   CoverageCounts new_code;
+  // New lines to cover that are not fully covered (never run, or a branch not taken), ascending:
+  // what the gate's message points a developer to.
+  std::vector<int> uncovered_new_lines;
 };
 
 struct CoverageAnalysis {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/db_command.h"
+#include "cli/scan_command.h"
 #include "engine/console.h"
 #include "engine/credentials.h"
 #include "engine/engine.h"
@@ -233,6 +234,20 @@ int main(int argc, char** argv) {
   auto* db_status = db->add_subcommand("status", "Sources, record counts per ecosystem and age");
   auto* db_update = db->add_subcommand("update", "Re-import every recorded source");
 
+  // scan
+  auto* scan = app.add_subcommand("scan", "Scans outside a pipeline");
+  scan->require_subcommand(1);
+  auto* scan_deps = scan->add_subcommand(
+      "deps", "Known vulnerabilities of requirements files or a virtual environment (exit 0 none, "
+              "1 found at or above --fail-on, 2 could not scan)");
+  std::vector<std::string> scan_paths;
+  std::string scan_out, scan_fail_on = "low", scan_ignore;
+  scan_deps->add_option("paths", scan_paths, "Requirements files, venv folders or site-packages folders "
+                                             "(default: .venv, requirements-dev.txt, requirements.txt here)");
+  scan_deps->add_option("-o,--output", scan_out, "Write the JSON, XML, SARIF and CycloneDX reports here");
+  scan_deps->add_option("--fail-on", scan_fail_on, "Lowest severity that makes the exit code 1 (default low: any)");
+  scan_deps->add_option("--ignore-file", scan_ignore, "Ignore file (default: pipewright-ignore.yaml here)");
+
   // help
   auto* help = app.add_subcommand("help", "Show help for pipewright or one of its commands");
   std::string help_topic;
@@ -258,6 +273,7 @@ int main(int argc, char** argv) {
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
     if (*cache) return cmd_cache(*cache_prune ? "prune" : "ls", older_than, prune_all);
     if (*db_import) return cmd_db_import(db_locations);
+    if (*scan_deps) return cmd_scan_deps(scan_paths, scan_out, scan_fail_on, scan_ignore);
     if (*db_status) return cmd_db_status();
     if (*db_update) return cmd_db_update();
     if (*help) {
@@ -271,7 +287,7 @@ int main(int argc, char** argv) {
           return 0;
         }
       }
-      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, db, help)\n";
+      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, db, scan, help)\n";
       return static_cast<int>(ExitCode::usage);
     }
     std::cout << app.help();

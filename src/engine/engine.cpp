@@ -158,7 +158,7 @@ class Run {
       outcome = StageOutcome::failed(out.write_error());
     if (rec.attempts > 1 && outcome.status == Status::failure)
       outcome.summary += " (after " + std::to_string(rec.attempts) + " attempts)";
-    rec.status = settle(outcome.status, spec.blocking);
+    rec.status = outcome.fails_build ? outcome.status : settle(outcome.status, spec.blocking);
     rec.summary = build_.masker->mask(outcome.summary);
     rec.duration_ms = std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
     out.line("# " + to_string(rec.status) + " in " + format_duration(Millis(rec.duration_ms)) +

@@ -57,6 +57,9 @@ struct BuildContext {
 struct StageOutcome {
   Status status = Status::success;
   std::string summary;
+  // A failure the team's own policy says fails the build even in a non-blocking stage (the
+  // dependency scan's fail_on, like Jenkins' dependency-check failedTotal thresholds).
+  bool fails_build = false;
 
   static StageOutcome ok(std::string s = {}) { return {Status::success, std::move(s)}; }
   static StageOutcome failed(std::string s) { return {Status::failure, std::move(s)}; }
@@ -118,6 +121,8 @@ class StageContext {
   void log(const std::string& line);
   // Shown on the console whatever the verbosity (use sparingly: warnings a user must see).
   void warn(const std::string& line);
+  // A stage's answer that belongs on the console whatever the verbosity (the gate's table).
+  void show(const std::string& text);
 
   // The last lines of output so far (masked, printable), for a failure's summary.
   std::vector<std::string> output_tail() const;

@@ -86,6 +86,11 @@ std::vector<std::string> StageContext::output_tail() const { return output_.tail
 
 void StageContext::log(const std::string& line) { output_.line(line); }
 
+void StageContext::show(const std::string& text) {
+  for (const auto& l : split_lines(text)) output_.line(l, StageOutput::Tail::skip);
+  if (build_.console) build_.console->info("[" + spec_.id + "] " + masker().mask(text));
+}
+
 void StageContext::warn(const std::string& line) {
   output_.line("warning: " + line);
   if (build_.console) build_.console->warn("[" + spec_.id + "] " + masker().mask(line));

@@ -1,6 +1,8 @@
 #include "stages/registry.h"
 
+#include "stages/analysis.h"
 #include "stages/checkout.h"
+#include "stages/dependency_scan.h"
 #include "stages/lock_check.h"
 #include "stages/post.h"
 #include "stages/quality.h"
@@ -26,6 +28,9 @@ void register_builtin_stages(engine::StageRegistry& r) {
   for (const auto& id : quality_substages())
     r.add(id, make<QualityToolStage>(), QualityToolStage::validate);
   r.add("quality", make<QualityStage>());
+  r.add("dependency-scan", make<DependencyScanStage>(), DependencyScanStage::validate);
+  r.add("analysis", make<AnalysisStage>(), AnalysisStage::validate);
+  r.add("quality-gate", make<QualityGateStage>(), QualityGateStage::validate);
   r.add("post", make<PostStage>(), PostStage::validate);
 }
 

@@ -1,0 +1,229 @@
+// JSON writers for the analysis stage's reports; schemas in writers.h.
+#include "analysis/writers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/strings.h"
+
+namespace pw::analysis {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+ojson opt(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); }
+
+// Messages come from tools: invalid UTF-8 would make nlohmann throw while dumping.
+std::string text(std::string_view s) { return sanitize_for_display(s); }
+
+ojson counts_json(const CoverageCounts& c) {
+  return {{"lines_to_cover", c.lines_to_cover},
+          {"covered_lines", c.covered_lines},
+          {"conditions_to_cover", c.conditions_to_cover},
+          {"covered_conditions", c.covered_conditions},
+          {"coverage", opt(c.coverage())},
+          {"line_coverage", opt(c.line_coverage())},
+          {"condition_coverage", opt(c.condition_coverage())}};
+}
+
+ojson ratings_json(const Ratings& r) {
+  return {{"reliability", std::string(1, letter(r.reliability))},
+          {"security", std::string(1, letter(r.security))},
+          {"maintainability", std::string(1, letter(r.maintainability))},
+          {"debt_minutes", r.debt_minutes},
+          {"debt_ratio", r.debt_ratio},
+          {"hotspots_reviewed", opt(r.hotspots_reviewed)}};
+}
+
+ojson location(const BlockLocation& l) {
+  return {{"file", l.file}, {"start_line", l.start_line}, {"end_line", l.end_line}};
+}
+
+}  // namespace
+
+std::string analysis_json(const AnalysisResult& r) {
+  ojson j;
+  j["version"] = 1;
+  j["root"] = r.root;
+
+  std::map<std::string, long long> dup_lines;
+  for (const auto& f : r.duplication.files)
+    dup_lines[f.path] = static_cast<long long>(f.duplicated_lines.size());
+  std::map<std::string, const FileCoverageSummary*> cov;
+  if (r.coverage) {
+    for (const auto& f : r.coverage->files) cov[f.path] = &f;
+  }
+  ojson files = ojson::array();
+  for (const auto& f : r.files) {
+    ojson fj;
+    fj["path"] = f.path;
+    fj["lines"] = f.lines;
+    fj["ncloc"] = f.ncloc;
+    fj["comment_lines"] = f.comment_lines;
+    fj["statements"] = f.statements;
+    fj["functions"] = f.functions;
+    fj["classes"] = f.classes;
+    fj["complexity"] = f.complexity;
+    fj["cognitive_complexity"] = f.cognitive_complexity;
+    if (r.new_code.available) {
+      const auto* fresh = r.new_code.lines_of(f.path);
+      fj["new_lines"] = fresh ? fresh->size() : 0;
+    } else {
+      fj["new_lines"] = nullptr;
+    }
+    fj["duplicated_lines"] = dup_lines.count(f.path) ? dup_lines[f.path] : 0;
+    auto c = cov.find(f.path);
+    fj["coverage"] = c == cov.end() ? ojson(nullptr) : opt(c->second->overall.coverage());
+    ojson fns = ojson::array();
+    for (const auto& fn : f.function_list) {
+      fns.push_back({{"name", fn.name},
+                     {"line", fn.line},
+                     {"end_line", fn.end_line},
+                     {"complexity", fn.cyclomatic},
+                     {"cognitive_complexity", fn.cognitive}});
+    }
+    fj["function_metrics"] = std::move(fns);
+    files.push_back(std::move(fj));
+  }
+  j["files"] = std::move(files);
+
+  const MetricsTotals& t = r.totals;
+  j["total"] = {{"files", t.files},
+                {"lines", t.lines},
+                {"ncloc", t.ncloc},
+                {"comment_lines", t.comment_lines},
+                {"statements", t.statements},
+                {"functions", t.functions},
+                {"classes", t.classes},
+                {"complexity", t.complexity},
+                {"cognitive_complexity", t.cognitive_complexity}};
+
+  ojson blocks = ojson::array();
+  for (const auto& b : r.duplication.blocks) {
+    blocks.push_back({{"tokens", b.tokens},
+                      {"lines", b.lines},
+                      {"first", location(b.first)},
+                      {"second", location(b.second)}});
+  }
+  j["duplication"] = {{"duplicated_lines", r.duplication.duplicated_lines},
+                      {"duplicated_blocks", r.duplication.duplicated_blocks},
+                      {"duplicated_files", r.duplication.duplicated_files},
+                      {"density", r.duplication.density()},
+                      {"blocks", std::move(blocks)}};
+
+  ojson nc_files = ojson::object();
+  if (r.new_code.available) {
+    for (const auto& f : r.files) {
+      if (const auto* fresh = r.new_code.lines_of(f.path); fresh && !fresh->empty())
+        nc_files[f.path] = line_ranges(*fresh, 1000);
+    }
+  }
+  j["new_code"] = {{"available", r.new_code.available},
+                   {"reason", r.new_code.reason},
+                   {"reference", r.new_code.reference},
+                   {"reference_label", r.new_code.reference_label},
+                   {"new_lines", r.new_code_info.new_lines},
+                   {"new_ncloc", r.new_ncloc},
+                   {"files", std::move(nc_files)}};
+
+  if (r.coverage) {
+    j["coverage"] = {
+        {"overall", counts_json(r.coverage->overall)},
+        {"new_code", r.new_code.available ? counts_json(r.coverage->new_code) : ojson(nullptr)},
+        {"unmapped_files", r.coverage->unmapped_files}};
+  } else {
+    j["coverage"] = nullptr;
+  }
+  if (r.tests) {
+    j["tests"] = {{"tests", r.tests->tests},     {"passed", r.tests->passed},
+                  {"failed", r.tests->failed},   {"errors", r.tests->errors},
+                  {"skipped", r.tests->skipped}, {"duration_s", r.tests->duration_s}};
+  } else {
+    j["tests"] = nullptr;
+  }
+
+  ojson issues = ojson::array();
+  for (const auto& i : r.issues) {
+    ojson ij{{"tool", i.finding.tool},
+             {"rule", i.finding.rule_id},
+             {"type", to_string(i.type)},
+             {"severity", to_string(i.severity)},
+             {"effort_minutes", i.effort_minutes},
+             {"file", i.finding.file},
+             {"line", i.finding.line},
+             {"column", i.finding.column},
+             {"message", text(i.finding.message)},
+             {"new", i.is_new},
+             {"fingerprint", i.finding.fingerprint}};
+    if (i.type == IssueType::security_hotspot) {
+      ij["review"] = to_string(i.review);
+      if (i.reviewed()) ij["review_comment"] = text(i.review_comment);
+    }
+    issues.push_back(std::move(ij));
+  }
+  j["issues"] = std::move(issues);
+  j["ratings"] = {{"overall", ratings_json(r.overall)},
+                  {"new_code", r.on_new_code ? ratings_json(*r.on_new_code) : ojson(nullptr)}};
+  ojson measures = ojson::object();
+  for (const auto& [k, v] : r.measures.values) measures[k] = v;
+  j["measures"] = std::move(measures);
+  ojson warnings = ojson::array();
+  for (const auto& w : r.warnings) warnings.push_back(text(w.str()));
+  j["warnings"] = std::move(warnings);
+  return j.dump(2) + "\n";
+}
+
+std::string quality_gate_json(const GateResult& gate) {
+  ojson j;
+  j["status"] = to_string(gate.status);
+  ojson conds = ojson::array();
+  for (const auto& c : gate.conditions) {
+    conds.push_back({{"metric", c.metric},
+                     {"name", c.name},
+                     {"op", to_string(c.op)},
+                     {"threshold", c.threshold},
+                     {"actual", opt(c.actual)},
+                     {"status", to_string(c.status)},
+                     {"message", text(c.message)}});
+  }
+  j["conditions"] = std::move(conds);
+  j["warnings"] = gate.warnings;
+  return j.dump(2) + "\n";
+}
+
+std::string sonar_generic_issues_json(const AnalysisResult& r) {
+  ojson issues = ojson::array();
+  for (const auto& i : r.issues) {
+    const auto& f = i.finding;
+    // The format requires a file inside the project: absolute paths are elsewhere.
+    if (f.file.empty() || f.file.front() == '/') continue;
+    if (i.type == IssueType::security_hotspot && i.reviewed()) continue;
+    bool hotspot = i.type == IssueType::security_hotspot;
+    std::string message = text(f.message.substr(0, f.message.find('\n')));
+    if (message.empty()) message = f.rule_id;
+    if (hotspot) message = "Security hotspot to review: " + message;
+    ojson loc{{"message", message}, {"filePath", f.file}};
+    if (f.line > 0) {
+      ojson range{{"startLine", f.line}};
+      int end_line = f.end_line >= f.line ? f.end_line : f.line;
+      if (f.end_line >= f.line) range["endLine"] = end_line;
+      // Sonar rejects a range whose end column is not after its start on one line.
+      if (f.column > 0) {
+        range["startColumn"] = f.column - 1;
+        if (f.end_column > 0 && (end_line > f.line || f.end_column > f.column))
+          range["endColumn"] = f.end_column - 1;
+      }
+      loc["textRange"] = std::move(range);
+    }
+    issues.push_back({{"engineId", f.tool},
+                      {"ruleId", f.rule_id.empty() ? f.tool : f.rule_id},
+                      {"severity", to_string(i.severity)},
+                      {"type", hotspot ? "CODE_SMELL" : std::string(to_string(i.type))},
+                      {"primaryLocation", std::move(loc)},
+                      {"effortMinutes", i.effort_minutes}});
+  }
+  ojson j;
+  j["issues"] = std::move(issues);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace pw::analysis

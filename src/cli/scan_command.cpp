@@ -1,0 +1,112 @@
+#include "cli/scan_command.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "exec/capture.h"
+#include "security/store.h"
+#include "stages/dependency_scan.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The site folders of the interpreter a venv was made from (pyvenv.cfg's `home`), for a venv
+// that includes system site packages.
+std::vector<fs::path> base_sites_of(const fs::path& venv) {
+  std::vector<fs::path> out;
+  std::string home;
+  try {
+    for (const auto& line : split_lines(read_file(venv / "pyvenv.cfg"))) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos && trim(line.substr(0, eq)) == "home") home = std::string(trim(line.substr(eq + 1)));
+    }
+  } catch (const Error&) {
+    return out;
+  }
+  std::string py = home.empty() ? find_on_path("python3") : home + "/python3";
+  auto c = exec::capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"});
+  if (c.ok())
+    for (const auto& l : split_lines(c.out))
+      if (!l.empty()) out.emplace_back(l);
+  return out;
+}
+
+}  // namespace
+
+int cmd_scan_deps(const std::vector<std::string>& given, const std::string& out_dir,
+                  const std::string& fail_on_text, const std::string& ignore_file) {
+  auto fail_on = security::parse_fail_on(fail_on_text);
+  if (!fail_on) throw ConfigError("--fail-on must be none, low, medium, high or critical");
+  fs::path db = security::Store::default_path();
+  security::Store store(db);
+  if (store.status().records == 0) {
+    std::cerr << "pipewright: the advisory database " << db.string()
+              << " is empty: run `pipewright db import PATH|URL` first\n";
+    return 2;
+  }
+  std::vector<std::string> paths = given;
+  if (paths.empty()) {
+    for (const char* p : {".venv", "requirements-dev.txt", "requirements.txt"})
+      if (fs::exists(p)) paths.push_back(p);
+    if (paths.empty()) {
+      std::cerr << "pipewright: nothing to scan here: name requirements files or a virtual environment\n";
+      return 2;
+    }
+  }
+  std::vector<security::ScannedPackage> packages;
+  for (const auto& p : paths) {
+    fs::path path(p);
+    reports::Parsed<std::vector<security::ScannedPackage>> got;
+    if (fs::is_directory(path) && fs::exists(path / "pyvenv.cfg")) {
+      auto dirs = security::site_dirs_of_venv(path, base_sites_of(path));
+      if (!dirs.ok()) {
+        std::cerr << "pipewright: " << dirs.errors.front().str() << "\n";
+        return 2;
+      }
+      got = security::packages_from_site_dirs(dirs.value);
+    } else if (fs::is_directory(path)) {
+      got = security::packages_from_site_dirs({path});
+    } else if (fs::is_regular_file(path)) {
+      got = security::packages_from_requirements(path);
+    } else {
+      std::cerr << "pipewright: " << p << ": no such file or folder\n";
+      return 2;
+    }
+    if (!got.ok()) {
+      std::cerr << "pipewright: " << got.errors.front().str() << "\n";
+      return 2;
+    }
+    for (const auto& w : got.warnings) std::cerr << "note: " << w.str() << "\n";
+    packages.insert(packages.end(), got.value.begin(), got.value.end());
+  }
+  packages = security::merge_packages(std::move(packages));
+  auto result = security::scan(store, packages, fs::current_path().filename().string());
+  fs::path ignore = ignore_file.empty() ? fs::path(security::kDefaultIgnoreFile) : fs::path(ignore_file);
+  if (fs::exists(ignore)) {
+    auto list = security::load_ignore_file(ignore);
+    if (!list.ok()) {
+      std::cerr << "pipewright: " << join_diagnostics(list.diagnostics) << "\n";
+      return 2;
+    }
+    security::apply_ignores(result, list, security::utc_today());
+  } else if (!ignore_file.empty()) {
+    std::cerr << "pipewright: " << ignore_file << ": no such file\n";
+    return 2;
+  }
+  for (const auto& w : result.warnings) std::cerr << "warning: " << w.str() << "\n";
+  if (!result.findings.empty()) std::cout << stages::findings_table(result) << "\n";
+  std::cout << stages::findings_summary(result) << "\n";
+  if (!out_dir.empty()) {
+    auto files = stages::write_scan_reports(result, out_dir, fs::current_path().string());
+    std::cout << "reports in " << out_dir << ": " << join(files, ", ") << "\n";
+  }
+  return security::fails(result, *fail_on) ? 1 : 0;
+}
+
+}  // namespace pw::cli

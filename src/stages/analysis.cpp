@@ -1,0 +1,261 @@
+#include "stages/analysis.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/gate.h"
+#include "analysis/project.h"
+#include "analysis/writers.h"
+#include "engine/build_store.h"
+#include "stages/settings.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// `new_code`: "branch" (merge-base with the main branch, the default), "branch:NAME",
+// "previous-build" (the previous successful build's commit) or "commit:REV".
+std::optional<analysis::NewCodeReference> parse_new_code(const std::string& text) {
+  analysis::NewCodeReference ref;
+  if (text == "branch" || text.empty()) return ref;
+  if (text.starts_with("branch:")) {
+    ref.value = text.substr(7);
+    return ref;
+  }
+  if (text == "previous-build") {
+    ref.mode = analysis::ReferenceMode::previous_build;
+    return ref;
+  }
+  if (text.starts_with("commit:") && text.size() > 7) {
+    ref.mode = analysis::ReferenceMode::commit;
+    ref.value = text.substr(7);
+    return ref;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key, std::vector<Diagnostic>* diags) {
+  auto s = get_string(spec, key, diags);
+  if (!s) return std::nullopt;
+  try {
+    size_t used = 0;
+    int v = std::stoi(*s, &used);
+    if (used == s->size() && v > 0) return v;
+  } catch (...) {
+  }
+  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be a positive whole number"));
+  return std::nullopt;
+}
+
+// The commit of the newest earlier build that passed (SUCCESS or UNSTABLE).
+std::string previous_successful_commit(const engine::StageContext& ctx) {
+  engine::BuildStore store(ctx.project_dir());
+  for (int n = ctx.paths().number - 1; n >= 1; --n) {
+    auto r = store.read(n);
+    if (r && (r->status == engine::Status::success || r->status == engine::Status::unstable) && !r->commit.empty())
+      return r->commit;
+  }
+  return {};
+}
+
+
+
+}  // namespace
+
+void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                             std::vector<Diagnostic>& diags) {
+  if (auto v = get_string(spec, "new_code", &diags); v && !parse_new_code(*v))
+    diags.push_back(at(*spec.setting("new_code"),
+                       "new_code must be branch, branch:NAME, previous-build or commit:REV"));
+  get_bool(spec, "include_tests", &diags);
+  get_list(spec, "exclude", &diags);
+  get_int(spec, "min_tokens", &diags);
+  get_int(spec, "min_lines", &diags);
+  get_string(spec, "hotspot_reviews", &diags);
+}
+
+engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  fs::path ws = ctx.workspace();
+  const fs::path& reports = ctx.paths().reports;
+  analysis::AnalysisInput in;
+  in.root = ws;
+  in.include_tests = get_bool(spec, "include_tests").value_or(false);
+  in.exclude = get_list(spec, "exclude").value_or(std::vector<std::string>{});
+  if (fs::exists(reports / "coverage.xml")) in.coverage_xml = reports / "coverage.xml";
+  if (fs::exists(reports / "report.xml")) in.junit_xml = reports / "report.xml";
+  for (const char* s : {"quality.sarif", "dependency-scan.sarif"})
+    if (fs::exists(reports / s)) in.sarif_files.push_back(reports / s);
+  in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
+  if (in.new_code_reference.mode == analysis::ReferenceMode::previous_build) {
+    in.new_code_reference.value = previous_successful_commit(ctx);
+    if (in.new_code_reference.value.empty()) {
+      analysis::NewCode unknown;
+      unknown.reason = "cannot compute new code: no earlier successful build";
+      in.new_code = unknown;
+    }
+  }
+  if (auto t = get_int(spec, "min_tokens", nullptr)) in.duplication.min_tokens = *t;
+  if (auto l = get_int(spec, "min_lines", nullptr)) in.duplication.min_lines = *l;
+  if (auto h = get_string(spec, "hotspot_reviews")) in.hotspot_reviews = ws / *h;
+
+  auto result = analysis::analyse_project(in);
+  for (const auto& w : result.warnings) ctx.log("warning: " + w.str());
+  write_file_atomic(reports / "analysis.json", analysis::analysis_json(result));
+  write_file_atomic(reports / "sonar-external-issues.json", analysis::sonar_generic_issues_json(result));
+
+  // What the gate reads, also on another machine (build.json travels with the build folder).
+  nlohmann::json measures = nlohmann::json::object(), details = nlohmann::json::object(),
+                 hints = nlohmann::json::object();
+  for (const auto& [k, v] : result.measures.values) measures[k] = v;
+  for (const auto& [k, v] : result.measures.details) details[k] = v;
+  for (const auto& [k, v] : result.measures.hints) hints[k] = v;
+  ctx.data()["measures"] = measures;
+  ctx.data()["measure_details"] = details;
+  ctx.data()["measure_hints"] = hints;
+  ctx.data()["new_code"] = {{"available", result.new_code_info.available},
+                            {"reason", result.new_code_info.reason},
+                            {"reference", result.new_code_info.reference},
+                            {"new_lines", result.new_code_info.new_lines}};
+  ctx.data()["files"] = result.files.size();
+
+  auto m = [&](const char* key) { return result.measures.get(key); };
+  auto fmt = [&](const char* key) {
+    auto v = m(key);
+    return v ? analysis::format_value(key, *v) : std::string("-");
+  };
+  std::string s = fmt("ncloc") + " lines of code in " + std::to_string(result.files.size()) +
+                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " + fmt("coverage");
+  if (result.new_code_info.available)
+    s += " (new code: " + std::to_string(result.new_code_info.new_lines) + " lines, coverage " +
+         fmt("new_coverage") + ")";
+  else
+    s += " (new code unknown)";
+  s += std::string("; ratings ") + analysis::letter(result.overall.reliability) +
+       analysis::letter(result.overall.security) + analysis::letter(result.overall.maintainability) +
+       "; " + fmt("bugs") + " bugs, " + fmt("vulnerabilities") + " vulnerabilities, " +
+       fmt("code_smells") + " smells, " + fmt("security_hotspots") + " hotspots";
+  return engine::StageOutcome::ok(s);
+}
+
+namespace {
+
+std::optional<std::vector<analysis::Condition>> read_conditions(const pipeline::StageSpec& spec,
+                                                               std::vector<Diagnostic>* diags) {
+  const pipeline::Setting* s = spec.setting("conditions");
+  if (!s || s->value.IsNull()) return std::nullopt;
+  std::vector<analysis::Condition> out;
+  if (!s->value.IsSequence()) {
+    report(diags, at(*s, "quality-gate conditions must be a list of {metric, op, threshold}"));
+    return std::nullopt;
+  }
+  for (const auto& c : s->value) {
+    if (!c.IsMap() || !c["metric"] || !c["op"] || !c["threshold"]) {
+      report(diags, at(*s, "each condition needs metric, op (GT or LT) and threshold"));
+      return std::nullopt;
+    }
+    analysis::Condition cond;
+    cond.metric = c["metric"].Scalar();
+    auto op = analysis::parse_op(c["op"].Scalar());
+    if (!op) {
+      report(diags, at(*s, "condition on " + cond.metric + ": op must be GT or LT (the gate fails when "
+                                                           "the value is greater / less than threshold)"));
+      return std::nullopt;
+    }
+    cond.op = *op;
+    try {
+      cond.threshold = std::stod(c["threshold"].Scalar());
+    } catch (...) {
+      report(diags, at(*s, "condition on " + cond.metric + ": threshold must be a number"));
+      return std::nullopt;
+    }
+    out.push_back(cond);
+  }
+  auto problems = analysis::validate_conditions(out, s->where.file);
+  for (auto& p : problems) {
+    p.line = s->where.line;
+    report(diags, p);
+  }
+  return out;
+}
+
+}  // namespace
+
+void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                                std::vector<Diagnostic>& diags) {
+  read_conditions(spec, &diags);
+  if (auto w = get_string(spec, "when_new_code_unknown", &diags); w && *w != "pass" && *w != "fail")
+    diags.push_back(at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
+}
+
+engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
+  auto data = ctx.stage_data("analysis");
+  if (!data.contains("measures"))
+    return engine::StageOutcome::failed("no analysis in this build: run the analysis stage first");
+  // Read back leniently: a build.json edited by hand or written by another version must not
+  // crash the gate (a missing value is NO_VALUE, as in SonarQube).
+  auto str = [](const nlohmann::json& obj, const char* key) {
+    return obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
+  };
+  analysis::Measures measures;
+  for (auto& [k, v] : data["measures"].items())
+    if (v.is_number()) measures.values[k] = v.get<double>();
+  for (const char* field : {"measure_details", "measure_hints"}) {
+    if (!data.contains(field) || !data[field].is_object()) continue;
+    auto& target = std::string(field) == "measure_details" ? measures.details : measures.hints;
+    for (auto& [k, v] : data[field].items())
+      if (v.is_string()) target[k] = v.get<std::string>();
+  }
+  analysis::NewCodeInfo nc;
+  if (data.contains("new_code") && data["new_code"].is_object()) {
+    const auto& j = data["new_code"];
+    nc.available = j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
+    nc.reason = str(j, "reason");
+    nc.reference = str(j, "reference");
+    nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number() ? j["new_lines"].get<long long>() : 0;
+  }
+
+  auto conditions = read_conditions(ctx.spec(), nullptr).value_or(analysis::default_gate());
+  analysis::GateOptions opt;
+  if (get_string(ctx.spec(), "when_new_code_unknown").value_or("pass") == "fail")
+    opt.when_new_code_unknown = analysis::WhenNewCodeUnknown::fail;
+  auto gate = analysis::evaluate_gate(measures, conditions, nc, opt);
+  write_file_atomic(ctx.paths().reports / "quality-gate.json", analysis::quality_gate_json(gate));
+
+  // The gate table, on the console whatever the verbosity: it is the stage's answer.
+  std::string table = "quality gate: " + std::string(analysis::to_string(gate.status));
+  int failed = 0;
+  std::string first_failure;
+  nlohmann::json cj = nlohmann::json::array();
+  for (const auto& c : gate.conditions) {
+    std::string actual = c.actual ? analysis::format_value(c.metric, *c.actual) : "-";
+    char line[256];
+    std::snprintf(line, sizeof line, "\n  %-8s %-40s %-10s %s %s", std::string(analysis::to_string(c.status)).c_str(),
+                  c.name.c_str(), actual.c_str(), c.op == analysis::Op::GT ? "must be at most" : "must be at least",
+                  analysis::format_value(c.metric, c.threshold).c_str());
+    table += line;
+    if (!c.message.empty()) table += "\n           " + c.message;
+    if (c.status == analysis::ConditionStatus::failed) {
+      ++failed;
+      if (first_failure.empty()) first_failure = c.message.empty() ? c.name : c.message;
+    }
+    cj.push_back({{"metric", c.metric}, {"status", std::string(analysis::to_string(c.status))},
+                  {"actual", c.actual ? nlohmann::json(*c.actual) : nlohmann::json()},
+                  {"threshold", c.threshold}, {"message", c.message}});
+  }
+  for (const auto& w : gate.warnings) table += "\n  note: " + w;
+  ctx.show(table);
+  ctx.data()["status"] = std::string(analysis::to_string(gate.status));
+  ctx.data()["conditions"] = cj;
+  if (!gate.passed())
+    return engine::StageOutcome::failed(std::to_string(failed) + " of " + std::to_string(gate.conditions.size()) +
+                                        " conditions failed: " + first_failure);
+  return engine::StageOutcome::ok("passed: " + std::to_string(gate.conditions.size()) + " conditions" +
+                                  (nc.available && nc.new_lines == 0 ? " (no new code)" : ""));
+}
+
+}  // namespace pw::stages

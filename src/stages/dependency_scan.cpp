@@ -1,0 +1,190 @@
+#include "stages/dependency_scan.h"
+
+#include <cstdio>
+
+#include "exec/capture.h"
+#include "security/dependency_report.h"
+#include "security/store.h"
+#include "stages/dist_info.h"
+#include "stages/settings.h"
+#include "stages/setup_python.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+using security::Rating;
+
+namespace {
+
+std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
+
+// The configured interpreter's own site folders, for a venv that includes them.
+std::vector<fs::path> base_site_dirs(const std::string& python) {
+  std::vector<fs::path> out;
+  std::string py = find_on_path(python);
+  if (py.empty()) return out;
+  auto c = exec::capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"});
+  if (c.ok())
+    for (const auto& l : split_lines(c.out))
+      if (!l.empty()) out.emplace_back(l);
+  return out;
+}
+
+}  // namespace
+
+std::string findings_summary(const security::ScanResult& r) {
+  auto c = security::count_findings(r);
+  if (c.total() == 0)
+    return "no known vulnerability in " + std::to_string(r.packages.size()) + " packages" +
+           (c.ignored ? " (" + std::to_string(c.ignored) + " ignored)" : "");
+  std::vector<std::string> parts;
+  auto add = [&](int n, const char* w) {
+    if (n) parts.push_back(std::to_string(n) + " " + w);
+  };
+  add(c.critical, "critical");
+  add(c.high, "high");
+  add(c.medium, "medium");
+  add(c.low, "low");
+  add(c.unknown + c.none, "unrated");
+  std::string s = std::to_string(c.total()) + " vulnerabilit" + (c.total() == 1 ? "y" : "ies") + " (" +
+                  join(parts, ", ") + ") in " + std::to_string(r.packages.size()) + " packages";
+  if (c.ignored) s += ", " + std::to_string(c.ignored) + " ignored";
+  for (const auto& f : r.findings) {
+    if (f.ignored) continue;
+    s += "; " + f.package.name + " " + f.package.version + ": " + f.match.id;
+    if (!f.match.aliases.empty()) s += " (" + f.match.aliases.front() + ")";
+    if (!f.fixed_versions.empty()) s += ", fixed in " + f.fixed_versions.front();
+    break;
+  }
+  return s;
+}
+
+std::string findings_table(const security::ScanResult& r) {
+  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) + pad("Aliases", 18) +
+                    pad("Severity", 15) + "Fixed in\n";
+  for (const auto& f : r.findings) {
+    char score[16] = "";
+    if (f.cvss_score) std::snprintf(score, sizeof score, " %.1f", *f.cvss_score);
+    out += pad(f.package.name, 24) + pad(f.package.version, 12) + pad(f.match.id, 22) +
+           pad(f.match.aliases.empty() ? "-" : f.match.aliases.front(), 18) +
+           pad(f.severity + score, 15) +
+           (f.fixed_versions.empty() ? std::string("-") : join(f.fixed_versions, ", ")) +
+           (f.ignored ? "  (ignored: " + f.ignore_reason + ")" : "") + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> write_scan_reports(const security::ScanResult& result, const fs::path& dir,
+                                            const std::string& root) {
+  fs::create_directories(dir);
+  security::DependencyReportOptions o;
+  o.root = root;
+  o.tool_version = PW_VERSION_STRING;
+  write_file_atomic(dir / "dependency-check-report.json", security::write_dependency_json(result, o));
+  write_file_atomic(dir / "dependency-check-report.xml", security::write_dependency_check_xml(result, o));
+  write_file_atomic(dir / "dependency-scan.sarif", security::write_dependency_sarif(result, o));
+  write_file_atomic(dir / "sbom.cdx.json", security::write_cyclonedx(result, o));
+  return {"dependency-check-report.json", "dependency-check-report.xml", "dependency-scan.sarif",
+          "sbom.cdx.json"};
+}
+
+void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                                   std::vector<Diagnostic>& diags) {
+  get_string(spec, "requirements", &diags);
+  get_string(spec, "ignore_file", &diags);
+  if (auto f = get_string(spec, "fail_on", &diags); f && !security::parse_fail_on(*f))
+    diags.push_back(at(*spec.setting("fail_on"), "fail_on must be none, low, medium, high or critical"));
+  if (auto a = get_string(spec, "max_age", &diags); a && !parse_duration(*a))
+    diags.push_back(at(*spec.setting("max_age"), "max_age must be a duration such as 168h"));
+  get_bool(spec, "scan_environment", &diags);
+}
+
+engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  const auto& project = ctx.pipeline().project;
+  fs::path ws = ctx.workspace();
+
+  fs::path db_path = security::Store::default_path();
+  if (!fs::exists(db_path))
+    return engine::StageOutcome::skipped(
+        "no advisory database yet: create one with `pipewright db import PATH|URL` (OSV records: a "
+        "folder, an osv.dev zip such as PyPI's all.zip, or its URL)");
+  security::Store store(db_path);
+  auto status = store.status();
+  if (status.records == 0)
+    return engine::StageOutcome::skipped("the advisory database " + db_path.string() +
+                                         " is empty: run `pipewright db import PATH|URL`");
+  auto max_age = parse_duration(get_string(spec, "max_age").value_or("168h"));
+  if (status.age && max_age && std::chrono::duration_cast<Millis>(*status.age) > *max_age)
+    ctx.warn("the advisory database was last imported " + status.last_import +
+             ", longer ago than max_age: run `pipewright db update`");
+
+  // What the project pins, and what its environment really holds (transitive dependencies too).
+  std::vector<security::ScannedPackage> packages;
+  std::string req_name = get_string(spec, "requirements").value_or(project.requirements);
+  if (fs::exists(ws / req_name)) {
+    auto reqs = security::packages_from_requirements(ws / req_name);
+    for (const auto& w : reqs.warnings) ctx.log("note: " + w.str());
+    for (const auto& e : reqs.errors) ctx.log("error: " + e.str());
+    packages.insert(packages.end(), reqs.value.begin(), reqs.value.end());
+  }
+  fs::path venv = ws / ".venv";
+  if (get_bool(spec, "scan_environment").value_or(true) && fs::exists(venv / "pyvenv.cfg")) {
+    std::vector<fs::path> dirs = venv_site_dirs(venv);
+    // The build's venv layers the cached environment under it (setup_python.h).
+    auto sp = ctx.stage_data("setup-python");
+    if (sp.contains("cache_dir")) {
+      auto more = venv_site_dirs(sp["cache_dir"].get<std::string>());
+      dirs.insert(dirs.end(), more.begin(), more.end());
+    }
+    auto found = security::site_dirs_of_venv(venv, base_site_dirs(configured_python(ctx.pipeline())));
+    for (const auto& d : found.value)
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    auto installed = security::packages_from_site_dirs(dirs);
+    for (const auto& w : installed.warnings) ctx.log("note: " + w.str());
+    packages.insert(packages.end(), installed.value.begin(), installed.value.end());
+    ctx.data()["site_dirs"] = dirs.size();
+  } else {
+    ctx.log("no environment at " + venv.string() + ": scanning the pinned requirements only");
+  }
+  packages = security::merge_packages(std::move(packages));
+  if (packages.empty())
+    return engine::StageOutcome::skipped("found no package to scan (no " + req_name + " and no environment)");
+
+  std::string name = project.name.empty() ? ctx.project_dir().filename().string() : project.name;
+  auto result = security::scan(store, packages, name);
+
+  fs::path ignore = ws / get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
+  if (fs::exists(ignore)) {
+    auto list = security::load_ignore_file(ignore);
+    if (!list.ok()) return engine::StageOutcome::failed("the ignore file is malformed: " + list.diagnostics.front().str());
+    security::apply_ignores(result, list, security::utc_today());
+  }
+  for (const auto& w : result.warnings) ctx.warn(w.str());
+
+  auto files = write_scan_reports(result, ctx.paths().reports, ws.string());
+  ctx.log(findings_table(result));
+  auto c = security::count_findings(result);
+  ctx.data()["packages"] = result.packages.size();
+  ctx.data()["findings"] = {{"critical", c.critical}, {"high", c.high},   {"medium", c.medium},
+                            {"low", c.low},           {"unrated", c.unknown + c.none},
+                            {"ignored", c.ignored},   {"total", c.total()}};
+  ctx.data()["reports"] = files;
+  ctx.data()["database_records"] = status.records;
+
+  std::string summary = findings_summary(result);
+  auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
+  if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
+    // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
+    // fails the build even though the stage is non-blocking.
+    engine::StageOutcome o = engine::StageOutcome::failed(summary + " (fail_on: " +
+                                                          to_lower(security::to_string(*fail_on)) + ")");
+    o.fails_build = true;
+    return o;
+  }
+  return engine::StageOutcome::ok(summary);
+}
+
+}  // namespace pw::stages

@@ -1,0 +1,34 @@
+// dependency-scan (seed stage 7, in place of OWASP Dependency-Check and beside pip-audit): the
+// project's pinned requirements and every package installed in its environment, matched offline
+// against the local OSV database (security/), with the ignore file and the fail_on policy;
+// reports in reports/: dependency-check-report.json (pipewright's schema) and .xml (OWASP
+// Dependency-Check's), dependency-scan.sarif and sbom.cdx.json (CycloneDX 1.5). With no
+// database it is SKIPPED with the command that creates one: it never passes silently.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/stage.h"
+#include "security/scan.h"
+
+namespace pw::stages {
+
+class DependencyScanStage : public engine::Stage {
+ public:
+  engine::StageOutcome run(engine::StageContext& ctx) override;
+  static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
+                       std::vector<Diagnostic>& diags);
+};
+
+// The console table of findings: package, version, advisory, severity, fixed in.
+std::string findings_table(const security::ScanResult& result);
+// "3 vulnerabilities (1 high, 2 medium), 1 ignored" or "no known vulnerability".
+std::string findings_summary(const security::ScanResult& result);
+// Writes the four reports into `dir`; returns their file names.
+std::vector<std::string> write_scan_reports(const security::ScanResult& result,
+                                            const std::filesystem::path& dir,
+                                            const std::string& root);
+
+}  // namespace pw::stages
