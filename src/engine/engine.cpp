@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <condition_variable>
 #include <deque>
@@ -69,9 +70,15 @@ class Run {
       std::lock_guard<std::mutex> lock(build_.mu);
       text = build_.record.to_json(build_.masker.get()).dump(2) + "\n";
     }
+    // The folder is known by its inode: a stage that deleted it and a later one that made a
+    // folder of that name again (create_directories for its reports) must not hide the loss.
+    if (!same_folder()) {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      if (record_error_.empty())
+        record_error_ = "the build folder " + build_.paths.root.string() + " disappeared during the run";
+      return;
+    }
     try {
-      if (!std::filesystem::is_directory(build_.paths.root))
-        throw Error("the build folder " + build_.paths.root.string() + " disappeared during the run");
       write_file_atomic(build_.paths.record, text);
     } catch (const Error& e) {
       std::lock_guard<std::mutex> lock(build_.mu);
@@ -79,6 +86,19 @@ class Run {
     }
   }
   bool dirty() const { return dirty_; }
+
+  // Remembers the build folder's identity; see save().
+  void remember_folder() {
+    struct stat st{};
+    if (::stat(build_.paths.root.c_str(), &st) == 0) {
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+    }
+  }
+  bool same_folder() const {
+    struct stat st{};
+    return ::stat(build_.paths.root.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
+  }
   std::string record_error() {
     std::lock_guard<std::mutex> lock(build_.mu);
     return record_error_;
@@ -218,6 +238,8 @@ class Run {
   bool dirty_ = false;
   std::string record_error_;
   std::string stop_reason_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
 };
 
 }  // namespace
@@ -271,6 +293,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                 " stages, " + std::to_string(req.jobs) + " at a time)");
 
   Run run(b, registry_, console_, store);
+  run.remember_folder();
   run.save(true);
 
   // Schedule nodes: the selected stages, needs restricted to the selection (with --only, what

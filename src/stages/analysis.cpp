@@ -7,6 +7,7 @@
 #include "analysis/project.h"
 #include "analysis/writers.h"
 #include "engine/build_store.h"
+#include "exec/capture.h"
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -91,6 +92,15 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   for (const char* s : {"quality.sarif", "dependency-scan.sarif"})
     if (fs::exists(reports / s)) in.sarif_files.push_back(reports / s);
   in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
+  if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base && in.new_code_reference.value.empty()) {
+    // The workspace is a clone: the main branch may exist only as origin/main there.
+    for (const char* candidate : {"main", "origin/main", "master", "origin/master"}) {
+      if (exec::git(ws, {"rev-parse", "--verify", "-q", std::string(candidate) + "^{commit}"})) {
+        in.new_code_reference.value = candidate;
+        break;
+      }
+    }
+  }
   if (in.new_code_reference.mode == analysis::ReferenceMode::previous_build) {
     in.new_code_reference.value = previous_successful_commit(ctx);
     if (in.new_code_reference.value.empty()) {

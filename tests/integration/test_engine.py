@@ -13,7 +13,8 @@ from conftest import BINARY, processes_matching
 
 
 PYTHON_STAGES = ["preflight", "lock-check", "setup-python", "tests", "lint", "format-ruff",
-                 "format-black", "typecheck", "security-lint", "audit", "quality"]
+                 "format-black", "typecheck", "security-lint", "audit", "quality", "dependency-scan",
+                 "analysis", "quality-gate"]
 
 
 def yaml_stages(body: str) -> str:
