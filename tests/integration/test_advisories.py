@@ -64,3 +64,62 @@ def test_whole_shared_corpus_imports_quickly(pw, tmp_path):
     assert r.code == 0, r
     assert "2651 imported" in r.out
     assert "PyPI 2651" in pw(tmp_path, "db", "status").out
+
+
+class _ZipServer:
+    """A loopback HTTP server for the URL import: serves /PyPI.zip, a 404, and a body shorter
+    than its Content-Length (a download cut off)."""
+
+    def __init__(self, payload: bytes):
+        import http.server
+        import threading
+
+        data = payload
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                if self.path == "/PyPI.zip":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                elif self.path == "/cut.zip":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                else:
+                    self.send_error(404)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_import_from_an_http_url(pw, tmp_path):
+    z = tmp_path / "PyPI.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.write(EXAMPLE / "advisories/PYSEC-2024-48.json", "PYSEC-2024-48.json")
+    srv = _ZipServer(z.read_bytes())
+    try:
+        r = pw(tmp_path, "db", "import", srv.base + "/PyPI.zip")
+        assert r.code == 0, r
+        assert "1 imported" in r.out
+        missing = pw(tmp_path, "db", "import", srv.base + "/missing.zip")
+        assert missing.code == 1 and "404" in missing.err
+        cut = pw(tmp_path, "db", "import", srv.base + "/cut.zip")
+        assert cut.code == 1, cut
+        assert "1 record(s)" in pw(tmp_path, "db", "status").out  # still the first import
+        assert srv.base + "/PyPI.zip" in pw(tmp_path, "db", "status").out
+    finally:
+        srv.close()
