@@ -6,6 +6,7 @@
 #include "exec/capture.h"
 #include "security/store.h"
 #include "stages/dependency_scan.h"
+#include "stages/dist_info.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -29,12 +30,7 @@ std::vector<fs::path> base_sites_of(const fs::path& venv) {
   } catch (const Error&) {
     return out;
   }
-  std::string py = home.empty() ? find_on_path("python3") : home + "/python3";
-  auto c = exec::capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"});
-  if (c.ok())
-    for (const auto& l : split_lines(c.out))
-      if (!l.empty()) out.emplace_back(l);
-  return out;
+  return stages::interpreter_site_dirs(home.empty() ? "python3" : home + "/python3");
 }
 
 }  // namespace

@@ -20,18 +20,6 @@ namespace {
 
 std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
 
-// The configured interpreter's own site folders, for a venv that includes them.
-std::vector<fs::path> base_site_dirs(const std::string& python) {
-  std::vector<fs::path> out;
-  std::string py = find_on_path(python);
-  if (py.empty()) return out;
-  auto c = exec::capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"});
-  if (c.ok())
-    for (const auto& l : split_lines(c.out))
-      if (!l.empty()) out.emplace_back(l);
-  return out;
-}
-
 }  // namespace
 
 std::string findings_summary(const security::ScanResult& r) {
@@ -139,7 +127,7 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
       auto more = venv_site_dirs(sp["cache_dir"].get<std::string>());
       dirs.insert(dirs.end(), more.begin(), more.end());
     }
-    auto found = security::site_dirs_of_venv(venv, base_site_dirs(configured_python(ctx.pipeline())));
+    auto found = security::site_dirs_of_venv(venv, interpreter_site_dirs(configured_python(ctx.pipeline())));
     for (const auto& d : found.value)
       if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
     auto installed = security::packages_from_site_dirs(dirs);

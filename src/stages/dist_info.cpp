@@ -1,6 +1,9 @@
 #include "stages/dist_info.h"
 
+#include "exec/capture.h"
 #include "python/names.h"
+#include "util/fs.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 
@@ -27,6 +30,17 @@ std::map<std::string, std::string> installed_versions(const std::vector<fs::path
       out.emplace(python::normalize_name(project), version);
     }
   }
+  return out;
+}
+
+std::vector<fs::path> interpreter_site_dirs(const std::string& python) {
+  std::vector<fs::path> out;
+  std::string py = find_on_path(python);
+  if (py.empty()) return out;
+  auto c = exec::capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"});
+  if (c.ok())
+    for (const auto& l : split_lines(c.out))
+      if (!l.empty()) out.emplace_back(l);
   return out;
 }
 
