@@ -248,7 +248,9 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
                   c.name.c_str(), actual.c_str(), c.op == analysis::Op::GT ? "must be at most" : "must be at least",
                   analysis::format_value(c.metric, c.threshold).c_str());
     table += line;
-    if (!c.message.empty()) table += "\n           " + c.message;
+    // "no new code since X" once, below the table, rather than under every condition.
+    bool no_new_code = contains(c.message, "no new code since");
+    if (!c.message.empty() && !no_new_code) table += "\n           " + c.message;
     if (c.status == analysis::ConditionStatus::failed) {
       ++failed;
       if (first_failure.empty()) first_failure = c.message.empty() ? c.name : c.message;
@@ -257,6 +259,8 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
                   {"actual", c.actual ? nlohmann::json(*c.actual) : nlohmann::json()},
                   {"threshold", c.threshold}, {"message", c.message}});
   }
+  if (nc.available && nc.new_lines == 0)
+    table += "\n  note: no new code since " + nc.reference + ": the new-code conditions pass";
   for (const auto& w : gate.warnings) table += "\n  note: " + w;
   ctx.show(table);
   ctx.data()["status"] = std::string(analysis::to_string(gate.status));
