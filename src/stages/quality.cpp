@@ -150,7 +150,7 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   auto command = [&](std::vector<std::string> argv) {
     argv.insert(argv.end(), tool->args.begin(), tool->args.end());
     // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
-    // checkout would otherwise re-check the standard library's stubs every time.
+    // checkout would otherwise re-check the standard library's type information every time.
     if (tool->name == "mypy" && std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
       std::string project = p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
       argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
