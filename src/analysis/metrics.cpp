@@ -467,7 +467,12 @@ FileMetrics measure(const Tokenized& tokenized, std::string_view path) {
 }
 
 FileMetrics measure_source(std::string_view source, std::string_view path) {
-  return measure(tokenize(source, path), path);
+  // One token buffer per thread, reused from file to file: the tokens are only needed here.
+  thread_local Tokenized buffer;
+  tokenize_into(source, path, buffer);
+  FileMetrics m = measure(buffer, path);
+  if (buffer.tokens.capacity() > (std::size_t{1} << 20)) buffer = Tokenized{};  // huge file: let go
+  return m;
 }
 
 double MetricsTotals::comment_density() const {

@@ -125,9 +125,14 @@ constexpr int kMaxFStringDepth =
 
 class Lexer {
  public:
-  Lexer(std::string_view src, std::string_view filename) : s_(src), file_(filename) {}
+  Lexer(std::string_view src, std::string_view filename, Tokenized& out)
+      : s_(src), file_(filename), out_(out) {
+    out_.tokens.clear();
+    out_.errors.clear();
+    out_.lines = 0;
+  }
 
-  Tokenized run() {
+  void run() {
     out_.tokens.reserve(s_.size() / 6 + 16);  // typical Python: a token per 5-8 bytes
     if (s_.size() >= 3 && s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = line_start_ = 3;
     if (auto bad = first_invalid_utf8(s_); bad != std::string_view::npos) report_invalid_utf8(bad);
@@ -181,7 +186,6 @@ class Lexer {
       }
     }
     finish(line_has_token);
-    return std::move(out_);
   }
 
  private:
@@ -197,7 +201,7 @@ class Lexer {
   std::vector<int> indents_{0};
   int paren_depth_ = 0;
   bool continuation_ = false;
-  Tokenized out_;
+  Tokenized& out_;
 
   int col(size_t p) {
     if (cc_line_start_ != line_start_ || p < cc_pos_) {
@@ -543,18 +547,18 @@ class Lexer {
   }
 
   void op_or_error() {
-    static constexpr std::array<std::string_view, 4> three = {"**=", "//=", ">>=", "<<="};
-    static constexpr std::array<std::string_view, 20> two = {
-        "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=",
-        "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "<>"};
-    std::string_view rest = s_.substr(pos_, 3);
-    if (rest == "...") return single(TokenType::OP, 3);
-    for (auto op : three)
-      if (rest == op) return single(TokenType::OP, 3);
-    std::string_view r2 = s_.substr(pos_, 2);
-    for (auto op : two)
-      if (r2 == op && op != "<>") return single(TokenType::OP, 2);
+    // Longest match first: "..." and the three-character operators, then the two-character
+    // ones ("<>" is Python 2 only and not taken), then one character.
     char c = s_[pos_];
+    char c1 = pos_ + 1 < s_.size() ? s_[pos_ + 1] : '\0';
+    char c2 = pos_ + 2 < s_.size() ? s_[pos_ + 2] : '\0';
+    if (c == '.' && c1 == '.' && c2 == '.') return single(TokenType::OP, 3);
+    if (c2 == '=' && c1 == c && (c == '*' || c == '/' || c == '>' || c == '<'))
+      return single(TokenType::OP, 3);
+    if ((c == '-' && c1 == '>') || (c1 == c && (c == '*' || c == '/' || c == '<' || c == '>')))
+      return single(TokenType::OP, 2);
+    if (c1 == '=' && std::string_view(":<>=!+-*/%&|^@").find(c) != std::string_view::npos)
+      return single(TokenType::OP, 2);
     if (std::string_view("()[]{}:,;+-*/|&<>=.%~^@!").find(c) != std::string_view::npos) {
       if (c == '(' || c == '[' || c == '{') {
         ++paren_depth_;
@@ -595,7 +599,13 @@ class Lexer {
 }  // namespace
 
 Tokenized tokenize(std::string_view source, std::string_view filename) {
-  return Lexer(source, filename).run();
+  Tokenized out;
+  Lexer(source, filename, out).run();
+  return out;
+}
+
+void tokenize_into(std::string_view source, std::string_view filename, Tokenized& out) {
+  Lexer(source, filename, out).run();
 }
 
 }  // namespace pw::analysis

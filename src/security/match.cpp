@@ -70,6 +70,11 @@ bool includes(const PreparedRange& range, const ParsedVersion& v) {
 }  // namespace
 
 PreparedRange prepare_range(const Range& range, const VersionScheme* scheme) {
+  return prepare_range(range, scheme, nullptr);
+}
+
+PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
+                            ParsedVersions* parsed) {
   PreparedRange out;
   if (range.type != RangeType::ecosystem || !scheme) return out;
   out.events.reserve(range.events.size());
@@ -82,7 +87,14 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme) {
     } else if (e.kind == EventKind::limit && e.version.find('*') != std::string::npos) {
       p.rank = 1;
     } else {
-      p.parsed = scheme->parse(e.version, nullptr);
+      if (parsed) {
+        auto it = parsed->find(e.version);
+        if (it == parsed->end())
+          it = parsed->emplace(e.version, scheme->parse(e.version, nullptr)).first;
+        p.parsed = it->second;
+      } else {
+        p.parsed = scheme->parse(e.version, nullptr);
+      }
       if (!p.parsed) return PreparedRange{};
     }
     out.events.push_back(std::move(p));
@@ -165,11 +177,11 @@ std::vector<Match> merge_aliases(std::vector<Match> matches) {
     return a.id < b.id;
   };
   std::vector<Match> out;
+  out.reserve(groups.size());
   for (auto& [root, members] : groups) {
     size_t best = members[0];
     for (size_t m : members)
       if (better(matches[m], matches[best])) best = m;
-    Match merged = matches[best];
     std::vector<std::string> ids;
     std::vector<std::string> fixed;
     for (size_t m : members) {
@@ -177,13 +189,29 @@ std::vector<Match> merge_aliases(std::vector<Match> matches) {
       ids.push_back(x.id);
       ids.insert(ids.end(), x.aliases.begin(), x.aliases.end());
       fixed.insert(fixed.end(), x.fixed.begin(), x.fixed.end());
-      if (merged.summary.empty()) merged.summary = x.summary;
-      if (merged.details.empty()) merged.details = x.details;
+    }
+    // The kept record, moved: the ids and fixed versions are gathered above, and the first
+    // non-empty summary / details of the group (in member order) are taken below when the kept
+    // record has none (so its own, moved-from, would have been empty anyway).
+    Match merged = std::move(matches[best]);
+    for (size_t m : members) {
+      if (!merged.summary.empty()) break;
+      merged.summary = matches[m].summary;
+    }
+    for (size_t m : members) {
+      if (!merged.details.empty()) break;
+      merged.details = matches[m].details;
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     ids.erase(std::remove(ids.begin(), ids.end(), merged.id), ids.end());
     merged.aliases = std::move(ids);
+    merged.fixed.clear();
+    if (fixed.size() < 2) {  // already in order and unique
+      merged.fixed = std::move(fixed);
+      out.push_back(std::move(merged));
+      continue;
+    }
     // Fixed versions in version order, unique by version equality.
     const VersionScheme* scheme = scheme_for(merged.ecosystem);
     std::vector<std::pair<std::unique_ptr<ParsedVersion>, std::string>> parsed;
@@ -192,7 +220,6 @@ std::vector<Match> merge_aliases(std::vector<Match> matches) {
       if (a.first && b.first) return a.first->compare(*b.first) < 0;
       return a.second < b.second;
     });
-    merged.fixed.clear();
     for (size_t i = 0; i < parsed.size(); ++i) {
       bool dup = i > 0 && (parsed[i].first && parsed[i - 1].first
                                ? parsed[i].first->compare(*parsed[i - 1].first) == 0
@@ -248,36 +275,73 @@ std::vector<Match> match(const std::vector<Record>& records, std::string_view ec
 
 std::vector<Match> match(const Store& store, std::string_view ecosystem, std::string_view name,
                          std::string_view version) {
-  QueryVersion q = make_query(ecosystem, version);
-  std::vector<Match> found;
-  std::map<std::string, size_t> by_id;  // a record may list the package in several entries
-  for (const auto& c : store.candidates(ecosystem, name, q.key)) {
-    Verdict v = evaluate(*c.ranges, c.listed, q);
-    if (!v.affected) continue;
-    auto it = by_id.find(c.record_id);
-    if (it != by_id.end()) {
-      auto& f = found[it->second].fixed;
-      f.insert(f.end(), v.fixed.begin(), v.fixed.end());
-      continue;
-    }
-    auto info = store.advisory(c.record_id);
-    if (!info) continue;
-    Match m;
-    m.id = c.record_id;
-    m.aliases = info->aliases;
-    m.ecosystem = std::string(ecosystem);
-    m.package = c.package;
-    m.version = std::string(version);
-    m.summary = info->summary;
-    m.details = info->details;
-    m.modified = info->modified;
-    m.severity = info->severity;
-    m.fixed = std::move(v.fixed);
-    m.link = "https://osv.dev/vulnerability/" + c.record_id;
-    by_id.emplace(m.id, found.size());
-    found.push_back(std::move(m));
+  auto all = match(store, ecosystem, {{std::string(name), std::string(version)}});
+  return std::move(all[0]);
+}
+
+std::vector<std::vector<Match>> match(
+    const Store& store, std::string_view ecosystem,
+    const std::vector<std::pair<std::string, std::string>>& packages) {
+  std::vector<QueryVersion> queries;
+  queries.reserve(packages.size());  // the look-up below holds views of the keys
+  std::vector<std::pair<std::string_view, std::string_view>> asks;
+  asks.reserve(packages.size());
+  for (const auto& [name, version] : packages) {
+    queries.push_back(make_query(ecosystem, version));
+    asks.emplace_back(name, queries.back().key);
   }
-  return merge_aliases(std::move(found));
+  std::vector<PackageIndex> index = store.lookup(ecosystem, asks);
+
+  // Affected entries per package; a record may list the package in several entries (adjacent:
+  // the index is sorted by record id), their fixed versions joined.
+  struct Hit {
+    const IndexEntry* entry;
+    std::vector<std::string> fixed;
+  };
+  std::vector<std::vector<Hit>> hits(packages.size());
+  std::vector<std::string_view> ids;
+  for (size_t i = 0; i < packages.size(); ++i) {
+    const auto& listed = index[i].listed;  // sorted, unique
+    for (const IndexEntry& e : *index[i].entries) {
+      bool is_listed = std::binary_search(listed.begin(), listed.end(), e.record_id);
+      Verdict v = evaluate(*e.ranges, is_listed, queries[i]);
+      if (!v.affected) continue;
+      auto& h = hits[i];
+      if (!h.empty() && h.back().entry->record_id == e.record_id) {
+        h.back().fixed.insert(h.back().fixed.end(), v.fixed.begin(), v.fixed.end());
+        continue;
+      }
+      h.push_back({&e, std::move(v.fixed)});
+      ids.push_back(e.record_id);
+    }
+  }
+  std::vector<std::shared_ptr<const AdvisoryInfo>> infos = store.advisories(ids);
+
+  std::vector<std::vector<Match>> out(packages.size());
+  size_t next = 0;  // into ids / infos, in the order hits were found
+  for (size_t i = 0; i < packages.size(); ++i) {
+    std::vector<Match> found;
+    found.reserve(hits[i].size());
+    for (Hit& h : hits[i]) {
+      const auto& info = infos[next++];
+      if (!info) continue;  // the record went away between the two queries
+      Match m;
+      m.id = h.entry->record_id;
+      m.aliases = info->aliases;
+      m.ecosystem = std::string(ecosystem);
+      m.package = h.entry->package;
+      m.version = packages[i].second;
+      m.summary = info->summary;
+      m.details = info->details;
+      m.modified = info->modified;
+      m.severity = info->severity;
+      m.fixed = std::move(h.fixed);
+      m.link = "https://osv.dev/vulnerability/" + m.id;
+      found.push_back(std::move(m));
+    }
+    if (!found.empty()) out[i] = merge_aliases(std::move(found));
+  }
+  return out;
 }
 
 }  // namespace pw::security

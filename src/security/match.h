@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "security/cvss.h"
@@ -48,6 +49,11 @@ struct PreparedRange {
   std::vector<PreparedEvent> events;
 };
 PreparedRange prepare_range(const Range& range, const VersionScheme* scheme);
+// The same, reusing versions already parsed (by text) with the same scheme from `parsed`, and
+// adding those it parses: for preparing many ranges at once.
+using ParsedVersions = std::unordered_map<std::string, std::shared_ptr<const ParsedVersion>>;
+PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
+                            ParsedVersions* parsed);
 
 // One range by the spec's algorithm: true when V is before one of the range's limits (or it has
 // none) and the sorted events leave it vulnerable. Only ECOSYSTEM ranges are evaluated; a
@@ -86,5 +92,11 @@ std::vector<Match> match(const std::vector<Record>& records, std::string_view ec
 // The same against the store, by its (ecosystem, normalized name) index.
 std::vector<Match> match(const Store& store, std::string_view ecosystem, std::string_view name,
                          std::string_view version);
+// The same for many (name, version) pairs at once, answers in order: what a scan uses. The store
+// is asked with its batched look-ups (Store::lookup, Store::advisories), a few queries in all
+// instead of a few per package; the answers equal calling match() for each pair.
+std::vector<std::vector<Match>> match(
+    const Store& store, std::string_view ecosystem,
+    const std::vector<std::pair<std::string, std::string>>& packages);
 
 }  // namespace pw::security

@@ -273,8 +273,14 @@ ScanResult scan(const Store& store, const std::vector<ScannedPackage>& packages,
                           "the advisory database holds no records: import OSV data first, or "
                           "every package will look clean"});
   }
-  for (const ScannedPackage& p : r.packages) {
-    for (Match& m : match(store, "PyPI", p.name, p.version)) {
+  // One batched match for all packages: a few queries in all, not a few per package.
+  std::vector<std::pair<std::string, std::string>> asks;
+  asks.reserve(r.packages.size());
+  for (const ScannedPackage& p : r.packages) asks.emplace_back(p.name, p.version);
+  std::vector<std::vector<Match>> matches = match(store, "PyPI", asks);
+  for (size_t i = 0; i < r.packages.size(); ++i) {
+    const ScannedPackage& p = r.packages[i];
+    for (Match& m : matches[i]) {
       VulnFinding f;
       f.package = p;
       f.rating = m.severity.rating;

@@ -251,11 +251,63 @@ struct Store::Statements {
         advisory(db,
                  "SELECT id, modified, summary, details, aliases, rating, score, vector, "
                  "vector_type, severity_source FROM records WHERE id = ?"),
-        record_json(db, "SELECT json FROM records WHERE id = ?") {}
+        record_json(db, "SELECT json FROM records WHERE id = ?"),
+        // The batched look-ups: ?2 (?1 for advisories_many) is a JSON array, walked first
+        // (CROSS JOIN keeps that order) so each row is found through the table's index.
+        candidates_many(db,
+                        "SELECT a.name, a.record_id, a.package, a.ranges FROM json_each(?2) j "
+                        "CROSS JOIN affected a ON a.ecosystem = ?1 AND a.name = j.value "
+                        "ORDER BY a.name, a.record_id, a.rowid"),
+        listed_many(db,
+                    "SELECT j.key, l.record_id FROM json_each(?2) j CROSS JOIN listed l "
+                    "ON l.ecosystem = ?1 AND l.name = json_extract(j.value, '$[0]') "
+                    "AND l.key = json_extract(j.value, '$[1]')"),
+        advisories_many(db,
+                        "SELECT r.id, r.modified, r.summary, r.details, r.aliases, r.rating, "
+                        "r.score, r.vector, r.vector_type, r.severity_source FROM json_each(?1) j "
+                        "CROSS JOIN records r ON r.id = j.value") {}
 
   Stmt find_record, put_record, delete_record, delete_affected, delete_listed, put_affected,
-      put_listed, candidates, listed, advisory, record_json;
+      put_listed, candidates, listed, advisory, record_json, candidates_many, listed_many,
+      advisories_many;
 };
+
+namespace {
+
+// Texts the batched queries pass inside a JSON array: printable ASCII only, so the array is
+// valid JSON whatever the bytes (others take the one-at-a-time statements).
+bool json_safe(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f) return false;
+  return true;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+AdvisoryInfo read_info(auto text, auto real) {
+  AdvisoryInfo a;
+  a.id = text(0);
+  a.modified = text(1);
+  a.summary = text(2);
+  a.details = text(3);
+  std::string aliases = text(4);
+  if (!aliases.empty()) a.aliases = split(aliases, '\n');
+  a.severity.rating = rating_from_word(text(5));
+  a.severity.score = real(6);
+  a.severity.vector = text(7);
+  a.severity.vector_type = text(8);
+  a.severity.source = text(9);
+  return a;
+}
+
+}  // namespace
 
 std::filesystem::path Store::default_path() { return cache_home() / "advisories" / "osv.db"; }
 
@@ -275,6 +327,9 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     sqlite3_busy_timeout(db_, 10000);
     // WAL: scans keep reading the previous state while an import writes.
     exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    // Reads through a memory map: a scan on a freshly opened store touches a few hundred pages,
+    // and a pread per page cost more than the matching itself. Best effort (SQLite caps it).
+    exec(db_, "PRAGMA mmap_size=268435456;");
     migrate();
     st_ = std::make_unique<Statements>(db_);
   } catch (const Error& e) {
@@ -315,31 +370,111 @@ void Store::migrate() {
 
 std::vector<Candidate> Store::candidates(std::string_view ecosystem, std::string_view name,
                                         std::string_view version_key) const {
-  const std::string norm = normalized_name(ecosystem, name);
-  std::string cache_key = std::string(ecosystem) + '\0' + norm;
-  auto it = cache_.find(cache_key);
-  if (it == cache_.end()) {
-    const VersionScheme* scheme = scheme_for(ecosystem);
-    std::vector<CachedEntry> entries;
-    Stmt& s = st_->candidates;
-    s.bind(1, ecosystem).bind(2, norm);
-    while (s.step()) {
-      auto ranges = std::make_shared<std::vector<PreparedRange>>();
-      for (const auto& r : decode_ranges(s.text(2))) ranges->push_back(prepare_range(r, scheme));
-      entries.push_back({s.text(0), s.text(1), std::move(ranges)});
-    }
-    s.reset();
-    it = cache_.emplace(std::move(cache_key), std::move(entries)).first;
-  }
-  std::unordered_set<std::string> listed;
-  Stmt& l = st_->listed;
-  l.bind(1, ecosystem).bind(2, norm).bind(3, version_key);
-  while (l.step()) listed.insert(l.text(0));
-  l.reset();
+  std::vector<PackageIndex> idx = lookup(ecosystem, {{name, version_key}});
+  std::unordered_set<std::string_view> listed(idx[0].listed.begin(), idx[0].listed.end());
   std::vector<Candidate> out;
-  out.reserve(it->second.size());
-  for (const auto& e : it->second)
+  out.reserve(idx[0].entries->size());
+  for (const auto& e : *idx[0].entries)
     out.push_back({e.record_id, e.package, e.ranges, listed.count(e.record_id) > 0});
+  return out;
+}
+
+std::vector<PackageIndex> Store::lookup(
+    std::string_view ecosystem,
+    const std::vector<std::pair<std::string_view, std::string_view>>& names_and_keys) const {
+  const VersionScheme* scheme = scheme_for(ecosystem);
+  const std::string prefix = std::string(ecosystem) + '\0';
+  std::vector<std::string> norms;
+  norms.reserve(names_and_keys.size());
+  for (const auto& [name, key] : names_and_keys)
+    norms.push_back(scheme ? scheme->normalize_name(name) : std::string(name));
+
+  // Parsed event versions shared by every range of this look-up ("0", "1.0" recur a lot).
+  std::unordered_map<std::string, std::shared_ptr<const ParsedVersion>> parsed_cache;
+  auto prepare = [&](std::string_view encoded) {
+    auto ranges = std::make_shared<std::vector<PreparedRange>>();
+    for (const auto& r : decode_ranges(encoded))
+      ranges->push_back(prepare_range(r, scheme, &parsed_cache));
+    return ranges;
+  };
+
+  // The index of every name not cached yet: one query for the JSON-safe ones.
+  std::vector<std::string_view> missing;
+  {
+    std::unordered_set<std::string_view> asked;
+    for (const auto& n : norms) {
+      if (asked.insert(n).second && cache_.find(prefix + n) == cache_.end()) missing.push_back(n);
+    }
+  }
+  if (!missing.empty()) {
+    std::map<std::string, std::vector<IndexEntry>, std::less<>> loaded;
+    std::string array = "[";
+    for (std::string_view n : missing) {
+      loaded[std::string(n)];  // an empty entry list is an answer too
+      if (!json_safe(n)) continue;
+      if (array.size() > 1) array += ',';
+      append_json_string(array, n);
+    }
+    array += ']';
+    if (array.size() > 2) {
+      Stmt& s = st_->candidates_many;
+      s.bind(1, ecosystem).bind(2, array);
+      while (s.step()) {
+        auto it = loaded.find(s.text(0));
+        if (it == loaded.end()) continue;
+        it->second.push_back({s.text(1), s.text(2), prepare(s.text(3))});
+      }
+      s.reset();
+    }
+    for (std::string_view n : missing) {
+      if (json_safe(n)) continue;
+      auto& entries = loaded[std::string(n)];
+      Stmt& s = st_->candidates;
+      s.bind(1, ecosystem).bind(2, n);
+      while (s.step()) entries.push_back({s.text(0), s.text(1), prepare(s.text(2))});
+      s.reset();
+    }
+    for (auto& [n, entries] : loaded) cache_.emplace(prefix + n, std::move(entries));
+  }
+
+  std::vector<PackageIndex> out(names_and_keys.size());
+  std::string array = "[";
+  for (size_t i = 0; i < norms.size(); ++i) {
+    out[i].entries = &cache_.find(prefix + norms[i])->second;
+    if (out[i].entries->empty()) continue;  // nothing a `versions` list could name
+    std::string_view key = names_and_keys[i].second;
+    if (json_safe(norms[i]) && json_safe(key)) {
+      if (array.size() > 1) array += ',';
+      array += "[";
+      append_json_string(array, norms[i]);
+      array += ',';
+      append_json_string(array, key);
+      array += "]";
+      continue;
+    }
+    Stmt& l = st_->listed;
+    l.bind(1, ecosystem).bind(2, norms[i]).bind(3, key);
+    while (l.step()) out[i].listed.push_back(l.text(0));
+    l.reset();
+  }
+  array += ']';
+  if (array.size() > 2) {
+    // json_each's key is the index in the array, which holds only the pairs added above: map
+    // it back to the query's position.
+    std::vector<size_t> position;
+    for (size_t i = 0; i < norms.size(); ++i)
+      if (!out[i].entries->empty() && json_safe(norms[i]) && json_safe(names_and_keys[i].second))
+        position.push_back(i);
+    Stmt& l = st_->listed_many;
+    l.bind(1, ecosystem).bind(2, array);
+    while (l.step()) out[position[static_cast<size_t>(l.integer(0))]].listed.push_back(l.text(1));
+    l.reset();
+  }
+  for (auto& p : out) {
+    if (p.listed.size() < 2) continue;
+    std::sort(p.listed.begin(), p.listed.end());
+    p.listed.erase(std::unique(p.listed.begin(), p.listed.end()), p.listed.end());
+  }
   return out;
 }
 
@@ -348,21 +483,53 @@ std::optional<AdvisoryInfo> Store::advisory(std::string_view id) const {
   s.bind(1, id);
   std::optional<AdvisoryInfo> out;
   if (s.step()) {
-    AdvisoryInfo a;
-    a.id = s.text(0);
-    a.modified = s.text(1);
-    a.summary = s.text(2);
-    a.details = s.text(3);
-    std::string aliases = s.text(4);
-    if (!aliases.empty()) a.aliases = split(aliases, '\n');
-    a.severity.rating = rating_from_word(s.text(5));
-    a.severity.score = s.real(6);
-    a.severity.vector = s.text(7);
-    a.severity.vector_type = s.text(8);
-    a.severity.source = s.text(9);
-    out = std::move(a);
+    out = read_info([&](int c) { return s.text(c); }, [&](int c) { return s.real(c); });
   }
   s.reset();
+  return out;
+}
+
+std::vector<std::shared_ptr<const AdvisoryInfo>> Store::advisories(
+    const std::vector<std::string_view>& ids) const {
+  std::string array = "[";
+  std::vector<std::string_view> todo, unsafe;
+  {
+    std::unordered_set<std::string_view> asked;
+    for (std::string_view id : ids) {
+      if (!asked.insert(id).second || info_cache_.find(id) != info_cache_.end()) continue;
+      todo.push_back(id);
+      if (!json_safe(id)) {
+        unsafe.push_back(id);
+        continue;
+      }
+      if (array.size() > 1) array += ',';
+      append_json_string(array, id);
+    }
+  }
+  array += ']';
+  std::unordered_map<std::string, std::shared_ptr<const AdvisoryInfo>> found;
+  if (array.size() > 2) {
+    Stmt& s = st_->advisories_many;
+    s.bind(1, array);
+    while (s.step()) {
+      auto info = std::make_shared<const AdvisoryInfo>(
+          read_info([&](int c) { return s.text(c); }, [&](int c) { return s.real(c); }));
+      std::string id = info->id;
+      found.emplace(std::move(id), std::move(info));
+    }
+    s.reset();
+  }
+  for (std::string_view id : unsafe) {
+    if (auto a = advisory(id))
+      found.emplace(std::string(id), std::make_shared<const AdvisoryInfo>(std::move(*a)));
+  }
+  for (std::string_view id : todo) {  // unknown ids are cached as nullptr
+    auto it = found.find(std::string(id));
+    info_cache_.emplace(std::string(id), it == found.end() ? nullptr : it->second);
+  }
+  std::vector<std::shared_ptr<const AdvisoryInfo>> out;
+  out.reserve(ids.size());
+  for (std::string_view id : ids) out.push_back(info_cache_.find(id)->second);
   return out;
 }
 
@@ -381,6 +548,7 @@ ImportSummary Store::import(const std::vector<std::string>& paths_or_urls,
   ImportSummary sum;
   Statements& st = *st_;
   cache_.clear();
+  info_cache_.clear();
 
   auto remove = [&](const std::string& id) {
     st.delete_record.bind(1, id).run();

@@ -75,6 +75,21 @@ struct Candidate {
   bool listed = false;  // the entry's `versions` list names the asked version
 };
 
+// One cached index row, shared by every query for the package (see Store::lookup).
+struct IndexEntry {
+  std::string record_id;
+  std::string package;  // as the advisory spells it
+  std::shared_ptr<const std::vector<PreparedRange>> ranges;
+};
+
+// The batched form of candidates(): one package's cached index rows and which records' `versions`
+// list names the asked version. `entries` points into the store's cache: valid until the next
+// import (or the Store's end).
+struct PackageIndex {
+  const std::vector<IndexEntry>* entries = nullptr;
+  std::vector<std::string> listed;  // record ids, unique
+};
+
 // What a report shows of an advisory, without parsing its JSON.
 struct AdvisoryInfo {
   std::string id;
@@ -118,6 +133,16 @@ class Store {
   std::vector<Candidate> candidates(std::string_view ecosystem, std::string_view name,
                                     std::string_view version_key) const;
   std::optional<AdvisoryInfo> advisory(std::string_view id) const;
+
+  // Batched look-ups for a whole scan. lookup(): the index of every (name, version_key) pair,
+  // in order, with one query for all names not cached yet and one for all `versions` lists.
+  // advisories(): the AdvisoryInfo of each id (nullptr when unknown), in order, one query for
+  // all ids not cached yet; cached like the index. Same answers as candidates() / advisory().
+  std::vector<PackageIndex> lookup(
+      std::string_view ecosystem,
+      const std::vector<std::pair<std::string_view, std::string_view>>& names_and_keys) const;
+  std::vector<std::shared_ptr<const AdvisoryInfo>> advisories(
+      const std::vector<std::string_view>& ids) const;
   // The record's JSON as imported, or nullopt.
   std::optional<std::string> record_json(std::string_view id) const;
 
@@ -129,12 +154,8 @@ class Store {
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> st_;
-  struct CachedEntry {
-    std::string record_id;
-    std::string package;
-    std::shared_ptr<const std::vector<PreparedRange>> ranges;
-  };
-  mutable std::map<std::string, std::vector<CachedEntry>, std::less<>> cache_;
+  mutable std::map<std::string, std::vector<IndexEntry>, std::less<>> cache_;
+  mutable std::map<std::string, std::shared_ptr<const AdvisoryInfo>, std::less<>> info_cache_;
 };
 
 }  // namespace pw::security
