@@ -492,12 +492,12 @@ std::optional<AdvisoryInfo> Store::advisory(std::string_view id) const {
 std::vector<std::shared_ptr<const AdvisoryInfo>> Store::advisories(
     const std::vector<std::string_view>& ids) const {
   std::string array = "[";
-  std::vector<std::string_view> todo, unsafe;
+  std::vector<std::string_view> pending, unsafe;
   {
     std::unordered_set<std::string_view> asked;
     for (std::string_view id : ids) {
       if (!asked.insert(id).second || info_cache_.find(id) != info_cache_.end()) continue;
-      todo.push_back(id);
+      pending.push_back(id);
       if (!json_safe(id)) {
         unsafe.push_back(id);
         continue;
@@ -523,7 +523,7 @@ std::vector<std::shared_ptr<const AdvisoryInfo>> Store::advisories(
     if (auto a = advisory(id))
       found.emplace(std::string(id), std::make_shared<const AdvisoryInfo>(std::move(*a)));
   }
-  for (std::string_view id : todo) {  // unknown ids are cached as nullptr
+  for (std::string_view id : pending) {  // unknown ids are cached as nullptr
     auto it = found.find(std::string(id));
     info_cache_.emplace(std::string(id), it == found.end() ? nullptr : it->second);
   }
