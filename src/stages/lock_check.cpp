@@ -73,14 +73,8 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   // Versions to suggest: the build's venv when setup-python already made it, else the site
   // folders of the configured interpreter (one short python start, then a native scan).
   std::vector<fs::path> dirs = venv_site_dirs(ws / ".venv");
-  std::string sites;
-  std::string py = find_on_path(configured_python(ctx.pipeline()));
-  if (!py.empty()) {
-    auto r = ctx.capture({py, "-c", "import site; print('\\n'.join(site.getsitepackages()))"}, sites,
-                         {.log_command = false});
-    if (r.ok())
-      for (const auto& l : split_lines(sites)) dirs.emplace_back(l);
-  }
+  auto sites = interpreter_site_dirs(configured_python(ctx.pipeline()));
+  dirs.insert(dirs.end(), sites.begin(), sites.end());
   opt.installed = installed_versions(dirs);
 
   auto result = python::check_lock(root, opt);

@@ -56,25 +56,6 @@ PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>
   return o;
 }
 
-std::string site_packages_of(const fs::path& venv) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(venv / "lib", ec)) {
-    auto sp = e.path() / "site-packages";
-    if (fs::is_directory(sp)) return sp.string();
-  }
-  return {};
-}
-
-size_t count_dist_infos(const std::string& site_packages) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(site_packages, ec)) {
-    auto name = e.path().filename().string();
-    if (name.size() > 10 && name.ends_with(".dist-info")) ++n;
-  }
-  return n;
-}
-
 std::string python_literal(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -260,12 +241,14 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     }
     ctx.data()["cache"] = hit ? "hit" : "miss";
     ctx.data()["cache_dir"] = entry.string();
-    std::string entry_sp = site_packages_of(entry);
-    ctx.data()["dependencies"] = count_dist_infos(entry_sp);
+    auto entry_sites = venv_site_dirs(entry);
+    std::string entry_sp = entry_sites.empty() ? std::string() : entry_sites.front().string();
+    ctx.data()["dependencies"] = installed_versions(entry_sites).size();
     // The build's own venv, layered over the entry.
     auto v = make_venv(build_venv, false);
     if (!v.ok()) return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
-    std::string sp = site_packages_of(build_venv);
+    auto build_sites = venv_site_dirs(build_venv);
+    std::string sp = build_sites.empty() ? std::string() : build_sites.front().string();
     if (sp.empty()) return engine::StageOutcome::failed("the new venv has no site-packages folder");
     write_file_atomic(fs::path(sp) / "_pipewright_cached_env.pth",
                       "import site; site.addsitedir(" + python_literal(entry_sp) + ")\n");
