@@ -1,16 +1,16 @@
 // Reading OSV documents from files, folders, zip archives (libarchive, in memory) and URLs
-// (libcurl).
+// (net::send).
 #include "security/sources.h"
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
+#include "net/http.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -148,11 +148,6 @@ void read_plain_file(const fs::path& path, Format format,
   sink(SourceDocument{path.string(), format, read_file(path)});
 }
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
 }  // namespace
 
 bool is_url(std::string_view location) {
@@ -173,37 +168,20 @@ void read_zip_memory(const std::string& data, const std::string& name,
 }
 
 std::string download(const std::string& url, const ReadOptions& options) {
-  static const bool init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  if (!init) throw Error("libcurl could not be initialised");
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) throw Error("libcurl could not be initialised");
-  std::string body;
-  char err[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, options.timeout_seconds);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, err);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "pipewright");
-  CURLcode rc = curl_easy_perform(curl.get());
-  if (rc != CURLE_OK) {
-    throw Error(url + ": download failed: " + (err[0] ? err : curl_easy_strerror(rc)));
+  net::Request request;
+  request.url = url;
+  request.follow_redirects = true;
+  request.timeout_seconds = options.timeout_seconds;
+  net::Response response;
+  try {
+    response = net::send(request);
+  } catch (const net::TransportError& e) {
+    throw Error(url + ": download failed: " + e.what());
   }
-  // libcurl reports a short body as CURLE_PARTIAL_FILE already; this also covers a server that
-  // closes early without the transfer layer noticing.
-  curl_off_t length = -1;
-  curl_easy_getinfo(curl.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-  if (length >= 0 && static_cast<curl_off_t>(body.size()) < length) {
-    throw Error(url + ": download truncated: " + std::to_string(body.size()) + " of " +
-                std::to_string(length) + " bytes");
+  if (!response.ok()) {
+    throw Error(url + ": download failed: HTTP " + std::to_string(response.status));
   }
-  return body;
+  return std::move(response.body);
 }
 
 void read_location(const std::string& location, const std::function<void(SourceDocument&&)>& sink,
