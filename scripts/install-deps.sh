@@ -13,6 +13,15 @@ packages=(
   black mypy python3-bandit flake8 pylint python3-build python3-packaging python3-setuptools python3-wheel
   # tests
   procps util-linux
+  # container image, image scan and registry push (issue 7): podman builds, debootstrap makes the
+  # base image offline, Debian's docker-registry with htpasswd auth is the test registry
+  podman runc debootstrap docker-registry apache2-utils
+  # S3 upload (issue 8): botocore as an independent signer and client for read-back
+  awscli python3-botocore
+  # SSH deployment (issue 9): a test sshd on a loopback port
+  openssh-server openssh-client
+  # export (issue 10): groovyc compiles the Jenkinsfile, gitlab-ci-local needs rsync
+  groovy openjdk-17-jdk-headless rsync
 )
 
 missing=()
@@ -22,13 +31,32 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Test servers and checkers from npm (Debian has none of them), pinned, into the project's
+# .tools/ so nothing global changes: s3rver (an S3 store), gitlab-ci-local (4.75 needs a newer
+# Node than Debian's 20), action-validator (GitHub workflow checker).
+npm_packages=(s3rver@3.7.1 gitlab-ci-local@4.70.1 @action-validator/cli@0.6.0)
+tools="$(cd "$(dirname "$0")/.." && pwd)/.tools"
+if command -v npm >/dev/null; then
+  need=()
+  for p in "${npm_packages[@]}"; do
+    name=${p%@*}
+    version=${p##*@}
+    if ! grep -qs "\"version\": \"$version\"" "$tools/node_modules/$name/package.json"; then
+      need+=("$p")
+    fi
+  done
+  if [ ${#need[@]} -ne 0 ]; then
+    echo "install-deps: npm installing ${need[*]} into .tools/"
+    mkdir -p "$tools"
+    npm install --silent --no-audit --no-fund --prefix "$tools" "${need[@]}" >/dev/null
+  fi
+fi
