@@ -9,6 +9,7 @@
 #include "engine/build_store.h"
 #include "exec/capture.h"
 #include "stages/settings.h"
+#include "stages/sonar.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -77,6 +78,7 @@ void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pi
   get_int(spec, "min_tokens", &diags);
   get_int(spec, "min_lines", &diags);
   get_string(spec, "hotspot_reviews", &diags);
+  read_sonar_settings(spec, &diags);
 }
 
 engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
@@ -149,6 +151,8 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
        analysis::letter(result.overall.security) + analysis::letter(result.overall.maintainability) +
        "; " + fmt("bugs") + " bugs, " + fmt("vulnerabilities") + " vulnerabilities, " +
        fmt("code_smells") + " smells, " + fmt("security_hotspots") + " hotspots";
+  // SonarQube mode runs after the native analysis, whose generic issues JSON it imports.
+  if (auto sonar = read_sonar_settings(spec, nullptr)) return run_sonar_analysis(ctx, *sonar, s);
   return engine::StageOutcome::ok(s);
 }
 
@@ -204,6 +208,12 @@ void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline:
 
 engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   auto data = ctx.stage_data("analysis");
+  if (data.contains("sonar")) return run_sonar_gate(ctx, data["sonar"]);
+  // Never fall back to the native gate when the team asked for the server's.
+  if (const auto* a = ctx.pipeline().find("analysis"); a && a->setting("sonar"))
+    return engine::StageOutcome::failed(
+        "SonarQube mode is configured but the analysis stage submitted no SonarQube task in this "
+        "build (see its log)");
   if (!data.contains("measures"))
     return engine::StageOutcome::failed("no analysis in this build: run the analysis stage first");
   // Read back leniently: a build.json edited by hand or written by another version must not

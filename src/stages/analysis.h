@@ -3,7 +3,8 @@
 // overall and on new code, the quality stack's and the dependency scan's findings classified
 // and rated as SonarQube does (analysis/). The gate then checks its conditions (Sonar way by
 // default) against those measures and fails the build when one fails, as Jenkins'
-// waitForQualityGate does.
+// waitForQualityGate does. With a `sonar` setting on analysis, both also run in SonarQube mode
+// (stages/sonar.h): the real scanner, and the server's gate.
 #pragma once
 
 #include "engine/stage.h"
