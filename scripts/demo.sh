@@ -14,6 +14,11 @@ fi
 # OSV file written from a real advisory's facts), so the demo shows a real finding offline.
 echo "$ build/pipewright db import $example/advisories"
 "$root/build/pipewright" db import "$example/advisories" | tail -n 1
+# image-build builds the example's Dockerfile FROM a local Debian base image (the example's
+# pipewright.yaml says so); make it once when podman is here, as the tests do.
+if command -v podman >/dev/null 2>&1; then
+  bash scripts/base-image.sh || echo "base image not made: image-build will show why"
+fi
 echo "$ build/pipewright ${args[*]}"
 set +e
 "$root/build/pipewright" "${args[@]}"

@@ -1,0 +1,174 @@
+#include "stages/image_build.h"
+
+#include <cctype>
+#include <filesystem>
+
+#include "exec/capture.h"
+#include "net/http.h"
+#include "python/distribution.h"
+#include "stages/container_engine.h"
+#include "stages/settings.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// build_args: a mapping of ARG names to plain values.
+std::vector<std::pair<std::string, std::string>> build_args(const pipeline::StageSpec& spec,
+                                                            std::vector<Diagnostic>* diags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const pipeline::Setting* s = spec.setting("build_args");
+  if (!s || s->value.IsNull()) return out;
+  if (!s->value.IsMap()) {
+    report(diags, at(*s, "stage '" + spec.id + "' build_args must map ARG names to values"));
+    return out;
+  }
+  for (const auto& kv : s->value) {
+    std::string key = kv.first.Scalar();
+    if (!kv.second.IsScalar() && !kv.second.IsNull()) {
+      report(diags, at(*s, "build_args." + key + " must be a single value"));
+      continue;
+    }
+    bool ok = !key.empty();
+    for (char c : key) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok) {
+      report(diags, at(*s, "build_args key '" + key + "' is not an ARG name (letters, digits, _)"));
+      continue;
+    }
+    out.emplace_back(key, kv.second.IsNull() ? std::string() : kv.second.Scalar());
+  }
+  return out;
+}
+
+// Where the source of this image lives, for org.opencontainers.image.source: the repository
+// checkout cloned when it was a URL, else the project's origin remote, else its folder. User info
+// (a token in an https URL) is cut off: labels are readable by anyone who pulls the image.
+std::string source_url(const engine::StageContext& ctx) {
+  auto checkout = ctx.stage_data("checkout");
+  std::string src = checkout.value("source", "");
+  if (src.find("://") != std::string::npos || src.find('@') != std::string::npos)
+    return net::redact_url(src);
+  if (auto origin = exec::git(ctx.project_dir(), {"config", "--get", "remote.origin.url"});
+      origin && !origin->empty())
+    return net::redact_url(*origin);
+  return "file://" + (src.empty() ? ctx.project_dir().string() : src);
+}
+
+// The version label: what package built (its METADATA), else pyproject.toml's.
+std::string project_version(const engine::StageContext& ctx, const fs::path& ws) {
+  auto pkg = ctx.stage_data("package");
+  if (pkg.contains("version") && pkg["version"].is_string() &&
+      !pkg["version"].get<std::string>().empty())
+    return pkg["version"];
+  std::error_code ec;
+  if (fs::exists(ws / "pyproject.toml", ec)) {
+    try {
+      return python::read_pyproject(read_file(ws / "pyproject.toml"), "pyproject.toml").version;
+    } catch (const Error&) {
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void ImageBuildStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                               std::vector<Diagnostic>& diags) {
+  validate_engine_setting(spec, diags);
+  if (auto v = get_string(spec, "image", &diags); v && !valid_image_name(*v))
+    diags.push_back(at(*spec.setting("image"),
+                       "image '" + *v +
+                           "' is not a valid image name (lower case letters, digits and "
+                           "'.', '_', '-' between them, '/' between components)"));
+  get_string(spec, "dockerfile", &diags);
+  get_string(spec, "context", &diags);
+  get_string(spec, "target", &diags);
+  build_args(spec, &diags);
+}
+
+engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  fs::path ws = ctx.workspace();
+  if (!fs::is_directory(ws))
+    return engine::StageOutcome::failed("the workspace " + ws.string() +
+                                        " does not exist: run checkout first");
+  std::string dockerfile_rel = get_string(spec, "dockerfile").value_or("Dockerfile");
+  fs::path dockerfile = ws / dockerfile_rel;
+  fs::path context = ws / get_string(spec, "context").value_or(".");
+  std::error_code ec;
+  if (!fs::is_regular_file(dockerfile, ec))
+    return engine::StageOutcome::skipped("no " + dockerfile_rel +
+                                         " in the project: nothing to build");
+  if (!fs::is_directory(context, ec))
+    return engine::StageOutcome::failed("the build context " + context.string() +
+                                        " is not a folder");
+
+  std::string why;
+  auto engine = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  if (!engine) return engine::StageOutcome::skipped(why);
+
+  std::string image = get_string(spec, "image").value_or("");
+  if (image.empty()) {
+    std::string project = ctx.pipeline().project.name;
+    if (project.empty()) project = ctx.project_dir().filename().string();
+    image = image_name_from(project);
+  }
+  if (!valid_image_name(image))
+    return engine::StageOutcome::failed("'" + image +
+                                        "' is not a valid image name: set image-build.image");
+  std::string commit = ctx.commit();
+  std::string tag_part = std::to_string(ctx.paths().number);
+  if (!commit.empty()) tag_part += "-" + commit.substr(0, 7);
+  std::string tag = image + ":" + tag_part;
+
+  std::vector<std::pair<std::string, std::string>> labels = {
+      {"org.opencontainers.image.source", source_url(ctx)},
+      {"org.opencontainers.image.created", iso8601_now()},
+  };
+  if (!commit.empty()) labels.emplace_back("org.opencontainers.image.revision", commit);
+  if (std::string v = project_version(ctx, ws); !v.empty())
+    labels.emplace_back("org.opencontainers.image.version", v);
+
+  fs::path iidfile = ctx.paths().root / ("." + spec.id + ".iid");
+  fs::remove(iidfile, ec);
+  std::vector<std::string> argv = {engine->path, "build", "-f",        dockerfile.string(),
+                                   "-t",         tag,     "--iidfile", iidfile.string()};
+  for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
+  // Build args are on the command line (docker takes them no other way): they are for
+  // configuration, never for secrets, which would also stay readable in the image's history.
+  for (const auto& [k, v] : build_args(spec, nullptr))
+    argv.insert(argv.end(), {"--build-arg", k + "=" + v});
+  if (auto t = get_string(spec, "target")) argv.insert(argv.end(), {"--target", *t});
+  argv.push_back(context.string());
+  auto r = ctx.run(argv, {.cwd = ws});
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (!r.ok()) {
+    if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
+    return engine::StageOutcome::failed(engine->name + " build failed (" + r.describe() +
+                                        "): " + engine_error_lines(ctx.output_tail()));
+  }
+  std::string image_id;
+  if (fs::exists(iidfile, ec)) {
+    image_id = std::string(trim(read_file(iidfile)));
+    fs::remove(iidfile, ec);
+  }
+  fs::create_directories(ctx.paths().artifacts, ec);
+  write_file_atomic(ctx.paths().artifacts / "image_tag.txt", tag + "\n");
+
+  ctx.data()["engine"] = engine->name;
+  ctx.data()["image"] = image;
+  ctx.data()["tag"] = tag;
+  ctx.data()["image_id"] = image_id;
+  nlohmann::json lj = nlohmann::json::object();
+  for (const auto& [k, v] : labels) lj[k] = v;
+  ctx.data()["labels"] = lj;
+  return engine::StageOutcome::ok(tag + " built with " + engine->name +
+                                  (image_id.empty() ? "" : " (" + image_id.substr(0, 19) + ")"));
+}
+
+}  // namespace pw::stages

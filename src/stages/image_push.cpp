@@ -1,0 +1,270 @@
+#include "stages/image_push.h"
+
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "exec/process.h"
+#include "net/registry_api.h"
+#include "stages/container_engine.h"
+#include "stages/settings.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kAttempts = 3;  // network errors only; backoff 2 s, then 4 s
+
+// A private folder for the engine's auth file: `login` would otherwise store the credential in
+// the user's own auth.json (podman) or ~/.docker/config.json, where it outlives the build.
+class AuthDir {
+ public:
+  AuthDir() {
+    std::string tmpl = (fs::temp_directory_path() / "pipewright-auth.XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      throw Error("cannot create a private folder in /tmp: " + errno_text(errno));
+    path_ = tmpl;
+  }
+  ~AuthDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+bool valid_registry(const std::string& r) {
+  if (r.empty() || r.find("://") != std::string::npos || r.find('/') != std::string::npos)
+    return false;
+  for (char c : r)
+    if (std::isspace(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+void sleep_unless_aborted(engine::StageContext& ctx, int seconds) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until && !ctx.aborted())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+struct Attempt {
+  exec::ProcessResult result;
+  std::string output;  // stdout and stderr of the last attempt (masked)
+};
+
+// Runs an engine command, retrying with backoff while its output says the network failed.
+Attempt run_with_retries(engine::StageContext& ctx, const std::vector<std::string>& argv,
+                         const engine::RunOptions& opts, const std::string& what) {
+  Attempt a;
+  for (int attempt = 1;; ++attempt) {
+    std::string out, err;
+    a.result = ctx.capture(argv, out, opts, &err);
+    for (const auto& l : split_lines(out)) ctx.log(l);
+    a.output = out + err;
+    if (a.result.ok() || a.result.aborted || attempt == kAttempts ||
+        classify_push_output(a.output) != PushProblem::network)
+      return a;
+    int wait = 2 << (attempt - 1);
+    ctx.log("# " + what + ": network error, attempt " + std::to_string(attempt) + " of " +
+            std::to_string(kAttempts) + "; retrying in " + std::to_string(wait) + " s");
+    sleep_unless_aborted(ctx, wait);
+    if (ctx.aborted()) return a;
+  }
+}
+
+std::string first_error_line(const std::string& output) {
+  return engine_error_lines(split_lines(output), 2);
+}
+
+}  // namespace
+
+PushProblem classify_push_output(const std::string& output) {
+  std::string t = to_lower(output);
+  for (const char* s :
+       {"unauthorized", "invalid username/password", "incorrect username or password",
+        "authentication required", "denied", "status 401", "401 unauthorized", "forbidden"})
+    if (contains(t, s)) return PushProblem::auth;
+  for (const char* s :
+       {"connection refused", "no route to host", "i/o timeout", "timeout", "connection reset",
+        "tls handshake", "no such host", "temporary failure", "network is unreachable", ": eof",
+        "502 bad gateway", "503 service", "504 gateway", "server misbehaving"})
+    if (contains(t, s)) return PushProblem::network;
+  return PushProblem::other;
+}
+
+void ImagePushStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                              std::vector<Diagnostic>& diags) {
+  validate_engine_setting(spec, diags);
+  if (auto r = get_string(spec, "registry", &diags); r && !valid_registry(*r))
+    diags.push_back(at(
+        *spec.setting("registry"),
+        "registry is a host with an optional port (docker.io, 127.0.0.1:5000), not '" + *r + "'"));
+  if (auto r = get_string(spec, "repository", &diags); r && !valid_image_name(*r))
+    diags.push_back(
+        at(*spec.setting("repository"),
+           "repository '" + *r + "' is not a valid repository name (lower case, e.g. team/app)"));
+  get_string(spec, "credential", &diags);
+  get_bool(spec, "tls_verify", &diags);
+}
+
+engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  // The image image-build made in this build (or recorded in artifacts on a re-run of this stage).
+  std::string tag_ref = ctx.stage_data("image-build").value("tag", "");
+  fs::path tag_file = ctx.paths().artifacts / "image_tag.txt";
+  std::error_code ec;
+  if (tag_ref.empty() && fs::exists(tag_file, ec)) tag_ref = std::string(trim(read_file(tag_file)));
+  if (tag_ref.empty())
+    return engine::StageOutcome::skipped("no image to push: image-build built none in this build");
+  auto colon = tag_ref.rfind(':');
+  if (colon == std::string::npos || tag_ref.find('/', colon) != std::string::npos)
+    return engine::StageOutcome::failed("image_tag.txt holds '" + tag_ref + "', not <image>:<tag>");
+  std::string image = tag_ref.substr(0, colon), tag = tag_ref.substr(colon + 1);
+
+  std::string registry = get_string(spec, "registry").value_or("docker.io");
+  std::string cred =
+      get_string(spec, "credential")
+          .value_or(spec.credentials.empty() ? std::string("dockerhub") : spec.credentials.front());
+  // From the credentials file, else from the environment a CI's credential binding sets
+  // (DOCKERHUB_USERNAME, DOCKERHUB_PASSWORD).
+  auto env = ctx.environment();
+  auto field = [&](const std::string& f) {
+    std::string v = ctx.credentials().field(cred, f);
+    return v.empty() ? exec::get_env(env, engine::Credentials::env_name(cred, f)) : v;
+  };
+  std::string user = field("username"), password = field("password");
+  if (user.empty() || password.empty())
+    return engine::StageOutcome::skipped(
+        "no registry credential: '" + cred + "' with username and password is not in " +
+        ctx.credentials().path().string() + " nor in " +
+        engine::Credentials::env_name(cred, "username") + "/" +
+        engine::Credentials::env_name(cred, "password") + "; add it to push to " + registry);
+
+  // Docker Hub names repositories <namespace>/<name>; the account's own namespace by default.
+  std::string base = image;
+  if (auto slash = base.find('/'); slash != std::string::npos) {
+    std::string first = base.substr(0, slash);
+    if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
+        first == "localhost")
+      base = base.substr(slash + 1);
+  }
+  std::string repository =
+      get_string(spec, "repository").value_or(image_name_from(user) + "/" + base);
+  if (!valid_image_name(repository))
+    return engine::StageOutcome::failed("'" + repository +
+                                        "' is not a valid repository: set image-push.repository");
+  bool tls_verify = get_bool(spec, "tls_verify").value_or(true);
+
+  std::string why;
+  auto engine = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  if (!engine) return engine::StageOutcome::skipped(why);
+
+  AuthDir auth;
+  engine::RunOptions opts;
+  opts.env = {{"REGISTRY_AUTH_FILE", (auth.path() / "auth.json").string()},
+              {"DOCKER_CONFIG", auth.path().string()}};
+  std::vector<std::string> tls;
+  // docker has no such flag: its daemon's insecure-registries setting decides.
+  if (engine->is_podman() && !tls_verify) tls.push_back("--tls-verify=false");
+
+  // Login: the password goes to the engine's stdin, never to its argv.
+  std::vector<std::string> login = {engine->path, "login", "--username", user, "--password-stdin"};
+  login.insert(login.end(), tls.begin(), tls.end());
+  login.push_back(registry);
+  engine::RunOptions login_opts = opts;
+  login_opts.stdin_data = password + "\n";
+  auto a = run_with_retries(ctx, login, login_opts, "login");
+  if (a.result.aborted) return {engine::Status::aborted, "aborted"};
+  if (!a.result.ok()) {
+    auto kind = classify_push_output(a.output);
+    std::string line = first_error_line(a.output);
+    if (kind == PushProblem::auth)
+      return engine::StageOutcome::failed("login to " + registry + " as " + user +
+                                          " was refused: wrong username or password (credential '" +
+                                          cred + "'): " + line);
+    if (kind == PushProblem::network)
+      return engine::StageOutcome::failed("cannot reach the registry " + registry + " (" +
+                                          std::to_string(kAttempts) + " attempts): " + line);
+    return engine::StageOutcome::failed(engine->name + " login to " + registry + " failed (" +
+                                        a.result.describe() + "): " + line);
+  }
+
+  std::string reference = registry + "/" + repository + ":" + tag;
+  auto t = ctx.run({engine->path, "tag", tag_ref, reference}, opts);
+  if (t.aborted) return {engine::Status::aborted, "aborted"};
+  if (!t.ok())
+    return engine::StageOutcome::failed(engine->name + " tag " + tag_ref + " failed (" +
+                                        t.describe() +
+                                        "): " + engine_error_lines(ctx.output_tail(), 2));
+
+  fs::path digest_file = auth.path() / "digest";
+  std::vector<std::string> push = {engine->path, "push"};
+  push.insert(push.end(), tls.begin(), tls.end());
+  if (engine->is_podman()) push.insert(push.end(), {"--digestfile", digest_file.string()});
+  push.push_back(reference);
+  a = run_with_retries(ctx, push, opts, "push");
+  if (a.result.aborted) return {engine::Status::aborted, "aborted"};
+  if (!a.result.ok()) {
+    auto kind = classify_push_output(a.output);
+    std::string line = first_error_line(a.output);
+    if (kind == PushProblem::auth)
+      return engine::StageOutcome::failed("the registry refused the push of " + reference +
+                                          " for " + user + " (no permission on " + repository +
+                                          "?): " + line);
+    return engine::StageOutcome::failed(engine->name + " push " + reference + " failed (" +
+                                        a.result.describe() + "): " + line);
+  }
+  std::string digest;
+  if (fs::exists(digest_file, ec)) {
+    digest = std::string(trim(read_file(digest_file)));
+  } else {
+    // docker prints "<tag>: digest: sha256:<hex> size: <n>".
+    auto at_pos = a.output.find("digest: sha256:");
+    if (at_pos != std::string::npos) {
+      digest = a.output.substr(at_pos + 8, 7 + 64);
+    }
+  }
+  if (!digest.starts_with("sha256:") || digest.size() != 71)
+    return engine::StageOutcome::failed(engine->name + " push reported no digest for " + reference);
+
+  // The engine's word is checked against the registry's own answer.
+  net::RegistryAccess access{registry, user, password, tls_verify, 30};
+  net::ManifestAnswer m;
+  try {
+    m = net::fetch_manifest(access, repository, tag);
+  } catch (const net::TransportError& e) {
+    return engine::StageOutcome::failed(
+        "pushed, but the registry cannot be asked for the manifest: " + std::string(e.what()));
+  }
+  ctx.log("GET " + m.url + ": HTTP " + std::to_string(m.status) + ", " + m.media_type + ", " +
+          m.digest);
+  if (m.status != 200)
+    return engine::StageOutcome::failed("pushed, but the registry answers HTTP " +
+                                        std::to_string(m.status) + " for the manifest of " +
+                                        reference);
+  if (m.digest != digest)
+    return engine::StageOutcome::failed("the registry serves " + m.digest + " for " + reference +
+                                        ", but " + engine->name + " pushed " + digest);
+
+  fs::create_directories(ctx.paths().artifacts, ec);
+  write_file_atomic(ctx.paths().artifacts / "dockerhub_image.txt", reference + "\n");
+  write_file_atomic(ctx.paths().artifacts / "image_digest.txt", digest + "\n");
+  ctx.data()["registry"] = registry;
+  ctx.data()["repository"] = repository;
+  ctx.data()["tag"] = tag;
+  ctx.data()["reference"] = reference;
+  ctx.data()["digest"] = digest;
+  ctx.data()["engine"] = engine->name;
+  return engine::StageOutcome::ok("pushed " + reference + " (" + digest.substr(0, 19) +
+                                  "), the registry serves that digest");
+}
+
+}  // namespace pw::stages

@@ -1,0 +1,199 @@
+#include "stages/package.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "python/distribution.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
+#include "stages/setup_python.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+
+void PackageStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                            std::vector<Diagnostic>& diags) {
+  get_bool(spec, "isolation", &diags);
+  get_string(spec, "python", &diags);
+  get_list(spec, "args", &diags);
+}
+
+namespace {
+
+std::string size_text(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes < 1024)
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else if (bytes < (1u << 20))
+    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  return buf;
+}
+
+// python-build reports its own failures as "ERROR ..." lines; the backend's traceback ends with
+// the exception line. Either says more than the exit code.
+std::string build_error(const std::vector<std::string>& tail) {
+  for (const auto& l : tail) {
+    auto t = trim(l);
+    if (t.starts_with("ERROR") || t.starts_with("error:")) return std::string(t);
+  }
+  for (auto it = tail.rbegin(); it != tail.rend(); ++it)
+    if (!trim(*it).empty()) return std::string(trim(*it));
+  return {};
+}
+
+}  // namespace
+
+engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  fs::path ws = ctx.workspace();
+  if (!fs::is_directory(ws))
+    return engine::StageOutcome::failed("the workspace " + ws.string() +
+                                        " does not exist: run checkout first");
+  bool has_pyproject = fs::exists(ws / "pyproject.toml");
+  if (!has_pyproject && !fs::exists(ws / "setup.py"))
+    return engine::StageOutcome::skipped(
+        "nothing to package: no pyproject.toml or setup.py in the project");
+
+  python::PyProject project;
+  if (has_pyproject) {
+    try {
+      project = python::read_pyproject(read_file(ws / "pyproject.toml"), "pyproject.toml");
+    } catch (const Error& e) {
+      return engine::StageOutcome::failed(e.what());
+    }
+  }
+
+  // The project's interpreter: the build's environment when setup-python made one (its build
+  // module and backend are the ones the project pinned), else the configured python.
+  std::vector<std::string> candidates;
+  if (auto p = get_string(spec, "python")) {
+    candidates.push_back(*p);
+  } else {
+    if (fs::exists(venv_python(ws))) candidates.push_back(venv_python(ws).string());
+    candidates.push_back(configured_python(ctx.pipeline()));
+  }
+  std::string py;
+  for (const auto& c : candidates) {
+    std::string out;
+    auto r = ctx.capture({c, "-c", "import build"}, out, {.cwd = ws});
+    if (r.aborted) return {engine::Status::aborted, "aborted"};
+    if (r.ok()) {
+      py = c;
+      break;
+    }
+  }
+  if (py.empty())
+    return engine::StageOutcome::skipped("the build module (PyPA build) is not installed for " +
+                                         join(candidates, " nor ") + ": add `build` to " +
+                                         ctx.pipeline().project.requirements +
+                                         " (Debian: apt-get install python3-build)");
+
+  // Old builds are removed first, as the seed does: a stale wheel in dist/ would be archived and
+  // published as if this build had made it.
+  fs::path dist = ws / "dist";
+  std::error_code ec;
+  if (fs::exists(dist)) {
+    fs::remove_all(dist, ec);
+    if (ec)
+      return engine::StageOutcome::failed("cannot remove the old " + dist.string() + ": " +
+                                          ec.message());
+    ctx.log("removed the old dist/");
+  }
+
+  bool isolation = get_bool(spec, "isolation").value_or(true);
+  // No --sdist/--wheel: build then makes the sdist and the wheel from the unpacked sdist, so a
+  // file missing from the sdist shows up as a broken wheel here, not at a user's pip install.
+  std::vector<std::string> argv = {py, "-m", "build", "--outdir", dist.string()};
+  if (!isolation) argv.push_back("--no-isolation");
+  for (const auto& a : get_list(spec, "args").value_or(std::vector<std::string>{}))
+    argv.push_back(a);
+  argv.push_back(ws.string());
+  auto r = ctx.run(argv, {.cwd = ws});
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (!r.ok()) {
+    auto tail = ctx.output_tail();
+    std::string why = describe_failure(r, tail, "python -m build");
+    std::string line = build_error(tail);
+    if (!line.empty() && !contains(why, line)) why += ": " + line;
+    if (isolation)
+      for (const auto& l : tail)
+        if (contains(l, "No matching distribution") || contains(l, "Could not find a version") ||
+            contains(l, "Failed to establish a new connection")) {
+          why +=
+              " (build isolation downloads the build backend; offline, set package.isolation: "
+              "false to use the one installed)";
+          break;
+        }
+    return engine::StageOutcome::failed(why);
+  }
+
+  std::vector<fs::path> wheels, sdists;
+  for (const auto& e : fs::directory_iterator(dist, ec)) {
+    auto name = e.path().filename().string();
+    if (name.ends_with(".whl"))
+      wheels.push_back(e.path());
+    else if (name.ends_with(".tar.gz"))
+      sdists.push_back(e.path());
+  }
+  std::sort(wheels.begin(), wheels.end());
+  std::sort(sdists.begin(), sdists.end());
+  if (wheels.empty() || sdists.empty())
+    return engine::StageOutcome::failed(
+        std::string("python -m build succeeded but dist/ holds no ") +
+        (wheels.empty() ? "wheel (.whl)" : "sdist (.tar.gz)"));
+
+  std::vector<python::DistCheck> checks;
+  for (const auto& w : wheels) checks.push_back(python::verify_wheel(w, project));
+  for (const auto& s : sdists) checks.push_back(python::verify_sdist(s, project));
+  // Without a [project] table (setup.py) the wheel and the sdist must still agree.
+  if (!project.has_project && checks.size() >= 2) {
+    const auto& a = checks.front();
+    for (auto& c : checks)
+      if (c.ok() && (c.name != a.name || c.version != a.version))
+        c.problems.push_back("names " + c.name + " " + c.version + ", the wheel " + a.name + " " +
+                             a.version);
+  }
+
+  nlohmann::json files = nlohmann::json::array();
+  std::vector<std::string> bad, shown;
+  for (const auto& c : checks) {
+    std::string file = "dist/" + c.file.filename().string();
+    std::string sum = sha256_file_hex(c.file);
+    ctx.log(file + ": " + c.kind + " " + c.name + " " + c.version + ", " +
+            std::to_string(c.members) + " files, " + size_text(c.size) + ", sha256 " + sum +
+            (c.ok() ? ", verified" : ""));
+    for (const auto& p : c.problems) ctx.log(file + ": " + p);
+    files.push_back({{"file", file},
+                     {"kind", c.kind},
+                     {"name", c.name},
+                     {"version", c.version},
+                     {"members", c.members},
+                     {"size", c.size},
+                     {"sha256", sum},
+                     {"verified", c.ok()}});
+    if (!c.ok())
+      bad.push_back(file + ": " + c.problems.front() +
+                    (c.problems.size() > 1
+                         ? " (+" + std::to_string(c.problems.size() - 1) + " more in the log)"
+                         : ""));
+    shown.push_back(c.file.filename().string() + " (" + size_text(c.size) + ")");
+  }
+  ctx.data()["dist"] = files;
+  if (!checks.empty()) {
+    ctx.data()["name"] = checks.front().name;
+    ctx.data()["version"] = checks.front().version;
+  }
+  if (!bad.empty()) return engine::StageOutcome::failed("verification failed: " + join(bad, "; "));
+  return engine::StageOutcome::ok(join(shown, " and ") +
+                                  " built and verified (RECORD hashes, metadata " +
+                                  checks.front().name + " " + checks.front().version + ")");
+}
+
+}  // namespace pw::stages
