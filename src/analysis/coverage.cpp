@@ -43,11 +43,11 @@ void CoverageCounts::add(const CoverageCounts& o) {
 }
 
 CoverageAnalysis analyse_coverage(const reports::CoverageReport& report,
-                                  const std::vector<std::string>& sources,
+                                  const std::vector<FileMetrics>& sources,
                                   const std::string& project_root, const NewCode* new_code) {
   CoverageAnalysis out;
   std::unordered_set<std::string> known;
-  for (const auto& s : sources) known.insert(normal(s));
+  for (const auto& s : sources) known.insert(normal(s.path));
   // Suffix index for the last resort: every trailing run of path segments -> path (or "" when
   // ambiguous).
   std::unordered_map<std::string, std::string> by_suffix;
@@ -103,6 +103,26 @@ CoverageAnalysis analyse_coverage(const reports::CoverageReport& report,
     }
     std::sort(summary.uncovered_new_lines.begin(), summary.uncovered_new_lines.end());
   }
+  // Sources the report never mentions: coverage.py only reports files that were imported, so a
+  // module no test touches would otherwise vanish from the figures and raise coverage.
+  for (const FileMetrics& src : sources) {
+    std::string path = normal(src.path);
+    if (files.count(path) || src.code_lines.empty()) continue;
+    auto& summary = files[path];
+    summary.path = path;
+    summary.in_report = false;
+    summary.overall.lines_to_cover = static_cast<long long>(src.code_lines.size());
+    const std::vector<int>* fresh = with_new ? new_code->lines_of(path) : nullptr;
+    if (fresh) {
+      for (int line : src.code_lines) {
+        if (std::binary_search(fresh->begin(), fresh->end(), line))
+          summary.uncovered_new_lines.push_back(line);  // code_lines ascend: so does this
+      }
+      summary.new_code.lines_to_cover = static_cast<long long>(summary.uncovered_new_lines.size());
+    }
+    out.files_not_in_report.push_back(path);
+  }
+  std::sort(out.files_not_in_report.begin(), out.files_not_in_report.end());
   for (auto& [path, s] : files) {
     out.overall.add(s.overall);
     out.new_code.add(s.new_code);

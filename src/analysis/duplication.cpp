@@ -65,7 +65,8 @@ DuplicationResult find_duplication(const std::vector<TokenizedFile>& files,
           units.push_back(Unit{string_id, t.line, t.end_line});
           continue;
         default: {
-          auto [it, inserted] = ids.emplace(t.text, static_cast<std::uint32_t>(ids.size()));
+          auto [it, inserted] =
+              ids.emplace(files[f].tokens->text(t), static_cast<std::uint32_t>(ids.size()));
           units.push_back(Unit{it->second, t.line, t.end_line});
         }
       }

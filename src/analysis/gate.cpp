@@ -2,6 +2,7 @@
 // fix, not just which number is wrong.
 #include "analysis/gate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -131,6 +132,15 @@ const std::vector<std::string>& metric_keys() {
 
 bool is_new_code_metric(std::string_view key) { return key.starts_with("new_"); }
 
+const std::vector<std::string>& small_changeset_metrics() {
+  // SonarQube's QualityGateEvaluatorImpl.METRICS_TO_IGNORE_ON_SMALL_CHANGESETS, less
+  // new_blocks_duplicated, which pipewright does not measure.
+  static const std::vector<std::string> keys = {"new_coverage", "new_line_coverage",
+                                                "new_condition_coverage", "new_duplicated_lines",
+                                                "new_duplicated_lines_density"};
+  return keys;
+}
+
 std::string metric_name(std::string_view key) {
   const MetricDef* m = find_metric(key);
   return m ? m->name : std::string(key);
@@ -219,6 +229,11 @@ GateResult evaluate_gate(const Measures& measures, const std::vector<Condition>&
                          const NewCodeInfo& new_code, const GateOptions& options) {
   GateResult gate;
   bool warned_unknown = false;
+  // SonarQube decides on the new_lines measure (new lines of code) and only when it has a value.
+  std::optional<double> new_ncloc = measures.get("new_lines");
+  bool small_changeset =
+      options.small_changeset_lines > 0 && new_ncloc && *new_ncloc < options.small_changeset_lines;
+  int ignored = 0;
   for (const auto& c : conditions) {
     ConditionResult r;
     r.metric = c.metric;
@@ -265,12 +280,30 @@ GateResult evaluate_gate(const Measures& measures, const std::vector<Condition>&
     r.status = failed ? ConditionStatus::failed : ConditionStatus::passed;
     r.message = r.name + " is " + format_value(c.metric, *r.actual) + detail + ", " +
                 side_text(c.metric, c.op, c.threshold, failed);
+    const auto& small = small_changeset_metrics();
+    if (failed && small_changeset &&
+        std::find(small.begin(), small.end(), c.metric) != small.end()) {
+      r.status = ConditionStatus::passed;
+      r.reason = "fewer than " + std::to_string(options.small_changeset_lines) + " new lines";
+      r.message += "; passed: " + r.reason + " (" + number(*new_ncloc, 0) +
+                   " new lines of code; coverage and duplication are not checked on so small a "
+                   "change, as in SonarQube)";
+      ++ignored;
+      gate.conditions.push_back(std::move(r));
+      continue;
+    }
     if (failed) {
       gate.status = GateStatus::error;
       auto hint = measures.hints.find(c.metric);
       if (hint != measures.hints.end() && !hint->second.empty()) r.message += ": " + hint->second;
     }
     gate.conditions.push_back(std::move(r));
+  }
+  if (ignored > 0) {
+    gate.ignored_small_changeset = true;
+    gate.warnings.push_back(std::to_string(ignored) + " condition" + (ignored == 1 ? "" : "s") +
+                            " on new-code coverage or duplication ignored: fewer than " +
+                            std::to_string(options.small_changeset_lines) + " new lines of code");
   }
   return gate;
 }

@@ -89,7 +89,17 @@ struct GateOptions {
   // A new-code condition when new code is unknown is NO_VALUE; whether that fails the gate.
   // Default pass (with a warning), since a shallow clone must not block a build on its own.
   WhenNewCodeUnknown when_new_code_unknown = WhenNewCodeUnknown::pass;
+  // SonarQube's small-changeset rule (sonar.qualitygate.ignoreSmallChanges, on by default): when
+  // the new code has fewer than this many lines of code (the new_lines measure), a condition on
+  // new-code coverage or duplication that would fail passes instead, with the reason "fewer than
+  // 20 new lines", so a three-line fix is not blocked by one untested line. SonarQube's limit is
+  // 20; 0 turns the rule off. The metrics are SonarQube's: small_changeset_metrics().
+  int small_changeset_lines = 20;
 };
+
+// new_coverage, new_line_coverage, new_condition_coverage, new_duplicated_lines and
+// new_duplicated_lines_density: what the small-changeset rule may ignore.
+const std::vector<std::string>& small_changeset_metrics();
 
 enum class ConditionStatus { passed, failed, no_value };
 std::string_view to_string(ConditionStatus status);  // "PASSED", "FAILED", "NO_VALUE"
@@ -104,6 +114,9 @@ struct ConditionResult {
   // One sentence a developer can act on: what the value is, what it is made of, which side of
   // the threshold, and on failure what to do.
   std::string message;
+  // Set when the condition passed by a rule although its value is on the failing side:
+  // "fewer than 20 new lines" (the small-changeset rule). The message ends with it too.
+  std::string reason;
 };
 
 enum class GateStatus { ok, error };
@@ -113,13 +126,17 @@ struct GateResult {
   GateStatus status = GateStatus::ok;
   std::vector<ConditionResult> conditions;  // in the order of the conditions given
   std::vector<std::string> warnings;        // e.g. new code unknown and passed by configuration
+  // Some condition passed only by the small-changeset rule (SonarQube's ignoredConditions).
+  bool ignored_small_changeset = false;
   bool passed() const { return status == GateStatus::ok; }
 };
 
 // A condition FAILS when its value is on the wrong side of the threshold; a condition whose
 // metric has no value is NO_VALUE and does not fail the gate (SonarQube's rule), except new-code
 // conditions while new code is unknown under when_new_code_unknown = fail. With new code known
-// but empty, new-code conditions PASS with "no new code since <reference>".
+// but empty, new-code conditions PASS with "no new code since <reference>". With fewer new lines
+// of code than options.small_changeset_lines, failing coverage and duplication conditions on new
+// code PASS with the reason "fewer than N new lines" (SonarQube's small-changeset rule).
 GateResult evaluate_gate(const Measures& measures, const std::vector<Condition>& conditions,
                          const NewCodeInfo& new_code, const GateOptions& options = {});
 

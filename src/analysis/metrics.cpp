@@ -5,21 +5,61 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace pw::analysis {
 
 namespace {
 
-bool is(const Token& t, TokenType type, std::string_view text) {
+// A significant token as the measurer reads it: its text resolved once, since the counting rules
+// compare it many times.
+struct Sig {
+  std::string_view text;
+  int line = 0, end_line = 0;
+  TokenType type = TokenType::ENDMARKER;
+  // For an OP: its character when it is one character long, '=' for every assignment operator
+  // (=, :=, +=, ...), else 0. For a NAME: one of the Word codes below, else 0.
+  char op = 0;
+  std::uint8_t word = 0;
+};
+
+// The keywords the expression rules look at, as codes so each token is compared once.
+enum Word : std::uint8_t { kNone, kAnd, kOr, kFor, kIf, kElse, kIn, kLambda };
+
+char op_code(std::string_view x) {
+  if (x.size() == 1) return x[0];
+  if (x == ":=" || (x.back() == '=' && x != "==" && x != "!=" && x != "<=" && x != ">="))
+    return '=';
+  return 0;
+}
+
+std::uint8_t word_code(std::string_view w) {
+  switch (w.size()) {
+    case 2:
+      return w == "or" ? kOr : w == "if" ? kIf : w == "in" ? kIn : kNone;
+    case 3:
+      return w == "and" ? kAnd : w == "for" ? kFor : kNone;
+    case 4:
+      return w == "else" ? kElse : kNone;
+    case 6:
+      return w == "lambda" ? kLambda : kNone;
+    default:
+      return kNone;
+  }
+}
+
+bool is(const Sig& t, TokenType type, std::string_view text) {
   return t.type == type && t.text == text;
 }
-bool is_name(const Token& t, std::string_view text) { return is(t, TokenType::NAME, text); }
-bool is_op(const Token& t, std::string_view text) { return is(t, TokenType::OP, text); }
+bool is_name(const Sig& t, std::string_view text) { return is(t, TokenType::NAME, text); }
+bool is_op(const Sig& t, std::string_view text) { return is(t, TokenType::OP, text); }
 
-bool significant(TokenType t) {
-  return t != TokenType::COMMENT && t != TokenType::NL && t != TokenType::NEWLINE &&
-         t != TokenType::INDENT && t != TokenType::DEDENT && t != TokenType::ENDMARKER;
-}
+// COMMENT, NL, NEWLINE, INDENT, DEDENT and ENDMARKER as a bit set: one test per token.
+constexpr unsigned kLayout =
+    1u << static_cast<int>(TokenType::COMMENT) | 1u << static_cast<int>(TokenType::NL) |
+    1u << static_cast<int>(TokenType::NEWLINE) | 1u << static_cast<int>(TokenType::INDENT) |
+    1u << static_cast<int>(TokenType::DEDENT) | 1u << static_cast<int>(TokenType::ENDMARKER);
+bool significant(TokenType t) { return !((1u << static_cast<int>(t)) & kLayout); }
 
 enum class Kind {
   simple,
@@ -52,81 +92,116 @@ struct Open {  // a compound header whose body is still being read
   std::string name;
 };
 
+struct Group {                 // Measurer::expressions(): state per bracket depth
+  bool comprehension = false;  // a `for` was seen: a following `if` filters
+  std::uint8_t last_bool = 0;  // previous operator (kAnd, kOr) of the current boolean sequence
+  int scopes = 0;              // nesting added inside this group (ternaries, lambdas)
+};
+
+// The measurer's working memory, kept per thread from file to file: measuring many files then
+// writes into memory already in use instead of fresh pages (slow to fault in on a VM).
+struct Scratch {
+  std::vector<Sig> sig;             // the significant tokens, in order
+  std::vector<Line> lines;          // logical lines over `sig`
+  std::vector<char> code, comment;  // per physical line (1-based): holds code, a comment
+  std::vector<Open> stack;
+  std::vector<Group> groups;
+};
+
 class Measurer {
  public:
-  Measurer(const Tokenized& t, std::string_view path) : toks_(t.tokens) {
+  Measurer(const Tokenized& t, std::string_view path, Scratch& scratch)
+      : tz_(t),
+        sig_(scratch.sig),
+        lines_(scratch.lines),
+        code_(scratch.code),
+        comment_(scratch.comment),
+        stack_(scratch.stack),
+        groups_(scratch.groups) {
+    sig_.clear();
+    lines_.clear();
+    stack_.clear();
     m_.path = std::string(path);
     m_.lines = t.lines;
     m_.errors = t.errors;
   }
 
   FileMetrics run() {
-    std::vector<Line> lines = logical_lines();
-    std::vector<char> code(m_.lines + 2, 0), comment(m_.lines + 2, 0);
-    auto mark = [&](std::vector<char>& v, int from, int to) {
-      for (int l = std::max(from, 1); l <= to && l < static_cast<int>(v.size()); ++l) v[l] = 1;
-    };
-    for (const Token& t : toks_) {
-      if (significant(t.type)) {
-        mark(code, t.line, t.end_line);
-      } else if (t.type == TokenType::COMMENT &&
-                 std::any_of(t.text.begin(), t.text.end(),
-                             [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
-        mark(comment, t.line, t.line);
-      }
-    }
+    code_.assign(m_.lines + 2, 0);
+    comment_.assign(m_.lines + 2, 0);
+    logical_lines();
     bool expect_docstring = true;
-    for (const Line& line : lines) {
+    for (const Line& line : lines_) {
       bool docstring = expect_docstring && is_docstring(line);
       if (docstring) {
         for (int i = line.begin; i < line.end; ++i) {
-          const Token& t = tok(i);
-          for (int l = t.line; l <= t.end_line && l < static_cast<int>(code.size()); ++l)
-            code[l] = 0, comment[l] = 1;
+          const Sig& t = tok(i);
+          for (int l = t.line; l <= t.end_line && l < static_cast<int>(code_.size()); ++l)
+            code_[l] = 0, comment_[l] = 1;
         }
       }
       expect_docstring = process(line);
     }
-    for (int l = 1; l < static_cast<int>(code.size()); ++l) {
-      if (code[l]) m_.code_lines.push_back(l);
-      if (comment[l]) ++m_.comment_lines;
+    for (int l = 1; l < static_cast<int>(code_.size()); ++l) {
+      if (code_[l]) m_.code_lines.push_back(l);
+      if (comment_[l]) ++m_.comment_lines;
     }
     m_.ncloc = static_cast<int>(m_.code_lines.size());
     return std::move(m_);
   }
 
  private:
-  const std::vector<Token>& toks_;
-  std::vector<int> sig_;  // indices of significant tokens
+  const Tokenized& tz_;
+  std::vector<Sig>& sig_;
+  std::vector<Line>& lines_;
+  std::vector<char>& code_;
+  std::vector<char>& comment_;
+  std::vector<Open>& stack_;
+  std::vector<Group>& groups_;
   FileMetrics m_;
-  std::vector<Open> stack_;
 
-  const Token& tok(int i) const { return toks_[sig_[i]]; }
+  const Sig& tok(int i) const { return sig_[i]; }
 
-  std::vector<Line> logical_lines() {
-    std::vector<Line> out;
+  // One pass over the tokens: the significant ones into sig_, grouped in logical lines, and the
+  // lines holding code or a comment marked.
+  void logical_lines() {
+    std::vector<Line>& out = lines_;
+    const std::vector<Token>& toks = tz_.tokens;
+    sig_.reserve(toks.size());
+    const int last_line = static_cast<int>(code_.size()) - 1;
     int depth = 0, start = 0, start_depth = 0;
-    for (size_t i = 0; i < toks_.size(); ++i) {
-      TokenType type = toks_[i].type;
-      if (type == TokenType::INDENT)
-        ++depth;
-      else if (type == TokenType::DEDENT)
-        depth = std::max(0, depth - 1);
+    for (const Token& t : toks) {
+      TokenType type = t.type;
       if (significant(type)) {
         if (static_cast<int>(sig_.size()) == start) start_depth = depth;
-        sig_.push_back(static_cast<int>(i));
+        std::string_view text = tz_.text(t);
+        char op = type == TokenType::OP ? op_code(text) : 0;
+        std::uint8_t word = type == TokenType::NAME ? word_code(text) : kNone;
+        sig_.push_back(Sig{text, t.line, t.end_line, type, op, word});
+        if (t.line == t.end_line && t.line >= 1 && t.line <= last_line)
+          code_[t.line] = 1;  // the usual one-line token
+        else
+          for (int l = std::max(t.line, 1); l <= t.end_line && l <= last_line; ++l) code_[l] = 1;
       } else if (type == TokenType::NEWLINE || type == TokenType::ENDMARKER) {
         int end = static_cast<int>(sig_.size());
         if (end > start) out.push_back(Line{start, end, start_depth});
         start = end;
+      } else if (type == TokenType::INDENT) {
+        ++depth;
+      } else if (type == TokenType::DEDENT) {
+        depth = std::max(0, depth - 1);
+      } else if (type == TokenType::COMMENT && t.line >= 1 && t.line <= last_line) {
+        std::string_view text = tz_.text(t);
+        if (std::any_of(text.begin(), text.end(),
+                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+          comment_[t.line] = 1;
       }
     }
-    return out;
   }
 
   bool is_docstring(const Line& line) const {
     for (int i = line.begin; i < line.end; ++i) {
-      const Token& t = tok(i);
+      const Sig& t = tok(i);
       if (t.type != TokenType::STRING) return false;
       char first = t.text.empty() ? '"' : static_cast<char>(t.text[0] | 0x20);
       if (first == 'f' || first == 't') return false;  // an f-string is not a docstring
@@ -139,19 +214,19 @@ class Measurer {
   int header_colon(int begin, int end) const {
     int depth = 0, lambdas = 0;
     for (int i = begin; i < end; ++i) {
-      const Token& t = tok(i);
+      const Sig& t = tok(i);
       if (t.type == TokenType::OP) {
-        if (t.text == "(" || t.text == "[" || t.text == "{")
+        if (t.op == '(' || t.op == '[' || t.op == '{')
           ++depth;
-        else if (t.text == ")" || t.text == "]" || t.text == "}")
+        else if (t.op == ')' || t.op == ']' || t.op == '}')
           depth = std::max(0, depth - 1);
-        else if (t.text == ":" && depth == 0) {
+        else if (t.op == ':' && depth == 0) {
           if (lambdas > 0)
             --lambdas;
           else
             return i;
         }
-      } else if (depth == 0 && is_name(t, "lambda")) {
+      } else if (depth == 0 && t.word == kLambda) {
         ++lambdas;
       }
     }
@@ -160,7 +235,7 @@ class Measurer {
 
   Kind kind_of(const Line& line, int& keyword) const {
     keyword = line.begin;
-    const Token& t = tok(line.begin);
+    const Sig& t = tok(line.begin);
     if (is_op(t, "@")) return Kind::decorator;
     if (t.type != TokenType::NAME) return Kind::simple;
     std::string_view w = t.text;
@@ -186,7 +261,7 @@ class Measurer {
       // Soft keywords: a statement only when the line ends with ':' and the next token cannot
       // continue an expression named `match` (match = 1, match.x, match(...) ...: ...).
       if (line.end - line.begin < 3 || !is_op(tok(line.end - 1), ":")) return Kind::simple;
-      const Token& n = tok(line.begin + 1);
+      const Sig& n = tok(line.begin + 1);
       if (n.type == TokenType::OP && n.text != "(" && n.text != "[" && n.text != "{" &&
           n.text != "-" && n.text != "*")
         return Kind::simple;
@@ -347,13 +422,13 @@ class Measurer {
     for (int i = begin; i <= end; ++i) {
       bool split = i == end;
       if (!split) {
-        const Token& t = tok(i);
+        const Sig& t = tok(i);
         if (t.type == TokenType::OP) {
-          if (t.text == "(" || t.text == "[" || t.text == "{")
+          if (t.op == '(' || t.op == '[' || t.op == '{')
             ++depth;
-          else if (t.text == ")" || t.text == "]" || t.text == "}")
+          else if (t.op == ')' || t.op == ']' || t.op == '}')
             depth = std::max(0, depth - 1);
-          else if (t.text == ";" && depth == 0)
+          else if (t.op == ';' && depth == 0)
             split = true;
         }
       }
@@ -368,16 +443,12 @@ class Measurer {
   // Expression-level increments over tokens [begin, end): conditional expressions, comprehension
   // ifs, boolean operators, lambdas, recursion.
   void expressions(int begin, int end, int level) {
-    struct Group {                 // state per bracket depth
-      bool comprehension = false;  // a `for` was seen: a following `if` filters
-      std::string_view last_bool;  // previous operator of the current boolean sequence
-      std::vector<int> scopes;     // nesting added inside this group (ternaries, lambdas)
-    };
-    std::vector<Group> groups(1);
+    std::vector<Group>& groups = groups_;
+    groups.assign(1, Group{});
     int extra = 0;  // nesting from ternaries and lambdas still open
     auto close_scopes = [&](Group& g) {
-      extra -= static_cast<int>(g.scopes.size());
-      g.scopes.clear();
+      extra -= g.scopes;
+      g.scopes = 0;
     };
     const Open* fn = nullptr;
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it)
@@ -396,62 +467,71 @@ class Measurer {
     }
     int lambda_pending = 0;  // lambdas whose ':' has not come yet
     for (int i = begin; i < end; ++i) {
-      const Token& t = tok(i);
+      const Sig& t = tok(i);
       Group& g = groups.back();
       if (t.type == TokenType::OP) {
-        std::string_view x = t.text;
-        if (x == "(" || x == "[" || x == "{") {
-          groups.emplace_back();
-        } else if (x == ")" || x == "]" || x == "}") {
-          close_scopes(groups.back());
-          if (groups.size() > 1) groups.pop_back();
-          groups.back().last_bool = {};
-        } else if (x == ",") {
-          close_scopes(g);
-          g.last_bool = {};
-          g.comprehension = false;
-        } else if (x == ":") {
-          g.last_bool = {};
-          if (lambda_pending > 0) {
-            --lambda_pending;
-            g.scopes.push_back(1);
-            ++extra;
-          } else {
+        switch (t.op) {
+          case '(':
+          case '[':
+          case '{':
+            groups.emplace_back();
+            break;
+          case ')':
+          case ']':
+          case '}':
+            close_scopes(groups.back());
+            if (groups.size() > 1) groups.pop_back();
+            groups.back().last_bool = kNone;
+            break;
+          case ',':
             close_scopes(g);
-          }
-        } else if (x == "=" || x == ":=" ||
-                   (x.size() >= 2 && x.back() == '=' && x != "==" && x != "!=" && x != "<=" &&
-                    x != ">=")) {
-          close_scopes(g);
-          g.last_bool = {};
+            g.last_bool = kNone;
+            g.comprehension = false;
+            break;
+          case ':':
+            g.last_bool = kNone;
+            if (lambda_pending > 0) {
+              --lambda_pending;
+              ++g.scopes;
+              ++extra;
+            } else {
+              close_scopes(g);
+            }
+            break;
+          case '=':  // any assignment
+            close_scopes(g);
+            g.last_bool = kNone;
+            break;
+          default:
+            break;
         }
         continue;
       }
       if (t.type != TokenType::NAME) continue;
-      std::string_view w = t.text;
-      if (w == "and" || w == "or") {
+      std::uint8_t w = t.word;
+      if (w == kAnd || w == kOr) {
         cyclomatic();
         if (g.last_bool != w) cognitive(1);
         g.last_bool = w;
-      } else if (w == "for") {
+      } else if (w == kFor) {
         g.comprehension = true;
-        g.last_bool = {};
+        g.last_bool = kNone;
         close_scopes(g);
-      } else if (w == "if") {
-        g.last_bool = {};
+      } else if (w == kIf) {
+        g.last_bool = kNone;
         cyclomatic();
         if (!g.comprehension) {  // a conditional expression
           cognitive(1 + level + extra);
-          g.scopes.push_back(1);
+          ++g.scopes;
           ++extra;
         }
-      } else if (w == "else" || w == "in") {
-        g.last_bool = {};
-      } else if (w == "lambda") {
-        g.last_bool = {};
+      } else if (w == kElse || w == kIn) {
+        g.last_bool = kNone;
+      } else if (w == kLambda) {
+        g.last_bool = kNone;
         ++lambda_pending;
-      } else if (fn && w == fn->name && i + 1 < end && is_op(tok(i + 1), "(")) {
-        bool dotted = i > begin && is_op(tok(i - 1), ".");
+      } else if (fn && t.text == fn->name && i + 1 < end && tok(i + 1).op == '(') {
+        bool dotted = i > begin && tok(i - 1).op == '.';
         bool self_call =
             dotted && i - 2 >= begin && (is_name(tok(i - 2), "self") || is_name(tok(i - 2), "cls"));
         if ((!dotted && !method) || (method && self_call)) cognitive(1);  // recursion
@@ -463,7 +543,10 @@ class Measurer {
 }  // namespace
 
 FileMetrics measure(const Tokenized& tokenized, std::string_view path) {
-  return Measurer(tokenized, path).run();
+  thread_local Scratch scratch;
+  FileMetrics m = Measurer(tokenized, path, scratch).run();
+  if (scratch.sig.capacity() > (std::size_t{1} << 20)) scratch = Scratch{};  // huge file: let go
+  return m;
 }
 
 FileMetrics measure_source(std::string_view source, std::string_view path) {

@@ -408,8 +408,6 @@ AnalysisResult analyse_project(const AnalysisInput& in) {
   }
   res.totals = totals(res.files);
   res.duplication = find_duplication(for_duplication, in.duplication);
-  std::vector<std::string> paths;
-  for (const auto& f : res.files) paths.push_back(f.path);
 
   // 2. New code.
   res.new_code = in.new_code ? *in.new_code : compute_new_code(in.root, in.new_code_reference);
@@ -437,9 +435,10 @@ AnalysisResult analyse_project(const AnalysisInput& in) {
     if (!parsed.ok()) {
       for (const auto& e : parsed.errors) res.warnings.push_back(e);
     } else {
-      res.coverage = analyse_coverage(parsed.value, paths, root,
+      res.coverage = analyse_coverage(parsed.value, res.files, root,
                                       res.new_code.available ? &res.new_code : nullptr);
-      if (res.coverage->files.empty() && !parsed.value.files.empty()) {
+      bool none_mapped = res.coverage->files.size() == res.coverage->files_not_in_report.size();
+      if (none_mapped && !parsed.value.files.empty()) {
         res.warnings.push_back(
             {in.coverage_xml.string(), 0, 0,
              "no file of the coverage report matches an analysed file (" +

@@ -4,7 +4,9 @@
 #include "analysis/tokenizer.h"
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace pw::analysis {
 
@@ -29,12 +31,24 @@ bool is_keyword(std::string_view name) {
 
 namespace {
 
-bool is_ident_start(unsigned char c) {
-  // Non-ASCII bytes are taken as identifier characters: CPython checks XID_Start, which would
-  // need Unicode tables, and a wrongly accepted letter changes no metric.
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-bool is_ident_char(unsigned char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+// Byte classes, looked up instead of compared: the scanner asks one of these per source byte.
+enum : std::uint8_t { kIdentStart = 1, kIdentChar = 2, kStringStop = 4 };
+constexpr std::array<std::uint8_t, 256> kClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    // Non-ASCII bytes are taken as identifier characters: CPython checks XID_Start, which would
+    // need Unicode tables, and a wrongly accepted letter changes no metric.
+    bool start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    if (start) t[c] |= kIdentStart | kIdentChar;
+    if (c >= '0' && c <= '9') t[c] |= kIdentChar;
+  }
+  // The bytes string scanning must look at; everything else is skipped in a tight loop.
+  for (unsigned char c : {'\\', '\n', '\r', '\'', '"', '{'}) t[c] |= kStringStop;
+  return t;
+}();
+
+bool is_ident_start(unsigned char c) { return kClass[c] & kIdentStart; }
+bool is_ident_char(unsigned char c) { return kClass[c] & kIdentChar; }
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_hex(unsigned char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -42,15 +56,26 @@ bool is_hex(unsigned char c) {
 bool is_oct(unsigned char c) { return c >= '0' && c <= '7'; }
 bool is_bin(unsigned char c) { return c == '0' || c == '1'; }
 
-// Offset of the first byte that is not part of a valid UTF-8 sequence, or npos.
-size_t first_invalid_utf8(std::string_view s) {
+// Offset of the first byte that is not part of a valid UTF-8 sequence, or npos. `ascii` is set
+// when every byte is below 0x80, so columns can be byte offsets.
+size_t first_invalid_utf8(std::string_view s, bool& ascii) {
   size_t i = 0, n = s.size();
+  ascii = true;
   while (i < n) {
+    // Eight ASCII bytes at a time: source is nearly all ASCII, and this pass reads every byte.
+    while (i + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;
       continue;
     }
+    ascii = false;
     int len = 0;
     unsigned min = 0;
     if ((c & 0xE0) == 0xC0)
@@ -127,15 +152,22 @@ class Lexer {
  public:
   Lexer(std::string_view src, std::string_view filename, Tokenized& out)
       : s_(src), file_(filename), out_(out) {
+    out_.source = src;
     out_.tokens.clear();
     out_.errors.clear();
     out_.lines = 0;
   }
 
   void run() {
+    if (s_.size() > UINT32_MAX) {  // offsets are 32 bits; no Python source comes near
+      error_at(1, 0, "file too large to analyse (4 GiB or more)");
+      add(TokenType::ENDMARKER, 0, 0, 1, 0, 1, 0);
+      return;
+    }
     out_.tokens.reserve(s_.size() / 6 + 16);  // typical Python: a token per 5-8 bytes
     if (s_.size() >= 3 && s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = line_start_ = 3;
-    if (auto bad = first_invalid_utf8(s_); bad != std::string_view::npos) report_invalid_utf8(bad);
+    if (auto bad = first_invalid_utf8(s_, ascii_); bad != std::string_view::npos)
+      report_invalid_utf8(bad);
     bool at_line_start = true;
     bool line_has_token = false;
     while (pos_ < s_.size()) {
@@ -151,7 +183,8 @@ class Lexer {
       }
       unsigned char c = s_[pos_];
       if (c == ' ' || c == '\t' || c == '\f') {
-        ++pos_;
+        do ++pos_;
+        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\f'));
       } else if (c == '#') {
         comment();
       } else if (c == '\n' || c == '\r') {
@@ -198,12 +231,14 @@ class Lexer {
   // keeps column computation linear even on very long lines.
   size_t cc_line_start_ = 0, cc_pos_ = 0;
   int cc_col_ = 0;
+  bool ascii_ = false;  // no byte >= 0x80: a column is the byte offset in the line
   std::vector<int> indents_{0};
   int paren_depth_ = 0;
   bool continuation_ = false;
   Tokenized& out_;
 
   int col(size_t p) {
+    if (ascii_) return static_cast<int>(p - line_start_);
     if (cc_line_start_ != line_start_ || p < cc_pos_) {
       cc_line_start_ = cc_pos_ = line_start_;
       cc_col_ = 0;
@@ -245,9 +280,13 @@ class Lexer {
              std::string("invalid UTF-8: byte ") + hex + " does not start a valid sequence");
   }
 
+  // The one place tokens are appended: a single call site lets the compiler inline push_back.
+  void add(TokenType type, size_t start, size_t len, int line, int col, int end_line, int end_col) {
+    out_.tokens.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(len),
+                                line, col, end_line, end_col, type});
+  }
   void emit(TokenType type, size_t start, int sline, int scol) {
-    out_.tokens.push_back(
-        Token{type, s_.substr(start, pos_ - start), sline, scol, line_, col(pos_)});
+    add(type, start, pos_ - start, sline, scol, line_, col(pos_));
   }
   void single(TokenType type, size_t len) {
     size_t start = pos_;
@@ -260,14 +299,20 @@ class Lexer {
     size_t start = pos_;
     int c = col(pos_);
     size_t len = newline_len(pos_);
-    out_.tokens.push_back(Token{type, s_.substr(start, len), line_, c, line_, c + 1});
+    add(type, start, len, line_, c, line_, c + static_cast<int>(len));  // "\r\n" ends 2 further
     advance_newline();
   }
 
   void comment() {
     size_t start = pos_;
     int c = col(pos_);
-    while (pos_ < s_.size() && s_[pos_] != '\n' && s_[pos_] != '\r') ++pos_;
+    // memchr for the '\n', then a '\r' (rare) before it: comments are a fair share of the bytes.
+    const char* data = s_.data();
+    const void* nl = std::memchr(data + pos_, '\n', s_.size() - pos_);
+    size_t end = nl ? static_cast<const char*>(nl) - data : s_.size();
+    if (const void* cr = std::memchr(data + pos_, '\r', end - pos_))
+      end = static_cast<const char*>(cr) - data;
+    pos_ = end;
     emit(TokenType::COMMENT, start, line_, c);
   }
 
@@ -307,8 +352,7 @@ class Lexer {
     } else {
       while (column < indents_.back()) {
         indents_.pop_back();
-        out_.tokens.push_back(
-            Token{TokenType::DEDENT, s_.substr(p, 0), line_, col(p), line_, col(p)});
+        add(TokenType::DEDENT, p, 0, line_, col(p), line_, col(p));
       }
       if (column != indents_.back()) {
         error_at(p, "unindent does not match any outer indentation level");
@@ -467,6 +511,8 @@ class Lexer {
         }
       } else {
         ++pos_;
+        while (pos_ < s_.size() && !(kClass[static_cast<unsigned char>(s_[pos_])] & kStringStop))
+          ++pos_;
       }
     }
     return false;
@@ -583,14 +629,12 @@ class Lexer {
   void finish(bool line_has_token) {
     if (paren_depth_ > 0 || continuation_) error_at(pos_, "unexpected EOF in multi-line statement");
     int c = col(pos_);
-    if (line_has_token)
-      out_.tokens.push_back(Token{TokenType::NEWLINE, s_.substr(pos_, 0), line_, c, line_, c + 1});
+    if (line_has_token) add(TokenType::NEWLINE, pos_, 0, line_, c, line_, c + 1);
     bool ends_with_newline = pos_ == line_start_;
     for (size_t i = 1; i < indents_.size(); ++i)
-      out_.tokens.push_back(Token{TokenType::DEDENT, s_.substr(pos_, 0), line_, 0, line_, 0});
+      add(TokenType::DEDENT, pos_, 0, line_, 0, line_, 0);
     int end_line = ends_with_newline ? line_ : line_ + 1;
-    out_.tokens.push_back(
-        Token{TokenType::ENDMARKER, s_.substr(pos_, 0), end_line, 0, end_line, 0});
+    add(TokenType::ENDMARKER, pos_, 0, end_line, 0, end_line, 0);
     size_t content_start = (s_.size() >= 3 && s_.substr(0, 3) == "\xEF\xBB\xBF") ? 3 : 0;
     out_.lines = s_.size() <= content_start ? 0 : (ends_with_newline ? line_ - 1 : line_);
   }

@@ -129,7 +129,10 @@ std::string analysis_json(const AnalysisResult& r) {
     j["coverage"] = {
         {"overall", counts_json(r.coverage->overall)},
         {"new_code", r.new_code.available ? counts_json(r.coverage->new_code) : ojson(nullptr)},
-        {"unmapped_files", r.coverage->unmapped_files}};
+        {"unmapped_files", r.coverage->unmapped_files},
+        // Analysed files coverage.xml does not mention: counted as wholly uncovered (SonarQube).
+        {"files_not_in_report", r.coverage->files_not_in_report.size()},
+        {"files_not_in_report_list", r.coverage->files_not_in_report}};
   } else {
     j["coverage"] = nullptr;
   }
@@ -183,9 +186,11 @@ std::string quality_gate_json(const GateResult& gate) {
                      {"threshold", c.threshold},
                      {"actual", opt(c.actual)},
                      {"status", to_string(c.status)},
-                     {"message", text(c.message)}});
+                     {"message", text(c.message)},
+                     {"reason", c.reason.empty() ? ojson(nullptr) : ojson(c.reason)}});
   }
   j["conditions"] = std::move(conds);
+  j["ignored_conditions_on_small_changeset"] = gate.ignored_small_changeset;
   j["warnings"] = gate.warnings;
   return j.dump(2) + "\n";
 }

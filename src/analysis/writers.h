@@ -22,7 +22,10 @@
 //   "new_code": {"available", "reason", "reference" (sha), "reference_label", "new_lines",
 //                "new_ncloc", "files": {"path": "10-14, 20"}},
 //   "coverage": null | {"overall": Counts, "new_code": Counts (null when new code unknown),
-//                       "unmapped_files": [...]},
+//                       "unmapped_files": [...],
+//                       "files_not_in_report": N (analysed files absent from coverage.xml,
+//                           all their lines of code counted as uncovered, as SonarQube does),
+//                       "files_not_in_report_list": [...]},
 //        Counts = {"lines_to_cover", "covered_lines", "conditions_to_cover",
 //                  "covered_conditions", "coverage", "line_coverage", "condition_coverage"}
 //                  (percentages null when nothing to cover)
@@ -38,8 +41,9 @@
 // }
 //
 // quality-gate.json: {"status": "OK"|"ERROR", "conditions": [{"metric", "name", "op", "threshold",
-// "actual" (null when no value), "status": "PASSED"|"FAILED"|"NO_VALUE", "message"}],
-// "warnings": [...]}.
+// "actual" (null when no value), "status": "PASSED"|"FAILED"|"NO_VALUE", "message", "reason"
+// (null, or why a failing value passed: "fewer than 20 new lines")}],
+// "ignored_conditions_on_small_changeset": bool, "warnings": [...]}.
 #pragma once
 
 #include <string>

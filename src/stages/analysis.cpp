@@ -40,16 +40,19 @@ std::optional<analysis::NewCodeReference> parse_new_code(const std::string& text
   return std::nullopt;
 }
 
-std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key, std::vector<Diagnostic>* diags) {
+// A whole number setting, at least `min` (1 unless zero means something, such as "off").
+std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key, std::vector<Diagnostic>* diags,
+                           int min = 1) {
   auto s = get_string(spec, key, diags);
   if (!s) return std::nullopt;
   try {
     size_t used = 0;
     int v = std::stoi(*s, &used);
-    if (used == s->size() && v > 0) return v;
+    if (used == s->size() && v >= min) return v;
   } catch (...) {
   }
-  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be a positive whole number"));
+  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be a whole number, at least " +
+                                           std::to_string(min)));
   return std::nullopt;
 }
 
@@ -204,6 +207,7 @@ void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline:
   read_conditions(spec, &diags);
   if (auto w = get_string(spec, "when_new_code_unknown", &diags); w && *w != "pass" && *w != "fail")
     diags.push_back(at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
+  get_int(spec, "small_changeset_lines", &diags, 0);
 }
 
 engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
@@ -243,6 +247,7 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   analysis::GateOptions opt;
   if (get_string(ctx.spec(), "when_new_code_unknown").value_or("pass") == "fail")
     opt.when_new_code_unknown = analysis::WhenNewCodeUnknown::fail;
+  if (auto n = get_int(ctx.spec(), "small_changeset_lines", nullptr, 0)) opt.small_changeset_lines = *n;
   auto gate = analysis::evaluate_gate(measures, conditions, nc, opt);
   write_file_atomic(ctx.paths().reports / "quality-gate.json", analysis::quality_gate_json(gate));
 

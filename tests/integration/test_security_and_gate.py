@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import EXAMPLE
 from test_python_stages import copy_example, shared_cache  # noqa: F401 (fixture)
@@ -121,6 +122,7 @@ def commit_on_branch(p, env, files):
     git("commit", "-qm", "feature work")
 
 
+# 9 lines of code: below SonarQube's small-changeset limit of 20 new lines.
 UNTESTED = '''
 
 def unused_discount(price: float, percent: float) -> float:
@@ -135,16 +137,66 @@ def unused_discount(price: float, percent: float) -> float:
     return round(reduced, 2)
 '''
 
+# 23 lines of code: large enough for the coverage condition to count.
+UNTESTED_BIG = '''
+
+def member_price(price: float, percent: float, member: bool = False) -> float:
+    """Not covered by any test."""
+    if percent < 0:
+        raise ValueError("negative discount")
+    if percent > 100:
+        raise ValueError("discount above 100%")
+    if member:
+        percent = min(100.0, percent + 5)
+    reduced = price * (100 - percent) / 100
+    if reduced < 0.01:
+        return 0.0
+    cents = round(reduced * 100)
+    if cents % 5 == 1:
+        cents -= 1
+    elif cents % 5 == 4:
+        cents += 1
+    total = cents / 100
+    if total > price:
+        total = price
+    label = f"{percent:.0f}% off"
+    if not label:
+        raise RuntimeError("no label")
+    return total
+'''
+
 
 def test_untested_new_code_fails_the_gate_by_coverage(project, pw, env):
     p = project()
-    commit_on_branch(p, env, {"app/pricing.py": '"""Prices."""\n' + UNTESTED})
+    commit_on_branch(p, env, {"app/pricing.py": '"""Prices."""\n' + UNTESTED_BIG})
     r = pw(p, "run", timeout=600)
     assert r.code == 1, r
     g = r.stage("quality-gate")
     assert g["status"] == "FAILURE"
     assert "Coverage on new code" in g["summary"] and "80" in g["summary"]
     assert "app/pricing.py" in g["summary"]
+
+
+def test_small_untested_change_passes_with_the_reason(project, pw, env):
+    # SonarQube ignores coverage and duplication conditions below 20 new lines; the gate says so.
+    p = project()
+    commit_on_branch(p, env, {"app/pricing.py": '"""Prices."""\n' + UNTESTED})
+    r = pw(p, "run", timeout=600)
+    assert r.code == 0, r
+    assert "fewer than 20 new lines" in r.out
+    gate = json.loads((p / ".pipewright" / "builds" / "1" / "reports" / "quality-gate.json").read_text())
+    cov = [c for c in gate["conditions"] if c["metric"] == "new_coverage"][0]
+    assert cov["status"] == "PASSED" and cov.get("reason") == "fewer than 20 new lines", cov
+
+    # With the rule turned off the same change fails.
+    cfg = p / "pipewright.yaml"
+    data = yaml.safe_load(cfg.read_text()) or {}
+    data.setdefault("stages", {}).setdefault("quality-gate", {})["small_changeset_lines"] = 0
+    cfg.write_text(yaml.safe_dump(data))
+    subprocess.run(["git", "commit", "-qam", "gate: no small-changeset rule"], cwd=p, env=env, check=True)
+    r = pw(p, "run", timeout=600)
+    assert r.code == 1, r
+    assert "Coverage on new code" in r.stage("quality-gate")["summary"]
 
 
 BLOCK = "    total = 0.0\n" + "".join(f"    total += values[{i}] * factor + offset - {i}\n" for i in range(30))

@@ -84,6 +84,94 @@ TEST(Gate, FailureMessagesSayWhatToDo) {
             "Reliability rating on new code is C (1 new bug, worst MAJOR), worse than A");
 }
 
+// The small-changeset rule: new_lines (new lines of code) below 20 lets failing coverage and
+// duplication conditions on new code pass, with the reason; 20 lines are checked as usual.
+Measures small_change(double new_lines) {
+  Measures m = good();
+  m.set("new_lines", new_lines);
+  m.set("new_coverage", 50.0);
+  m.details["new_coverage"] = "3 of 6 new lines covered";
+  m.hints["new_coverage"] = "add tests for app/x.py lines 2-4";
+  m.set("new_duplicated_lines_density", 40.0);
+  return m;
+}
+
+TEST(Gate, SmallChangesetIgnoresCoverageAndDuplicationBelow20Lines) {
+  auto r = evaluate_gate(small_change(19), default_gate(), known(19));
+  EXPECT_EQ(r.status, GateStatus::ok);
+  ASSERT_EQ(r.conditions.size(), 6u);
+  for (int i : {0, 1}) {
+    const auto& c = r.conditions[i];
+    EXPECT_EQ(c.status, ConditionStatus::passed) << c.metric;
+    EXPECT_EQ(c.reason, "fewer than 20 new lines") << c.metric;
+    ASSERT_TRUE(c.actual.has_value());  // the real value is still shown
+    EXPECT_NE(c.message.find("passed: fewer than 20 new lines"), std::string::npos) << c.message;
+  }
+  EXPECT_EQ(r.conditions[0].message,
+            "Coverage on new code is 50% (3 of 6 new lines covered), below 80%; passed: fewer than "
+            "20 new lines (19 new lines of code; coverage and duplication are not checked on so "
+            "small a change, as in SonarQube)");
+  EXPECT_TRUE(r.ignored_small_changeset);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("2 conditions"), std::string::npos);
+}
+
+TEST(Gate, SmallChangesetRuleStopsAt20Lines) {
+  auto r = evaluate_gate(small_change(20), default_gate(), known(20));
+  EXPECT_EQ(r.status, GateStatus::error);
+  EXPECT_EQ(r.conditions[0].status, ConditionStatus::failed);
+  EXPECT_EQ(r.conditions[1].status, ConditionStatus::failed);
+  EXPECT_TRUE(r.conditions[0].reason.empty());
+  EXPECT_NE(r.conditions[0].message.find("add tests for app/x.py"), std::string::npos);
+  EXPECT_FALSE(r.ignored_small_changeset);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(Gate, SmallChangesetRuleSparesOtherConditionsAndCanBeTurnedOff) {
+  // Ratings are checked however small the change.
+  Measures m = small_change(5);
+  m.set("new_reliability_rating", 3.0);
+  auto r = evaluate_gate(m, default_gate(), known(5));
+  EXPECT_EQ(r.status, GateStatus::error);
+  EXPECT_EQ(r.conditions[0].status, ConditionStatus::passed);
+  EXPECT_EQ(r.conditions[2].status, ConditionStatus::failed);
+  EXPECT_TRUE(r.conditions[2].reason.empty());
+  // Line and condition coverage and duplicated lines are covered by the rule too; overall
+  // coverage is not a new-code metric and is never ignored.
+  Measures n;
+  n.set("new_lines", 3.0);
+  n.set("new_line_coverage", 10.0);
+  n.set("new_condition_coverage", 10.0);
+  n.set("new_duplicated_lines", 50.0);
+  n.set("coverage", 10.0);
+  auto q = evaluate_gate(n,
+                         {{"new_line_coverage", Op::LT, 80},
+                          {"new_condition_coverage", Op::LT, 80},
+                          {"new_duplicated_lines", Op::GT, 0},
+                          {"coverage", Op::LT, 80}},
+                         known(3));
+  EXPECT_EQ(q.conditions[0].status, ConditionStatus::passed);
+  EXPECT_EQ(q.conditions[1].status, ConditionStatus::passed);
+  EXPECT_EQ(q.conditions[2].status, ConditionStatus::passed);
+  EXPECT_EQ(q.conditions[3].status, ConditionStatus::failed);
+  // Configurable: a lower limit, or 0 for off.
+  GateOptions ten;
+  ten.small_changeset_lines = 10;
+  EXPECT_EQ(evaluate_gate(small_change(12), default_gate(), known(12), ten).status,
+            GateStatus::error);
+  auto ten_small = evaluate_gate(small_change(9), default_gate(), known(9), ten);
+  EXPECT_EQ(ten_small.status, GateStatus::ok);
+  EXPECT_EQ(ten_small.conditions[0].reason, "fewer than 10 new lines");
+  GateOptions off;
+  off.small_changeset_lines = 0;
+  EXPECT_EQ(evaluate_gate(small_change(1), default_gate(), known(1), off).status,
+            GateStatus::error);
+  // Without a new_lines measure SonarQube does not apply the rule; neither do we.
+  Measures no_count = small_change(1);
+  no_count.values.erase("new_lines");
+  EXPECT_EQ(evaluate_gate(no_count, default_gate(), known(1)).status, GateStatus::error);
+}
+
 TEST(Gate, EmptyNewCodePasses) {
   Measures m;  // nothing measured on new code
   auto r = evaluate_gate(m, default_gate(), known(0));

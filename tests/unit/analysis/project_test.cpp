@@ -3,8 +3,10 @@
 #include "analysis/project.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "analysis/writers.h"
@@ -80,6 +82,35 @@ TEST(Project, CoverageTestsAndDuplication) {
   EXPECT_EQ(measure(r, "new_lines"), 7);
 }
 
+TEST(Project, FileNoTestImportedCountsAsUncovered) {
+  // A copy of the fixture with app/extra.py, which coverage.xml does not mention: its 3 lines of
+  // code become uncovered lines to cover, overall and (being new) on new code.
+  fs::path root = fs::temp_directory_path() / ("pw-cov-absent-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::copy(kFixture, root, fs::copy_options::recursive);
+  {
+    std::ofstream extra(root / "app" / "extra.py");
+    extra << "# not imported by any test\n\ndef unused(x):\n    y = x * 2\n    return y\n";
+  }
+  AnalysisInput in = fixture_input();
+  in.root = root;
+  in.coverage_xml = root / "coverage.xml";
+  in.junit_xml = root / "report.xml";
+  in.sarif_files = {root / "quality.sarif"};
+  in.new_code->lines["app/extra.py"] = {1, 2, 3, 4, 5};
+  AnalysisResult r = analyse_project(in);
+  fs::remove_all(root);
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->files_not_in_report, (std::vector<std::string>{"app/extra.py"}));
+  EXPECT_NEAR(measure(r, "coverage"), 100.0 * 15 / (22 + 3), 1e-9);
+  EXPECT_NEAR(measure(r, "new_coverage"), 100.0 * 3 / (7 + 3), 1e-9);
+  EXPECT_EQ(r.measures.details.at("new_coverage"), "3 of 10 new lines covered");
+  EXPECT_NE(r.measures.hints.at("new_coverage").find("app/extra.py lines 3-5"), std::string::npos);
+  auto j = nlohmann::json::parse(analysis_json(r));
+  EXPECT_EQ(j["coverage"]["files_not_in_report"], 1);
+  EXPECT_EQ(j["coverage"]["overall"]["lines_to_cover"], 18 + 3);
+}
+
 TEST(Project, IssuesRatingsAndReviews) {
   const auto& r = fixture_result();
   ASSERT_EQ(r.issues.size(), 6u);
@@ -115,7 +146,11 @@ TEST(Project, IssuesRatingsAndReviews) {
 
 TEST(Project, SonarWayGateOnTheFixture) {
   const auto& r = fixture_result();
-  auto gate = evaluate_gate(r.measures, default_gate(), r.new_code_info);
+  // The fixture's new code is 7 lines of code: the small-changeset rule (below) would pass its
+  // coverage; turned off here to see every condition on its value.
+  GateOptions all;
+  all.small_changeset_lines = 0;
+  auto gate = evaluate_gate(r.measures, default_gate(), r.new_code_info, all);
   EXPECT_EQ(gate.status, GateStatus::error);
   ASSERT_EQ(gate.conditions.size(), 6u);
   EXPECT_EQ(gate.conditions[0].status, ConditionStatus::failed);
@@ -130,6 +165,15 @@ TEST(Project, SonarWayGateOnTheFixture) {
   EXPECT_EQ(gate.conditions[4].status, ConditionStatus::passed);
   EXPECT_EQ(gate.conditions[5].status, ConditionStatus::failed);
   EXPECT_NE(gate.conditions[5].message.find("app/calc.py:17 B105"), std::string::npos);
+  EXPECT_FALSE(gate.ignored_small_changeset);
+
+  // With SonarQube's default, coverage on 7 new lines is not checked; the bug still fails.
+  auto small = evaluate_gate(r.measures, default_gate(), r.new_code_info);
+  EXPECT_EQ(small.status, GateStatus::error);
+  EXPECT_EQ(small.conditions[0].status, ConditionStatus::passed);
+  EXPECT_EQ(small.conditions[0].reason, "fewer than 20 new lines");
+  EXPECT_EQ(small.conditions[2].status, ConditionStatus::failed);
+  EXPECT_TRUE(small.ignored_small_changeset);
 }
 
 TEST(Project, UnknownNewCodeAndIncludedTests) {
@@ -209,8 +253,10 @@ TEST(Writers, AnalysisJsonShape) {
 
 TEST(Writers, QualityGateJsonShape) {
   const auto& r = fixture_result();
+  GateOptions all;
+  all.small_changeset_lines = 0;
   auto j = nlohmann::json::parse(
-      quality_gate_json(evaluate_gate(r.measures, default_gate(), r.new_code_info)));
+      quality_gate_json(evaluate_gate(r.measures, default_gate(), r.new_code_info, all)));
   EXPECT_EQ(j["status"], "ERROR");
   ASSERT_EQ(j["conditions"].size(), 6u);
   EXPECT_EQ(j["conditions"][0]["metric"], "new_coverage");
@@ -218,6 +264,13 @@ TEST(Writers, QualityGateJsonShape) {
   EXPECT_EQ(j["conditions"][0]["threshold"], 80.0);
   EXPECT_EQ(j["conditions"][0]["status"], "FAILED");
   EXPECT_TRUE(j["conditions"][0]["actual"].is_number());
+  EXPECT_TRUE(j["conditions"][0]["reason"].is_null());
+  EXPECT_EQ(j["ignored_conditions_on_small_changeset"], false);
+  auto small = nlohmann::json::parse(
+      quality_gate_json(evaluate_gate(r.measures, default_gate(), r.new_code_info)));
+  EXPECT_EQ(small["conditions"][0]["status"], "PASSED");
+  EXPECT_EQ(small["conditions"][0]["reason"], "fewer than 20 new lines");
+  EXPECT_EQ(small["ignored_conditions_on_small_changeset"], true);
   auto unknown = nlohmann::json::parse(quality_gate_json(
       evaluate_gate(Measures{}, default_gate(), NewCodeInfo{false, "no git", "", 0})));
   EXPECT_EQ(unknown["status"], "OK");
