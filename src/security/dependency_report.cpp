@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -137,6 +138,12 @@ std::string metric_word(char metric, char value) {
 }
 
 // Where an alias can be read by a person, and who publishes it.
+// Whether OWASP Dependency-Check took part in a finding: then the XML and SARIF say which tool
+// found it (a native finding alone reads as it always has).
+bool with_dependency_check(const VulnFinding& f) {
+  return std::find(f.found_by.begin(), f.found_by.end(), "dependency-check") != f.found_by.end();
+}
+
 std::pair<std::string, std::string> alias_source(const std::string& id) {
   if (id.rfind("CVE-", 0) == 0) return {"NVD", "https://nvd.nist.gov/vuln/detail/" + id};
   if (id.rfind("GHSA-", 0) == 0) return {"GitHub", "https://github.com/advisories/" + id};
@@ -209,6 +216,7 @@ std::string write_dependency_json(const ScanResult& r, const DependencyReportOpt
                         {"summary", f.match.summary},
                         {"link", f.match.link},
                         {"found_in", f.package.found_in},
+                        {"found_by", f.found_by},
                         {"ignored", f.ignored},
                         {"ignore_reason", f.ignore_reason}});
   }
@@ -301,6 +309,7 @@ std::string write_dependency_check_xml(const ScanResult& r, const DependencyRepo
           x.leaf("description", description);
           std::vector<std::string> notes;
           if (f->ignored) notes.push_back("Ignored: " + f->ignore_reason);
+          if (with_dependency_check(*f)) notes.push_back("Found by " + join(f->found_by, " and "));
           if (!f->fixed_versions.empty())
             notes.push_back("Fixed in " + join(f->fixed_versions, ", "));
           if (!notes.empty()) x.leaf("notes", join(notes, ". "));
@@ -362,6 +371,7 @@ reports::ToolRun dependency_sarif_run(const ScanResult& r, const DependencyRepor
     msg += f.fixed_versions.empty() ? ", no fixed version known"
                                     : ", fixed in " + join(f.fixed_versions, ", ");
     if (!m.summary.empty()) msg += ": " + m.summary;
+    if (with_dependency_check(f)) msg += " [found by " + join(f.found_by, " and ") + "]";
     out.message = msg;
     if (!f.package.pinned_file.empty()) {
       out.file = reports::relative_path(f.package.pinned_file, o.root);
@@ -413,7 +423,11 @@ std::string write_cyclonedx(const ScanResult& r, const DependencyReportOptions& 
     // bom-refs are unique in a BOM; one advisory can hit several components.
     v["bom-ref"] = m.id + "/" + f.package.purl;
     v["id"] = m.id;
-    v["source"] = {{"name", "OSV"}, {"url", m.link}};
+    const bool osv = f.found_by.empty() || f.found_by.front() != "dependency-check";
+    v["source"] = {{"name", osv ? "OSV" : "Dependency-Check"}, {"url", m.link}};
+    if (!f.found_by.empty())
+      v["properties"] = ojson::array({{{"name", "pipewright:found_by"},
+                                       {"value", join(f.found_by, ",")}}});
     if (!m.aliases.empty()) {
       ojson refs = ojson::array();
       for (const std::string& a : m.aliases) {
@@ -423,7 +437,7 @@ std::string write_cyclonedx(const ScanResult& r, const DependencyReportOptions& 
       v["references"] = refs;
     }
     ojson rating;
-    rating["source"] = {{"name", "OSV"}, {"url", m.link}};
+    rating["source"] = {{"name", osv ? "OSV" : "Dependency-Check"}, {"url", m.link}};
     const AdvisorySeverity& s = m.severity;
     if (s.score) rating["score"] = *s.score;
     rating["severity"] = lower(f.rating);

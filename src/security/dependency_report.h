@@ -29,6 +29,7 @@ struct DependencyReportOptions {
 //   "findings": [{"id", "aliases": [..], "package", "version", "purl",
 //                 "severity": "HIGH", "cvss": {"score": 7.5 | null, "vector": "..." },
 //                 "fixed_versions": [..], "summary", "link", "found_in": [..],
+//                 "found_by": ["pipewright", "dependency-check"],
 //                 "ignored": false, "ignore_reason": ""}],
 //   "counts": {"critical", "high", "medium", "low", "none", "unknown", "ignored", "total"},
 //   "warnings": ["file:line: message", ...]

@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 
+#include "security/semver.h"
 #include "security/store.h"
 
 namespace pw::security {
@@ -15,6 +16,7 @@ QueryVersion make_query(std::string_view ecosystem, std::string_view version) {
   q.text = std::string(version);
   if (q.scheme) q.parsed = q.scheme->parse(version, nullptr);
   q.key = q.parsed ? q.parsed->key() : q.text;
+  q.semver = semver_scheme().parse(version, nullptr);
   return q;
 }
 
@@ -76,7 +78,9 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme) {
 PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
                             ParsedVersions* parsed) {
   PreparedRange out;
-  if (range.type != RangeType::ecosystem || !scheme) return out;
+  out.semver = range.type == RangeType::semver;
+  if (out.semver) scheme = &semver_scheme();
+  else if (range.type != RangeType::ecosystem || !scheme) return out;
   out.events.reserve(range.events.size());
   for (const auto& e : range.events) {
     PreparedEvent p;
@@ -88,9 +92,11 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
       p.rank = 1;
     } else {
       if (parsed) {
-        auto it = parsed->find(e.version);
+        // SemVer parses share the cache under their own keys ("\1" cannot start a version).
+        std::string key = out.semver ? "\1" + e.version : e.version;
+        auto it = parsed->find(key);
         if (it == parsed->end())
-          it = parsed->emplace(e.version, scheme->parse(e.version, nullptr)).first;
+          it = parsed->emplace(std::move(key), scheme->parse(e.version, nullptr)).first;
         p.parsed = it->second;
       } else {
         p.parsed = scheme->parse(e.version, nullptr);
@@ -99,44 +105,68 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
     }
     out.events.push_back(std::move(p));
   }
-  std::stable_sort(out.events.begin(), out.events.end(), event_less);
+  // Records mostly list events in order already; checking is cheaper than sorting.
+  if (!std::is_sorted(out.events.begin(), out.events.end(), event_less))
+    std::stable_sort(out.events.begin(), out.events.end(), event_less);
   out.usable = true;
   return out;
 }
 
+namespace {
+
+// The query version in the range's order.
+const ParsedVersion* version_for(const PreparedRange& range, const QueryVersion& v) {
+  return range.semver ? v.semver.get() : v.parsed.get();
+}
+
+}  // namespace
+
 bool range_includes(const PreparedRange& range, const QueryVersion& v) {
-  return v.parsed && includes(range, *v.parsed);
+  const ParsedVersion* pv = version_for(range, v);
+  return pv && includes(range, *pv);
 }
 
 bool range_includes(const Range& range, const QueryVersion& v) {
-  return v.parsed && includes(prepare_range(range, v.scheme), *v.parsed);
+  return range_includes(prepare_range(range, v.scheme), v);
 }
 
 Verdict evaluate(const std::vector<PreparedRange>& ranges, bool listed, const QueryVersion& v) {
   Verdict out;
   out.affected = listed;
-  if (!v.scheme || !v.parsed) return out;
-  std::vector<const PreparedEvent*> fixes;
-  std::vector<const PreparedEvent*> other_fixes;  // of ranges that do not include v
+  // A fix event and whether it is SemVer: versions of the two orders are never compared.
+  using Fix = std::pair<const PreparedEvent*, bool>;
+  std::vector<Fix> fixes;
+  std::vector<Fix> other_fixes;  // of ranges that do not include v
   for (const auto& range : ranges) {
     if (!range.usable) continue;
-    const PreparedEvent* fix = next_fix(range, *v.parsed);
-    if (includes(range, *v.parsed)) {
+    const ParsedVersion* pv = version_for(range, v);
+    if (!pv) continue;
+    const PreparedEvent* fix = next_fix(range, *pv);
+    if (includes(range, *pv)) {
       out.affected = true;
-      if (fix) fixes.push_back(fix);
+      if (fix) fixes.emplace_back(fix, range.semver);
     } else if (fix) {
-      other_fixes.push_back(fix);
+      other_fixes.emplace_back(fix, range.semver);
     }
   }
   // Listed but in no range (the list and the ranges disagree): any range's next fix is the best
   // advice there is.
   if (out.affected && fixes.empty()) fixes = other_fixes;
   if (!out.affected) return out;
-  std::stable_sort(fixes.begin(), fixes.end(),
-                   [](const auto* a, const auto* b) { return a->parsed->compare(*b->parsed) < 0; });
+  // The ecosystem's fixes in its order, then SemVer ones in theirs.
+  std::stable_sort(fixes.begin(), fixes.end(), [](const Fix& a, const Fix& b) {
+    if (a.second != b.second) return b.second;
+    return a.first->parsed->compare(*b.first->parsed) < 0;
+  });
   for (size_t i = 0; i < fixes.size(); ++i) {
-    if (i > 0 && fixes[i]->parsed->compare(*fixes[i - 1]->parsed) == 0) continue;
-    out.fixed.push_back(fixes[i]->version);
+    const Fix& f = fixes[i];
+    bool dup = false;
+    for (size_t k = 0; k < i && !dup; ++k) {
+      const Fix& g = fixes[k];
+      dup = g.second == f.second ? g.first->parsed->compare(*f.first->parsed) == 0
+                                 : g.first->version == f.first->version;
+    }
+    if (!dup) out.fixed.push_back(f.first->version);
   }
   return out;
 }
@@ -149,25 +179,84 @@ Verdict evaluate(const Affected& affected, const QueryVersion& v) {
   return evaluate(ranges, listed, v);
 }
 
+namespace {
+
+// Fixed versions in version order, unique by version equality (text order and equality for
+// versions the scheme cannot parse).
+std::vector<std::string> sorted_fixed(std::vector<std::string> fixed, std::string_view ecosystem) {
+  if (fixed.size() < 2) return fixed;  // already in order and unique
+  const VersionScheme* scheme = scheme_for(ecosystem);
+  std::vector<std::pair<std::unique_ptr<ParsedVersion>, std::string>> parsed;
+  parsed.reserve(fixed.size());
+  for (auto& f : fixed)
+    parsed.emplace_back(scheme ? scheme->parse(f, nullptr) : nullptr, std::move(f));
+  std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
+    if (a.first && b.first) return a.first->compare(*b.first) < 0;
+    return a.second < b.second;
+  });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    bool dup = i > 0 && (parsed[i].first && parsed[i - 1].first
+                             ? parsed[i].first->compare(*parsed[i - 1].first) == 0
+                             : parsed[i].second == parsed[i - 1].second);
+    if (!dup) out.push_back(std::move(parsed[i].second));
+  }
+  return out;
+}
+
+// `ids` sorted, unique and without `own`.
+void normalize_aliases(std::vector<std::string>& ids, const std::string& own) {
+  bool clean = true;
+  for (size_t i = 0; i < ids.size() && clean; ++i)
+    clean = ids[i] != own && (i == 0 || ids[i - 1] < ids[i]);
+  if (clean) return;  // the usual case: a record's aliases as the store keeps them
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ids.erase(std::remove(ids.begin(), ids.end(), own), ids.end());
+}
+
+}  // namespace
+
 std::vector<Match> merge_aliases(std::vector<Match> matches) {
-  // Union-find over matches sharing any id (own id or alias).
-  std::vector<size_t> parent(matches.size());
+  const size_t n = matches.size();
+  // Union-find over matches sharing any id (own id or alias): equal ids are adjacent once the
+  // (id, match) pairs are sorted.
+  std::vector<size_t> parent(n);
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](size_t x) {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  std::map<std::string, size_t> owner;
-  for (size_t i = 0; i < matches.size(); ++i) {
-    std::vector<std::string> ids = matches[i].aliases;
-    ids.push_back(matches[i].id);
-    for (const auto& id : ids) {
-      auto [it, fresh] = owner.emplace(id, i);
-      if (!fresh) parent[find(i)] = find(it->second);
+  if (n > 1) {
+    std::vector<std::pair<std::string_view, size_t>> owners;
+    for (size_t i = 0; i < n; ++i) {
+      owners.emplace_back(matches[i].id, i);
+      for (const auto& a : matches[i].aliases) owners.emplace_back(a, i);
+    }
+    std::sort(owners.begin(), owners.end());
+    for (size_t k = 1; k < owners.size(); ++k) {
+      if (owners[k].first == owners[k - 1].first)
+        parent[find(owners[k].second)] = find(owners[k - 1].second);
     }
   }
-  std::map<size_t, std::vector<size_t>> groups;
-  for (size_t i = 0; i < matches.size(); ++i) groups[find(i)].push_back(i);
+  bool singletons = true;
+  for (size_t i = 0; i < n && singletons; ++i) singletons = find(i) == i;
+  if (singletons) {  // the usual case: nothing to merge, only each one's lists put in order
+    for (Match& m : matches) {
+      normalize_aliases(m.aliases, m.id);
+      m.fixed = sorted_fixed(std::move(m.fixed), m.ecosystem);
+    }
+    std::sort(matches.begin(), matches.end(),
+              [](const Match& a, const Match& b) { return a.id < b.id; });
+    return matches;
+  }
+  // Members of each group in match order, groups one after the other.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<size_t> root(n);
+  for (size_t i = 0; i < n; ++i) root[i] = find(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return root[a] < root[b]; });
 
   auto better = [&](const Match& a, const Match& b) {  // a preferred as the kept record
     bool as = a.severity.score.has_value(), bs = b.severity.score.has_value();
@@ -177,15 +266,25 @@ std::vector<Match> merge_aliases(std::vector<Match> matches) {
     return a.id < b.id;
   };
   std::vector<Match> out;
-  out.reserve(groups.size());
-  for (auto& [root, members] : groups) {
-    size_t best = members[0];
-    for (size_t m : members)
-      if (better(matches[m], matches[best])) best = m;
+  out.reserve(n);
+  for (size_t g = 0; g < n;) {
+    size_t end = g + 1;
+    while (end < n && root[order[end]] == root[order[g]]) ++end;
+    if (end - g == 1) {  // one record: nothing to merge, only its lists to put in order
+      Match m = std::move(matches[order[g]]);
+      normalize_aliases(m.aliases, m.id);
+      m.fixed = sorted_fixed(std::move(m.fixed), m.ecosystem);
+      out.push_back(std::move(m));
+      g = end;
+      continue;
+    }
+    size_t best = order[g];
+    for (size_t k = g; k < end; ++k)
+      if (better(matches[order[k]], matches[best])) best = order[k];
     std::vector<std::string> ids;
     std::vector<std::string> fixed;
-    for (size_t m : members) {
-      const Match& x = matches[m];
+    for (size_t k = g; k < end; ++k) {
+      const Match& x = matches[order[k]];
       ids.push_back(x.id);
       ids.insert(ids.end(), x.aliases.begin(), x.aliases.end());
       fixed.insert(fixed.end(), x.fixed.begin(), x.fixed.end());
@@ -194,39 +293,17 @@ std::vector<Match> merge_aliases(std::vector<Match> matches) {
     // non-empty summary / details of the group (in member order) are taken below when the kept
     // record has none (so its own, moved-from, would have been empty anyway).
     Match merged = std::move(matches[best]);
-    for (size_t m : members) {
-      if (!merged.summary.empty()) break;
-      merged.summary = matches[m].summary;
-    }
-    for (size_t m : members) {
-      if (!merged.details.empty()) break;
-      merged.details = matches[m].details;
-    }
+    for (size_t k = g; k < end && merged.summary.empty(); ++k)
+      merged.summary = matches[order[k]].summary;
+    for (size_t k = g; k < end && merged.details.empty(); ++k)
+      merged.details = matches[order[k]].details;
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     ids.erase(std::remove(ids.begin(), ids.end(), merged.id), ids.end());
     merged.aliases = std::move(ids);
-    merged.fixed.clear();
-    if (fixed.size() < 2) {  // already in order and unique
-      merged.fixed = std::move(fixed);
-      out.push_back(std::move(merged));
-      continue;
-    }
-    // Fixed versions in version order, unique by version equality.
-    const VersionScheme* scheme = scheme_for(merged.ecosystem);
-    std::vector<std::pair<std::unique_ptr<ParsedVersion>, std::string>> parsed;
-    for (auto& f : fixed) parsed.emplace_back(scheme ? scheme->parse(f, nullptr) : nullptr, f);
-    std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
-      if (a.first && b.first) return a.first->compare(*b.first) < 0;
-      return a.second < b.second;
-    });
-    for (size_t i = 0; i < parsed.size(); ++i) {
-      bool dup = i > 0 && (parsed[i].first && parsed[i - 1].first
-                               ? parsed[i].first->compare(*parsed[i - 1].first) == 0
-                               : parsed[i].second == parsed[i - 1].second);
-      if (!dup) merged.fixed.push_back(parsed[i].second);
-    }
+    merged.fixed = sorted_fixed(std::move(fixed), merged.ecosystem);
     out.push_back(std::move(merged));
+    g = end;
   }
   std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) { return a.id < b.id; });
   return out;

@@ -25,6 +25,8 @@ struct QueryVersion {
   std::string text;
   std::unique_ptr<ParsedVersion> parsed;  // nullptr when the text is not valid for the scheme
   std::string key;  // parsed->key(), or the text itself when it could not be parsed
+  // The same text as SemVer 2.0, for SEMVER ranges; nullptr when it is not SemVer.
+  std::unique_ptr<ParsedVersion> semver;
 };
 QueryVersion make_query(std::string_view ecosystem, std::string_view version);
 
@@ -45,7 +47,10 @@ struct PreparedEvent {
   int rank = 0;                                 // -1 bottom ("0"), 0 a version, 1 top ("*")
 };
 struct PreparedRange {
-  bool usable = false;  // an ECOSYSTEM range whose versions all parse with the scheme
+  // An ECOSYSTEM range whose versions all parse with the scheme, or a SEMVER range whose
+  // versions are all SemVer.
+  bool usable = false;
+  bool semver = false;  // ordered by SemVer (semver.h), compared with QueryVersion::semver
   std::vector<PreparedEvent> events;
 };
 PreparedRange prepare_range(const Range& range, const VersionScheme* scheme);
@@ -56,8 +61,9 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
                             ParsedVersions* parsed);
 
 // One range by the spec's algorithm: true when V is before one of the range's limits (or it has
-// none) and the sorted events leave it vulnerable. Only ECOSYSTEM ranges are evaluated; a
-// version the scheme cannot parse is affected by no range.
+// none) and the sorted events leave it vulnerable. ECOSYSTEM ranges are evaluated in the
+// ecosystem's order, SEMVER ranges in SemVer's; a version the range's order cannot parse is
+// affected by no range.
 bool range_includes(const PreparedRange& range, const QueryVersion& v);
 bool range_includes(const Range& range, const QueryVersion& v);
 // The whole affected entry: `listed` says whether the `versions` list names V.

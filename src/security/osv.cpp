@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "security/ecosystem.h"
+#include "security/semver.h"
 #include "util/strings.h"
 
 namespace pw::security {
@@ -127,15 +128,15 @@ struct Walker {
       return false;
     }
     if (type == "SEMVER") {
-      // Evaluating SemVer with another ecosystem's order would be wrong on pre-releases.
-      drop("SEMVER range (no SemVer order yet)", "SEMVER range left out: no SemVer comparator");
-      return false;
-    }
-    if (type != "ECOSYSTEM") {
+      // Ordered by SemVer 2.0 whatever the ecosystem: its own order would be wrong on
+      // pre-releases (semver.h).
+      range.type = RangeType::semver;
+    } else if (type == "ECOSYSTEM") {
+      range.type = RangeType::ecosystem;
+    } else {
       drop("unknown range type", "range left out: unknown type '" + type + "'");
       return false;
     }
-    range.type = RangeType::ecosystem;
     auto ev = r.find("events");
     if (ev == r.end() || !ev->is_array()) {
       drop("range without events", "range left out: no events");
@@ -169,6 +170,8 @@ struct Walker {
       drop("range without introduced", "range left out: no introduced event");
       return false;
     }
+    const bool semver = range.type == RangeType::semver;
+    if (semver) scheme = &semver_scheme();
     if (!scheme) {
       drop("no version order for ecosystem",
            "range left out: no version order known for ecosystem '" + a.package.ecosystem + "'");
@@ -181,7 +184,8 @@ struct Walker {
       if (!scheme->parse(e.version, &why)) {
         drop("invalid version in range", "range left out: " + std::string(to_string(e.kind)) +
                                               " '" + e.version + "' is not a valid " +
-                                              a.package.ecosystem + " version (" + why + ")");
+                                              (semver ? "SemVer" : a.package.ecosystem) +
+                                              " version (" + why + ")");
         return false;
       }
     }

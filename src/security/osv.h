@@ -44,7 +44,8 @@ struct SeverityEntry {
 struct Affected {
   Package package;
   // Only ranges the matcher can evaluate are kept: ECOSYSTEM ranges whose every version is
-  // valid for the ecosystem. GIT ranges need the repository's history and are dropped (counted).
+  // valid for the ecosystem, and SEMVER ranges whose every version is SemVer 2.0 (semver.h).
+  // GIT ranges need the repository's history and are dropped (counted).
   std::vector<Range> ranges;
   std::vector<std::string> versions;  // the explicit list, as written, invalid ones dropped
   // ParsedVersion::key() of each entry of `versions` (the text itself when the ecosystem has no

@@ -289,6 +289,7 @@ ScanResult scan(const Store& store, const std::vector<ScannedPackage>& packages,
       f.cvss_vector = m.severity.vector;
       f.fixed_versions = m.fixed;
       f.match = std::move(m);
+      f.found_by = {"pipewright"};
       r.findings.push_back(std::move(f));
     }
   }

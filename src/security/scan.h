@@ -67,6 +67,9 @@ struct VulnFinding {
   std::string ignore_reason;
   std::string ignore_state;          // CycloneDX analysis state when ignored ("not_affected")
   std::string ignore_justification;  // CycloneDX justification, "" when none given
+  // The tools that reported it: "pipewright" (the OSV store) and/or "dependency-check" (OWASP
+  // Dependency-Check's report, merged by dependency_check.h), in that order.
+  std::vector<std::string> found_by;
 };
 
 struct ScanResult {

@@ -8,9 +8,14 @@
 //   sources(id, location UNIQUE, imported_at, imported_at_unix, records)
 //   source_counts(source_id, ecosystem, records)
 //   records(id PRIMARY KEY, modified, source_id, summary, details, aliases, rating, score,
-//           vector, vector_type, severity_source, json)   -- json: the whole record
+//           vector, vector_type, severity_source)  -- what a report shows, small rows
+//   record_json(id PRIMARY KEY, json)             -- the whole record (schema 2)
 //   affected(ecosystem, name, record_id, package, ranges)  -- the match index
-//   listed(ecosystem, name, key, record_id)  -- each `versions` entry, by ParsedVersion::key()
+//   listed(ecosystem, name, key, record_id)  -- the `versions` entries, by ParsedVersion::key(),
+//       that the record's ranges do not already include (schema 2; the others cannot change a
+//       verdict), so the table is a few rows where the lists hold 139,000 versions
+// A scan of many packages reads `affected` and `listed` in one pass each, not a seek per name.
+// A Store is used by one thread at a time (the connection is opened without SQLite's mutex).
 #pragma once
 
 #include <chrono>
@@ -20,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "security/cvss.h"
@@ -72,7 +78,9 @@ struct Candidate {
   std::string record_id;
   std::string package;  // as the advisory spells it
   std::shared_ptr<const std::vector<PreparedRange>> ranges;  // shared with the store's cache
-  bool listed = false;  // the entry's `versions` list names the asked version
+  // The record's `versions` list names the asked version and its ranges do not include it (a
+  // version they include is affected either way: see `listed` above).
+  bool listed = false;
 };
 
 // One cached index row, shared by every query for the package (see Store::lookup).
@@ -151,11 +159,19 @@ class Store {
  private:
   struct Statements;
   void migrate();
+  void compact();
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> st_;
-  mutable std::map<std::string, std::vector<IndexEntry>, std::less<>> cache_;
-  mutable std::map<std::string, std::shared_ptr<const AdvisoryInfo>, std::less<>> info_cache_;
+  // Hashed, with look-ups by string_view (a scan asks a few thousand times).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
+  mutable TextMap<std::vector<IndexEntry>> cache_;
+  mutable TextMap<std::shared_ptr<const AdvisoryInfo>> info_cache_;
 };
 
 }  // namespace pw::security

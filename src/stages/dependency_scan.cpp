@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "exec/capture.h"
+#include "security/dependency_check.h"
 #include "security/dependency_report.h"
 #include "security/store.h"
 #include "stages/dist_info.h"
@@ -19,6 +20,74 @@ using security::Rating;
 namespace {
 
 std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
+
+// Which tool found a finding, when Dependency-Check took part.
+std::string found_by_note(const security::VulnFinding& f) {
+  bool dc = std::find(f.found_by.begin(), f.found_by.end(), security::kDependencyCheckTool) !=
+            f.found_by.end();
+  if (!dc) return "";
+  return f.found_by.size() > 1 ? "  [pipewright, dependency-check]" : "  [dependency-check]";
+}
+
+// Dependency-Check's CLI as its distributions install it: the zip's bin/dependency-check.sh,
+// or a package manager's dependency-check wrapper.
+std::string find_dependency_check() {
+  for (const char* name : {"dependency-check.sh", "dependency-check"})
+    if (std::string p = find_on_path(name); !p.empty()) return p;
+  return {};
+}
+
+// Runs OWASP Dependency-Check offline on the workspace and merges its JSON report into
+// `result`. Returns the phrase for the stage's summary; every way it can go wrong (not
+// installed, non-zero exit, an unreadable report) is a warning and the native findings stand.
+std::string run_dependency_check(engine::StageContext& ctx, security::ScanResult& result,
+                                 const fs::path& ws, const std::string& project) {
+  std::string tool = find_dependency_check();
+  if (tool.empty()) {
+    ctx.warn("dependency_check is enabled but OWASP Dependency-Check's CLI (dependency-check.sh "
+             "or dependency-check) is not on PATH: scanning with pipewright's database only");
+    return "Dependency-Check not installed, native scan only";
+  }
+  fs::path out = ctx.paths().artifacts / "dependency-check";
+  fs::create_directories(out);
+  fs::path report = out / "dependency-check-report.json";
+  fs::remove(report);
+  // Offline: no NVD update and none of the analyzers that ask a web service, so the scan answers
+  // from the local data Dependency-Check already holds. Python analyzers are experimental.
+  std::vector<std::string> argv = {tool,
+                                   "--scan", ws.string(),
+                                   "--exclude", "**/.git/**",
+                                   "--project", project,
+                                   "--format", "JSON",
+                                   "--out", out.string(),
+                                   "--noupdate",
+                                   "--disableOssIndex",
+                                   "--disableCentral",
+                                   "--disableRetireJS",
+                                   "--disableNodeAudit",
+                                   "--disableYarnAudit",
+                                   "--enableExperimental"};
+  exec::ProcessResult r = ctx.run(argv);
+  if (!r.ok()) {
+    std::string why = r.spawn_error.empty() ? r.describe() : r.spawn_error;
+    ctx.warn("dependency-check failed (" + why + "): its findings are left out, see the log");
+    return "Dependency-Check failed (" + why + "), native findings only";
+  }
+  try {
+    security::DcReport dc =
+        security::parse_dependency_check_json(read_file(report), report.string());
+    auto counts = security::merge_dependency_check(result, dc);
+    ctx.data()["dependency_check"] = {{"confirmed", counts.confirmed},
+                                      {"added", counts.added},
+                                      {"engine_version", dc.engine_version},
+                                      {"report", report.string()}};
+    return "Dependency-Check: " + std::to_string(counts.confirmed) + " confirmed, " +
+           std::to_string(counts.added) + " more";
+  } catch (const Error& e) {
+    ctx.warn(std::string("dependency-check's report is unusable: ") + e.what());
+    return "Dependency-Check's report unusable, native findings only";
+  }
+}
 
 }  // namespace
 
@@ -59,7 +128,7 @@ std::string findings_table(const security::ScanResult& r) {
            pad(f.match.aliases.empty() ? "-" : f.match.aliases.front(), 18) +
            pad(f.severity + score, 15) +
            (f.fixed_versions.empty() ? std::string("-") : join(f.fixed_versions, ", ")) +
-           (f.ignored ? "  (ignored: " + f.ignore_reason + ")" : "") + "\n";
+           (f.ignored ? "  (ignored: " + f.ignore_reason + ")" : "") + found_by_note(f) + "\n";
   }
   return out;
 }
@@ -87,6 +156,7 @@ void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeli
   if (auto a = get_string(spec, "max_age", &diags); a && !parse_duration(*a))
     diags.push_back(at(*spec.setting("max_age"), "max_age must be a duration such as 168h"));
   get_bool(spec, "scan_environment", &diags);
+  get_bool(spec, "dependency_check", &diags);
 }
 
 engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
@@ -143,6 +213,9 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
 
   std::string name = project.name.empty() ? ctx.project_dir().filename().string() : project.name;
   auto result = security::scan(store, packages, name);
+  std::string dc_note;
+  if (get_bool(spec, "dependency_check").value_or(false))
+    dc_note = run_dependency_check(ctx, result, ws, name);
 
   fs::path ignore = ws / get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
   if (fs::exists(ignore)) {
@@ -163,6 +236,7 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   ctx.data()["database_records"] = status.records;
 
   std::string summary = findings_summary(result);
+  if (!dc_note.empty()) summary += " (" + dc_note + ")";
   auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
   if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
     // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
