@@ -1,9 +1,15 @@
 #include "cli/scan_command.h"
 
 #include <filesystem>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "exec/capture.h"
+#include "image/inventory.h"
+#include "image/save.h"
+#include "image/trivy_report.h"
+#include "image/vulnerabilities.h"
 #include "security/store.h"
 #include "stages/dependency_scan.h"
 #include "stages/dist_info.h"
@@ -103,6 +109,85 @@ int cmd_scan_deps(const std::vector<std::string>& given, const std::string& out_
     std::cout << "reports in " << out_dir << ": " << join(files, ", ") << "\n";
   }
   return security::fails(result, *fail_on) ? 1 : 0;
+}
+
+namespace {
+
+// A folder for the saved image, removed with everything in it when the scan ends.
+struct TempFolder {
+  fs::path path;
+  TempFolder() {
+    std::string tmpl = (fs::temp_directory_path() / "pipewright-image-XXXXXX").string();
+    if (!mkdtemp(tmpl.data()))
+      throw Error("cannot create a temporary folder in " + fs::temp_directory_path().string());
+    path = tmpl;
+  }
+  ~TempFolder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+int cmd_scan_image(const std::string& ref, const std::string& out_dir,
+                   const std::string& fail_on_text, const std::string& engine_given) {
+  auto fail_on = security::parse_fail_on(fail_on_text);
+  if (!fail_on) throw ConfigError("--fail-on must be none, low, medium, high or critical");
+  fs::path db = security::Store::default_path();
+  if (!fs::exists(db) || security::Store(db).status().records == 0) {
+    std::cerr << "pipewright: the advisory database " << db.string()
+              << " is empty: run `pipewright db import PATH|URL` first (OSV records of "
+                 "Debian:<release> and PyPI)\n";
+    return 2;
+  }
+  security::Store store(db);
+  std::optional<TempFolder> tmp;
+  fs::path archive = ref;
+  if (!image::is_local_archive(ref)) {
+    std::string engine = engine_given;
+    if (engine.empty()) {
+      // docker first, as image-build picks, but only when its daemon answers: a docker CLI
+      // without a daemon must not win over a working podman.
+      if (!find_on_path("docker").empty() &&
+          exec::capture({"docker", "version", "--format", "{{.Server.Version}}"}, {}, 20).ok())
+        engine = "docker";
+      else if (!find_on_path("podman").empty())
+        engine = "podman";
+    }
+    if (engine.empty()) {
+      std::cerr << "pipewright: " << ref << " is not a file, and " << image::no_engine_message()
+                << "\n";
+      return 2;
+    }
+    tmp.emplace();
+    archive = tmp->path / "image.tar";
+    std::cerr << "saving " << ref << " with " << engine << " save...\n";
+    auto saved = exec::capture(image::save_argv(engine, ref, archive), {}, 1800);
+    if (!saved.ok()) {
+      std::string why(trim(saved.err.empty() ? saved.out : saved.err));
+      std::cerr << "pipewright: could not save " << ref << " with " << engine << " (exit "
+                << saved.exit_code << ")" << (why.empty() ? "" : ": " + why) << "\n";
+      return 2;
+    }
+  }
+  image::ImageScanResult result;
+  try {
+    result = image::scan_inventory(store, image::read_inventory(archive), ref);
+  } catch (const Error& e) {
+    std::cerr << "pipewright: cannot scan " << ref << ": " << e.what() << "\n";
+    return 2;
+  }
+  for (const auto& w : result.warnings) std::cerr << "warning: " << w.str() << "\n";
+  if (!result.findings.empty()) std::cout << image::findings_table(result) << "\n";
+  std::cout << image::findings_summary(result) << "\n";
+  if (!out_dir.empty()) {
+    fs::create_directories(out_dir);
+    write_file_atomic(fs::path(out_dir) / "trivy-image-report.json",
+                      image::write_trivy_report(result));
+    std::cout << "report in " << out_dir << ": trivy-image-report.json\n";
+  }
+  return image::fails(result, *fail_on) ? 1 : 0;
 }
 
 }  // namespace pw::cli

@@ -5,6 +5,7 @@
 
 #include "python/names.h"
 #include "python/version.h"
+#include "security/dpkg_version.h"
 
 namespace pw::security {
 
@@ -64,6 +65,8 @@ std::map<std::string, std::unique_ptr<VersionScheme>, std::less<>>& registry() {
   static auto* r = [] {
     auto* m = new std::map<std::string, std::unique_ptr<VersionScheme>, std::less<>>();
     (*m)["PyPI"] = std::make_unique<Pep440Scheme>();
+    // Debian:<release> (the image scan's OS packages): dpkg's order, dpkg_version.h.
+    (*m)["Debian"] = make_dpkg_scheme();
     return m;
   }();
   return *r;

@@ -1,0 +1,225 @@
+// Matching an image's packages against the advisory store (see vulnerabilities.h).
+#include "image/vulnerabilities.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "python/names.h"
+#include "security/scan.h"
+#include "security/store.h"
+#include "util/clock.h"
+#include "util/strings.h"
+
+namespace pw::image {
+
+using security::Rating;
+
+namespace {
+
+int rank(Rating r) {
+  switch (r) {
+    case Rating::critical:
+      return 4;
+    case Rating::high:
+      return 3;
+    case Rating::medium:
+      return 2;
+    case Rating::low:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+std::string pct(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+ImageFinding make_finding(security::Match m) {
+  ImageFinding f;
+  f.rating = m.severity.rating;
+  f.severity = std::string(security::to_string(f.rating));
+  f.fixed = join(m.fixed, ", ");
+  f.match = std::move(m);
+  return f;
+}
+
+std::string pad(std::string s, size_t n) {
+  return s.size() >= n ? s + " " : s + std::string(n - s.size(), ' ');
+}
+
+}  // namespace
+
+std::string os_ecosystem(const OsRelease& os) {
+  if (os.id != "debian" || os.version_id.empty()) return "";
+  return "Debian:" + os.version_id.substr(0, os.version_id.find('.'));
+}
+
+std::string os_name(const ImageInventory& inv) {
+  return inv.os.id == "debian" && !inv.debian_version.empty() ? inv.debian_version
+                                                              : inv.os.version_id;
+}
+
+std::string deb_purl(const DebPackage& p, const std::string& version_id) {
+  std::string out = "pkg:deb/debian/" + pct(p.name) + "@" + pct(p.version);
+  std::vector<std::string> q;
+  if (!p.architecture.empty()) q.push_back("arch=" + pct(p.architecture));
+  if (!version_id.empty()) q.push_back("distro=debian-" + pct(version_id));
+  if (!q.empty()) out += "?" + join(q, "&");
+  return out;
+}
+
+ImageScanResult scan_inventory(const security::Store& store, ImageInventory inv,
+                               std::string artifact, std::chrono::system_clock::time_point now) {
+  ImageScanResult r;
+  r.artifact = std::move(artifact);
+  r.scanned_at = iso8601(now);
+  r.database_records = store.status(now).records;
+  r.warnings = inv.warnings;
+  r.os_ecosystem = os_ecosystem(inv.os);
+
+  // Debian: one query per (source, source version), answers fanned out to its binaries.
+  if (!inv.debs.empty() && r.os_ecosystem.empty()) {
+    r.warnings.push_back({"", 0, 0,
+                          inv.os_found
+                              ? "OS '" + inv.os.id + " " + inv.os.version_id +
+                                    "': only Debian releases' packages are matched; " +
+                                    std::to_string(inv.debs.size()) + " dpkg packages not checked"
+                              : "no os-release in the image: " + std::to_string(inv.debs.size()) +
+                                    " dpkg packages not checked"});
+  }
+  if (!inv.debs.empty() && !r.os_ecosystem.empty()) {
+    std::map<std::pair<std::string, std::string>, size_t> slot;
+    std::vector<std::pair<std::string, std::string>> asks;
+    for (const auto& d : inv.debs) {
+      auto key = std::make_pair(d.source, d.source_version);
+      if (slot.emplace(key, asks.size()).second) asks.push_back(key);
+    }
+    auto answers = security::match(store, r.os_ecosystem, asks);
+    for (const auto& d : inv.debs) {
+      for (const auto& m : answers[slot[{d.source, d.source_version}]]) {
+        ImageFinding f = make_finding(m);
+        f.cls = PackageClass::os;
+        f.pkg_name = d.name;
+        f.installed_version = d.version;
+        f.arch = d.architecture;
+        f.source = d.source;
+        f.source_version = d.source_version;
+        f.purl = deb_purl(d, os_name(inv));
+        r.findings.push_back(std::move(f));
+      }
+    }
+  }
+  if (!inv.python.empty()) {
+    std::vector<std::pair<std::string, std::string>> asks;
+    for (const auto& p : inv.python) asks.emplace_back(python::normalize_name(p.name), p.version);
+    auto answers = security::match(store, "PyPI", asks);
+    for (size_t i = 0; i < inv.python.size(); ++i) {
+      for (const auto& m : answers[i]) {
+        ImageFinding f = make_finding(m);
+        f.cls = PackageClass::lang;
+        f.pkg_name = inv.python[i].name;
+        f.installed_version = inv.python[i].version;
+        f.path = inv.python[i].path;
+        f.purl = security::pypi_purl(asks[i].first, inv.python[i].version);
+        r.findings.push_back(std::move(f));
+      }
+    }
+  }
+  std::sort(r.findings.begin(), r.findings.end(), [](const ImageFinding& a, const ImageFinding& b) {
+    return std::tie(a.cls, a.pkg_name, a.installed_version, a.path, a.match.id) <
+           std::tie(b.cls, b.pkg_name, b.installed_version, b.path, b.match.id);
+  });
+  r.inventory = std::move(inv);
+  return r;
+}
+
+ImageCounts count_findings(const ImageScanResult& r) {
+  ImageCounts c;
+  for (const auto& f : r.findings) {
+    switch (f.rating) {
+      case Rating::critical:
+        ++c.critical;
+        break;
+      case Rating::high:
+        ++c.high;
+        break;
+      case Rating::medium:
+        ++c.medium;
+        break;
+      case Rating::low:
+        ++c.low;
+        break;
+      default:
+        ++c.unknown;
+        break;
+    }
+  }
+  return c;
+}
+
+bool fails(const ImageScanResult& r, Rating fail_on) {
+  if (fail_on == Rating::none || fail_on == Rating::unknown) return false;
+  for (const auto& f : r.findings)
+    if (rank(security::gating_rating(f.rating)) >= rank(fail_on)) return true;
+  return false;
+}
+
+std::string findings_table(const ImageScanResult& r) {
+  std::vector<const ImageFinding*> rows;
+  for (const auto& f : r.findings) rows.push_back(&f);
+  // Most severe first; unrated ones gate as MEDIUM but are listed last, being unknown.
+  std::stable_sort(rows.begin(), rows.end(), [](const ImageFinding* a, const ImageFinding* b) {
+    auto k = [](const ImageFinding* f) {
+      return f->rating == Rating::unknown ? -1 : rank(f->rating);
+    };
+    return k(a) > k(b);
+  });
+  std::string out = pad("Severity", 14) + pad("Package", 24) + pad("Installed", 22) +
+                    pad("Vulnerability", 22) + pad("Fixed in", 22) + "Where\n";
+  for (const auto* f : rows) {
+    char score[16] = "";
+    if (f->match.severity.score)
+      std::snprintf(score, sizeof score, " %.1f", *f->match.severity.score);
+    out += pad(f->severity + score, 14) + pad(f->pkg_name, 24) + pad(f->installed_version, 22) +
+           pad(f->match.id, 22) + pad(f->fixed.empty() ? "-" : f->fixed, 22) +
+           (f->cls == PackageClass::os ? "os (" + f->source + ")" : "/" + f->path) + "\n";
+  }
+  return out;
+}
+
+std::string findings_summary(const ImageScanResult& r) {
+  const auto& inv = r.inventory;
+  std::string os = inv.os_found ? inv.os.id + " " + inv.os.version_id : "unknown OS";
+  if (!inv.os.codename.empty()) os += " (" + inv.os.codename + ")";
+  std::string counted = std::to_string(inv.debs.size()) + " Debian and " +
+                        std::to_string(inv.python.size()) + " Python packages";
+  auto c = count_findings(r);
+  if (c.total() == 0) return os + ": no known vulnerability in " + counted;
+  std::vector<std::string> parts;
+  auto add = [&](int n, const char* w) {
+    if (n) parts.push_back(std::to_string(n) + " " + w);
+  };
+  add(c.critical, "critical");
+  add(c.high, "high");
+  add(c.medium, "medium");
+  add(c.low, "low");
+  add(c.unknown, "unrated");
+  return os + ": " + std::to_string(c.total()) + " vulnerabilit" + (c.total() == 1 ? "y" : "ies") +
+         " (" + join(parts, ", ") + ") in " + counted;
+}
+
+}  // namespace pw::image

@@ -1,0 +1,142 @@
+#include "stages/image_scan.h"
+
+#include <filesystem>
+
+#include "image/inventory.h"
+#include "image/save.h"
+#include "image/trivy_report.h"
+#include "image/vulnerabilities.h"
+#include "security/scan.h"
+#include "security/store.h"
+#include "stages/container_engine.h"
+#include "stages/settings.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace pw::stages {
+
+namespace fs = std::filesystem;
+using security::Rating;
+
+void ImageScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                              std::vector<Diagnostic>& diags) {
+  if (auto f = get_string(spec, "fail_on", &diags); f && !security::parse_fail_on(*f))
+    diags.push_back(
+        at(*spec.setting("fail_on"), "fail_on must be none, low, medium, high or critical"));
+  validate_engine_setting(spec, diags);
+  if (auto t = get_string(spec, "trivy", &diags);
+      t && *t != "true" && *t != "false" && *t != "auto")
+    diags.push_back(at(*spec.setting("trivy"), "trivy must be true, false or auto"));
+}
+
+engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  fs::path tag_file = ctx.paths().artifacts / "image_tag.txt";
+  if (!fs::exists(tag_file))
+    return engine::StageOutcome::skipped(
+        "no image was built in this build (no artifacts/image_tag.txt from image-build): nothing "
+        "to scan");
+  std::string tag(trim(read_file(tag_file)));
+  if (tag.empty())
+    return engine::StageOutcome::skipped("artifacts/image_tag.txt is empty: nothing to scan");
+
+  fs::path db_path = security::Store::default_path();
+  if (!fs::exists(db_path))
+    return engine::StageOutcome::skipped(
+        "no advisory database yet: create one with `pipewright db import PATH|URL` (OSV records of "
+        "Debian:<release> and PyPI: folders, osv.dev zips such as Debian:12's and PyPI's all.zip, "
+        "or "
+        "their URLs)");
+  security::Store store(db_path);
+  auto status = store.status();
+  if (status.records == 0)
+    return engine::StageOutcome::skipped("the advisory database " + db_path.string() +
+                                         " is empty: run `pipewright db import PATH|URL`");
+
+  std::string why;
+  auto eng = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  if (!eng) return engine::StageOutcome::skipped(why);
+
+  // The saved image is big (the whole image) and only needed while reading it: it goes next to
+  // the build's folders, never into artifacts, and is removed at the end.
+  fs::path work = ctx.paths().root / "image-scan.tmp";
+  fs::create_directories(work);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{work};
+  fs::path archive = work / "image.tar";
+  auto saved = ctx.run(image::save_argv(eng->path, tag, archive));
+  if (!saved.ok())
+    return engine::StageOutcome::failed(eng->name + " save " + tag + " failed (" +
+                                        saved.describe() + ")" + [&] {
+                                          std::string e = engine_error_lines(ctx.output_tail());
+                                          return e.empty() ? std::string() : ": " + e;
+                                        }());
+
+  image::ImageScanResult result;
+  try {
+    result = image::scan_inventory(store, image::read_inventory(archive), tag);
+  } catch (const Error& e) {
+    return engine::StageOutcome::failed("could not read the saved image: " + std::string(e.what()));
+  }
+  for (const auto& w : result.warnings) ctx.log("note: " + w.str());
+  const auto& inv = result.inventory;
+  ctx.log("read " + std::to_string(inv.layers) + " layer(s), " + std::to_string(inv.entries) +
+          " entries in " + std::to_string(inv.elapsed.count()) + " ms");
+
+  auto report = image::trivy_report(result);
+  std::string trivy_mode = get_string(spec, "trivy").value_or("false");
+  if (trivy_mode != "false") {
+    // Untested on pipewright's own machines (Trivy is not installable there); see docs.
+    std::string trivy = find_on_path("trivy");
+    if (trivy.empty()) {
+      if (trivy_mode == "true")
+        ctx.warn("trivy: true, but trivy is not on PATH: pipewright's own scan only");
+    } else {
+      fs::path theirs = work / "trivy.json";
+      auto r = ctx.run({trivy, "image", "--quiet", "--format", "json", "--output", theirs.string(),
+                        "--input", archive.string()});
+      if (!r.ok()) {
+        ctx.warn("trivy failed (" + r.describe() + "): pipewright's own scan only");
+      } else {
+        try {
+          report = image::merge_trivy_reports(read_file(theirs), report);
+          ctx.data()["trivy"] = true;
+        } catch (const Error& e) {
+          ctx.warn(std::string("trivy's report could not be merged: ") + e.what());
+        }
+      }
+    }
+  }
+  write_file_atomic(ctx.paths().artifacts / "trivy-image-report.json", report.dump(2) + "\n");
+  if (!result.findings.empty()) ctx.show(image::findings_table(result));
+
+  auto c = image::count_findings(result);
+  ctx.data()["image"] = tag;
+  ctx.data()["os"] = inv.os_found ? inv.os.id + " " + inv.os.version_id : "";
+  ctx.data()["ecosystem"] = result.os_ecosystem;
+  ctx.data()["debian_packages"] = inv.debs.size();
+  ctx.data()["python_packages"] = inv.python.size();
+  ctx.data()["findings"] = {{"critical", c.critical}, {"high", c.high},       {"medium", c.medium},
+                            {"low", c.low},           {"unrated", c.unknown}, {"total", c.total()}};
+  ctx.data()["report"] = "artifacts/trivy-image-report.json";
+  ctx.data()["database_records"] = status.records;
+
+  std::string summary = image::findings_summary(result);
+  auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
+  if (fail_on && *fail_on != Rating::none && image::fails(result, *fail_on)) {
+    // As in dependency-scan: the team's written policy fails the build though the stage is
+    // non-blocking.
+    engine::StageOutcome o = engine::StageOutcome::failed(
+        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
+    o.fails_build = true;
+    return o;
+  }
+  return engine::StageOutcome::ok(summary);
+}
+
+}  // namespace pw::stages
