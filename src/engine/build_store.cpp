@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -127,6 +128,32 @@ std::optional<BuildRecord> BuildStore::read(int number) const {
     return BuildRecord::from_json(nlohmann::json::parse(read_file(rec)));
   } catch (...) {
     return std::nullopt;  // a damaged record is not a previous build to compare with
+  }
+}
+
+void BuildStore::write_stage(int number, const StageRecord& r, const exec::Masker* masker) const {
+  BuildRecord one;
+  one.number = number;
+  one.stages.push_back(r);
+  fs::path dir = paths(number).root / "stages";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  write_file_atomic(dir / (r.id + ".json"), one.to_json(masker).dump(2) + "\n");
+}
+
+void BuildStore::merge_stages(int number, BuildRecord& record) const {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(paths(number).root / "stages", ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    try {
+      for (const auto& st : BuildRecord::from_json(nlohmann::json::parse(read_file(f))).stages)
+        record.put(st);
+    } catch (...) {
+      // A damaged file says nothing about its stage; build.json's record stands.
+    }
   }
 }
 

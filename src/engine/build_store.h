@@ -29,6 +29,12 @@ class BuildStore {
   BuildPaths paths(int number) const;
 
   std::optional<BuildRecord> read(int number) const;
+  // Each stage's final record also goes to stages/<id>.json, so the folders of parallel CI jobs
+  // restored into one (artifacts, unstash) keep every stage's record, where build.json holds
+  // only the view of the job that wrote it last.
+  void write_stage(int number, const StageRecord& record, const exec::Masker* masker) const;
+  // Lays the records of build N's stages/*.json over `record` (they are each stage's final word).
+  void merge_stages(int number, BuildRecord& record) const;
   // The newest build before `number` that finished (any final status).
   std::optional<BuildRecord> previous(int number) const;
   // The newest build number, or 0.

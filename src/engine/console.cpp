@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -73,8 +75,42 @@ ConsoleOptions ConsoleOptions::detect(int fd, bool verbose) {
   winsize ws{};
   if (tty && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) o.width = ws.ws_col;
   else if (const char* cols = std::getenv("COLUMNS")) o.width = std::max(40, std::atoi(cols));
+  if (env_set("GITHUB_ACTIONS")) o.ci = "github";
+  else if (env_set("GITLAB_CI")) o.ci = "gitlab";
+  else if (env_set("JENKINS_URL")) o.ci = "jenkins";
   return o;
 }
+
+namespace {
+
+// GitHub's workflow commands: data and property values escaped as its runner expects.
+std::string gh_escape(std::string_view s, bool property) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%') out += "%25";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else if (property && c == ':') out += "%3A";
+    else if (property && c == ',') out += "%2C";
+    else out += c;
+  }
+  return out;
+}
+
+// A GitLab section name: letters, digits, '_', '.' and '-' only.
+std::string gl_section(const std::string& id) {
+  std::string out = "pw_";
+  for (char c : id) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return out;
+}
+
+std::string epoch_now() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+}
+
+}  // namespace
 
 Console::Console(ConsoleOptions options, std::FILE* out) : opt_(options), out_(out) {}
 
@@ -120,6 +156,10 @@ void Console::stage_started(const std::string& id, SteadyClock::time_point now) 
     draw_live(now);
     std::fflush(out_);
   } else {
+    if (opt_.ci == "github") std::fprintf(out_, "::group::stage %s\n", id.c_str());
+    if (opt_.ci == "gitlab")
+      std::fprintf(out_, "\x1b[0Ksection_start:%s:%s[collapsed=true]\r\x1b[0Kstage %s\n",
+                   epoch_now().c_str(), gl_section(id).c_str(), id.c_str());
     std::fprintf(out_, "[%s] started\n", id.c_str());
     std::fflush(out_);
   }
@@ -162,6 +202,15 @@ void Console::stage_finished(const std::string& id, Status status, Millis durati
     text += "\n" + paint("  last lines of its output (whole log in logs/" + id + ".log):", kDim);
     for (const auto& l : tail) text += "\n  " + paint("|", kDim) + " " + l;
   }
+  if (!opt_.live && opt_.ci == "github") {
+    text += "\n::endgroup::";
+    if (status == Status::failure || status == Status::unstable)
+      text += std::string("\n::") + (status == Status::failure ? "error" : "warning") +
+              " title=" + gh_escape("pipewright " + id, true) + "::" +
+              gh_escape(to_string(status) + (summary.empty() ? "" : ": " + summary), false);
+  }
+  if (!opt_.live && opt_.ci == "gitlab")
+    text += "\n\x1b[0Ksection_end:" + epoch_now() + ":" + gl_section(id) + "\r\x1b[0K";
   print_permanent(text);
 }
 
@@ -209,7 +258,22 @@ std::string Console::table(const BuildRecord& record, bool color, int width) {
 
 void Console::summary(const BuildRecord& record, const std::string& build_dir, ExitCode exit_code) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string text = "\n" + table(record, opt_.color, opt_.width) + "\n";
+  std::string text;
+  if (opt_.ci == "github") {
+    // Failed tests as annotations on their lines, where GitHub shows them in the diff.
+    for (const auto& st : record.stages) {
+      if (!st.data.contains("failures") || !st.data["failures"].is_array()) continue;
+      for (const auto& f : st.data["failures"]) {
+        std::string file = f.value("file", ""), msg = f.value("message", "");
+        int line = f.value("line", 0);
+        text += "::error " + (file.empty() ? "" : "file=" + gh_escape(file, true) + ",") +
+                (line > 0 ? "line=" + std::to_string(line) + "," : "") +
+                "title=" + gh_escape(f.value("nodeid", st.id), true) + "::" +
+                gh_escape(msg.substr(0, msg.find('\n')), false) + "\n";
+      }
+    }
+  }
+  text += "\n" + table(record, opt_.color, opt_.width) + "\n";
   text += paint("Build #" + std::to_string(record.number), kBold) + " " +
           status_word(record.status) + " in " + format_duration(Millis(record.duration_ms)) +
           "  (" + build_dir + ", exit code " + std::to_string(static_cast<int>(exit_code)) + ")";

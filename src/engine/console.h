@@ -24,8 +24,12 @@ struct ConsoleOptions {
   bool color = false;    // ANSI colours (NO_COLOR unset, or FORCE_COLOR set)
   bool verbose = false;  // stream every tool's output
   int width = 100;
+  // The CI engine whose log conventions plain output speaks: "github" (::group:: folding and
+  // ::error annotations), "gitlab" (collapsible sections), "jenkins" or "" (plain lines).
+  std::string ci;
 
-  // From the environment and the output: isatty, TERM, CI, NO_COLOR, FORCE_COLOR, COLUMNS.
+  // From the environment and the output: isatty, TERM, CI, NO_COLOR, FORCE_COLOR, COLUMNS,
+  // GITHUB_ACTIONS, GITLAB_CI, JENKINS_URL.
   static ConsoleOptions detect(int fd, bool verbose);
 };
 

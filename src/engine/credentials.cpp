@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +73,42 @@ Credentials Credentials::load(const std::filesystem::path& path) {
     }
   }
   return c;
+}
+
+void Credentials::add_from_environment(const std::string& spec) {
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t end = spec.find(' ', pos);
+    if (end == std::string::npos) end = spec.size();
+    std::string item = spec.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string id = item.substr(0, eq);
+    std::vector<std::string> fields;
+    if (eq != std::string::npos) {
+      std::string rest = item.substr(eq + 1);
+      for (size_t p = 0; p <= rest.size();) {
+        size_t comma = rest.find(',', p);
+        if (comma == std::string::npos) comma = rest.size();
+        fields.push_back(rest.substr(p, comma - p));
+        p = comma + 1;
+      }
+    } else {
+      fields.push_back("");
+    }
+    if (id.empty() || (eq != std::string::npos && std::count(fields.begin(), fields.end(), "")))
+      throw ConfigError("PIPEWRIGHT_CREDENTIALS_FROM_ENV: '" + item +
+                        "' is not ID or ID=FIELD,FIELD (e.g. dockerhub=username,password)");
+    if (entries_.count(id)) continue;  // the file's entry wins
+    std::map<std::string, std::string> values;
+    for (const auto& f : fields) {
+      const char* v = std::getenv(env_name(id, f).c_str());
+      if (!v) break;
+      values[f] = v;
+    }
+    if (values.size() == fields.size()) entries_[id] = values;
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> Credentials::env_for(const std::string& id) const {

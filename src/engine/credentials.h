@@ -28,6 +28,13 @@ class Credentials {
   // readable by others or malformed (with line and column).
   static Credentials load(const std::filesystem::path& path);
 
+  // On a CI engine the secrets arrive as environment variables under the names below, filled
+  // from the engine's own store. `spec` (PIPEWRIGHT_CREDENTIALS_FROM_ENV, which `pipewright
+  // export` writes) names them: "dockerhub=username,password sonar-token". An id the file does
+  // not have is taken from the environment when every variable it names is set. Throws
+  // ConfigError for a malformed spec.
+  void add_from_environment(const std::string& spec);
+
   bool has(const std::string& id) const { return entries_.count(id) > 0; }
   // The environment variables for one credential id; empty when the id is unknown.
   std::vector<std::pair<std::string, std::string>> env_for(const std::string& id) const;

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -188,6 +189,12 @@ class Run {
       std::lock_guard<std::mutex> lock(build_.mu);
       build_.record.put(rec);
     }
+    try {
+      store_.write_stage(build_.paths.number, rec, build_.masker.get());
+    } catch (const Error& e) {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      if (record_error_.empty()) record_error_ = e.what();
+    }
     console_.stage_finished(spec.id, rec.status, Millis(rec.duration_ms), rec.summary,
                             show_tail ? out.tail() : std::vector<std::string>{}, Clock::now());
     return rec;
@@ -276,6 +283,23 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   if (req.build_number) {
     b.paths = store.open(*req.build_number, /*create=*/true);
     if (auto existing = store.read(*req.build_number)) b.record = *existing;
+    store.merge_stages(*req.build_number, b.record);
+    // Merged records in the pipeline's order, post last, whatever order the jobs ran in.
+    std::map<std::string, size_t> rank;
+    for (const auto& id : graph.order) rank.emplace(id, rank.size());
+    rank.emplace("post", rank.size());
+    std::stable_sort(b.record.stages.begin(), b.record.stages.end(),
+                     [&](const StageRecord& x, const StageRecord& y) {
+                       auto rx = rank.find(x.id), ry = rank.find(y.id);
+                       return (rx == rank.end() ? rank.size() : rx->second) <
+                              (ry == rank.end() ? rank.size() : ry->second);
+                     });
+    // A folder a CI engine restored at another path still names the workspace it was cloned
+    // into; the clone came along inside the folder, so the stages work there.
+    std::filesystem::path ws = b.record.workspace;
+    if (!ws.empty() && ws.filename() == "workspace" &&
+        ws.parent_path().filename() == std::to_string(b.paths.number) && ws != b.paths.workspace)
+      b.record.workspace = b.paths.workspace.string();
   } else {
     b.paths = store.allocate();
   }

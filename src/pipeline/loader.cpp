@@ -35,6 +35,7 @@ struct StageOverlay {
 struct Document {
   std::vector<StageOverlay> stages;
   std::map<std::string, std::pair<std::string, Location>> project;
+  ExportSpec exports;
 };
 
 class Reader {
@@ -122,7 +123,7 @@ class Reader {
       error(root, "a pipeline file must be a mapping with 'stages:' (and optionally 'project:')");
       return doc;
     }
-    static const std::vector<std::string> top = {"version", "project", "stages"};
+    static const std::vector<std::string> top = {"version", "project", "stages", "export"};
     each_key(root, "the pipeline file", [&](const YAML::Node& key, const YAML::Node& value) {
       const std::string& k = key.Scalar();
       if (k == "version") {
@@ -132,6 +133,8 @@ class Reader {
         read_project(value, doc);
       } else if (k == "stages") {
         read_stages(value, doc);
+      } else if (k == "export") {
+        read_export(value, doc);
       } else {
         unknown_key(key, "the pipeline file", top);
       }
@@ -153,6 +156,36 @@ class Reader {
       }
       if (auto v = scalar(value, "project." + key.Scalar()))
         doc.project[key.Scalar()] = {*v, loc(value)};
+    });
+  }
+
+  // export: {setup: CMD, image: IMAGE, credentials: {id: [field, ...] | null}}
+  void read_export(const YAML::Node& n, Document& doc) {
+    doc.exports.where = loc(n);
+    if (n.IsNull()) return;
+    if (!n.IsMap()) {
+      error(n, "export must be a mapping (setup, image, credentials)");
+      return;
+    }
+    static const std::vector<std::string> keys = {"setup", "image", "credentials"};
+    each_key(n, "export", [&](const YAML::Node& key, const YAML::Node& value) {
+      const std::string& k = key.Scalar();
+      if (k == "setup" || k == "image") {
+        if (auto v = scalar(value, "export." + k))
+          (k == "setup" ? doc.exports.setup : doc.exports.image) = *v;
+      } else if (k == "credentials") {
+        if (!value.IsMap()) {
+          error(value, "export.credentials must map credential ids to their fields, e.g. "
+                       "{dockerhub: [username, password], sonar-token: []}");
+          return;
+        }
+        each_key(value, "export.credentials", [&](const YAML::Node& id, const YAML::Node& fields) {
+          if (auto f = string_list(fields, "the fields of credential '" + id.Scalar() + "'"))
+            doc.exports.credentials.emplace_back(id.Scalar(), *f);
+        });
+      } else {
+        unknown_key(key, "export", keys);
+      }
     });
   }
 
@@ -359,6 +392,7 @@ Pipeline load_pipeline_text(const std::string& default_text, const std::string& 
   p.config_file = has_user ? user_name : "";
   apply_project(p.project, def);
   apply_project(p.project, user);
+  p.exports = user.exports;
   for (const auto& o : def.stages) {
     StageSpec s;
     s.id = o.id;

@@ -63,8 +63,18 @@ struct ProjectSpec {
   std::string python = "python3";
 };
 
+// How `pipewright export` writes other CI engines' files (the `export:` section).
+struct ExportSpec {
+  std::string setup;  // a shell command run first in every job (installs pipewright); "" none
+  std::string image;  // a container image for the jobs; "" runs on the agents as they are
+  // Credential id -> its fields ([] for a single value), so each engine binds the right kind.
+  std::vector<std::pair<std::string, std::vector<std::string>>> credentials;
+  Location where;
+};
+
 struct Pipeline {
   ProjectSpec project;
+  ExportSpec exports;
   std::vector<StageSpec> stages;  // declaration order: the default's, then the project's new ones
   std::string config_file;        // the pipewright.yaml read, "" when none
 

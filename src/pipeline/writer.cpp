@@ -50,6 +50,19 @@ std::string to_yaml(const Pipeline& p) {
     out << YAML::EndMap;
   }
   out << YAML::EndMap;
+  const ExportSpec& x = p.exports;
+  if (!x.setup.empty() || !x.image.empty() || !x.credentials.empty()) {
+    out << YAML::Key << "export" << YAML::Value << YAML::BeginMap;
+    if (!x.setup.empty()) out << YAML::Key << "setup" << YAML::Value << x.setup;
+    if (!x.image.empty()) out << YAML::Key << "image" << YAML::Value << x.image;
+    if (!x.credentials.empty()) {
+      out << YAML::Key << "credentials" << YAML::Value << YAML::BeginMap;
+      for (const auto& [id, fields] : x.credentials)
+        out << YAML::Key << id << YAML::Value << YAML::Flow << fields;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -1,5 +1,6 @@
 #include "stages/checkout.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "exec/capture.h"
@@ -22,6 +23,22 @@ namespace {
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
+// CI engines check out a detached HEAD and name the branch in a variable; `when.branch` and
+// the build record need it (pipewright export runs every stage under one of them).
+std::string ci_branch() {
+  auto var = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  if (!var("GITLAB_CI").empty()) return var("CI_COMMIT_BRANCH");
+  if (!var("GITHUB_ACTIONS").empty()) {
+    std::string ref = var("GITHUB_REF");
+    return ref.rfind("refs/heads/", 0) == 0 ? ref.substr(11) : "";
+  }
+  if (!var("JENKINS_URL").empty()) return var("BRANCH_NAME");
+  return "";
+}
+
 engine::StageOutcome in_place(engine::StageContext& ctx) {
   const fs::path& dir = ctx.project_dir();
   auto commit = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
@@ -31,7 +48,7 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
     return engine::StageOutcome::ok("in place, " + dir.string() + " (no git commit)");
   }
   std::string branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
-  if (branch == "HEAD") branch.clear();
+  if (branch == "HEAD") branch = ci_branch();
   ctx.set_source(*commit, branch, dir);
   auto status = exec::git(dir, {"status", "--porcelain", "--untracked-files=normal", "--", "."}).value_or("");
   size_t changes = status.empty() ? 0 : split_lines(status).size();
@@ -75,7 +92,7 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
     if (ref.empty()) {
       ref = *head;
       branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
-      if (branch == "HEAD") branch.clear();
+      if (branch == "HEAD") branch = ci_branch();
     }
     subdir = fs::relative(fs::canonical(dir), fs::canonical(*top), ec);
     if (ec || subdir == ".") subdir.clear();
