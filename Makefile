@@ -24,10 +24,10 @@ test: deps build
 	@bash scripts/test.sh
 
 unit: build
-	@$(BUILD)/pw_unit_tests
+	@for t in $(BUILD)/tests/test_*; do $$t --gtest_brief=1 || exit 1; done
 
 integration: build
-	@bash tests/integration/run.sh
+	@/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 
 bench: deps build
 	@bash bench/run.sh
