@@ -11,7 +11,10 @@
 #include <thread>
 
 #include "cli/db_command.h"
+#include "cli/deploy_command.h"
+#include "cli/export_command.h"
 #include "cli/scan_command.h"
+#include "cli/upload_command.h"
 #include "engine/console.h"
 #include "engine/credentials.h"
 #include "engine/engine.h"
@@ -155,6 +158,9 @@ int cmd_run(const Common& c, engine::BuildRequest req, bool verbose) {
   fs::path dir = project_dir(c);
   auto p = load(c, dir);
   auto creds = engine::Credentials::load(engine::Credentials::default_path());
+  // Under a CI engine (pipewright export), secrets come from the engine's store as variables.
+  if (const char* spec = std::getenv("PIPEWRIGHT_CREDENTIALS_FROM_ENV"))
+    creds.add_from_environment(spec);
   engine::StageRegistry registry;
   stages::register_builtin_stages(registry);
   engine::Console console(engine::ConsoleOptions::detect(STDOUT_FILENO, verbose));
@@ -247,6 +253,45 @@ int main(int argc, char** argv) {
   scan_deps->add_option("-o,--output", scan_out, "Write the JSON, XML, SARIF and CycloneDX reports here");
   scan_deps->add_option("--fail-on", scan_fail_on, "Lowest severity that makes the exit code 1 (default low: any)");
   scan_deps->add_option("--ignore-file", scan_ignore, "Ignore file (default: pipewright-ignore.yaml here)");
+  auto* scan_image = scan->add_subcommand(
+      "image", "Known vulnerabilities of a container image's Debian and Python packages (exit 0 "
+               "none, 1 found at or above --fail-on, 2 could not scan)");
+  std::string image_ref, image_out, image_fail_on = "low", image_engine;
+  scan_image->add_option("image", image_ref, "An image of the local engine (REF, saved with `save`), or "
+                                             "a docker-save/OCI archive or OCI layout folder")->required();
+  scan_image->add_option("-o,--output", image_out, "Write trivy-image-report.json (Trivy's schema) here");
+  scan_image->add_option("--fail-on", image_fail_on, "Lowest severity that makes the exit code 1 (default low: any)");
+  scan_image->add_option("--engine", image_engine, "docker or podman (default: docker when its daemon answers, else podman)");
+
+  // upload
+  auto* upload = app.add_subcommand(
+      "upload", "Upload an earlier build's artifacts to S3 again (objects already there are skipped)");
+  int upload_build = 0;
+  upload->add_option("--build", upload_build, "The build number")->required()->check(CLI::Range(1, 999999999));
+
+  // export
+  auto* exp = app.add_subcommand(
+      "export", "Write the pipeline as a Jenkinsfile, GitHub Actions workflow or .gitlab-ci.yml "
+                "(exit 0 written or up to date, 1 --check found it stale, 2 bad input)");
+  std::string export_engine, export_output;
+  bool export_check = false;
+  exp->add_option("engine", export_engine, "jenkins, github or gitlab")->required();
+  exp->add_option("-o,--output", export_output,
+                  "File to write (default: Jenkinsfile, .github/workflows/pipewright.yml, "
+                  ".gitlab-ci.yml); - for stdout");
+  exp->add_flag("--check", export_check,
+                "Write nothing; exit 1 with a diff when the file differs from what export writes");
+
+  // deploy
+  auto* deploy = app.add_subcommand(
+      "deploy", "Deploy a build's pushed image to the deploy targets over SSH (a redeploy of an "
+                "older build is a roll back), or show what each target runs");
+  DeployArgs deploy_args;
+  deploy->add_option("--build", deploy_args.build, "The build whose image to deploy (default: the newest that pushed one)")
+      ->check(CLI::Range(1, 999999999));
+  deploy->add_option("--target", deploy_args.targets, "Only this target (repeatable; default: all, in order)");
+  deploy->add_flag("--status", deploy_args.status, "Show which build each target's container runs");
+  deploy->add_flag("-v,--verbose", deploy_args.verbose, "Stream the deployment's output");
 
   // help
   auto* help = app.add_subcommand("help", "Show help for pipewright or one of its commands");
@@ -271,10 +316,18 @@ int main(int argc, char** argv) {
       return cmd_run(common, req, verbose);
     }
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
+    if (*exp) {
+      fs::path dir = project_dir(common);
+      return cmd_export(dir, [&] { return load(common, dir); }, export_engine, export_output,
+                        export_check);
+    }
+    if (*deploy) return cmd_deploy(project_dir(common), load(common, project_dir(common)), deploy_args);
     if (*cache) return cmd_cache(*cache_prune ? "prune" : "ls", older_than, prune_all);
     if (*db_import) return cmd_db_import(db_locations);
     if (*scan_deps) return cmd_scan_deps(scan_paths, scan_out, scan_fail_on, scan_ignore);
+    if (*scan_image) return cmd_scan_image(image_ref, image_out, image_fail_on, image_engine);
     if (*db_status) return cmd_db_status();
+    if (*upload) return cmd_upload(project_dir(common), load(common, project_dir(common)), upload_build);
     if (*db_update) return cmd_db_update();
     if (*help) {
       if (help_topic.empty()) {

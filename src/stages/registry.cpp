@@ -3,13 +3,19 @@
 #include "stages/analysis.h"
 #include "stages/checkout.h"
 #include "stages/dependency_scan.h"
+#include "stages/image_scan.h"
+#include "stages/image_build.h"
+#include "stages/image_push.h"
+#include "stages/deploy.h"
 #include "stages/lock_check.h"
+#include "stages/package.h"
 #include "stages/post.h"
 #include "stages/quality.h"
 #include "stages/tests.h"
 #include "stages/preflight.h"
 #include "stages/run_command.h"
 #include "stages/setup_python.h"
+#include "stages/upload.h"
 
 namespace pw::stages {
 
@@ -29,8 +35,14 @@ void register_builtin_stages(engine::StageRegistry& r) {
     r.add(id, make<QualityToolStage>(), QualityToolStage::validate);
   r.add("quality", make<QualityStage>());
   r.add("dependency-scan", make<DependencyScanStage>(), DependencyScanStage::validate);
+  r.add("image-scan", make<ImageScanStage>(), ImageScanStage::validate);
   r.add("analysis", make<AnalysisStage>(), AnalysisStage::validate);
   r.add("quality-gate", make<QualityGateStage>(), QualityGateStage::validate);
+  r.add("package", make<PackageStage>(), PackageStage::validate);
+  r.add("image-build", make<ImageBuildStage>(), ImageBuildStage::validate);
+  r.add("image-push", make<ImagePushStage>(), ImagePushStage::validate);
+  r.add("upload", make<UploadStage>(), UploadStage::validate);
+  r.add("deploy", make<DeployStage>(), DeployStage::validate);
   r.add("post", make<PostStage>(), PostStage::validate);
 }
 
