@@ -340,7 +340,10 @@ int main(int argc, char** argv) {
           return 0;
         }
       }
-      std::cerr << "pipewright: no command '" << help_topic << "' (commands: run, plan, cache, db, scan, help)\n";
+      // The list comes from the registered subcommands, so a new command cannot be left out.
+      std::string names;
+      for (auto* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::cerr << "pipewright: no command '" << help_topic << "' (commands: " << names << ")\n";
       return static_cast<int>(ExitCode::usage);
     }
     std::cout << app.help();
