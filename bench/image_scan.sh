@@ -8,11 +8,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-build="${1:-build}"
-case "$build" in
-  /*) ;;
-  *) if [[ -d "$build" ]]; then build="$(cd "$build" && pwd)"; else build="$root/$build"; fi ;;
-esac
+source "$here/lib/build_dir.sh" "${1:-}"
 image="${PW_BENCH_IMAGE:-localhost/pipewright-base:bookworm}"
 python=/usr/bin/python3
 bin="$build/pipewright"

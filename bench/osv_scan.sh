@@ -8,11 +8,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-build="${1:-build}"
-case "$build" in
-  /*) ;;
-  *) if [[ -d "$build" ]]; then build="$(cd "$build" && pwd)"; else build="$root/$build"; fi ;;
-esac
+source "$here/lib/build_dir.sh" "${1:-}"
 corpus="${PW_OSV_CORPUS:-$root/../shared/data/osv-pypi}/vulns"
 packages="${PW_BENCH_PACKAGES:-1000}"
 python=/usr/bin/python3   # Debian's, which has python3-packaging and python3-yaml

@@ -6,13 +6,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-build="${1:-build}"
-# A relative BUILD_DIR is taken from the current directory when it exists there, else from the
-# repository root (so `bash bench/requirements_parse.sh build` works from anywhere).
-case "$build" in
-  /*) ;;
-  *) if [[ -d "$build" ]]; then build="$(cd "$build" && pwd)"; else build="$root/$build"; fi ;;
-esac
+source "$here/lib/build_dir.sh" "${1:-}"
 n="${PW_BENCH_N:-20}"
 lines="${PW_BENCH_LINES:-5000}"
 python=/usr/bin/python3   # Debian's, which has python3-pip; not the first python3 on PATH

@@ -259,12 +259,12 @@ std::string get(const Client& client, const std::string& path_and_query, const s
 
 CeTask fetch_task(const Client& client, const std::string& task_id) {
   return parse_ce_task(
-      get(client, "/api/ce/task?id=" + net::uri_encode(task_id), "the analysis task " + task_id));
+      get(client, "/api/ce/task?id=" + percent_encode(task_id), "the analysis task " + task_id));
 }
 
 ProjectStatus fetch_project_status(const Client& client, const std::string& analysis_id) {
   return parse_project_status(
-      get(client, "/api/qualitygates/project_status?analysisId=" + net::uri_encode(analysis_id),
+      get(client, "/api/qualitygates/project_status?analysisId=" + percent_encode(analysis_id),
           "the quality gate status of analysis " + analysis_id));
 }
 

@@ -2,11 +2,9 @@
 
 #include <iostream>
 
-#include "engine/stage.h"
+#include "cli/validated.h"
 #include "export/diff.h"
 #include "export/generate.h"
-#include "pipeline/dag.h"
-#include "stages/registry.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -18,14 +16,8 @@ int cmd_export(const fs::path& dir, const std::function<pipeline::Pipeline()>& l
                const std::string& engine_name, const std::string& output, bool check) {
   ci::Engine engine = ci::parse_engine(engine_name);
   pipeline::Pipeline p = load();
-  auto graph = pipeline::resolve(p);
   // The same checks as `plan`: a pipeline that cannot run is not worth exporting.
-  engine::StageRegistry registry;
-  stages::register_builtin_stages(registry);
-  std::vector<Diagnostic> diags;
-  for (const auto& s : p.stages)
-    if (s.enabled) registry.validate(s, p, diags);
-  if (!diags.empty()) throw ConfigError(diags);
+  auto graph = validated_graph(p);
 
   ci::Output out = ci::generate(engine, p, graph);
   for (const auto& w : out.warnings) std::cerr << "pipewright: warning: " << w << "\n";

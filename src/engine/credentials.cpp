@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "pipeline/model.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -20,13 +21,7 @@ std::filesystem::path Credentials::default_path() {
 }
 
 std::string Credentials::env_name(const std::string& id, const std::string& field) {
-  std::string raw = field.empty() ? id : id + "_" + field;
-  std::string out;
-  for (char c : raw) {
-    unsigned char u = static_cast<unsigned char>(c);
-    out += std::isalnum(u) ? static_cast<char>(std::toupper(u)) : '_';
-  }
-  return out;
+  return pipeline::credential_env_name(id, field);
 }
 
 Credentials Credentials::load(const std::filesystem::path& path) {

@@ -45,16 +45,6 @@ bool Credential::is_username_password() const {
   return fields.size() == 2 && fields[0].first == "username" && fields[1].first == "password";
 }
 
-std::string credential_env_name(const std::string& id, const std::string& field) {
-  std::string raw = field.empty() ? id : id + "_" + field;
-  std::string out;
-  for (char c : raw) {
-    unsigned char u = static_cast<unsigned char>(c);
-    out += std::isalnum(u) ? static_cast<char>(std::toupper(u)) : '_';
-  }
-  return out;
-}
-
 std::string credentials_from_env_spec(const std::vector<Credential>& creds) {
   std::vector<std::string> parts;
   for (const auto& c : creds) {
@@ -158,11 +148,12 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& p, const pipeline::Graph
             "credential '" + id +
             "' is not in export.credentials: exported as "
             "a username and a password (" +
-            credential_env_name(id, "username") + ", " + credential_env_name(id, "password") +
+            pipeline::credential_env_name(id, "username") + ", " +
+            pipeline::credential_env_name(id, "password") +
             "); declare its fields there if it is a single secret or has others");
     }
-    if (fields.empty()) c.fields.emplace_back("", credential_env_name(id, ""));
-    for (const auto& f : fields) c.fields.emplace_back(f, credential_env_name(id, f));
+    if (fields.empty()) c.fields.emplace_back("", pipeline::credential_env_name(id, ""));
+    for (const auto& f : fields) c.fields.emplace_back(f, pipeline::credential_env_name(id, f));
     return c;
   };
 
@@ -279,6 +270,14 @@ std::vector<std::pair<std::string, std::vector<std::string>>> post_commands(
   return out;
 }
 
+std::vector<std::string> post_commands_of(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& conds,
+    const std::string& cond) {
+  for (const auto& [c, list] : conds)
+    if (c == cond) return list;
+  return {};
+}
+
 std::string stage_command(const Job& job, const std::string& build_var) {
   std::string cmd = "pipewright run --build \"" + build_var + "\" --only " + job.stage;
   if (job.spec->blocking) cmd += " --unstable-ok";
@@ -370,28 +369,32 @@ std::string glob_to_regex(const std::string& glob) {
   return out + "$";
 }
 
+namespace {
+
+// The backslash escape Groovy '...' and YAML "..." strings share for c: \\, the quote, \n, \r,
+// \t; "" for any other character.
+std::string backslash_escape(char c, char quote) {
+  switch (c) {
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return c == quote ? std::string{'\\', quote} : std::string();
+  }
+}
+
+}  // namespace
+
 std::string groovy_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
+    std::string e = backslash_escape(c, '\'');
+    out += e.empty() ? std::string(1, c) : e;
   }
   return out + "'";
 }
@@ -420,30 +423,15 @@ std::string yaml_quote(const std::string& s) {
   }
   std::string out = "\"";
   for (char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+    std::string e = backslash_escape(c, '"');
+    if (!e.empty()) {
+      out += e;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += c;
     }
   }
   return out + "\"";

@@ -33,10 +33,6 @@ struct Credential {
   bool is_username_password() const;
 };
 
-// The engine's name for a credential's variable: the same rule as engine::Credentials::env_name
-// (the export layer sits below the engine, so the rule is restated here and tested to agree).
-std::string credential_env_name(const std::string& id, const std::string& field);
-
 // The value of PIPEWRIGHT_CREDENTIALS_FROM_ENV that makes pipewright take these credentials from
 // the environment the engine's secret store filled: "dockerhub=username,password sonar-token".
 std::string credentials_from_env_spec(const std::vector<Credential>& credentials);
@@ -86,6 +82,10 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& pipeline, const pipeline
 // commands the post stage lists for each; empty lists are left out.
 std::vector<std::pair<std::string, std::vector<std::string>>> post_commands(
     const pipeline::StageSpec& post);
+// The commands post_commands lists for one condition; empty when it lists none.
+std::vector<std::string> post_commands_of(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& conds,
+    const std::string& cond);
 
 // The command a job runs for its stage. `build_var` is how the shell names the build number
 // ("$BUILD_NUMBER"). A blocking stage passes --unstable-ok: an earlier non-blocking failure in

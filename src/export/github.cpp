@@ -53,6 +53,16 @@ void checkout_steps(Text& t, const Plan& plan) {
   }
 }
 
+// Unpacks every build folder the steps before downloaded to $RUNNER_TEMP/pipewright-in.
+void unpack_step(Text& t) {
+  t.line("- name: Unpack the build folders").in();
+  t.line(
+       "run: for f in \"$RUNNER_TEMP\"/pipewright-in/*/build.tar; do [ -f \"$f\" ] && tar -xf "
+       "\"$f\"; "
+       "done; true")
+      .out();
+}
+
 void restore_steps(Text& t, const std::vector<std::string>& restore,
                    const std::vector<std::string>& optional) {
   if (restore.empty()) return;
@@ -66,12 +76,7 @@ void restore_steps(Text& t, const std::vector<std::string>& restore,
     t.line("path: ${{ runner.temp }}/pipewright-in/" + r);
     t.out().out();
   }
-  t.line("- name: Unpack the build folders").in();
-  t.line(
-       "run: for f in \"$RUNNER_TEMP\"/pipewright-in/*/build.tar; do [ -f \"$f\" ] && tar -xf "
-       "\"$f\"; "
-       "done; true")
-      .out();
+  unpack_step(t);
 }
 
 void save_steps(Text& t, const std::string& stage) {
@@ -165,11 +170,6 @@ void stage_job(Text& t, Plan& plan, const Job& j) {
 void post_job(Text& t, Plan& plan) {
   const pipeline::StageSpec& post = *plan.post;
   auto conds = post_commands(post);
-  auto commands_of = [&](const std::string& cond) {
-    for (const auto& [c, list] : conds)
-      if (c == cond) return list;
-    return std::vector<std::string>{};
-  };
   t.line("# Always last: pipewright's post stage archives, counts and runs post.always; the");
   t.line("# post-* jobs below run the other conditions' commands, keyed on this job's status.");
   job_head(t, plan, plan.post_name);
@@ -187,13 +187,9 @@ void post_job(Text& t, Plan& plan) {
   t.line("pattern: pipewright-build-*");
   t.line("path: ${{ runner.temp }}/pipewright-in");
   t.out().out();
-  t.line("- name: Unpack the build folders").in();
-  t.line(
-       "run: for f in \"$RUNNER_TEMP\"/pipewright-in/*/build.tar; do [ -f \"$f\" ] && tar -xf "
-       "\"$f\"; "
-       "done; true")
-      .out();
-  for (const auto& c : commands_of("always")) t.line("# post.always: " + sanitize_for_display(c));
+  unpack_step(t);
+  for (const auto& c : post_commands_of(conds, "always"))
+    t.line("# post.always: " + sanitize_for_display(c));
   t.line("- name: " + yaml_quote(post.id)).in();
   t.line("id: post");
   t.line("shell: bash");
@@ -256,7 +252,7 @@ void post_job(Text& t, Plan& plan) {
     t.line("steps:").in();
     checkout_steps(t, plan);
     restore_steps(t, {post.id}, {});
-    for (const auto& c : commands_of(cond))
+    for (const auto& c : post_commands_of(conds, cond))
       t.line("# post." + cond + ": " + sanitize_for_display(c));
     t.line("- name: " + yaml_quote("post." + cond)).in();
     std::string run = post_stage_command(post, kBuild, cond);

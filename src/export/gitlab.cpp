@@ -119,11 +119,6 @@ void stage_job(Text& t, Plan& plan, const Job& j) {
 void post_jobs(Text& t, Plan& plan) {
   const pipeline::StageSpec& post = *plan.post;
   auto conds = post_commands(post);
-  auto commands_of = [&](const std::string& cond) {
-    for (const auto& [c, list] : conds)
-      if (c == cond) return list;
-    return std::vector<std::string>{};
-  };
   t.line(
       "# Always last: pipewright's post stage archives, counts and runs post.always; the post-*");
   t.line("# jobs below run the other conditions' commands, keyed on this job's PW_STATUS.");
@@ -136,7 +131,8 @@ void post_jobs(Text& t, Plan& plan) {
   }
   needs_list(t, plan, all, optional);
   t.line("when: always");
-  for (const auto& c : commands_of("always")) t.line("# post.always: " + sanitize_for_display(c));
+  for (const auto& c : post_commands_of(conds, "always"))
+    t.line("# post.always: " + sanitize_for_display(c));
   t.line("script:").in();
   // Without --unstable-ok: the exit code tells UNSTABLE from SUCCESS for PW_STATUS.
   std::string cmd = post_stage_command(post, kBuild, "always");
@@ -182,7 +178,7 @@ void post_jobs(Text& t, Plan& plan) {
       t.line("- {job: " + yaml_quote(n) + ", artifacts: false}");
     t.out();
     t.line("when: always");
-    for (const auto& c : commands_of(cond))
+    for (const auto& c : post_commands_of(conds, cond))
       t.line("# post." + cond + ": " + sanitize_for_display(c));
     t.line("script:").in();
     if (!test.empty())

@@ -33,21 +33,6 @@ int rank(Rating r) {
   }
 }
 
-std::string pct(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 ImageFinding make_finding(security::Match m) {
   ImageFinding f;
   f.rating = m.severity.rating;
@@ -74,10 +59,10 @@ std::string os_name(const ImageInventory& inv) {
 }
 
 std::string deb_purl(const DebPackage& p, const std::string& version_id) {
-  std::string out = "pkg:deb/debian/" + pct(p.name) + "@" + pct(p.version);
+  std::string out = "pkg:deb/debian/" + percent_encode(p.name) + "@" + percent_encode(p.version);
   std::vector<std::string> q;
-  if (!p.architecture.empty()) q.push_back("arch=" + pct(p.architecture));
-  if (!version_id.empty()) q.push_back("distro=debian-" + pct(version_id));
+  if (!p.architecture.empty()) q.push_back("arch=" + percent_encode(p.architecture));
+  if (!version_id.empty()) q.push_back("distro=debian-" + percent_encode(version_id));
   if (!q.empty()) out += "?" + join(q, "&");
   return out;
 }
@@ -209,17 +194,9 @@ std::string findings_summary(const ImageScanResult& r) {
                         std::to_string(inv.python.size()) + " Python packages";
   auto c = count_findings(r);
   if (c.total() == 0) return os + ": no known vulnerability in " + counted;
-  std::vector<std::string> parts;
-  auto add = [&](int n, const char* w) {
-    if (n) parts.push_back(std::to_string(n) + " " + w);
-  };
-  add(c.critical, "critical");
-  add(c.high, "high");
-  add(c.medium, "medium");
-  add(c.low, "low");
-  add(c.unknown, "unrated");
-  return os + ": " + std::to_string(c.total()) + " vulnerabilit" + (c.total() == 1 ? "y" : "ies") +
-         " (" + join(parts, ", ") + ") in " + counted;
+  return os + ": " +
+         security::vulnerability_count_text(c.critical, c.high, c.medium, c.low, c.unknown) +
+         " in " + counted;
 }
 
 }  // namespace pw::image

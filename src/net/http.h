@@ -64,7 +64,4 @@ Response send(const Request& request);
 // The URL without user info, query or fragment: what error messages name.
 std::string redact_url(std::string_view url);
 
-// Percent-encodes every byte outside RFC 3986's unreserved set; '/' kept when keep_slash.
-std::string uri_encode(std::string_view text, bool keep_slash = false);
-
 }  // namespace pw::net

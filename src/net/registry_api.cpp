@@ -14,7 +14,7 @@ const char* kManifestTypes =
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
-std::string query_escape(const std::string& s) { return uri_encode(s); }
+std::string query_escape(const std::string& s) { return percent_encode(s); }
 
 }  // namespace
 
@@ -112,7 +112,7 @@ Response get_authorized(const RegistryAccess& a, const std::string& url, const H
 ManifestAnswer fetch_manifest(const RegistryAccess& access, const std::string& repository,
                               const std::string& reference) {
   std::string host = registry_api_host(access.registry);
-  std::string path = "/v2/" + repository + "/manifests/" + uri_encode(reference);
+  std::string path = "/v2/" + repository + "/manifests/" + percent_encode(reference);
   Headers headers = {{"Accept", kManifestTypes}};
   ManifestAnswer out;
   Response r;

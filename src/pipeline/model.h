@@ -72,6 +72,11 @@ struct ExportSpec {
   Location where;
 };
 
+// The environment variable a credential's field travels in ("" field: a single value):
+// ID_FIELD upper-cased, every other non-alphanumeric byte '_'. The engine reads these
+// (engine::Credentials::env_name) and `pipewright export` binds them, so both use this one rule.
+std::string credential_env_name(const std::string& id, const std::string& field);
+
 struct Pipeline {
   ProjectSpec project;
   ExportSpec exports;

@@ -33,6 +33,17 @@ void add_problem(DistCheck& c, std::string p) {
     c.problems.push_back("(more problems left out)");
 }
 
+// Starts the check of `file`: its kind, path and size. False, with the problem added, when the
+// file cannot be read.
+bool begin_check(DistCheck& c, std::string kind, const fs::path& file) {
+  c.kind = std::move(kind);
+  c.file = file;
+  std::error_code ec;
+  c.size = fs::file_size(file, ec);
+  if (ec) add_problem(c, "cannot read: " + ec.message());
+  return !ec;
+}
+
 std::string base64url_nopad(const unsigned char* data, size_t n) {
   static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
@@ -346,14 +357,7 @@ std::string record_hash(std::string_view data) { return hex_to_record_hash(sha25
 
 DistCheck verify_wheel(const fs::path& wheel, const PyProject& expected) {
   DistCheck c;
-  c.kind = "wheel";
-  c.file = wheel;
-  std::error_code ec;
-  c.size = fs::file_size(wheel, ec);
-  if (ec) {
-    add_problem(c, "cannot read: " + ec.message());
-    return c;
-  }
+  if (!begin_check(c, "wheel", wheel)) return c;
   // {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl
   std::string stem = wheel.filename().string();
   if (stem.size() <= 4 || stem.substr(stem.size() - 4) != ".whl") {
@@ -469,14 +473,7 @@ DistCheck verify_wheel(const fs::path& wheel, const PyProject& expected) {
 
 DistCheck verify_sdist(const fs::path& sdist, const PyProject& expected) {
   DistCheck c;
-  c.kind = "sdist";
-  c.file = sdist;
-  std::error_code ec;
-  c.size = fs::file_size(sdist, ec);
-  if (ec) {
-    add_problem(c, "cannot read: " + ec.message());
-    return c;
-  }
+  if (!begin_check(c, "sdist", sdist)) return c;
   std::string fname = sdist.filename().string();
   if (!fname.ends_with(".tar.gz")) {
     add_problem(c, "an sdist's file name ends in .tar.gz");

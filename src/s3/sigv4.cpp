@@ -64,7 +64,7 @@ Query parse_query(std::string_view raw) {
 
 std::string canonical_uri(std::string_view path, bool normalize) {
   if (!normalize) {
-    std::string out = net::uri_encode(path, /*keep_slash=*/true);
+    std::string out = percent_encode(path, /*keep_slash=*/true);
     return out.empty() ? "/" : out;
   }
   // RFC 3986 dot-segment removal, with empty segments dropped as the suite's get-slashes shows.
@@ -78,7 +78,7 @@ std::string canonical_uri(std::string_view path, bool normalize) {
     kept.push_back(seg);
   }
   std::string out;
-  for (const auto& seg : kept) out += "/" + net::uri_encode(seg);
+  for (const auto& seg : kept) out += "/" + percent_encode(seg);
   // A trailing slash names a different resource; keep it.
   if (!kept.empty() && path.size() > 1 && path.back() == '/') out += "/";
   return out.empty() ? "/" : out;
@@ -87,7 +87,7 @@ std::string canonical_uri(std::string_view path, bool normalize) {
 std::string canonical_query(const Query& query) {
   std::vector<std::pair<std::string, std::string>> enc;
   enc.reserve(query.size());
-  for (const auto& [k, v] : query) enc.emplace_back(net::uri_encode(k), net::uri_encode(v));
+  for (const auto& [k, v] : query) enc.emplace_back(percent_encode(k), percent_encode(v));
   std::sort(enc.begin(), enc.end());
   std::string out;
   for (const auto& [k, v] : enc) {

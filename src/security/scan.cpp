@@ -25,23 +25,7 @@ namespace fs = std::filesystem;
 std::string pypi_purl(std::string_view normalized, std::string_view version) {
   // purl percent-encodes everything outside its unreserved set; PEP 440 versions need it for
   // '+' (local labels) and '!' (epochs), === versions for anything.
-  static const char* hex = "0123456789ABCDEF";
-  std::string out = "pkg:pypi/";
-  auto encode = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-  };
-  encode(normalized);
-  out += '@';
-  encode(version);
-  return out;
+  return "pkg:pypi/" + percent_encode(normalized) + "@" + percent_encode(version);
 }
 
 namespace {
@@ -314,6 +298,21 @@ SeverityCounts count_findings(const ScanResult& result) {
     }
   }
   return c;
+}
+
+std::string vulnerability_count_text(int critical, int high, int medium, int low, int unrated) {
+  std::vector<std::string> parts;
+  auto add = [&](int n, const char* w) {
+    if (n) parts.push_back(std::to_string(n) + " " + w);
+  };
+  add(critical, "critical");
+  add(high, "high");
+  add(medium, "medium");
+  add(low, "low");
+  add(unrated, "unrated");
+  int total = critical + high + medium + low + unrated;
+  return std::to_string(total) + " vulnerabilit" + (total == 1 ? "y" : "ies") + " (" +
+         join(parts, ", ") + ")";
 }
 
 // ---- Ignore file.

@@ -129,6 +129,10 @@ struct SeverityCounts {
 };
 SeverityCounts count_findings(const ScanResult& result);
 
+// "3 vulnerabilities (1 critical, 2 high)": the total of the counts given, then each non-zero
+// one; `unrated` is whatever the caller counts as having no usable rating.
+std::string vulnerability_count_text(int critical, int high, int medium, int low, int unrated);
+
 // ---- Ignore file.
 
 struct IgnoreEntry {

@@ -96,17 +96,9 @@ std::string findings_summary(const security::ScanResult& r) {
   if (c.total() == 0)
     return "no known vulnerability in " + std::to_string(r.packages.size()) + " packages" +
            (c.ignored ? " (" + std::to_string(c.ignored) + " ignored)" : "");
-  std::vector<std::string> parts;
-  auto add = [&](int n, const char* w) {
-    if (n) parts.push_back(std::to_string(n) + " " + w);
-  };
-  add(c.critical, "critical");
-  add(c.high, "high");
-  add(c.medium, "medium");
-  add(c.low, "low");
-  add(c.unknown + c.none, "unrated");
-  std::string s = std::to_string(c.total()) + " vulnerabilit" + (c.total() == 1 ? "y" : "ies") + " (" +
-                  join(parts, ", ") + ") in " + std::to_string(r.packages.size()) + " packages";
+  std::string s =
+      security::vulnerability_count_text(c.critical, c.high, c.medium, c.low, c.unknown + c.none) +
+      " in " + std::to_string(r.packages.size()) + " packages";
   if (c.ignored) s += ", " + std::to_string(c.ignored) + " ignored";
   for (const auto& f : r.findings) {
     if (f.ignored) continue;

@@ -31,4 +31,8 @@ bool glob_match(std::string_view pattern, std::string_view text);
 // Quotes a string for a POSIX shell (single quotes).
 std::string shell_quote(std::string_view s);
 
+// Percent-encodes every byte outside RFC 3986's unreserved set (A-Z a-z 0-9 - _ . ~), as upper-case
+// hex; '/' is kept too when keep_slash. For URL parts, purls and SigV4's canonical request.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
 }  // namespace pw

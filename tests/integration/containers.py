@@ -25,6 +25,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc):
+    """Terminates a server the harness started (if still running), killing it after 5 seconds."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def write_containers_conf(folder: Path) -> Path:
     """podman run fails here ("error setting rlimits") without explicit default ulimits."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,12 +120,7 @@ class Registry:
             return e.code, None, e.read()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
         self.proc = None
 
 

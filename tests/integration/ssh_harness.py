@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from containers import free_port, write_containers_conf
+from containers import free_port, stop_process, write_containers_conf
 
 
 class SshServer:
@@ -103,12 +103,7 @@ class SshServer:
             capture_output=True, text=True, timeout=60)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
         self.proc = None
 
 

@@ -116,9 +116,9 @@ TEST(Export, UnknownEngineListsTheKnownOnes) {
 
 TEST(Export, CredentialNamesFollowTheEnginesRule) {
   // The README's examples of engine/credentials.h's rule.
-  EXPECT_EQ(credential_env_name("dockerhub", "password"), "DOCKERHUB_PASSWORD");
-  EXPECT_EQ(credential_env_name("aws-prod", "secret_key"), "AWS_PROD_SECRET_KEY");
-  EXPECT_EQ(credential_env_name("sonar-token", ""), "SONAR_TOKEN");
+  EXPECT_EQ(pipeline::credential_env_name("dockerhub", "password"), "DOCKERHUB_PASSWORD");
+  EXPECT_EQ(pipeline::credential_env_name("aws-prod", "secret_key"), "AWS_PROD_SECRET_KEY");
+  EXPECT_EQ(pipeline::credential_env_name("sonar-token", ""), "SONAR_TOKEN");
 }
 
 TEST(Export, ExportSectionIsReadAndChecked) {

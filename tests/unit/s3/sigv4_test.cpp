@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace pw::s3 {
 namespace {
@@ -365,7 +366,7 @@ TEST(SigV4Botocore, AgreesOnGeneratedRequests) {
     std::string url = "http://" + host + canonical_uri(in.path, false);
     std::string q;
     for (const auto& [k, v] : in.query)
-      q += (q.empty() ? "" : "&") + net::uri_encode(k) + "=" + net::uri_encode(v);
+      q += (q.empty() ? "" : "&") + percent_encode(k) + "=" + percent_encode(v);
     if (!q.empty()) url += "?" + q;
     nlohmann::json headers = nlohmann::json::array();
     for (const auto& [k, v] : in.headers) headers.push_back({k, v});

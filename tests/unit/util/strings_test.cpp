@@ -55,4 +55,11 @@ TEST(Duration, RoundTripsThroughYamlSpelling) {
   }
 }
 
+TEST(PercentEncode, KeepsOnlyUnreserved) {
+  EXPECT_EQ(percent_encode("a b/c~d_e.f-g"), "a%20b%2Fc~d_e.f-g");
+  EXPECT_EQ(percent_encode("a b/c", true), "a%20b/c");
+  EXPECT_EQ(percent_encode("\xc3\xa9*"), "%C3%A9%2A");
+  EXPECT_EQ(percent_encode("1.0+local!x"), "1.0%2Blocal%21x");
+}
+
 }  // namespace pw
