@@ -255,7 +255,10 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
                                         ", but " + engine->name + " pushed " + digest);
 
   fs::create_directories(ctx.paths().artifacts, ec);
-  write_file_atomic(ctx.paths().artifacts / "dockerhub_image.txt", reference + "\n");
+  // Line 1 is the pushed tag, as the seed's job saved it; line 2 the same image by digest, so
+  // whoever reads the file can pull exactly the pushed bytes (deploy does, from image_digest.txt).
+  std::string by_digest = reference.substr(0, reference.rfind(':')) + "@" + digest;
+  write_file_atomic(ctx.paths().artifacts / "dockerhub_image.txt", reference + "\n" + by_digest + "\n");
   write_file_atomic(ctx.paths().artifacts / "image_digest.txt", digest + "\n");
   ctx.data()["registry"] = registry;
   ctx.data()["repository"] = repository;

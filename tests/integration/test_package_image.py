@@ -199,9 +199,11 @@ def test_package_build_and_push(tmp_path, env, containers_env, base_image,  # no
     # image-push: the registry serves the tag with the digest pipewright recorded.
     assert st["image-push"]["status"] == "SUCCESS", st["image-push"]
     reference = f"{registry.host}/ci/python-app:{n}-{commit[:7]}"
-    assert (art / "dockerhub_image.txt").read_text() == reference + "\n"
     digest = (art / "image_digest.txt").read_text()
     assert re.fullmatch(r"sha256:[0-9a-f]{64}\n", digest)
+    # The pushed tag as the seed saved it, then the same image by the digest the registry serves.
+    assert (art / "dockerhub_image.txt").read_text() == \
+        f"{reference}\n{registry.host}/ci/python-app@{digest.strip()}\n"
     status, served, _ = registry.manifest("ci/python-app", f"{n}-{commit[:7]}")
     assert status == 200 and served == digest.strip()
     assert st["image-push"]["data"]["digest"] == served
