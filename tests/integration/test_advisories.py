@@ -16,16 +16,17 @@ CORPUS = Path(os.environ.get("PIPEWRIGHT_OSV_CORPUS",
 def test_import_example_advisories_then_status(pw, tmp_path):
     r = pw(tmp_path, "db", "import", str(EXAMPLE / "advisories"))
     assert r.code == 0, r
-    assert "1 imported" in r.out
+    # The black advisory (PyPI) and two Debian:12 records for the base image.
+    assert "3 imported" in r.out
     s = pw(tmp_path, "db", "status")
     assert s.code == 0
-    assert "1 record(s)" in s.out and "PyPI 1" in s.out
+    assert "3 record(s)" in s.out and "PyPI 1" in s.out and "Debian:12 2" in s.out, s.out
     assert str(EXAMPLE / "advisories") in s.out
     # Importing again changes nothing.
     again = pw(tmp_path, "db", "import", str(EXAMPLE / "advisories"))
-    assert "0 imported" in again.out and "1 unchanged" in again.out
+    assert "0 imported" in again.out and "3 unchanged" in again.out
     u = pw(tmp_path, "db", "update")
-    assert u.code == 0 and "1 unchanged" in u.out
+    assert u.code == 0 and "3 unchanged" in u.out
 
 
 def test_import_zip_as_osv_dev_publishes_it(pw, tmp_path):
@@ -48,7 +49,7 @@ def test_failed_import_leaves_the_previous_database(pw, tmp_path):
     r = pw(tmp_path, "db", "import", str(bad))
     assert r.code == 1
     assert "truncated" in r.err or "zip" in r.err
-    assert "1 record(s)" in pw(tmp_path, "db", "status").out
+    assert "3 record(s)" in pw(tmp_path, "db", "status").out  # the example's three, untouched
 
 
 def test_missing_path_is_a_clear_error(pw, tmp_path):
