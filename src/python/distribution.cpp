@@ -297,21 +297,26 @@ PyProject read_pyproject(std::string_view text, const std::string& file) {
   bool in_project = false;
   bool in_dynamic = false;  // inside a `dynamic = [` array spanning lines
   int line_no = 0;
+  // Reads the items of `dynamic = [...]` on one line; true when the closing ']' was reached
+  // (the array may span lines).
+  auto read_dynamic_items = [&](std::string_view& rest, const std::string& where) {
+    while (!rest.empty() && rest.front() != ']') {
+      if (rest.front() == ',') {
+        rest = trim(rest.substr(1));
+        continue;
+      }
+      if (toml_string(rest, where) == "version") p.version_dynamic = true;
+      rest = trim(rest);
+    }
+    return !rest.empty();
+  };
   for (const auto& raw : split_lines(text)) {
     ++line_no;
     std::string where = file + ":" + std::to_string(line_no);
     std::string_view line = trim(strip_comment(raw));
     if (in_dynamic) {
       std::string_view rest = line;
-      while (!rest.empty() && rest.front() != ']') {
-        if (rest.front() == ',') {
-          rest = trim(rest.substr(1));
-          continue;
-        }
-        if (toml_string(rest, where) == "version") p.version_dynamic = true;
-        rest = trim(rest);
-      }
-      if (!rest.empty()) in_dynamic = false;
+      in_dynamic = !read_dynamic_items(rest, where);
       continue;
     }
     if (line.empty()) continue;
@@ -339,15 +344,7 @@ PyProject read_pyproject(std::string_view text, const std::string& file) {
       rest = trim(rest);
       if (rest.empty() || rest.front() != '[') throw Error(where + ": dynamic must be an array");
       rest = trim(rest.substr(1));
-      while (!rest.empty() && rest.front() != ']') {
-        if (rest.front() == ',') {
-          rest = trim(rest.substr(1));
-          continue;
-        }
-        if (toml_string(rest, where) == "version") p.version_dynamic = true;
-        rest = trim(rest);
-      }
-      if (rest.empty()) in_dynamic = true;
+      in_dynamic = !read_dynamic_items(rest, where);
     }
   }
   return p;
