@@ -13,7 +13,8 @@ deps:
 build:
 	@if [ ! -f $(BUILD)/build.ninja ]; then \
 	  command -v cmake >/dev/null && command -v ninja >/dev/null || bash scripts/install-deps.sh; \
-	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    $$(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null; \
 	fi
 	@cmake --build $(BUILD) -j $(JOBS)
 
