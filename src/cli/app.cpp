@@ -13,6 +13,7 @@
 #include "cli/db_command.h"
 #include "cli/deploy_command.h"
 #include "cli/export_command.h"
+#include "cli/history_command.h"
 #include "cli/scan_command.h"
 #include "cli/upload_command.h"
 #include "cli/validated.h"
@@ -166,6 +167,7 @@ int cmd_run(const Common& c, engine::BuildRequest req, bool verbose) {
   });
   engine::Engine eng(dir, p, registry, console, creds);
   auto outcome = eng.run(req);
+  index_finished_build(dir, outcome.number);
   return static_cast<int>(outcome.exit_code);
 }
 
@@ -288,6 +290,43 @@ int main(int argc, char** argv) {
   deploy->add_flag("--status", deploy_args.status, "Show which build each target's container runs");
   deploy->add_flag("-v,--verbose", deploy_args.verbose, "Stream the deployment's output");
 
+  // history, show, log, tests, serve, report (cli/history_command.cpp)
+  auto* hist = app.add_subcommand("history", "The last builds as a table, from the history index");
+  HistoryArgs hist_args;
+  hist->add_option("-n,--limit", hist_args.limit, "How many builds (default 20)")->check(CLI::Range(1, 100000));
+  hist->add_option("--status", hist_args.status, "Only builds with this status (success, failure, unstable, aborted)");
+  hist->add_option("--branch", hist_args.branch, "Only builds of this branch");
+  hist->add_flag("--rebuild", hist_args.rebuild, "Rebuild the index from the build folders first");
+  hist->add_flag("--json", hist_args.json, "Print the API's JSON (/api/builds)");
+  auto* show = app.add_subcommand("show", "A build's stages, tests, gate and findings (default: the newest build)");
+  int show_build = 0;
+  bool show_json = false;
+  show->add_option("build", show_build, "Build number")->check(CLI::Range(1, 999999999));
+  show->add_flag("--json", show_json, "Print the API's JSON of the build, with every test case");
+  auto* logc = app.add_subcommand("log", "Print a stage's log: `log [BUILD] STAGE`");
+  std::vector<std::string> log_args;
+  bool log_follow = false;
+  logc->add_option("args", log_args, "[BUILD] STAGE")->required()->expected(1, 2);
+  logc->add_flag("-f,--follow", log_follow, "Keep printing as a running build writes it");
+  auto* testsc = app.add_subcommand("tests", "Tests across builds: failing now (default), flaky or slowest");
+  bool t_failing = false, t_flaky = false, t_slowest = false, t_json = false;
+  testsc->add_flag("--failing", t_failing, "Tests failing in the newest build, with since when");
+  testsc->add_flag("--flaky", t_flaky, "Tests that passed and failed on the same commit");
+  testsc->add_flag("--slowest", t_slowest, "The slowest tests over the last 30 builds");
+  testsc->add_flag("--json", t_json, "Print the API's JSON (/api/tests)");
+  auto* servec = app.add_subcommand("serve", "The build dashboard on a local web server (read-only)");
+  std::string serve_host = "127.0.0.1";
+  int serve_port = 8080;
+  std::vector<std::string> serve_projects;
+  servec->add_option("--host", serve_host, "Address to listen on (default 127.0.0.1: this machine only)");
+  servec->add_option("--port", serve_port, "Port (default 8080; 0 picks a free one)")->check(CLI::Range(0, 65535));
+  servec->add_option("--project", serve_projects, "Project folders to serve (repeatable; default: -C or here)");
+  auto* reportc = app.add_subcommand("report", "Write one self-contained HTML page of a build");
+  int report_build = 0;
+  std::string report_html;
+  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")->check(CLI::Range(1, 999999999));
+  reportc->add_option("--html", report_html, "The HTML file to write (- for stdout)")->required();
+
   // help
   auto* help = app.add_subcommand("help", "Show help for pipewright or one of its commands");
   std::string help_topic;
@@ -324,6 +363,31 @@ int main(int argc, char** argv) {
     if (*db_status) return cmd_db_status();
     if (*upload) return cmd_upload(project_dir(common), load(common, project_dir(common)), upload_build);
     if (*db_update) return cmd_db_update();
+    if (*hist) return cmd_history(project_dir(common), hist_args);
+    if (*show) return cmd_show(project_dir(common), show_build, show_json);
+    if (*logc) {
+      int n = 0;
+      if (log_args.size() == 2) {
+        try {
+          n = std::stoi(log_args[0]);
+        } catch (...) {
+          throw ConfigError("log: '" + log_args[0] + "' is not a build number (usage: log [BUILD] STAGE)");
+        }
+      }
+      return cmd_log(project_dir(common), n, log_args.back(), log_follow);
+    }
+    if (*testsc) return cmd_tests(project_dir(common), t_flaky ? "flaky" : t_slowest ? "slowest" : "failing", t_json);
+    if (*servec) {
+      std::vector<fs::path> dirs;
+      for (const auto& d : serve_projects) {
+        Common c = common;
+        c.dir = d;
+        dirs.push_back(project_dir(c));
+      }
+      if (dirs.empty()) dirs.push_back(project_dir(common));
+      return cmd_serve(dirs, serve_host, serve_port);
+    }
+    if (*reportc) return cmd_report(project_dir(common), report_build, report_html);
     if (*help) {
       if (help_topic.empty()) {
         std::cout << app.help();

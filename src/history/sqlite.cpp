@@ -1,0 +1,46 @@
+#include "history/sqlite.h"
+
+namespace pw::history {
+
+Db::Db(const std::filesystem::path& path, bool read_only) : path_(path) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error("history index " + path.string() + ": " + msg);
+  }
+  // Two builds ending at once, or a server reading while a build is added: wait for the lock.
+  sqlite3_busy_timeout(db_, 10000);
+}
+
+Db::~Db() {
+  if (db_) sqlite3_close(db_);
+}
+
+void Db::fail(std::string_view what) const {
+  throw Error("history index " + path_.string() + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+void Db::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "?";
+    sqlite3_free(err);
+    throw Error("history index " + path_.string() + ": " + msg);
+  }
+}
+
+Stmt::Stmt(const Db& db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &s_, nullptr) != SQLITE_OK)
+    db.fail("cannot prepare " + std::string(sql.substr(0, 60)));
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_.fail("query failed");
+}
+
+}  // namespace pw::history
