@@ -22,6 +22,9 @@ packages=(
   openssh-server openssh-client
   # export (issue 10): groovyc compiles the Jenkinsfile, gitlab-ci-local needs rsync
   groovy openjdk-17-jdk-headless rsync
+  # dashboard (issue 18): the HTTP server library, node to bundle web/ with esbuild (npm below),
+  # and chromium for the browser tests (driven by web/'s pinned playwright-core)
+  libcpp-httplib-dev nodejs chromium
 )
 
 missing=()
@@ -38,6 +41,15 @@ if [ ${#missing[@]} -ne 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's npm, unless node came with its own (NodeSource's nodejs includes npm and conflicts
+# with Debian's package).
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing npm"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
 # Test servers and checkers from npm (Debian has none of them), pinned, into the project's
@@ -59,4 +71,12 @@ if command -v npm >/dev/null; then
     mkdir -p "$tools"
     npm install --silent --no-audit --no-fund --prefix "$tools" "${need[@]}" >/dev/null
   fi
+fi
+
+# The dashboard's front end: esbuild, uPlot and playwright-core pinned by web/package-lock.json.
+# `make` installs them too when missing (web/build.sh); here so `make test` finds playwright-core.
+web="$(cd "$(dirname "$0")/.." && pwd)/web"
+if command -v npm >/dev/null && [ ! -d "$web/node_modules/playwright-core" ]; then
+  echo "install-deps: npm ci in web/"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

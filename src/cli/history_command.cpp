@@ -23,7 +23,9 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
+std::string pad(std::string s, size_t n) {
+  return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
+}
 
 std::string ms_text(int64_t ms) { return format_duration(std::chrono::milliseconds(ms)); }
 
@@ -35,7 +37,8 @@ std::string pct(const json& v) {
 }
 
 void sync_reporting(history::Index& idx) {
-  for (const auto& s : idx.sync().skipped) std::cerr << "pipewright: warning: skipped " << s << "\n";
+  for (const auto& s : idx.sync().skipped)
+    std::cerr << "pipewright: warning: skipped " << s << "\n";
 }
 
 int resolve_build(history::Index& idx, int build) {
@@ -43,7 +46,8 @@ int resolve_build(history::Index& idx, int build) {
   // The newest folder, running or not.
   int n = idx.newest();
   for (int u : idx.unindexed()) n = std::max(n, u);
-  if (n == 0) throw Error("no builds yet in " + idx.builds_dir().string() + ": run `pipewright run` first");
+  if (n == 0)
+    throw Error("no builds yet in " + idx.builds_dir().string() + ": run `pipewright run` first");
   return n;
 }
 
@@ -54,7 +58,8 @@ void index_finished_build(const fs::path& dir, int build) {
     history::Index idx(dir);
     idx.add(build);
   } catch (const std::exception& e) {
-    std::cerr << "pipewright: warning: build " << build << " not added to the history index: " << e.what() << "\n";
+    std::cerr << "pipewright: warning: build " << build
+              << " not added to the history index: " << e.what() << "\n";
   }
 }
 
@@ -62,7 +67,9 @@ int cmd_history(const fs::path& dir, const HistoryArgs& a) {
   history::Index idx(dir);
   auto r = a.rebuild ? idx.rebuild() : idx.sync();
   for (const auto& s : r.skipped) std::cerr << "pipewright: warning: skipped " << s << "\n";
-  if (a.rebuild) std::cerr << "history index rebuilt: " << r.added << " build(s) indexed, " << r.skipped.size() << " skipped\n";
+  if (a.rebuild)
+    std::cerr << "history index rebuilt: " << r.added << " build(s) indexed, " << r.skipped.size()
+              << " skipped\n";
   history::BuildQuery q;
   q.limit = a.limit;
   q.status = to_upper(a.status);
@@ -76,23 +83,30 @@ int cmd_history(const fs::path& dir, const HistoryArgs& a) {
     std::cout << "No builds yet: run `pipewright run`.\n";
     return 0;
   }
-  std::cout << pad("#", 6) << pad("Status", 10) << pad("Commit", 12) << pad("Branch", 16) << pad("Duration", 10)
-            << pad("Tests", 18) << pad("Coverage", 10) << "Findings\n";
+  std::cout << pad("#", 6) << pad("Status", 10) << pad("Commit", 12) << pad("Branch", 16)
+            << pad("Duration", 10) << pad("Tests", 18) << pad("Coverage", 10) << "Findings\n";
   for (const auto& b : j["builds"]) {
     const auto& t = b["tests"];
     std::string tests = t["total"].get<int64_t>() == 0
                             ? "-"
-                            : std::to_string(t["passed"].get<int64_t>()) + "/" + std::to_string(t["total"].get<int64_t>()) +
+                            : std::to_string(t["passed"].get<int64_t>()) + "/" +
+                                  std::to_string(t["total"].get<int64_t>()) +
                                   (t["failed"].get<int64_t>() + t["errors"].get<int64_t>()
-                                       ? " (" + std::to_string(t["failed"].get<int64_t>() + t["errors"].get<int64_t>()) + " failed)"
+                                       ? " (" +
+                                             std::to_string(t["failed"].get<int64_t>() +
+                                                            t["errors"].get<int64_t>()) +
+                                             " failed)"
                                        : "");
     std::string findings = "-";
     if (b["findings"].contains("quality"))
       findings = std::to_string(b["findings"]["quality"].get<int64_t>()) + " quality, " +
-                 std::to_string(b["findings"]["dependency"].get<int64_t>() + b["findings"]["image"].get<int64_t>()) + " vulns";
+                 std::to_string(b["findings"]["dependency"].get<int64_t>() +
+                                b["findings"]["image"].get<int64_t>()) +
+                 " vulns";
     std::cout << pad(std::to_string(b["number"].get<int64_t>()), 6) << pad(b["status"], 10)
               << pad(b["commit"].get<std::string>().substr(0, 10), 12) << pad(b["branch"], 16)
-              << pad(ms_text(b["duration_ms"]), 10) << pad(tests, 18) << pad(pct(b["coverage"]), 10) << findings << "\n";
+              << pad(ms_text(b["duration_ms"]), 10) << pad(tests, 18) << pad(pct(b["coverage"]), 10)
+              << findings << "\n";
   }
   if (j["total"].get<int64_t>() > static_cast<int64_t>(j["builds"].size()))
     std::cout << "(" << j["builds"].size() << " of " << j["total"] << "; --limit N for more)\n";
@@ -114,24 +128,26 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
     return 0;
   }
   const json& j = *b;
-  std::cout << "Build #" << n << "  " << j["status"].get<std::string>() << "  " << j["commit"].get<std::string>().substr(0, 10)
-            << " " << j.value("message", "") << "  branch " << j["branch"].get<std::string>() << "  "
-            << ms_text(j["duration_ms"]) << "\n\n";
+  std::cout << "Build #" << n << "  " << j["status"].get<std::string>() << "  "
+            << j["commit"].get<std::string>().substr(0, 10) << " " << j.value("message", "")
+            << "  branch " << j["branch"].get<std::string>() << "  " << ms_text(j["duration_ms"])
+            << "\n\n";
   size_t w = 5;
   for (const auto& s : j["stages"]) w = std::max(w, s["id"].get<std::string>().size());
   for (const auto& s : j["stages"])
-    std::cout << "  " << pad(s["id"], w) << "  " << pad(s["status"], 10) << pad(ms_text(s["duration_ms"]), 10)
-              << s["summary"].get<std::string>() << "\n";
+    std::cout << "  " << pad(s["id"], w) << "  " << pad(s["status"], 10)
+              << pad(ms_text(s["duration_ms"]), 10) << s["summary"].get<std::string>() << "\n";
   const auto& t = j["tests"];
-  std::cout << "\nTests: " << t["total"] << " (" << t["passed"] << " passed, " << t["failed"] << " failed, " << t["errors"]
-            << " errors, " << t["skipped"] << " skipped)   Coverage: " << pct(j["coverage"]) << "\n";
+  std::cout << "\nTests: " << t["total"] << " (" << t["passed"] << " passed, " << t["failed"]
+            << " failed, " << t["errors"] << " errors, " << t["skipped"]
+            << " skipped)   Coverage: " << pct(j["coverage"]) << "\n";
   for (const auto& tc : tests) {
     if (tc["outcome"] != "failed" && tc["outcome"] != "error") break;
     std::cout << "  FAILED " << tc["nodeid"].get<std::string>();
     if (tc.contains("history")) {
       const auto& h = tc["history"];
-      std::cout << "  (failing since #" << h["failing_since"] << ", first failed #" << h["first_failed"]
-                << (h["flaky"].get<bool>() ? ", flaky" : "") << ")";
+      std::cout << "  (failing since #" << h["failing_since"] << ", first failed #"
+                << h["first_failed"] << (h["flaky"].get<bool>() ? ", flaky" : "") << ")";
     }
     std::cout << "\n    " << tc.value("file", "") << ":" << tc.value("line", 0) << "  "
               << tc.value("message", "").substr(0, tc.value("message", "").find('\n')) << "\n";
@@ -139,14 +155,15 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
   if (!j["gate_conditions"].empty()) {
     std::cout << "\nQuality gate: " << j["gate"].get<std::string>() << "\n";
     for (const auto& c : j["gate_conditions"])
-      std::cout << "  " << pad(c["status"], 6) << " " << c["name"].get<std::string>() << " " << c["op"].get<std::string>()
-                << " " << c["threshold"].get<std::string>() << " (actual " << c["actual"].get<std::string>() << ")\n";
+      std::cout << "  " << pad(c["status"], 6) << " " << c["name"].get<std::string>() << " "
+                << c["op"].get<std::string>() << " " << c["threshold"].get<std::string>()
+                << " (actual " << c["actual"].get<std::string>() << ")\n";
   }
   if (!j["finding_counts"].empty()) {
     std::cout << "\nFindings:";
     for (const auto& f : j["finding_counts"])
-      std::cout << "  " << f["source"].get<std::string>() << "/" << f["tool"].get<std::string>() << " "
-                << f["severity"].get<std::string>() << " " << f["count"];
+      std::cout << "  " << f["source"].get<std::string>() << "/" << f["tool"].get<std::string>()
+                << " " << f["severity"].get<std::string>() << " " << f["count"];
     std::cout << "\n";
   }
   return 0;
@@ -212,23 +229,27 @@ int cmd_tests(const fs::path& dir, const std::string& view, bool as_json) {
   const auto& rows = j["tests"];
   if (rows.empty()) {
     std::cout << (view == "failing" ? "No test fails in the newest build.\n"
-                  : view == "flaky" ? "No flaky test (none both passed and failed on one commit) in the last 30 builds.\n"
+                  : view == "flaky" ? "No flaky test (none both passed and failed on one commit) "
+                                      "in the last 30 builds.\n"
                                     : "No tests recorded.\n");
     return 0;
   }
   for (const auto& t : rows) {
     if (view == "failing") {
       const auto& h = t["history"];
-      std::cout << t["nodeid"].get<std::string>() << "\n    " << t["file"].get<std::string>() << ":" << t["line"] << "  "
-                << t["message"].get<std::string>().substr(0, t["message"].get<std::string>().find('\n'))
-                << "\n    failing since #" << h["failing_since"] << ", first failed #" << h["first_failed"]
-                << (h["flaky"].get<bool>() ? ", flaky" : "") << "\n";
+      std::cout << t["nodeid"].get<std::string>() << "\n    " << t["file"].get<std::string>() << ":"
+                << t["line"] << "  "
+                << t["message"].get<std::string>().substr(
+                       0, t["message"].get<std::string>().find('\n'))
+                << "\n    failing since #" << h["failing_since"] << ", first failed #"
+                << h["first_failed"] << (h["flaky"].get<bool>() ? ", flaky" : "") << "\n";
     } else if (view == "flaky") {
-      std::cout << t["nodeid"].get<std::string>() << "  both outcomes on " << t["flaky_commits"] << " commit(s), last #"
-                << t["last_build"] << "\n";
+      std::cout << t["nodeid"].get<std::string>() << "  both outcomes on " << t["flaky_commits"]
+                << " commit(s), last #" << t["last_build"] << "\n";
     } else {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%10.1f ms avg %10.1f ms max", t["avg_ms"].get<double>(), t["max_ms"].get<double>());
+      std::snprintf(buf, sizeof buf, "%10.1f ms avg %10.1f ms max", t["avg_ms"].get<double>(),
+                    t["max_ms"].get<double>());
       std::cout << buf << "  " << t["nodeid"].get<std::string>() << "\n";
     }
   }
@@ -241,7 +262,8 @@ int cmd_serve(const std::vector<fs::path>& projects, const std::string& host, in
   o.port = port;
   o.projects = projects;
   o.on_listening = [&](const std::string& url) {
-    std::cout << "pipewright: serving " << projects.size() << " project(s) at " << url << " (Ctrl-C stops)" << std::endl;
+    std::cout << "pipewright: serving " << projects.size() << " project(s) at " << url
+              << " (Ctrl-C stops)" << std::endl;
   };
   return serve::serve(o);
 }

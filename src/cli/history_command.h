@@ -18,7 +18,8 @@ int cmd_history(const std::filesystem::path& dir, const HistoryArgs& args);
 int cmd_show(const std::filesystem::path& dir, int build, bool json);
 int cmd_log(const std::filesystem::path& dir, int build, const std::string& stage, bool follow);
 int cmd_tests(const std::filesystem::path& dir, const std::string& view, bool json);
-int cmd_serve(const std::vector<std::filesystem::path>& projects, const std::string& host, int port);
+int cmd_serve(const std::vector<std::filesystem::path>& projects, const std::string& host,
+              int port);
 int cmd_report(const std::filesystem::path& dir, int build, const std::string& html_file);
 
 // After `run`: adds the build that just ended to the index. A failure here is a warning: the

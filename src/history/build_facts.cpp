@@ -20,10 +20,14 @@ using json = nlohmann::json;
 
 const char* to_string(Outcome o) {
   switch (o) {
-    case Outcome::passed: return "passed";
-    case Outcome::failed: return "failed";
-    case Outcome::error: return "error";
-    case Outcome::skipped: return "skipped";
+    case Outcome::passed:
+      return "passed";
+    case Outcome::failed:
+      return "failed";
+    case Outcome::error:
+      return "error";
+    case Outcome::skipped:
+      return "skipped";
   }
   return "?";
 }
@@ -52,10 +56,14 @@ std::optional<json> read_json(const fs::path& p, std::vector<std::string>& probl
 // The worse of two outcomes of one node id: error > failed > skipped > passed.
 int rank(Outcome o) {
   switch (o) {
-    case Outcome::error: return 3;
-    case Outcome::failed: return 2;
-    case Outcome::skipped: return 1;
-    default: return 0;
+    case Outcome::error:
+      return 3;
+    case Outcome::failed:
+      return 2;
+    case Outcome::skipped:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -234,7 +242,8 @@ BuildFacts read_build(const fs::path& dir) {
       b.message = s.data["message"].get<std::string>();
   }
   std::error_code ec;
-  if (fs::is_regular_file(reports / "report.xml", ec)) b.tests = read_junit_cases(reports / "report.xml", b.problems);
+  if (fs::is_regular_file(reports / "report.xml", ec))
+    b.tests = read_junit_cases(reports / "report.xml", b.problems);
   if (fs::is_regular_file(reports / "coverage.xml", ec)) {
     auto cov = reports::parse_cobertura_file(reports / "coverage.xml");
     if (!cov.ok()) {
@@ -242,7 +251,8 @@ BuildFacts read_build(const fs::path& dir) {
     } else {
       const auto& c = cov.value;
       b.coverage = c.percent();
-      if (c.lines_valid > 0) b.line_coverage = 100.0 * double(c.lines_covered) / double(c.lines_valid);
+      if (c.lines_valid > 0)
+        b.line_coverage = 100.0 * double(c.lines_covered) / double(c.lines_valid);
       if (c.has_branch_data && c.branches_valid > 0)
         b.branch_coverage = 100.0 * double(c.branches_covered) / double(c.branches_valid);
       std::vector<CoveragePackage> pk;
@@ -263,7 +273,8 @@ BuildFacts read_build(const fs::path& dir) {
     }
   }
   read_sarif(reports / "quality.sarif", b);
-  for (const fs::path& p : {reports / "dependency-check-report.json", dir / "artifacts" / "dependency-check-report.json"})
+  for (const fs::path& p : {reports / "dependency-check-report.json",
+                            dir / "artifacts" / "dependency-check-report.json"})
     if (fs::is_regular_file(p, ec)) {
       read_dependency(p, b);
       break;
@@ -281,7 +292,8 @@ BuildFacts read_build(const fs::path& dir) {
     }
   }
   if (auto a = read_json(reports / "analysis.json", b.problems)) {
-    if (a->contains("ratings") && (*a)["ratings"].is_object()) b.ratings = (*a)["ratings"].value("overall", json());
+    if (a->contains("ratings") && (*a)["ratings"].is_object())
+      b.ratings = (*a)["ratings"].value("overall", json());
   }
   read_artifacts(dir / "artifacts", b);
   return b;

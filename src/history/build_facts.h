@@ -5,10 +5,9 @@
 // missing or unreadable build.json makes the folder unusable (pw::Error).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,7 +64,7 @@ struct BuildFacts {
   nlohmann::json ratings;  // analysis.json's overall ratings, or null
   std::vector<Artifact> artifacts;
   std::vector<std::string> problems;  // reports that could not be read, and why
-  int64_t record_mtime = 0;          // build.json's mtime (ns), to notice a changed folder
+  int64_t record_mtime = 0;           // build.json's mtime (ns), to notice a changed folder
 };
 
 // Reads build.json and stages/*.json only (cheap: for a RUNNING build and for listings).
@@ -77,6 +76,7 @@ BuildFacts read_build(const std::filesystem::path& build_dir);
 
 // Every test case of a JUnit XML file (pytest's), one per node id (a test that failed and then
 // errored in teardown is one failed test). Problems are appended to `problems`.
-std::vector<TestCase> read_junit_cases(const std::filesystem::path& file, std::vector<std::string>& problems);
+std::vector<TestCase> read_junit_cases(const std::filesystem::path& file,
+                                       std::vector<std::string>& problems);
 
 }  // namespace pw::history

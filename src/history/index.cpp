@@ -20,7 +20,8 @@ using json = nlohmann::json;
 const std::vector<const char*>& migrations() {
   static const std::vector<const char*> m = {
       // 1: the tables. Test names are interned (test_names) because 2,000 tests x 10,000 builds
-      // of repeated node ids would dominate the file; tests rows are WITHOUT ROWID on (build, test).
+      // of repeated node ids would dominate the file; tests rows are WITHOUT ROWID on (build,
+      // test).
       R"sql(
 CREATE TABLE builds(
   number INTEGER PRIMARY KEY, status TEXT NOT NULL, project TEXT, commit_sha TEXT, message TEXT,
@@ -63,7 +64,9 @@ CREATE INDEX tests_failures ON tests(test, build) WHERE outcome IN (1, 2);
 
 int schema_version() { return static_cast<int>(migrations().size()); }
 
-fs::path Index::default_path(const fs::path& project_dir) { return project_dir / ".pipewright" / "history.db"; }
+fs::path Index::default_path(const fs::path& project_dir) {
+  return project_dir / ".pipewright" / "history.db";
+}
 
 Index::Index(const fs::path& project_dir)
     : project_(project_dir), builds_(project_dir / ".pipewright" / "builds") {
@@ -79,9 +82,10 @@ Index::Index(const fs::path& project_dir)
       v.step();
       int version = static_cast<int>(v.integer(0));
       if (version > schema_version())
-        throw Error("history index " + path.string() + " has schema version " + std::to_string(version) +
-                    ", newer than this pipewright understands (" + std::to_string(schema_version()) +
-                    "); use a newer pipewright, or delete the file and run `pipewright history --rebuild`");
+        throw Error(
+            "history index " + path.string() + " has schema version " + std::to_string(version) +
+            ", newer than this pipewright understands (" + std::to_string(schema_version()) +
+            "); use a newer pipewright, or delete the file and run `pipewright history --rebuild`");
     }
   }
   db_ = std::make_unique<Db>(path, false);
@@ -132,10 +136,11 @@ void Index::add(int number) { add(read_build(builds_ / std::to_string(number)));
 namespace {
 
 void delete_build(Db& db, int n) {
-  for (const char* sql : {"DELETE FROM builds WHERE number = ?1", "DELETE FROM stages WHERE build = ?1",
-                          "DELETE FROM tests WHERE build = ?1", "DELETE FROM coverage WHERE build = ?1",
-                          "DELETE FROM findings WHERE build = ?1", "DELETE FROM gate WHERE build = ?1",
-                          "DELETE FROM artifacts WHERE build = ?1"}) {
+  for (const char* sql :
+       {"DELETE FROM builds WHERE number = ?1", "DELETE FROM stages WHERE build = ?1",
+        "DELETE FROM tests WHERE build = ?1", "DELETE FROM coverage WHERE build = ?1",
+        "DELETE FROM findings WHERE build = ?1", "DELETE FROM gate WHERE build = ?1",
+        "DELETE FROM artifacts WHERE build = ?1"}) {
     Stmt s(db, sql);
     s.bind(1, n);
     s.run();
@@ -153,26 +158,49 @@ void Index::add(const BuildFacts& b) {
     for (const auto& t : b.tests) ++counts[static_cast<int>(t.outcome)];
     int quality = 0, vulns = 0, image = 0, crit = 0, high = 0, med = 0, low = 0;
     for (const auto& f : b.findings) {
-      if (f.source == "quality") quality += f.count;
+      if (f.source == "quality")
+        quality += f.count;
       else {
         (f.source == "image" ? image : vulns) += f.count;
-        if (f.severity == "critical") crit += f.count;
-        else if (f.severity == "high") high += f.count;
-        else if (f.severity == "medium" || f.severity == "moderate") med += f.count;
-        else if (f.severity == "low") low += f.count;
+        if (f.severity == "critical")
+          crit += f.count;
+        else if (f.severity == "high")
+          high += f.count;
+        else if (f.severity == "medium" || f.severity == "moderate")
+          med += f.count;
+        else if (f.severity == "low")
+          low += f.count;
       }
     }
-    Stmt ins(*db_, R"sql(INSERT INTO builds(number, status, project, commit_sha, message, branch, started,
+    Stmt ins(*db_,
+             R"sql(INSERT INTO builds(number, status, project, commit_sha, message, branch, started,
       duration_ms, trigger, tests, passed, failed, errors, skipped, coverage, line_coverage,
       branch_coverage, quality, vulns, image_vulns, critical, high, medium, low, gate, ratings,
       problems, record_mtime, indexed_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,
       ?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29))sql");
     ins.bind(1, r.number).bind(2, engine::to_string(r.status)).bind(3, r.project).bind(4, r.commit);
-    ins.bind(5, b.message).bind(6, r.branch).bind(7, r.started).bind(8, r.duration_ms).bind(9, b.trigger);
-    ins.bind(10, static_cast<int>(b.tests.size())).bind(11, counts[0]).bind(12, counts[1]).bind(13, counts[2]);
-    ins.bind(14, counts[3]).bind(15, b.coverage).bind(16, b.line_coverage).bind(17, b.branch_coverage);
-    ins.bind(18, quality).bind(19, vulns).bind(20, image).bind(21, crit).bind(22, high).bind(23, med);
-    ins.bind(24, low).bind(25, b.gate_status).bind(26, b.ratings.is_null() ? std::string() : b.ratings.dump());
+    ins.bind(5, b.message)
+        .bind(6, r.branch)
+        .bind(7, r.started)
+        .bind(8, r.duration_ms)
+        .bind(9, b.trigger);
+    ins.bind(10, static_cast<int>(b.tests.size()))
+        .bind(11, counts[0])
+        .bind(12, counts[1])
+        .bind(13, counts[2]);
+    ins.bind(14, counts[3])
+        .bind(15, b.coverage)
+        .bind(16, b.line_coverage)
+        .bind(17, b.branch_coverage);
+    ins.bind(18, quality)
+        .bind(19, vulns)
+        .bind(20, image)
+        .bind(21, crit)
+        .bind(22, high)
+        .bind(23, med);
+    ins.bind(24, low)
+        .bind(25, b.gate_status)
+        .bind(26, b.ratings.is_null() ? std::string() : b.ratings.dump());
     ins.bind(27, json(b.problems).dump()).bind(28, b.record_mtime).bind(29, iso8601_now());
     ins.run();
 
@@ -188,7 +216,8 @@ void Index::add(const BuildFacts& b) {
     std::unordered_map<std::string, int64_t> ids;
     {
       Stmt get(*db_, "SELECT id FROM test_names WHERE nodeid = ?1");
-      Stmt put(*db_, "INSERT INTO test_names(nodeid, classname, name, file) VALUES(?1, ?2, ?3, ?4)");
+      Stmt put(*db_,
+               "INSERT INTO test_names(nodeid, classname, name, file) VALUES(?1, ?2, ?3, ?4)");
       for (const auto& t : b.tests) {
         get.bind(1, t.nodeid);
         if (get.step()) {
@@ -204,9 +233,14 @@ void Index::add(const BuildFacts& b) {
     }
     Stmt tc(*db_, "INSERT OR REPLACE INTO tests VALUES(?1,?2,?3,?4,?5,?6,?7)");
     for (const auto& t : b.tests) {
-      tc.bind(1, r.number).bind(2, ids[t.nodeid]).bind(3, static_cast<int>(t.outcome)).bind(4, t.duration_us);
-      if (t.outcome == Outcome::passed) tc.bind_null(5).bind_null(6).bind_null(7);
-      else tc.bind(5, t.message).bind(6, t.file).bind(7, t.line);
+      tc.bind(1, r.number)
+          .bind(2, ids[t.nodeid])
+          .bind(3, static_cast<int>(t.outcome))
+          .bind(4, t.duration_us);
+      if (t.outcome == Outcome::passed)
+        tc.bind_null(5).bind_null(6).bind_null(7);
+      else
+        tc.bind(5, t.message).bind(6, t.file).bind(7, t.line);
       tc.run();
     }
     Stmt cv(*db_, "INSERT OR REPLACE INTO coverage VALUES(?1,?2,?3,?4,?5,?6)");
@@ -257,7 +291,8 @@ std::vector<int> folder_numbers(const fs::path& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (name.empty() || name.size() > 9 || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    if (name.empty() || name.size() > 9 || !std::all_of(name.begin(), name.end(), ::isdigit))
+      continue;
     if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
     out.push_back(std::stoi(name));
   }
@@ -277,7 +312,8 @@ std::string rel(int n) { return "builds/" + std::to_string(n); }
 
 SyncResult Index::rebuild() {
   db_->exec("BEGIN IMMEDIATE");
-  for (const char* t : {"builds", "stages", "tests", "test_names", "coverage", "findings", "gate", "artifacts"})
+  for (const char* t :
+       {"builds", "stages", "tests", "test_names", "coverage", "findings", "gate", "artifacts"})
     db_->exec((std::string("DELETE FROM ") + t).c_str());
   db_->exec("COMMIT");
   return sync();
@@ -351,11 +387,15 @@ json build_row(const Stmt& s) {
   b["started"] = s.text(5);
   b["duration_ms"] = s.integer(6);
   b["trigger"] = s.text(7);
-  b["tests"] = {{"total", s.integer(8)}, {"passed", s.integer(9)}, {"failed", s.integer(10)},
-                {"errors", s.integer(11)}, {"skipped", s.integer(12)}};
+  b["tests"] = {{"total", s.integer(8)},
+                {"passed", s.integer(9)},
+                {"failed", s.integer(10)},
+                {"errors", s.integer(11)},
+                {"skipped", s.integer(12)}};
   b["coverage"] = opt_real(s, 13);
-  b["findings"] = {{"quality", s.integer(14)}, {"dependency", s.integer(15)}, {"image", s.integer(16)},
-                   {"critical", s.integer(17)}, {"high", s.integer(18)}, {"medium", s.integer(19)},
+  b["findings"] = {{"quality", s.integer(14)}, {"dependency", s.integer(15)},
+                   {"image", s.integer(16)},   {"critical", s.integer(17)},
+                   {"high", s.integer(18)},    {"medium", s.integer(19)},
                    {"low", s.integer(20)}};
   b["gate"] = s.text(21);
   b["problems"] = problems_json(s.text(22));
@@ -371,10 +411,14 @@ json build_row(const Stmt& s) {
 }  // namespace
 
 json stage_json(const engine::StageRecord& s) {
-  return {{"id", s.id},           {"status", engine::to_string(s.status)},
-          {"blocking", s.blocking}, {"duration_ms", s.duration_ms},
-          {"summary", s.summary}, {"started", s.started},
-          {"attempts", s.attempts}, {"log", s.log}};
+  return {{"id", s.id},
+          {"status", engine::to_string(s.status)},
+          {"blocking", s.blocking},
+          {"duration_ms", s.duration_ms},
+          {"summary", s.summary},
+          {"started", s.started},
+          {"attempts", s.attempts},
+          {"log", s.log}};
 }
 
 json live_summary(const engine::BuildRecord& r) {
@@ -392,11 +436,15 @@ json live_summary(const engine::BuildRecord& r) {
   json coverage;
   for (const auto& s : r.stages) {
     if (!s.data.is_object()) continue;
-    if (s.data.contains("message") && s.data["message"].is_string()) b["message"] = s.data["message"];
+    if (s.data.contains("message") && s.data["message"].is_string())
+      b["message"] = s.data["message"];
     if (s.data.contains("tests") && s.data["tests"].is_object()) {
       const auto& t = s.data["tests"];
-      tests = {{"total", t.value("tests", 0)}, {"passed", t.value("passed", 0)}, {"failed", t.value("failed", 0)},
-               {"errors", t.value("errors", 0)}, {"skipped", t.value("skipped", 0)}};
+      tests = {{"total", t.value("tests", 0)},
+               {"passed", t.value("passed", 0)},
+               {"failed", t.value("failed", 0)},
+               {"errors", t.value("errors", 0)},
+               {"skipped", t.value("skipped", 0)}};
     }
     if (s.data.contains("coverage") && s.data["coverage"].is_object())
       coverage = s.data["coverage"].value("percent", json());
@@ -435,10 +483,15 @@ json Index::builds(const BuildQuery& q) const {
   count.step();
   out["total"] = count.integer(0) + live;
   Stmt s(*db_, std::string("SELECT ") + kBuildCols +
-                   ", (quality + vulns + image_vulns) - coalesce((SELECT p.quality + p.vulns + p.image_vulns "
+                   ", (quality + vulns + image_vulns) - coalesce((SELECT p.quality + p.vulns + "
+                   "p.image_vulns "
                    "FROM builds p WHERE p.number < b.number ORDER BY p.number DESC LIMIT 1), 0) "
-                   "FROM builds b" + where + " ORDER BY number DESC LIMIT ?3 OFFSET ?4");
-  s.bind(1, q.status).bind(2, q.branch).bind(3, q.limit).bind(4, std::max(0, q.offset - (q.offset ? live : 0)));
+                   "FROM builds b" +
+                   where + " ORDER BY number DESC LIMIT ?3 OFFSET ?4");
+  s.bind(1, q.status)
+      .bind(2, q.branch)
+      .bind(3, q.limit)
+      .bind(4, std::max(0, q.offset - (q.offset ? live : 0)));
   while (s.step()) {
     json b = build_row(s);
     b["new_findings"] = s.integer(27);
@@ -474,39 +527,62 @@ std::optional<json> Index::build(int number) const {
   json b = build_row(s);
   b["indexed"] = true;
   json stages = json::array();
-  Stmt st(*db_, "SELECT id, status, blocking, duration_ms, summary, started, attempts, log FROM stages "
-                "WHERE build = ?1 ORDER BY ord");
+  Stmt st(*db_,
+          "SELECT id, status, blocking, duration_ms, summary, started, attempts, log FROM stages "
+          "WHERE build = ?1 ORDER BY ord");
   st.bind(1, number);
   while (st.step())
-    stages.push_back({{"id", st.text(0)}, {"status", st.text(1)}, {"blocking", st.integer(2) != 0},
-                      {"duration_ms", st.integer(3)}, {"summary", st.text(4)}, {"started", st.text(5)},
-                      {"attempts", st.integer(6)}, {"log", st.text(7)}});
+    stages.push_back({{"id", st.text(0)},
+                      {"status", st.text(1)},
+                      {"blocking", st.integer(2) != 0},
+                      {"duration_ms", st.integer(3)},
+                      {"summary", st.text(4)},
+                      {"started", st.text(5)},
+                      {"attempts", st.integer(6)},
+                      {"log", st.text(7)}});
   b["stages"] = stages;
   json pk = json::array();
-  Stmt cv(*db_, "SELECT package, lines_valid, lines_covered, branches_valid, branches_covered FROM coverage "
-                "WHERE build = ?1 ORDER BY package");
+  Stmt cv(
+      *db_,
+      "SELECT package, lines_valid, lines_covered, branches_valid, branches_covered FROM coverage "
+      "WHERE build = ?1 ORDER BY package");
   cv.bind(1, number);
   while (cv.step())
-    pk.push_back({{"package", cv.text(0)}, {"lines_valid", cv.integer(1)}, {"lines_covered", cv.integer(2)},
-                  {"branches_valid", cv.integer(3)}, {"branches_covered", cv.integer(4)}});
+    pk.push_back({{"package", cv.text(0)},
+                  {"lines_valid", cv.integer(1)},
+                  {"lines_covered", cv.integer(2)},
+                  {"branches_valid", cv.integer(3)},
+                  {"branches_covered", cv.integer(4)}});
   b["coverage_packages"] = pk;
   json gate = json::array();
-  Stmt g(*db_, "SELECT metric, name, op, threshold, actual, status FROM gate WHERE build = ?1 ORDER BY ord");
+  Stmt g(
+      *db_,
+      "SELECT metric, name, op, threshold, actual, status FROM gate WHERE build = ?1 ORDER BY ord");
   g.bind(1, number);
   while (g.step())
-    gate.push_back({{"metric", g.text(0)}, {"name", g.text(1)}, {"op", g.text(2)}, {"threshold", g.text(3)},
-                    {"actual", g.text(4)}, {"status", g.text(5)}});
+    gate.push_back({{"metric", g.text(0)},
+                    {"name", g.text(1)},
+                    {"op", g.text(2)},
+                    {"threshold", g.text(3)},
+                    {"actual", g.text(4)},
+                    {"status", g.text(5)}});
   b["gate_conditions"] = gate;
   json findings = json::array();
-  Stmt f(*db_, "SELECT source, tool, severity, count FROM findings WHERE build = ?1 ORDER BY source, tool, severity");
+  Stmt f(*db_,
+         "SELECT source, tool, severity, count FROM findings WHERE build = ?1 ORDER BY source, "
+         "tool, severity");
   f.bind(1, number);
   while (f.step())
-    findings.push_back({{"source", f.text(0)}, {"tool", f.text(1)}, {"severity", f.text(2)}, {"count", f.integer(3)}});
+    findings.push_back({{"source", f.text(0)},
+                        {"tool", f.text(1)},
+                        {"severity", f.text(2)},
+                        {"count", f.integer(3)}});
   b["finding_counts"] = findings;
   json arts = json::array();
   Stmt a(*db_, "SELECT path, size, sha256 FROM artifacts WHERE build = ?1 ORDER BY path");
   a.bind(1, number);
-  while (a.step()) arts.push_back({{"path", a.text(0)}, {"size", a.integer(1)}, {"sha256", a.text(2)}});
+  while (a.step())
+    arts.push_back({{"path", a.text(0)}, {"size", a.integer(1)}, {"sha256", a.text(2)}});
   b["artifacts"] = arts;
 
   // What changed against the previous indexed build.
@@ -522,20 +598,27 @@ std::optional<json> Index::build(int number) const {
       return out;
     };
     diff["newly_failing"] = names(
-        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND t.outcome IN (1,2) "
-        "AND NOT EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND p.outcome IN (1,2)) "
+        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND "
+        "t.outcome IN (1,2) "
+        "AND NOT EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND "
+        "p.outcome IN (1,2)) "
         "ORDER BY n.nodeid");
     diff["fixed"] = names(
-        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND t.outcome = 0 "
-        "AND EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND p.outcome IN (1,2)) "
+        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND "
+        "t.outcome = 0 "
+        "AND EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND p.outcome IN "
+        "(1,2)) "
         "ORDER BY n.nodeid");
     Stmt pc(*db_, "SELECT coverage, quality, vulns, image_vulns FROM builds WHERE number = ?1");
     pc.bind(1, *prev);
     if (pc.step()) {
-      diff["coverage_delta"] = (b["coverage"].is_null() || pc.null(0)) ? json() : json(b["coverage"].get<double>() - pc.real(0));
-      diff["findings_delta"] = {{"quality", b["findings"]["quality"].get<int64_t>() - pc.integer(1)},
-                                {"dependency", b["findings"]["dependency"].get<int64_t>() - pc.integer(2)},
-                                {"image", b["findings"]["image"].get<int64_t>() - pc.integer(3)}};
+      diff["coverage_delta"] = (b["coverage"].is_null() || pc.null(0))
+                                   ? json()
+                                   : json(b["coverage"].get<double>() - pc.real(0));
+      diff["findings_delta"] = {
+          {"quality", b["findings"]["quality"].get<int64_t>() - pc.integer(1)},
+          {"dependency", b["findings"]["dependency"].get<int64_t>() - pc.integer(2)},
+          {"image", b["findings"]["image"].get<int64_t>() - pc.integer(3)}};
     }
   }
   b["diff"] = diff;
@@ -556,8 +639,10 @@ json failure_history(const Db& db, int64_t test, int number) {
   pass.step();
   int64_t last_pass = pass.null(0) ? 0 : pass.integer(0);
   h["last_passed"] = pass.null(0) ? json() : json(last_pass);
-  Stmt since(db, "SELECT t.build, b.commit_sha FROM tests t JOIN builds b ON b.number = t.build "
-                 "WHERE t.test = ?1 AND t.build > ?2 AND t.build <= ?3 AND t.outcome IN (1,2) ORDER BY t.build LIMIT 1");
+  Stmt since(db,
+             "SELECT t.build, b.commit_sha FROM tests t JOIN builds b ON b.number = t.build "
+             "WHERE t.test = ?1 AND t.build > ?2 AND t.build <= ?3 AND t.outcome IN (1,2) ORDER BY "
+             "t.build LIMIT 1");
   since.bind(1, test).bind(2, last_pass).bind(3, number);
   if (since.step()) {
     h["failing_since"] = since.integer(0);
@@ -565,8 +650,10 @@ json failure_history(const Db& db, int64_t test, int number) {
   } else {
     h["failing_since"] = number;
   }
-  Stmt flaky(db, "SELECT 1 FROM tests t JOIN builds b ON b.number = t.build WHERE t.test = ?1 "
-                 "GROUP BY b.commit_sha HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0 LIMIT 1");
+  Stmt flaky(db,
+             "SELECT 1 FROM tests t JOIN builds b ON b.number = t.build WHERE t.test = ?1 "
+             "GROUP BY b.commit_sha HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0 "
+             "LIMIT 1");
   flaky.bind(1, test);
   h["flaky"] = flaky.step();
   return h;
@@ -576,14 +663,19 @@ json failure_history(const Db& db, int64_t test, int number) {
 
 json Index::tests_of(int number) const {
   json out = json::array();
-  Stmt s(*db_, "SELECT t.test, n.nodeid, n.classname, n.name, t.outcome, t.duration_us, t.message, t.file, t.line, n.file "
-               "FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 "
-               "ORDER BY (t.outcome IN (1,2)) DESC, t.outcome = 3 DESC, n.nodeid");
+  Stmt s(*db_,
+         "SELECT t.test, n.nodeid, n.classname, n.name, t.outcome, t.duration_us, t.message, "
+         "t.file, t.line, n.file "
+         "FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 "
+         "ORDER BY (t.outcome IN (1,2)) DESC, t.outcome = 3 DESC, n.nodeid");
   s.bind(1, number);
   while (s.step()) {
     auto outcome = static_cast<Outcome>(s.integer(4));
-    json t = {{"nodeid", s.text(1)},  {"classname", s.text(2)}, {"name", s.text(3)},
-              {"outcome", to_string(outcome)}, {"duration_ms", double(s.integer(5)) / 1000.0}};
+    json t = {{"nodeid", s.text(1)},
+              {"classname", s.text(2)},
+              {"name", s.text(3)},
+              {"outcome", to_string(outcome)},
+              {"duration_ms", double(s.integer(5)) / 1000.0}};
     if (outcome != Outcome::passed) {
       t["message"] = s.text(6);
       t["file"] = s.null(7) || s.text(7).empty() ? s.text(9) : s.text(7);
@@ -599,15 +691,20 @@ json Index::test_history(const std::string& nodeid, int limit) const {
   json out;
   out["nodeid"] = nodeid;
   json runs = json::array();
-  Stmt s(*db_, "SELECT t.build, t.outcome, t.duration_us, t.message, b.commit_sha, b.status, t.file, t.line "
-               "FROM tests t JOIN test_names n ON n.id = t.test JOIN builds b ON b.number = t.build "
-               "WHERE n.nodeid = ?1 ORDER BY t.build DESC LIMIT ?2");
+  Stmt s(
+      *db_,
+      "SELECT t.build, t.outcome, t.duration_us, t.message, b.commit_sha, b.status, t.file, t.line "
+      "FROM tests t JOIN test_names n ON n.id = t.test JOIN builds b ON b.number = t.build "
+      "WHERE n.nodeid = ?1 ORDER BY t.build DESC LIMIT ?2");
   s.bind(1, nodeid).bind(2, limit);
   int64_t newest_failure = 0;
   while (s.step()) {
     auto o = static_cast<Outcome>(s.integer(1));
-    json r = {{"build", s.integer(0)}, {"outcome", to_string(o)}, {"duration_ms", double(s.integer(2)) / 1000.0},
-              {"commit", s.text(4)}, {"build_status", s.text(5)}};
+    json r = {{"build", s.integer(0)},
+              {"outcome", to_string(o)},
+              {"duration_ms", double(s.integer(2)) / 1000.0},
+              {"commit", s.text(4)},
+              {"build_status", s.text(5)}};
     if (o != Outcome::passed) {
       r["message"] = s.text(3);
       r["file"] = s.text(6);
@@ -619,40 +716,60 @@ json Index::test_history(const std::string& nodeid, int limit) const {
   out["runs"] = runs;
   Stmt id(*db_, "SELECT id FROM test_names WHERE nodeid = ?1");
   id.bind(1, nodeid);
-  if (id.step() && newest_failure) out["failure"] = failure_history(*db_, id.integer(0), static_cast<int>(newest_failure));
+  if (id.step() && newest_failure)
+    out["failure"] = failure_history(*db_, id.integer(0), static_cast<int>(newest_failure));
   return out;
 }
 
 json Index::tests_overview(const std::string& view, int builds, int limit) const {
   json out;
   out["view"] = view;
-  Stmt lo(*db_, "SELECT coalesce(min(number), 0) FROM (SELECT number FROM builds ORDER BY number DESC LIMIT ?1)");
+  Stmt lo(*db_,
+          "SELECT coalesce(min(number), 0) FROM (SELECT number FROM builds ORDER BY number DESC "
+          "LIMIT ?1)");
   lo.bind(1, builds);
   lo.step();
   int64_t from = lo.integer(0);
   json rows = json::array();
   if (view == "failing") {
     int n = newest();
-    Stmt s(*db_, "SELECT t.test, n.nodeid, t.outcome, t.message, t.file, t.line FROM tests t JOIN test_names n "
-                 "ON n.id = t.test WHERE t.build = ?1 AND t.outcome IN (1,2) ORDER BY n.nodeid LIMIT ?2");
+    Stmt s(*db_,
+           "SELECT t.test, n.nodeid, t.outcome, t.message, t.file, t.line FROM tests t JOIN "
+           "test_names n "
+           "ON n.id = t.test WHERE t.build = ?1 AND t.outcome IN (1,2) ORDER BY n.nodeid LIMIT ?2");
     s.bind(1, n).bind(2, limit);
     while (s.step())
-      rows.push_back({{"nodeid", s.text(1)}, {"outcome", to_string(static_cast<Outcome>(s.integer(2)))},
-                      {"message", s.text(3)}, {"file", s.text(4)}, {"line", s.integer(5)}, {"build", n},
+      rows.push_back({{"nodeid", s.text(1)},
+                      {"outcome", to_string(static_cast<Outcome>(s.integer(2)))},
+                      {"message", s.text(3)},
+                      {"file", s.text(4)},
+                      {"line", s.integer(5)},
+                      {"build", n},
                       {"history", failure_history(*db_, s.integer(0), n)}});
   } else if (view == "flaky") {
-    Stmt s(*db_, "SELECT n.nodeid, count(*), max(last) FROM (SELECT t.test, b.commit_sha, max(t.build) AS last "
-                 "FROM tests t JOIN builds b ON b.number = t.build WHERE t.build >= ?1 GROUP BY t.test, b.commit_sha "
-                 "HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0) f JOIN test_names n ON n.id = f.test "
-                 "GROUP BY f.test ORDER BY count(*) DESC, n.nodeid LIMIT ?2");
-    s.bind(1, from).bind(2, limit);
-    while (s.step()) rows.push_back({{"nodeid", s.text(0)}, {"flaky_commits", s.integer(1)}, {"last_build", s.integer(2)}});
-  } else if (view == "slowest") {
-    Stmt s(*db_, "SELECT n.nodeid, avg(t.duration_us), max(t.duration_us), count(*) FROM tests t JOIN test_names n "
-                 "ON n.id = t.test WHERE t.build >= ?1 GROUP BY t.test ORDER BY avg(t.duration_us) DESC LIMIT ?2");
+    Stmt s(*db_,
+           "SELECT n.nodeid, count(*), max(last) FROM (SELECT t.test, b.commit_sha, max(t.build) "
+           "AS last "
+           "FROM tests t JOIN builds b ON b.number = t.build WHERE t.build >= ?1 GROUP BY t.test, "
+           "b.commit_sha "
+           "HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0) f JOIN test_names n ON "
+           "n.id = f.test "
+           "GROUP BY f.test ORDER BY count(*) DESC, n.nodeid LIMIT ?2");
     s.bind(1, from).bind(2, limit);
     while (s.step())
-      rows.push_back({{"nodeid", s.text(0)}, {"avg_ms", s.real(1) / 1000.0}, {"max_ms", double(s.integer(2)) / 1000.0},
+      rows.push_back(
+          {{"nodeid", s.text(0)}, {"flaky_commits", s.integer(1)}, {"last_build", s.integer(2)}});
+  } else if (view == "slowest") {
+    Stmt s(*db_,
+           "SELECT n.nodeid, avg(t.duration_us), max(t.duration_us), count(*) FROM tests t JOIN "
+           "test_names n "
+           "ON n.id = t.test WHERE t.build >= ?1 GROUP BY t.test ORDER BY avg(t.duration_us) DESC "
+           "LIMIT ?2");
+    s.bind(1, from).bind(2, limit);
+    while (s.step())
+      rows.push_back({{"nodeid", s.text(0)},
+                      {"avg_ms", s.real(1) / 1000.0},
+                      {"max_ms", double(s.integer(2)) / 1000.0},
                       {"runs", s.integer(3)}});
   } else if (view == "grid") {
     json numbers = json::array();
@@ -665,8 +782,10 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
     }
     out["builds"] = numbers;
     // Tests that failed somewhere in the window first, then the rest by name.
-    Stmt s(*db_, "SELECT t.test, n.nodeid, max(t.outcome IN (1,2)) AS bad FROM tests t JOIN test_names n ON n.id = t.test "
-                 "WHERE t.build >= ?1 GROUP BY t.test ORDER BY bad DESC, n.nodeid LIMIT ?2");
+    Stmt s(*db_,
+           "SELECT t.test, n.nodeid, max(t.outcome IN (1,2)) AS bad FROM tests t JOIN test_names n "
+           "ON n.id = t.test "
+           "WHERE t.build >= ?1 GROUP BY t.test ORDER BY bad DESC, n.nodeid LIMIT ?2");
     s.bind(1, from).bind(2, limit);
     Stmt cells(*db_, "SELECT build, outcome FROM tests WHERE test = ?1 AND build >= ?2");
     while (s.step()) {
@@ -686,12 +805,15 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
 
 json Index::trends(int limit) const {
   json out;
-  json numbers = json::array(), status = json::array(), duration = json::array(), passed = json::array(),
-       failed = json::array(), skipped = json::array(), coverage = json::array(), crit = json::array(),
-       high = json::array(), med = json::array(), low = json::array(), quality = json::array(),
-       ratings = json::array();
-  Stmt s(*db_, "SELECT * FROM (SELECT number, status, duration_ms, passed, failed + errors, skipped, coverage, "
-               "critical, high, medium, low, quality, ratings FROM builds ORDER BY number DESC LIMIT ?1) ORDER BY number");
+  json numbers = json::array(), status = json::array(), duration = json::array(),
+       passed = json::array(), failed = json::array(), skipped = json::array(),
+       coverage = json::array(), crit = json::array(), high = json::array(), med = json::array(),
+       low = json::array(), quality = json::array(), ratings = json::array();
+  Stmt s(*db_,
+         "SELECT * FROM (SELECT number, status, duration_ms, passed, failed + errors, skipped, "
+         "coverage, "
+         "critical, high, medium, low, quality, ratings FROM builds ORDER BY number DESC LIMIT ?1) "
+         "ORDER BY number");
   s.bind(1, limit);
   std::map<int64_t, size_t> col;
   while (s.step()) {
@@ -721,7 +843,8 @@ json Index::trends(int limit) const {
   out["ratings"] = ratings;
   json stages = json::object();
   if (!numbers.empty()) {
-    Stmt st(*db_, "SELECT build, id, duration_ms FROM stages WHERE build >= ?1 ORDER BY build, ord");
+    Stmt st(*db_,
+            "SELECT build, id, duration_ms FROM stages WHERE build >= ?1 ORDER BY build, ord");
     st.bind(1, numbers.front().get<int64_t>());
     while (st.step()) {
       std::string id = st.text(1);

@@ -19,7 +19,8 @@ Db::~Db() {
 }
 
 void Db::fail(std::string_view what) const {
-  throw Error("history index " + path_.string() + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  throw Error("history index " + path_.string() + ": " + std::string(what) + ": " +
+              sqlite3_errmsg(db_));
 }
 
 void Db::exec(const char* sql) {
@@ -32,7 +33,8 @@ void Db::exec(const char* sql) {
 }
 
 Stmt::Stmt(const Db& db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &s_, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &s_, nullptr) !=
+      SQLITE_OK)
     db.fail("cannot prepare " + std::string(sql.substr(0, 60)));
 }
 

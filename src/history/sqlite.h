@@ -54,8 +54,10 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, std::optional<double> v) {
-    if (v) sqlite3_bind_double(s_, i, *v);
-    else sqlite3_bind_null(s_, i);
+    if (v)
+      sqlite3_bind_double(s_, i, *v);
+    else
+      sqlite3_bind_null(s_, i);
     return *this;
   }
   Stmt& bind_null(int i) {

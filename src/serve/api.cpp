@@ -28,7 +28,8 @@ std::string param(const Params& p, const std::string& key, const std::string& de
   return it == p.end() ? def : it->second;
 }
 
-long long int_param(const Params& p, const std::string& key, long long def, long long lo, long long hi) {
+long long int_param(const Params& p, const std::string& key, long long def, long long lo,
+                    long long hi) {
   auto it = p.find(key);
   if (it == p.end()) return def;
   try {
@@ -58,7 +59,8 @@ std::string read_range(int fd, long long start, long long end) {
   out.resize(static_cast<size_t>(end - start));
   size_t got = 0;
   while (got < out.size()) {
-    ssize_t r = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(start + static_cast<long long>(got)));
+    ssize_t r = ::pread(fd, out.data() + got, out.size() - got,
+                        static_cast<off_t>(start + static_cast<long long>(got)));
     if (r <= 0) break;
     got += static_cast<size_t>(r);
   }
@@ -72,7 +74,8 @@ bool looks_failing(std::string_view line) {
   for (const char* w : kWords)
     if (low.find(w) != std::string::npos) {
       // "0 failed", "failed=0" and the like are not failures.
-      if (low.find(" 0 failed") != std::string::npos || low.find("0 errors") != std::string::npos) return false;
+      if (low.find(" 0 failed") != std::string::npos || low.find("0 errors") != std::string::npos)
+        return false;
       return true;
     }
   return false;
@@ -142,7 +145,8 @@ json failing_lines(const fs::path& file, int max) {
     if (nl == std::string::npos) nl = text.size();
     std::string_view line(text.data() + pos, nl - pos);
     if (looks_failing(line))
-      out.push_back({{"offset", base + static_cast<long long>(pos)}, {"text", std::string(line.substr(0, 2000))}});
+      out.push_back({{"offset", base + static_cast<long long>(pos)},
+                     {"text", std::string(line.substr(0, 2000))}});
     pos = nl + 1;
   }
   return out;
@@ -258,8 +262,11 @@ json tests_json(Project& p, int n) {
     return history::is_failure(a.outcome) > history::is_failure(b.outcome);
   });
   for (const auto& t : cases) {
-    json j = {{"nodeid", t.nodeid}, {"outcome", history::to_string(t.outcome)}, {"duration_ms", double(t.duration_us) / 1000.0}};
-    if (t.outcome != history::Outcome::passed) j.update({{"message", t.message}, {"file", t.file}, {"line", t.line}});
+    json j = {{"nodeid", t.nodeid},
+              {"outcome", history::to_string(t.outcome)},
+              {"duration_ms", double(t.duration_us) / 1000.0}};
+    if (t.outcome != history::Outcome::passed)
+      j.update({{"message", t.message}, {"file", t.file}, {"line", t.line}});
     out.push_back(std::move(j));
   }
   return out;
@@ -295,8 +302,12 @@ json folder_findings(const fs::path& dir) {
         }
         std::string msg = r.value("/message/text"_json_pointer, std::string());
         std::string rule = r.value("ruleId", "");
-        quality.push_back({{"tool", tool}, {"rule", rule}, {"level", r.value("level", "warning")},
-                           {"message", msg}, {"file", file}, {"line", line},
+        quality.push_back({{"tool", tool},
+                           {"rule", rule},
+                           {"level", r.value("level", "warning")},
+                           {"message", msg},
+                           {"file", file},
+                           {"line", line},
                            {"key", tool + "|" + rule + "|" + file + "|" + msg}});
       }
     }
@@ -306,10 +317,13 @@ json folder_findings(const fs::path& dir) {
     for (const auto& f : dep.value("findings", json::array())) {
       if (f.value("ignored", false)) continue;
       std::string id = f.value("id", ""), pkg = f.value("package", "");
-      deps.push_back({{"id", id}, {"package", pkg}, {"version", f.value("version", "")},
+      deps.push_back({{"id", id},
+                      {"package", pkg},
+                      {"version", f.value("version", "")},
                       {"severity", to_lower(f.value("severity", "unknown"))},
                       {"fixed_versions", f.value("fixed_versions", json::array())},
-                      {"summary", f.value("summary", "")}, {"link", f.value("link", "")},
+                      {"summary", f.value("summary", "")},
+                      {"link", f.value("link", "")},
                       {"key", id + "|" + pkg}});
     }
   json trivy = load(dir / "artifacts" / "trivy-image-report.json");
@@ -318,10 +332,13 @@ json folder_findings(const fs::path& dir) {
       for (const auto& v : r.value("Vulnerabilities", json::array())) {
         std::string id = v.value("VulnerabilityID", ""), pkg = v.value("PkgName", "");
         std::string fixed = v.value("FixedVersion", "");
-        image.push_back({{"id", id}, {"package", pkg}, {"version", v.value("InstalledVersion", "")},
+        image.push_back({{"id", id},
+                         {"package", pkg},
+                         {"version", v.value("InstalledVersion", "")},
                          {"severity", to_lower(v.value("Severity", "unknown"))},
                          {"fixed_versions", fixed.empty() ? json::array() : json::array({fixed})},
-                         {"summary", v.value("Title", "")}, {"link", v.value("PrimaryURL", "")},
+                         {"summary", v.value("Title", "")},
+                         {"link", v.value("PrimaryURL", "")},
                          {"key", id + "|" + pkg}});
       }
   return {{"quality", quality}, {"dependency", deps}, {"image", image}};
@@ -408,7 +425,8 @@ Response Api::get(const std::string& path, const Params& params) {
           return r;
         }
         std::string q = param(params, "q");
-        if (!q.empty()) return ok(search_log(file, q, static_cast<int>(int_param(params, "max", 500, 1, 10000))));
+        if (!q.empty())
+          return ok(search_log(file, q, static_cast<int>(int_param(params, "max", 500, 1, 10000))));
         json w = read_log(file, int_param(params, "offset", -1, -1, 1LL << 50),
                           int_param(params, "limit", 256 * 1024, 1024, 16 << 20));
         if (param(params, "failing", "1") != "0") w["failing"] = failing_lines(file, 200);
@@ -419,7 +437,8 @@ Response Api::get(const std::string& path, const Params& params) {
         std::string rel;
         for (size_t i = 4; i < parts.size(); ++i) rel += (rel.empty() ? "" : "/") + parts[i];
         fs::path f = artifact_path(build_dir(*p, *n), rel);
-        if (f.empty()) return error(404, "no artifact '" + rel + "' in build " + std::to_string(*n));
+        if (f.empty())
+          return error(404, "no artifact '" + rel + "' in build " + std::to_string(*n));
         Response r;
         r.content_type = "application/octet-stream";
         r.file = f;
@@ -428,13 +447,15 @@ Response Api::get(const std::string& path, const Params& params) {
       }
     }
     if (parts.size() == 2 && parts[1] == "tests")
-      return ok(p->index->tests_overview(param(params, "view", "failing"),
-                                         static_cast<int>(int_param(params, "builds", 30, 1, 1000)),
-                                         static_cast<int>(int_param(params, "limit", 200, 1, 5000))));
+      return ok(
+          p->index->tests_overview(param(params, "view", "failing"),
+                                   static_cast<int>(int_param(params, "builds", 30, 1, 1000)),
+                                   static_cast<int>(int_param(params, "limit", 200, 1, 5000))));
     if (parts.size() == 3 && parts[1] == "tests" && parts[2] == "history") {
       std::string name = param(params, "name");
       if (name.empty()) return error(400, "name= (the test's node id) is required");
-      return ok(p->index->test_history(name, static_cast<int>(int_param(params, "limit", 100, 1, 100000))));
+      return ok(p->index->test_history(
+          name, static_cast<int>(int_param(params, "limit", 100, 1, 100000))));
     }
     if (parts.size() == 2 && parts[1] == "trends")
       return ok(p->index->trends(static_cast<int>(int_param(params, "limit", 50, 2, 10000))));

@@ -5,12 +5,11 @@
 // ever read. docs/dashboard.md documents every route.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +32,7 @@ struct Project {
   std::string name;
   std::filesystem::path dir;
   std::unique_ptr<history::Index> index;
-  std::mutex mutex;  // SQLite connections are not shared between threads here
+  std::mutex mutex;                  // SQLite connections are not shared between threads here
   std::vector<std::string> skipped;  // damaged build folders found by the last sync
   // Each stage's needs in the project's pipeline as it is now (for the graph); empty when the
   // pipeline cannot be loaded, and the page then groups stages by when they ran.

@@ -1,13 +1,12 @@
 #include "serve/server.h"
 
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,10 +31,11 @@ bool is_loopback(const std::string& host) {
 namespace {
 
 std::atomic<httplib::Server*> g_server{nullptr};
+std::atomic<bool> g_stop{false};
 
-void on_signal(int) {
-  if (auto* s = g_server.load()) s->stop();
-}
+// Only sets a flag: the housekeeping thread stops the server once it is really listening (a
+// stop() before listen_after_bind() has started would be lost).
+void on_signal(int) { g_stop = true; }
 
 // Binds a throwaway socket first: httplib only says "false", this says why.
 void check_bindable(const std::string& host, int port) {
@@ -55,7 +55,8 @@ void check_bindable(const std::string& host, int port) {
   if (b != 0) {
     if (err == EADDRINUSE)
       throw Error("cannot listen on " + host + ":" + std::to_string(port) +
-                  ": the port is in use by another program (choose another with --port, or --port 0 for any free one)");
+                  ": the port is in use by another program (choose another with --port, or --port "
+                  "0 for any free one)");
     throw Error("cannot listen on " + host + ":" + std::to_string(port) + ": " + errno_text(err));
   }
 }
@@ -78,7 +79,8 @@ Params params_of(const httplib::Request& req) {
   return p;
 }
 
-void send_file(httplib::Response& res, const fs::path& file, const std::string& type, const std::string& name) {
+void send_file(httplib::Response& res, const fs::path& file, const std::string& type,
+               const std::string& name) {
   auto size = size_of(file);
   if (size < 0) {
     res.status = 404;
@@ -112,58 +114,74 @@ void events(Api& api, const httplib::Request& req, httplib::Response& res, int n
     return;
   }
   std::string stage = req.has_param("stage") ? req.get_param_value("stage") : "";
+  // A stage id names a file under logs/: nothing that could leave that folder.
+  if (stage.find('/') != std::string::npos || stage.find("..") != std::string::npos) {
+    res.status = 400;
+    return;
+  }
+  // Where the page's copy of the log ends (the stream continues from there), else its tail.
+  long long from = -1;
+  if (req.has_param("from")) {
+    try {
+      from = std::stoll(req.get_param_value("from"));
+    } catch (...) {
+    }
+  }
   fs::path dir = p->index->builds_dir() / std::to_string(n);
   res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream", [&api, p, dir, n, stage](size_t, httplib::DataSink& sink) {
-    int64_t seen = -1;
-    long long log_pos = -1;
-    auto last_beat = std::chrono::steady_clock::now();
-    while (sink.is_writable() && g_server.load()) {
-      int64_t m = mtime_ns(dir / "build.json");
-      bool ended = false;
-      if (m != seen) {
-        seen = m;
-        std::optional<json> b;
-        {
-          std::lock_guard lock(p->mutex);
-          b = build_json(*p, n);
-        }
-        if (b) {
-          if (!sink.write(sse("build", *b).data(), sse("build", *b).size())) return false;
-          ended = !(*b)["running"].get<bool>() && (*b)["status"] != "RUNNING";
-        }
-      }
-      if (!stage.empty()) {
-        fs::path log = dir / "logs" / (stage + ".log");
-        long long size = size_of(log);
-        if (size >= 0 && log_pos < 0) log_pos = std::max(0LL, size - 64 * 1024);
-        if (size > log_pos && log_pos >= 0) {
-          json w = read_log(log, log_pos, std::min(size - log_pos, 1LL << 20));
-          long long end = w["end"];
-          if (end > log_pos) {
-            std::string msg = sse("log", {{"stage", stage}, {"offset", w["offset"]}, {"text", w["text"]}});
-            if (!sink.write(msg.data(), msg.size())) return false;
-            log_pos = end;
+  res.set_chunked_content_provider(
+      "text/event-stream", [&api, p, dir, n, stage, from](size_t, httplib::DataSink& sink) {
+        int64_t seen = -1;
+        long long log_pos = from;
+        auto last_beat = std::chrono::steady_clock::now();
+        while (sink.is_writable() && !g_stop) {
+          int64_t m = mtime_ns(dir / "build.json");
+          bool ended = false;
+          if (m != seen) {
+            seen = m;
+            std::optional<json> b;
+            {
+              std::lock_guard lock(p->mutex);
+              b = build_json(*p, n);
+            }
+            if (b) {
+              if (!sink.write(sse("build", *b).data(), sse("build", *b).size())) return false;
+              ended = !(*b)["running"].get<bool>() && (*b)["status"] != "RUNNING";
+            }
           }
+          if (!stage.empty()) {
+            fs::path log = dir / "logs" / (stage + ".log");
+            long long size = size_of(log);
+            if (size >= 0 && log_pos < 0) log_pos = std::max(0LL, size - 64 * 1024);
+            if (size >= 0 && log_pos > size) log_pos = size;
+            if (size > log_pos && log_pos >= 0) {
+              json w = read_log(log, log_pos, std::min(size - log_pos, 1LL << 20));
+              long long end = w["end"];
+              if (end > log_pos) {
+                std::string msg =
+                    sse("log", {{"stage", stage}, {"offset", w["offset"]}, {"text", w["text"]}});
+                if (!sink.write(msg.data(), msg.size())) return false;
+                log_pos = end;
+              }
+            }
+          }
+          if (ended) {
+            std::string msg = sse("end", json::object());
+            sink.write(msg.data(), msg.size());
+            sink.done();
+            return true;
+          }
+          auto now = std::chrono::steady_clock::now();
+          if (now - last_beat > std::chrono::seconds(10)) {
+            // A comment keeps proxies and the browser from timing the stream out.
+            sink.write(": keep-alive\n\n", 14);
+            last_beat = now;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
         }
-      }
-      if (ended) {
-        std::string msg = sse("end", json::object());
-        sink.write(msg.data(), msg.size());
-        sink.done();
-        return true;
-      }
-      auto now = std::chrono::steady_clock::now();
-      if (now - last_beat > std::chrono::seconds(10)) {
-        // A comment keeps proxies and the browser from timing the stream out.
-        sink.write(": keep-alive\n\n", 14);
-        last_beat = now;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    (void)api;
-    return false;
-  });
+        (void)api;
+        return false;
+      });
 }
 
 }  // namespace
@@ -171,11 +189,13 @@ void events(Api& api, const httplib::Request& req, httplib::Response& res, int n
 int serve(const ServeOptions& o) {
   Api api(o.projects);
   for (auto& p : api.projects())
-    for (const auto& s : p->skipped) std::cerr << "pipewright: warning: " << p->name << ": skipped " << s << "\n";
+    for (const auto& s : p->skipped)
+      std::cerr << "pipewright: warning: " << p->name << ": skipped " << s << "\n";
   if (!is_loopback(o.host))
-    std::cerr << "pipewright: warning: listening on " << o.host
-              << ", beyond this machine's loopback: anyone who can reach it reads the builds, logs and "
-                 "artifacts (there is no login)\n";
+    std::cerr
+        << "pipewright: warning: listening on " << o.host
+        << ", beyond this machine's loopback: anyone who can reach it reads the builds, logs and "
+           "artifacts (there is no login)\n";
   if (o.port != 0) check_bindable(o.host, o.port);
 
   httplib::Server svr;
@@ -189,15 +209,18 @@ int serve(const ServeOptions& o) {
     auto a = asset_app_css();
     res.set_content(a.data(), a.size(), "text/css; charset=utf-8");
   });
-  svr.Get(R"(/api/builds/(\d+)/events)", [&api](const httplib::Request& req, httplib::Response& res) {
-    events(api, req, res, std::stoi(req.matches[1]));
-  });
+  svr.Get(R"(/api/builds/(\d+)/events)",
+          [&api](const httplib::Request& req, httplib::Response& res) {
+            events(api, req, res, std::stoi(req.matches[1]));
+          });
   svr.Get(R"(/api/.*)", [&api](const httplib::Request& req, httplib::Response& res) {
     Response r = api.get(req.path, params_of(req));
     res.status = r.status;
     res.set_header("Cache-Control", "no-store");
-    if (!r.file.empty()) send_file(res, r.file, r.content_type, r.download_name);
-    else res.set_content(r.body, r.content_type);
+    if (!r.file.empty())
+      send_file(res, r.file, r.content_type, r.download_name);
+    else
+      res.set_content(r.body, r.content_type);
   });
   svr.Get(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
     auto a = asset_index_html();
@@ -223,7 +246,10 @@ int serve(const ServeOptions& o) {
   std::atomic<bool> stop{false};
   std::thread syncer([&] {
     while (!stop) {
-      for (int i = 0; i < 20 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (int i = 0; i < 20 && !stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (g_stop && svr.is_running()) svr.stop();
+      }
       if (!stop) api.sync_all();
     }
   });
@@ -232,6 +258,7 @@ int serve(const ServeOptions& o) {
   if (o.on_listening) o.on_listening(url);
   svr.listen_after_bind();
   g_server = nullptr;
+  g_stop = false;
   stop = true;
   syncer.join();
   return 0;
@@ -260,7 +287,8 @@ std::string report_html(const fs::path& project_dir, int build) {
   Api api({project_dir});
   auto& p = *api.projects().front();
   if (build <= 0) build = p.index->newest();
-  if (build <= 0) throw Error("no finished build to report in " + (project_dir / ".pipewright/builds").string());
+  if (build <= 0)
+    throw Error("no finished build to report in " + (project_dir / ".pipewright/builds").string());
   json data;
   auto b = build_json(p, build);
   if (!b) throw Error("no build " + std::to_string(build) + " (or its build.json is damaged)");
@@ -281,8 +309,9 @@ std::string report_html(const fs::path& project_dir, int build) {
   std::string html(asset_index_html());
   std::string css = "<style>" + std::string(asset_app_css()) + "</style>";
   // esbuild already writes "</script" in the bundle's strings as "<\\/script".
-  std::string js = "<script>window.PW_STATIC=" + script_safe(dump({{"build", build}, {"answers", data}})) +
-                   ";</script><script>" + std::string(asset_app_js()) + "</script>";
+  std::string js =
+      "<script>window.PW_STATIC=" + script_safe(dump({{"build", build}, {"answers", data}})) +
+      ";</script><script>" + std::string(asset_app_js()) + "</script>";
   auto replace = [&](const std::string& what, const std::string& with) {
     auto pos = html.find(what);
     if (pos != std::string::npos) html.replace(pos, what.size(), with);

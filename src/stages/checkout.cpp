@@ -129,6 +129,8 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   ctx.data()["commit"] = commit;
   ctx.data()["branch"] = branch;
   ctx.data()["source"] = source;
+  // The commit's subject, for the history's build lists (pipewright history, serve).
+  ctx.data()["message"] = exec::git(ws, {"log", "-1", "--format=%s"}).value_or("");
   return engine::StageOutcome::ok(short_sha(commit) + (branch.empty() ? "" : " on " + branch) +
                                   (repo.empty() ? "" : " from " + repo));
 }

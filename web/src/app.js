@@ -125,7 +125,11 @@ function stageGraph(stages) {
     return depth[id];
   };
   const haveNeeds = stages.some((s) => (s.needs || []).length);
-  if (haveNeeds) stages.forEach((s) => d(s.id));
+  if (haveNeeds) {
+    stages.forEach((s) => d(s.id));
+    // `post` needs nothing but always runs last.
+    if (byId.post) depth.post = 1 + Math.max(0, ...stages.filter((s) => s.id !== 'post').map((s) => depth[s.id]));
+  }
   else {
     let col = -1;
     let end = -Infinity;
@@ -155,7 +159,7 @@ function stageGraph(stages) {
 function criticalPath(stages) {
   const byId = Object.fromEntries(stages.map((s) => [s.id, s]));
   const end = (s) => Date.parse(s.started || 0) + (s.duration_ms || 0);
-  const started = stages.filter((s) => s.started);
+  const started = stages.filter((s) => s.started && s.id !== 'post');
   if (!started.length) return new Set();
   let cur = started.reduce((a, b) => (end(a) >= end(b) ? a : b));
   const path = new Set([cur.id]);
@@ -253,9 +257,10 @@ async function buildPage(n, tab, rest, params) {
 }
 
 // Server-sent events of a running build: the page updates as `pipewright run` progresses.
-function live(n, stage, onBuild, onLog) {
+function live(n, stage, onBuild, onLog, from) {
   if (STATIC) return;
-  const es = new EventSource(withProject(`/api/builds/${n}/events${stage ? '?stage=' + encodeURIComponent(stage) : ''}`));
+  const q = stage ? `?stage=${encodeURIComponent(stage)}&from=${from || 0}` : '';
+  const es = new EventSource(withProject(`/api/builds/${n}/events${q}`));
   let first = true;
   es.addEventListener('build', (e) => {
     if (first) {
@@ -274,6 +279,9 @@ async function testsTab(b) {
   const failing = tests.filter((t) => t.outcome === 'failed' || t.outcome === 'error');
   const skipped = tests.filter((t) => t.outcome === 'skipped');
   const passed = tests.filter((t) => t.outcome === 'passed');
+  // The stage that ran the tests: the built-in `tests`, else (a `run:` stage wrote the report)
+  // the first that did not succeed.
+  const testStage = (b.stages.find((s) => s.id === 'tests') || b.stages.find((s) => s.status === 'FAILURE' || s.status === 'UNSTABLE') || b.stages[0] || {}).id;
   const fail = failing
     .map((t) => {
       const hs = t.history || {};
@@ -282,7 +290,7 @@ async function testsTab(b) {
         <p class="where">${esc(t.file || '')}${t.line ? ':' + t.line : ''} · ${dur(t.duration_ms)}</p>
         <pre class="message">${esc(t.message || '')}</pre>
         ${t.history ? `<p class="since">failing since ${link(hs.failing_since)}${hs.failing_since_commit ? ` (<code>${short(hs.failing_since_commit)}</code>)` : ''} · first failed in <span class="first-failed">${hs.first_failed ? link(hs.first_failed) : '–'}</span>${hs.last_passed ? ` · last passed ${link(hs.last_passed)}` : ''}${hs.flaky ? ' · <span class="flaky">flaky</span>' : ''}</p>` : ''}
-        <p><a href="#/build/${b.number}/log/tests">open the tests log</a></p></div>`;
+        <p><a href="#/build/${b.number}/log/${encodeURIComponent(testStage || 'tests')}">open the tests log</a></p></div>`;
     })
     .join('');
   const row = (t) => `<tr><td><a href="#/test?name=${encodeURIComponent(t.nodeid)}">${esc(t.nodeid)}</a></td><td>${badge(t.outcome.toUpperCase())}</td><td>${dur(t.duration_ms)}</td><td>${esc(t.message || '')}</td></tr>`;
@@ -386,7 +394,7 @@ async function logTab(b, stage, params) {
   live(b.number, stage, null, (l) => {
     pre.insertAdjacentHTML('beforeend', ansiToHtml(l.text));
     pre.scrollTop = pre.scrollHeight;
-  });
+  }, win.end);
 }
 
 // ---------- tests across builds ----------
@@ -431,7 +439,7 @@ function chart(el, title, xs, series) {
     width: Math.min(560, el.clientWidth || 560),
     height: 220,
     scales: { x: { time: false } },
-    axes: [{ label: 'build' }, {}],
+    axes: [{ label: 'build', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, {}],
     series: [{ label: 'build' }, ...series.map((s, i) => ({ label: s.label, stroke: s.color || colors[i % colors.length], width: 2, spanGaps: true }))],
   };
   const u = new uPlot(opts, [xs, ...series.map((s) => s.data)], wrap);
@@ -453,7 +461,7 @@ async function trendsPage() {
     { label: 'skipped', data: t.tests.skipped },
   ]);
   chart(el, 'Coverage %', xs, [{ label: 'coverage', data: t.coverage, color: '#1565c0' }]);
-  chart(el, 'Build duration (s)', xs, [{ label: 'build', data: t.duration_ms.map((v) => v / 1000), color: '#4e342e' }]);
+  chart(el, 'Build duration (s)', xs, [{ label: 'duration', data: t.duration_ms.map((v) => v / 1000), color: '#4e342e' }]);
   const stages = Object.entries(t.stage_duration_ms);
   chart(el, 'Stage duration (s)', xs, stages.map(([id, d]) => ({ label: id, data: d.map((v) => (v == null ? null : v / 1000)) })));
   const v = t.vulnerabilities;

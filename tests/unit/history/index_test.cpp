@@ -1,0 +1,254 @@
+// The history index: adding builds, rebuilding from the folders, damaged folders, migrations and
+// a database from a newer pipewright.
+#include "history/index.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace pw::history {
+namespace {
+
+using pw::testing::FakeBuild;
+using pw::testing::put;
+using pw::testing::write_build;
+
+class IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("pw-history-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  // Builds 1 (all pass), 2 (test_b fails), 3 (test_b still fails, a vulnerability appears).
+  void three_builds() {
+    write_build(dir_, {.number = 1});
+    write_build(dir_, {.number = 2,
+                       .status = "UNSTABLE",
+                       .tests = {{"test_a", "passed"}, {"test_b", "failed"}},
+                       .coverage = 0.8});
+    write_build(dir_, {.number = 3,
+                       .status = "UNSTABLE",
+                       .commit = "beef",
+                       .tests = {{"test_a", "passed"}, {"test_b", "failed"}, {"test_c", "skipped"}},
+                       .coverage = 0.8,
+                       .vulns = 1});
+  }
+  fs::path dir_;
+};
+
+TEST_F(IndexTest, AddsBuildsAndAnswersWithTheirFacts) {
+  three_builds();
+  Index idx(dir_);
+  auto r = idx.sync();
+  EXPECT_EQ(r.added, 3);
+  EXPECT_TRUE(r.skipped.empty());
+  auto list = idx.builds({});
+  ASSERT_EQ(list["total"], 3);
+  const auto& newest = list["builds"][0];
+  EXPECT_EQ(newest["number"], 3);
+  EXPECT_EQ(newest["status"], "UNSTABLE");
+  EXPECT_EQ(newest["tests"]["failed"], 1);
+  EXPECT_EQ(newest["tests"]["skipped"], 1);
+  EXPECT_EQ(newest["findings"]["high"], 1);
+  EXPECT_EQ(newest["new_findings"], 1);
+  EXPECT_EQ(newest["message"], "commit beef");
+  EXPECT_NEAR(newest["coverage"].get<double>(), 80.0, 0.01);
+
+  auto b = idx.build(3);
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)["stages"].size(), 2u);
+  EXPECT_EQ((*b)["artifacts"][0]["path"], "dist/app.tar.gz");
+  EXPECT_EQ((*b)["artifacts"][0]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ((*b)["previous"], 2);
+  EXPECT_EQ((*b)["diff"]["newly_failing"].size(), 0u);
+  auto b2 = idx.build(2);
+  EXPECT_EQ((*b2)["diff"]["newly_failing"][0], "tests/test_m.py::test_b");
+  EXPECT_NEAR((*b2)["diff"]["coverage_delta"].get<double>(), -10.0, 0.01);
+
+  // Failures first, with where they failed and since when.
+  auto tests = idx.tests_of(3);
+  ASSERT_EQ(tests.size(), 3u);
+  EXPECT_EQ(tests[0]["nodeid"], "tests/test_m.py::test_b");
+  EXPECT_EQ(tests[0]["message"], "assert 1 == 2");
+  EXPECT_EQ(tests[0]["file"], "tests/test_m.py");
+  EXPECT_EQ(tests[0]["line"], 7);
+  EXPECT_EQ(tests[0]["history"]["first_failed"], 2);
+  EXPECT_EQ(tests[0]["history"]["failing_since"], 2);
+  EXPECT_EQ(tests[0]["history"]["last_passed"], 1);
+  // Builds 1 and 2 share commit c0ffee, where test_b passed and then failed: flaky.
+  EXPECT_TRUE(tests[0]["history"]["flaky"].get<bool>());
+
+  auto h = idx.test_history("tests/test_m.py::test_b", 10);
+  ASSERT_EQ(h["runs"].size(), 3u);
+  EXPECT_EQ(h["runs"][2]["outcome"], "passed");
+  auto t = idx.trends(10);
+  EXPECT_EQ(t["builds"].size(), 3u);
+  EXPECT_EQ(t["tests"]["failed"][1], 1);
+  EXPECT_EQ(t["stage_duration_ms"]["tests"].size(), 3u);
+  EXPECT_EQ(idx.tests_overview("flaky", 30, 10)["tests"].size(), 1u);
+  EXPECT_EQ(idx.tests_overview("grid", 30, 10)["tests"][0]["cells"], "PFF");
+}
+
+TEST_F(IndexTest, FiltersAndPages) {
+  three_builds();
+  write_build(dir_, {.number = 4, .branch = "feature"});
+  Index idx(dir_);
+  idx.sync();
+  auto unstable = idx.builds({.status = "UNSTABLE"});
+  EXPECT_EQ(unstable["total"], 2);
+  auto feature = idx.builds({.branch = "feature"});
+  ASSERT_EQ(feature["total"], 1);
+  EXPECT_EQ(feature["builds"][0]["number"], 4);
+  auto page2 = idx.builds({.limit = 2, .offset = 2});
+  ASSERT_EQ(page2["builds"].size(), 2u);
+  EXPECT_EQ(page2["builds"][0]["number"], 2);
+}
+
+TEST_F(IndexTest, RebuildsFromTheFoldersAfterTheFileIsDeleted) {
+  three_builds();
+  {
+    Index idx(dir_);
+    idx.sync();
+  }
+  fs::remove(Index::default_path(dir_));
+  Index idx(dir_);
+  EXPECT_FALSE(idx.build(3));  // listed from the folders meanwhile, but not indexed
+  EXPECT_FALSE(idx.builds({})["builds"][0].value("indexed", true));
+  auto r = idx.rebuild();
+  EXPECT_EQ(r.added, 3);
+  EXPECT_EQ(idx.builds({})["total"], 3);
+  EXPECT_EQ(idx.tests_of(3)[0]["history"]["first_failed"], 2);
+}
+
+TEST_F(IndexTest, ADamagedFolderIsReportedAndSkipped) {
+  three_builds();
+  put(dir_ / ".pipewright/builds/2/build.json", "{\"number\": 2, \"stat");  // cut mid-write
+  fs::create_directories(dir_ / ".pipewright/builds/5");                    // no build.json at all
+  put(dir_ / ".pipewright/builds/3/reports/report.xml", "<testsuites><testsuite><testcase name=");
+  Index idx(dir_);
+  auto r = idx.sync();
+  EXPECT_EQ(r.added, 2);
+  ASSERT_EQ(r.skipped.size(), 2u);
+  EXPECT_NE(r.skipped[0].find("builds/2"), std::string::npos);
+  EXPECT_NE(r.skipped[0].find("damaged"), std::string::npos);
+  EXPECT_NE(r.skipped[1].find("builds/5"), std::string::npos);
+  EXPECT_THROW(idx.add(2), Error);
+  // The build with the truncated JUnit report is kept, with the problem named.
+  auto b = idx.build(3);
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)["tests"]["total"], 0);
+  ASSERT_EQ((*b)["problems"].size(), 1u);
+  EXPECT_NE((*b)["problems"][0].get<std::string>().find("report.xml"), std::string::npos);
+}
+
+TEST_F(IndexTest, ARunningBuildIsListedFromItsFolderAndAddedWhenItEnds) {
+  three_builds();
+  write_build(dir_, {.number = 4, .status = "RUNNING"});
+  Index idx(dir_);
+  idx.sync();
+  auto list = idx.builds({});
+  EXPECT_EQ(list["total"], 4);
+  EXPECT_EQ(list["builds"][0]["number"], 4);
+  EXPECT_TRUE(list["builds"][0]["running"].get<bool>());
+  EXPECT_FALSE(idx.build(4));
+  write_build(dir_, {.number = 4, .status = "SUCCESS"});
+  idx.add(4);
+  EXPECT_FALSE(idx.builds({})["builds"][0]["running"].get<bool>());
+  EXPECT_TRUE(idx.build(4));
+}
+
+TEST_F(IndexTest, SyncNoticesChangedAndDeletedFolders) {
+  three_builds();
+  Index idx(dir_);
+  idx.sync();
+  fs::remove_all(dir_ / ".pipewright/builds/1");
+  auto r = idx.sync();
+  EXPECT_EQ(r.removed, 1);
+  EXPECT_EQ(r.added, 0);
+  EXPECT_EQ(idx.builds({})["total"], 2);
+}
+
+int user_version(const fs::path& db) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, nullptr);
+  sqlite3_step(s);
+  int v = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+void exec(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(h);
+}
+
+TEST_F(IndexTest, MigratesAVersionOneDatabaseForwardKeepingItsRows) {
+  fs::path db = Index::default_path(dir_);
+  fs::create_directories(db.parent_path());
+  exec(db, std::string(migrations()[0]) + "PRAGMA user_version = 1;" +
+               "INSERT INTO builds(number, status, commit_sha, branch, passed, failed, errors, "
+               "skipped, tests, quality, "
+               "vulns, image_vulns, critical, high, medium, low, record_mtime) VALUES(7, "
+               "'SUCCESS', 'abc', 'main', 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);");
+  ASSERT_EQ(user_version(db), 1);
+  write_build(dir_, {.number = 7});
+  {
+    Index idx(dir_);
+    EXPECT_EQ(idx.builds({})["builds"][0]["commit"], "abc");  // the old row, still there
+  }
+  EXPECT_EQ(user_version(db), schema_version());
+  exec(db, "SELECT 1 FROM sqlite_master WHERE name = 'tests_failures'");
+}
+
+TEST_F(IndexTest, RefusesADatabaseFromANewerPipewrightAndLeavesItAlone) {
+  fs::path db = Index::default_path(dir_);
+  fs::create_directories(db.parent_path());
+  exec(db, "CREATE TABLE future(x); PRAGMA user_version = 99;");
+  std::string before = read_file(db);
+  try {
+    Index idx(dir_);
+    FAIL() << "opened a schema 99 database";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer than this pipewright"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(read_file(db), before);
+  EXPECT_FALSE(fs::exists(db.string() + "-wal"));
+}
+
+TEST_F(IndexTest, ReadsEveryJUnitCaseOncePerNodeId) {
+  // pytest writes a test that fails and then errors in teardown as two testcases.
+  put(dir_ / "r.xml",
+      "<testsuite><testcase classname=\"t.test_x\" name=\"test_1\" time=\"0.1\"><failure "
+      "message=\"boom\"/></testcase>"
+      "<testcase classname=\"t.test_x\" name=\"test_1\" time=\"0.2\"><error "
+      "message=\"teardown\"/></testcase>"
+      "<testcase classname=\"t.test_x\" name=\"test_2\" time=\"1\"/></testsuite>");
+  std::vector<std::string> problems;
+  auto cases = read_junit_cases(dir_ / "r.xml", problems);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].nodeid, "t/test_x.py::test_1");
+  EXPECT_EQ(cases[0].outcome, Outcome::failed);
+  EXPECT_EQ(cases[0].message, "boom");
+  EXPECT_EQ(cases[1].duration_us, 1000000);
+  EXPECT_TRUE(problems.empty());
+}
+
+}  // namespace
+}  // namespace pw::history
