@@ -14,6 +14,7 @@
 #include "cli/deploy_command.h"
 #include "cli/export_command.h"
 #include "cli/history_command.h"
+#include "cli/jenkins_command.h"
 #include "cli/scan_command.h"
 #include "cli/upload_command.h"
 #include "cli/validated.h"
@@ -150,9 +151,16 @@ int cmd_cache(const std::string& action, const std::string& older_than, bool all
   return 0;
 }
 
-int cmd_run(const Common& c, engine::BuildRequest req, bool verbose) {
+int cmd_run(const Common& c, engine::BuildRequest req, bool verbose,
+            const JenkinsfileArgs* jenkinsfile = nullptr) {
   fs::path dir = project_dir(c);
-  auto p = load(c, dir);
+  pipeline::Pipeline p;
+  if (jenkinsfile) {
+    p = load_jenkinsfile(dir, *jenkinsfile);
+  } else {
+    p = load(c, dir);
+    if (std::string hint = jenkinsfile_hint(dir); !hint.empty()) std::cerr << "pipewright: " << hint << "\n";
+  }
   auto creds = engine::Credentials::load(engine::Credentials::default_path());
   // Under a CI engine (pipewright export), secrets come from the engine's store as variables.
   if (const char* spec = std::getenv("PIPEWRIGHT_CREDENTIALS_FROM_ENV"))
@@ -207,6 +215,13 @@ int main(int argc, char** argv) {
   run->add_option("--repo", req.overrides.repo, "Clone this git URL (https, ssh, file) instead of the project");
   run->add_option("--ref", req.overrides.ref, "Branch, tag or commit to check out");
   run->footer(std::string("\n") + kExitCodes);
+  JenkinsfileArgs jenkins;
+  auto* run_jf = run->add_option("--jenkinsfile", jenkins.file,
+                                 "Run a declarative Jenkinsfile natively (default file: Jenkinsfile)")
+                     ->expected(0, 1);
+  run->add_option("-p,--param", jenkins.params, "A Jenkinsfile parameter: NAME=VALUE (repeatable)");
+  run->add_flag("--skip-unsupported", jenkins.skip_unsupported,
+                "Run a Jenkinsfile whose steps have no local meaning, with those steps SKIPPED");
 
   // plan
   auto* plan = app.add_subcommand("plan", "Print the resolved pipeline without running it");
@@ -216,6 +231,24 @@ int main(int argc, char** argv) {
   plan->add_option("stages", plan_targets, "Show only these stages and what they need");
   plan->add_flag("--only", plan_only, "Show only the named stages");
   plan->add_flag("--yaml", yaml, "Print the pipeline as a pipewright.yaml that reproduces it");
+  JenkinsfileArgs plan_jenkins;
+  bool plan_model = false;
+  auto* plan_jf = plan->add_option("--jenkinsfile", plan_jenkins.file,
+                                   "Show a declarative Jenkinsfile's stages as pipewright runs them")
+                      ->expected(0, 1);
+  plan->add_option("-p,--param", plan_jenkins.params, "A Jenkinsfile parameter: NAME=VALUE");
+  plan->add_flag("--model", plan_model, "With --jenkinsfile: print the Declarative model as read");
+
+  // import
+  auto* imp = app.add_subcommand("import", "Write a pipewright.yaml from another CI engine's file");
+  imp->require_subcommand(1);
+  auto* imp_jf = imp->add_subcommand("jenkinsfile", "A declarative Jenkinsfile as pipewright.yaml");
+  JenkinsfileArgs import_jenkins;
+  std::string import_output;
+  bool import_force = false;
+  imp_jf->add_option("file", import_jenkins.file, "The Jenkinsfile (default: Jenkinsfile)");
+  imp_jf->add_option("-o,--output", import_output, "File to write (default: pipewright.yaml); - for stdout");
+  imp_jf->add_flag("--force", import_force, "Replace an existing file");
 
   // cache
   auto* cache = app.add_subcommand("cache", "Show or trim the cache of Python environments");
@@ -347,9 +380,12 @@ int main(int argc, char** argv) {
     if (*run) {
       if (build_number > 0) req.build_number = build_number;
       if (req.only && req.targets.empty()) throw ConfigError("--only needs the stages to run");
+      if (run_jf->count() > 0) return cmd_run(common, req, verbose, &jenkins);
       return cmd_run(common, req, verbose);
     }
+    if (*plan && plan_jf->count() > 0) return cmd_plan_jenkinsfile(project_dir(common), plan_jenkins, plan_model);
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
+    if (*imp_jf) return cmd_import_jenkinsfile(project_dir(common), import_jenkins, import_output, import_force);
     if (*exp) {
       fs::path dir = project_dir(common);
       return cmd_export(dir, [&] { return load(common, dir); }, export_engine, export_output,

@@ -211,7 +211,8 @@ void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline:
 }
 
 engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
-  auto data = ctx.stage_data("analysis");
+  // A Jenkinsfile's stages keep their names: its gate reads the stage that ran the analysis.
+  auto data = ctx.stage_data(get_string(ctx.spec(), "analysis_stage").value_or("analysis"));
   if (data.contains("sonar")) return run_sonar_gate(ctx, data["sonar"]);
   // Never fall back to the native gate when the team asked for the server's.
   if (const auto* a = ctx.pipeline().find("analysis"); a && a->setting("sonar"))

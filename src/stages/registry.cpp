@@ -6,6 +6,7 @@
 #include "stages/image_scan.h"
 #include "stages/image_build.h"
 #include "stages/image_push.h"
+#include "stages/jenkins_steps.h"
 #include "stages/deploy.h"
 #include "stages/lock_check.h"
 #include "stages/package.h"
@@ -43,7 +44,17 @@ void register_builtin_stages(engine::StageRegistry& r) {
   r.add("image-push", make<ImagePushStage>(), ImagePushStage::validate);
   r.add("upload", make<UploadStage>(), UploadStage::validate);
   r.add("deploy", make<DeployStage>(), DeployStage::validate);
-  r.add("post", make<PostStage>(), PostStage::validate);
+  // A Jenkinsfile's pipeline-level post is the post stage too, with its steps interpreted.
+  r.add("post",
+        [](const pipeline::StageSpec& s) -> std::unique_ptr<engine::Stage> {
+          if (s.setting("jenkinsfile")) return std::make_unique<JenkinsStage>();
+          return std::make_unique<PostStage>();
+        },
+        [](const pipeline::StageSpec& s, const pipeline::Pipeline& p, std::vector<Diagnostic>& d) {
+          if (s.setting("jenkinsfile")) JenkinsStage::validate(s, p, d);
+          else PostStage::validate(s, p, d);
+        });
+  r.add("jenkins", make<JenkinsStage>(), JenkinsStage::validate);
 }
 
 }  // namespace pw::stages

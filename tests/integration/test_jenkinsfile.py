@@ -1,0 +1,351 @@
+"""`pipewright run --jenkinsfile`: declarative Jenkinsfiles run for real by the native reader and
+step interpreter (parallel overlap, catchError, post conditions, credentials, timeout, retry,
+when, docker agent), plan, import and the import -> export -> import round trip."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, make_repo
+from containers import base_image, containers_env  # noqa: F401
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jenkinsfile"
+SECRET = "jf-s3cr3t-Value-77aa"
+
+
+def jenkinsfile(stages, post="", top=""):
+    return ("pipeline {\n  agent any\n" + top + "  stages {\n" + stages + "  }\n" + post + "}\n")
+
+
+def write_credentials(env, text):
+    path = Path(env["PIPEWRIGHT_CREDENTIALS"])
+    path.write_text(text)
+    os.chmod(path, 0o600)
+
+
+def test_stages_run_with_jenkins_names_and_environment(repo, pw):
+    stage = r"""    stage('Build it') {
+      environment { GREETING = "hi ${env.BRANCH_NAME}" }
+      steps {
+        sh 'echo "$GREETING $BUILD_NUMBER $BUILD_ID $JOB_NAME $BRANCH_NAME CI=$CI url=[$BUILD_URL] home=[${JENKINS_HOME:-unset}]" > env.txt'
+        echo "commit ${env.GIT_COMMIT}"
+      }
+    }
+"""
+    project = repo({"Jenkinsfile": jenkinsfile(stage)})
+    r = pw(project, "run", "--jenkinsfile", extra_env={"JENKINS_HOME": "/var/jenkins"})
+    assert r.code == 0, r
+    ids = [s["id"] for s in r.build()["stages"]]
+    assert ids == ["Declarative: Checkout SCM", "Build it"]
+    ws = Path(r.build()["workspace"])
+    text = (ws / "env.txt").read_text()
+    assert re.match(rf"hi main 1 1 {project.name} main CI=true url=\[\] home=\[unset\]", text), text
+    assert b"commit " + r.build()["commit"].encode() in r.log("Build it")
+
+
+def test_parallel_stages_overlap(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Both') {\n      parallel {\n"
+        "        stage('A') { steps { sh 'date +%s.%N > a.start; sleep 1; date +%s.%N > a.end' } }\n"
+        "        stage('B') { steps { sh 'date +%s.%N > b.start; sleep 1; date +%s.%N > b.end' } }\n"
+        "      }\n    }\n    stage('After') { steps { sh 'test -f a.end && test -f b.end' } }\n")})
+    r = pw(project, "run", "--jenkinsfile", "-j", "2")
+    assert r.code == 0, r
+    ws = Path(r.build()["workspace"])
+    a0, a1 = float((ws / "a.start").read_text()), float((ws / "a.end").read_text())
+    b0, b1 = float((ws / "b.start").read_text()), float((ws / "b.end").read_text())
+    assert a0 < b1 and b0 < a1, "the parallel branches did not overlap"
+    assert r.stage("After")["status"] == "SUCCESS"
+
+
+def test_catch_error_gives_unstable_and_post_conditions_fire(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Scan') {\n      steps {\n"
+        "        catchError(buildResult: 'UNSTABLE', stageResult: 'UNSTABLE') { sh 'exit 3' }\n"
+        "        sh 'echo after > after.txt'\n      }\n"
+        "      post { unstable { sh 'echo stage-unstable > stage-post.txt' } success { sh 'touch never' } }\n"
+        "    }\n",
+        post="  post {\n    always { sh 'echo always >> $WORKSPACE/post.txt' }\n"
+             "    success { sh 'echo success >> $WORKSPACE/post.txt' }\n"
+             "    unstable { sh 'echo unstable >> $WORKSPACE/post.txt' }\n"
+             "    unsuccessful { sh 'echo unsuccessful >> $WORKSPACE/post.txt' }\n"
+             "    changed { sh 'echo changed >> $WORKSPACE/post.txt' }\n"
+             "    cleanup { sh 'echo cleanup >> $WORKSPACE/post.txt' }\n  }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 3, r
+    assert r.build()["status"] == "UNSTABLE"
+    assert r.stage("Scan")["status"] == "UNSTABLE"
+    ws = Path(r.build()["workspace"])
+    assert (ws / "after.txt").exists()
+    assert (ws / "stage-post.txt").exists() and not (ws / "never").exists()
+    # Jenkins' order; changed holds on a first build.
+    assert (ws / "post.txt").read_text().split() == ["always", "changed", "unstable", "unsuccessful", "cleanup"]
+
+
+def test_failure_stops_later_stages_and_post_failure_runs(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Bad') { steps { error 'broken on purpose' } }\n"
+        "    stage('Later') { steps { sh 'touch later' } }\n",
+        post="  post { failure { echo 'it failed' } }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 1, r
+    assert r.stage("Bad")["status"] == "FAILURE"
+    assert "broken on purpose" in r.stage("Bad")["summary"]
+    assert r.stage("Later")["status"] == "NOT_BUILT"
+    assert b"it failed" in r.log("post")
+
+
+def test_with_credentials_binds_and_masks(repo, pw, env):
+    write_credentials(env, f"dockerhub:\n  username: robot\n  password: {SECRET}\napi-token: {SECRET}x\n")
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Push') {\n      environment { DH = credentials('dockerhub') }\n      steps {\n"
+        "        withCredentials([usernamePassword(credentialsId: 'dockerhub', usernameVariable: 'U', passwordVariable: 'P'),\n"
+        "                         string(credentialsId: 'api-token', variable: 'TOKEN')]) {\n"
+        "          sh 'echo \"user $U pass $P token $TOKEN\"; test \"$DH_USR\" = robot; test \"$DH_PSW\" = \"$P\"'\n"
+        "          sh 'test \"$P\" = \"" + SECRET + "\"'\n"
+        "        }\n      }\n    }\n")})
+    r = pw(project, "run", "--jenkinsfile", "--verbose")
+    assert r.code == 0, r
+    assert SECRET not in r.text
+    log = r.log("Push")
+    assert SECRET.encode() not in log
+    assert b"pass **** token ****" in log  # every credential value is masked, as for any stage
+
+
+def test_missing_credential_is_named_before_the_build(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Push') {\n      steps {\n"
+        "        withCredentials([string(credentialsId: 'nope', variable: 'T')]) { sh 'true' }\n"
+        "      }\n    }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2, r
+    assert re.search(r"Jenkinsfile:6:26: credential 'nope' is not in", r.err), r.err
+    assert not (project / ".pipewright" / "builds" / "1").exists()
+
+
+def test_timeout_kills_and_retry_retries(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Flaky') {\n      steps {\n"
+        "        retry(3) { sh 'echo x >> tries; test $(wc -l < tries) -ge 3' }\n      }\n    }\n"
+        "    stage('Slow') {\n      steps {\n"
+        "        timeout(time: 1, unit: 'SECONDS') { sh 'echo $$ > slow.pid; sleep 30' }\n      }\n    }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 1, r
+    ws = Path(r.build()["workspace"])
+    assert len((ws / "tries").read_text().split()) == 3
+    assert r.stage("Flaky")["status"] == "SUCCESS"
+    assert r.stage("Slow")["status"] == "FAILURE"
+    assert "Timeout has been exceeded" in r.stage("Slow")["summary"]
+    pid = int((ws / "slow.pid").read_text())
+    assert not Path(f"/proc/{pid}").exists() or ") Z " in Path(f"/proc/{pid}/stat").read_text()
+    assert r.stage("Slow")["duration_ms"] < 25000  # recorded duration: killed, not waited out
+
+
+def test_when_branch_and_expression_skip(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Release') { when { branch 'release/*' }\n steps { sh 'touch released' } }\n"
+        "    stage('Main only') { when { branch 'main' }\n steps { sh 'touch main' } }\n"
+        "    stage('Param') { when { expression { return params.DEPLOY } }\n steps { sh 'touch deployed' } }\n",
+        top="  parameters { booleanParam(name: 'DEPLOY', defaultValue: false) }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 0, r
+    assert r.stage("Release")["status"] == "SKIPPED"
+    assert "when conditional" in r.stage("Release")["summary"]
+    assert r.stage("Main only")["status"] == "SUCCESS"
+    assert r.stage("Param")["status"] == "SKIPPED"
+    r = pw(project, "run", "--jenkinsfile", "-p", "DEPLOY=true")
+    assert r.stage("Param")["status"] == "SUCCESS"
+
+
+def test_undefined_variable_is_jenkins_error(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Echo') { steps { echo \"value ${NOPE}\" } }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 1, r
+    assert "groovy.lang.MissingPropertyException: No such property: NOPE" in r.stage("Echo")["summary"]
+
+
+def test_unsupported_step_stops_before_build_or_is_skipped(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Notify') { steps {\n slackSend channel: '#ci'\n sh 'touch ran' } }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2, r
+    assert "step 'slackSend' (plugin slack) has no local meaning" in r.err
+    assert not (project / ".pipewright").exists()
+    r = pw(project, "run", "--jenkinsfile", "--skip-unsupported")
+    assert r.code == 0, r
+    assert "SKIPPED" in r.stage("Notify")["summary"]
+
+
+def test_scripted_pipeline_and_syntax_errors(repo, pw):
+    project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2
+    assert "Jenkinsfile:1:1: this is a scripted pipeline" in r.err
+    assert "only declarative is supported" in r.err
+    (project / "Jenkinsfile").write_text("pipeline {\n  agent any\n  stages {\n")
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2
+    assert "never closed" in r.err
+
+
+def test_plain_run_hints_at_the_jenkinsfile(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile("    stage('A') { steps { echo 'x' } }\n"),
+                    "pipewright.yaml": "stages:\n" + "".join(
+                        f"  {s}: {{enabled: false}}\n" for s in [
+                            "preflight", "setup-python", "lock-check", "tests", "lint", "format-ruff",
+                            "format-black", "typecheck", "security-lint", "audit", "quality",
+                            "dependency-scan", "analysis", "quality-gate", "package", "image-build",
+                            "image-scan", "image-push", "upload", "deploy"])})
+    r = pw(project, "run")
+    assert "pipewright run --jenkinsfile" in r.err, r
+
+
+def test_plan_shows_mapping(repo, pw):
+    shutil.copy(FIXTURES / "seed.Jenkinsfile", Path(repo({"x": "y"})) / "Jenkinsfile")
+    project = repo({"Jenkinsfile": (FIXTURES / "seed.Jenkinsfile").read_text()})
+    r = pw(project, "plan", "--jenkinsfile")
+    assert r.code == 0, r
+    assert re.search(r"OWASP Dependency Check\s+steps -> dependency-scan", r.out), r.out
+    assert re.search(r"SonarQube Analysis\s+steps -> analysis", r.out)
+    assert re.search(r"Quality Gate\s+steps -> quality-gate", r.out)
+    assert "buildDiscarder" in r.out
+
+
+def test_artifacts_stash_and_junit(repo, pw):
+    junit = ('<testsuite name="s" tests="2" failures="1"><testcase classname="t" name="a"/>'
+             '<testcase classname="t" name="b"><failure message="no"/></testcase></testsuite>')
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Make') { steps {\n writeFile file: 'dist/app.txt', text: 'payload'\n"
+        " stash name: 'dist', includes: 'dist/**'\n"
+        " writeFile file: 'report.xml', text: '" + junit + "'\n junit 'report.xml'\n } }\n"
+        "    stage('Use') { steps {\n dir('other') { unstash 'dist'; sh 'test \"$(cat dist/app.txt)\" = payload' }\n"
+        " archiveArtifacts artifacts: 'dist/*'\n } }\n")})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 3, r  # a failed test makes the build UNSTABLE, as the JUnit plugin does
+    assert r.stage("Make")["status"] == "UNSTABLE"
+    assert r.stage("Make")["data"]["tests"]["failed"] == 1
+    art = project / ".pipewright" / "builds" / "1" / "artifacts"
+    assert (art / "dist" / "app.txt").read_text() == "payload"
+    import hashlib
+    sums = (art / "SHA256SUMS").read_text()
+    assert f"{hashlib.sha256(b'payload').hexdigest()}  dist/app.txt" in sums
+
+
+def test_import_writes_a_pipeline_that_runs_the_same(repo, pw):
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Build') { steps { sh 'echo built > built.txt' } }\n"
+        "    stage('Check') { when { branch 'main' }\n steps { sh 'test -f built.txt' } }\n",
+        post="  post { always { echo 'done' } }\n")})
+    r = pw(project, "import", "jenkinsfile")
+    assert r.code == 0, r
+    text = (project / "pipewright.yaml").read_text()
+    assert "build:" in text and "description: \"Build\"" in text
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert r.stage("build")["status"] == "SUCCESS"
+    assert r.stage("check")["status"] == "SUCCESS"
+
+
+def test_round_trip_import_export_import(repo, pw, tmp_path):
+    project = repo({"Jenkinsfile": (FIXTURES / "seed.Jenkinsfile").read_text()})
+    r = pw(project, "import", "jenkinsfile", "-o", "-")
+    assert r.code == 0, r
+    first = r.out
+    (project / "pipewright.yaml").write_text(first)
+    r = pw(project, "plan", "--yaml")
+    assert r.code == 0, r
+    plan1 = r.out
+    r = pw(project, "export", "jenkins", "-o", "Jenkinsfile.exported")
+    assert r.code == 0, r
+    r = pw(project, "import", "jenkinsfile", "Jenkinsfile.exported", "-o", "-")
+    assert r.code == 0, r
+    (project / "pipewright.yaml").write_text(r.out)
+    r = pw(project, "plan", "--yaml")
+    assert r.code == 0, r
+    assert r.out == plan1
+
+
+SEED_STYLE = """pipeline {
+    agent any
+    stages {
+        stage('Preflight Validation') {
+            steps { sh '/usr/bin/python3 --version && test -d app && test -d tests && test -f requirements-dev.txt' }
+        }
+        stage('Run Tests') {
+            steps { sh '/usr/bin/python3 -m pytest -q --cov=app --cov-report=xml:coverage.xml --junitxml=report.xml tests' }
+            post { always { junit 'report.xml' } }
+        }
+        stage('Python Quality Stack') {
+            steps { sh '/usr/bin/python3 -m flake8 app || true' }
+        }
+        stage('OWASP Dependency Check') {
+            steps {
+                catchError(buildResult: 'SUCCESS', stageResult: 'UNSTABLE') {
+                    dependencyCheck additionalArguments: '--scan ./ --format XML', odcInstallation: 'dependency-check'
+                    dependencyCheckPublisher pattern: 'dependency-check-report.xml'
+                }
+            }
+        }
+        stage('SonarQube Analysis') {
+            steps {
+                withSonarQubeEnv('SonarQube') {
+                    sh 'sonar-scanner -Dsonar.projectKey=app -Dsonar.sources=app'
+                }
+            }
+        }
+        stage('Quality Gate') {
+            steps { timeout(time: 5, unit: 'MINUTES') { waitForQualityGate abortPipeline: true } }
+        }
+    }
+    post { always { archiveArtifacts artifacts: '*.xml', allowEmptyArchive: true } }
+}
+"""
+
+
+@pytest.mark.skipif(
+    subprocess.run(["/usr/bin/python3", "-c", "import pytest, pytest_cov, flake8"],
+                   capture_output=True).returncode != 0,
+    reason="Debian's pytest, pytest-cov and flake8 are missing: run scripts/install-deps.sh")
+def test_seed_style_jenkinsfile_runs_to_the_quality_gate_offline(tmp_path, env, pw):
+    from test_python_stages import copy_example
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+
+    def edit(d):
+        (d / "pipewright.yaml").unlink()
+        (d / "Jenkinsfile").write_text(SEED_STYLE)
+
+    project = copy_example(tmp_path / "python-app", env, edit)
+    assert pw(project, "db", "import", str(EXAMPLE / "advisories")).code == 0
+    r = pw(project, "run", "--jenkinsfile", timeout=600)
+    assert r.code in (0, 3), r
+    ids = [s["id"] for s in r.build()["stages"]]
+    assert ids[:7] == ["Declarative: Checkout SCM", "Preflight Validation", "Run Tests",
+                       "Python Quality Stack", "OWASP Dependency Check", "SonarQube Analysis",
+                       "Quality Gate"]
+    assert r.stage("Run Tests")["data"]["tests"]["tests"] > 0
+    assert b"done by pipewright's offline dependency-scan" in r.log("OWASP Dependency Check")
+    assert b"done by pipewright's analysis" in r.log("SonarQube Analysis")
+    assert r.stage("SonarQube Analysis")["data"].get("measures")
+    assert r.stage("Quality Gate")["status"] == "SUCCESS", r.stage("Quality Gate")
+    assert (project / ".pipewright/builds/1/artifacts/report.xml").exists()
+
+
+def test_docker_agent_runs_steps_in_a_podman_container(repo, pw, containers_env, base_image):  # noqa: F811
+    project = repo({"Jenkinsfile": (
+        "pipeline {\n  agent none\n  stages {\n"
+        "    stage('Inside') {\n"
+        f"      agent {{ docker {{ image '{base_image}' }} }}\n"
+        "      environment { FROM_JF = 'yes' }\n"
+        "      steps {\n"
+        "        sh 'test -f /.containerenv && echo container > where.txt; echo \"$FROM_JF $BUILD_NUMBER\" >> where.txt'\n"
+        "      }\n    }\n"
+        "    stage('Outside') { agent any\n steps { sh 'test ! -f /.containerenv' } }\n"
+        "  }\n}\n")})
+    r = pw(project, "run", "--jenkinsfile", extra_env=containers_env, timeout=300)
+    assert r.code == 0, r
+    ws = Path(r.build()["workspace"])
+    assert (ws / "where.txt").read_text().split() == ["container", "yes", "1"]
