@@ -808,7 +808,8 @@ class Interp {
     // JENKINS_HOME is unset as on an agent. A timeout { } block's deadline is coreutils'
     // timeout, which signals the script's whole process group (the stage's own deadline still
     // holds over it).
-    std::vector<std::string> prefix = {"env", "-u", "JENKINS_HOME"};
+    std::vector<std::string> prefix;
+    if (std::getenv("JENKINS_HOME")) prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
     bool timed = false;
     if (sc.deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now())
@@ -1092,6 +1093,9 @@ engine::StageOutcome JenkinsStage::run(engine::StageContext& ctx) {
                                                "\" skipped due to when conditional: " + why);
       if (!s->agent.type.empty()) agent = s->agent;
     }
+    // skipDefaultCheckout without `checkout scm`: Jenkins' steps run in an empty workspace.
+    std::error_code ec;
+    if (!ctx.overrides().in_place) fs::create_directories(ctx.workspace(), ec);
     in.prepare_agent(agent);
     std::string error;
     try {
