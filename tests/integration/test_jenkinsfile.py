@@ -341,11 +341,24 @@ def test_docker_agent_runs_steps_in_a_podman_container(repo, pw, containers_env,
         f"      agent {{ docker {{ image '{base_image}' }} }}\n"
         "      environment { FROM_JF = 'yes' }\n"
         "      steps {\n"
-        "        sh 'test -f /.containerenv && echo container > where.txt; echo \"$FROM_JF $BUILD_NUMBER\" >> where.txt'\n"
+        "        sh 'test -f /run/.containerenv && echo container > where.txt; echo \"$FROM_JF $BUILD_NUMBER\" >> where.txt'\n"
         "      }\n    }\n"
-        "    stage('Outside') { agent any\n steps { sh 'test ! -f /.containerenv' } }\n"
+        "    stage('Outside') { agent any\n steps { sh 'test ! -f /run/.containerenv' } }\n"
         "  }\n}\n")})
     r = pw(project, "run", "--jenkinsfile", extra_env=containers_env, timeout=300)
     assert r.code == 0, r
     ws = Path(r.build()["workspace"])
     assert (ws / "where.txt").read_text().split() == ["container", "yes", "1"]
+
+
+def test_dockerfile_agent_builds_then_runs_inside(repo, pw, containers_env, base_image):  # noqa: F811
+    project = repo({
+        "ci/Dockerfile.ci": f"FROM {base_image}\nARG MARK=none\nRUN echo \"built $MARK\" > /built.txt\n",
+        "Jenkinsfile": (
+            "pipeline {\n  agent {\n    dockerfile {\n      filename 'Dockerfile.ci'\n      dir 'ci'\n"
+            "      additionalBuildArgs '--build-arg MARK=jf'\n    }\n  }\n  stages {\n"
+            "    stage('Inside') { steps { sh 'cat /built.txt > where.txt' } }\n  }\n}\n")})
+    r = pw(project, "run", "--jenkinsfile", extra_env=containers_env, timeout=600)
+    assert r.code == 0, r
+    ws = Path(r.build()["workspace"])
+    assert (ws / "where.txt").read_text() == "built jf\n"
