@@ -433,6 +433,21 @@ std::string literal_or_source(const NodePtr& n) {
   return to_source(n);
 }
 
+// The lines of a triple-quoted script without their common indentation (as stripIndent()).
+std::vector<std::string> dedent(const std::string& text) {
+  auto lines = split_lines(text);
+  while (!lines.empty() && trim(lines.front()).empty()) lines.erase(lines.begin());
+  while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+  size_t common = std::string::npos;
+  for (const auto& l : lines) {
+    if (trim(l).empty()) continue;
+    common = std::min(common, l.find_first_not_of(" \t"));
+  }
+  if (common == std::string::npos) common = 0;
+  for (auto& l : lines) l = l.size() >= common ? l.substr(common) : std::string(trim(l));
+  return lines;
+}
+
 struct Importer {
   const Pipeline& jp;
   std::ostringstream body;
@@ -461,8 +476,7 @@ struct Importer {
       if (name == "sh") {
         NodePtr s = n.positional(0);
         if (auto* a = n.named("script")) s = a->value;
-        std::string text = literal_or_source(s);
-        for (const auto& l : split_lines(std::string(trim(text)))) lines.push_back(indent + l);
+        for (const auto& l : dedent(literal_or_source(s))) lines.push_back(indent + l);
       } else if (name == "echo") {
         lines.push_back(indent + "echo " + shell_quote(literal_or_source(n.positional(0))));
       } else if (name == "error") {
@@ -547,6 +561,32 @@ struct Importer {
     std::vector<std::string> lines, creds, comments;
     bool nonblocking = false;
     if (kind.empty()) shell(st.steps, lines, creds, nonblocking, comments);
+    // The pipeline's environment first (pipewright has no pipeline-wide env), then the stage's.
+    // Values that use other variables (VENV = "${WORKSPACE}/.venv") are exported at the top of
+    // the script, where the shell expands them as Groovy did; plain ones go in env:.
+    std::vector<EnvEntry> envs = jp.environment;
+    envs.insert(envs.end(), st.environment.begin(), st.environment.end());
+    std::vector<std::pair<std::string, std::string>> plain;
+    std::vector<std::string> exports;
+    for (const auto& e : envs) {
+      if (!e.credential.empty()) {
+        // Bound under pipewright's <ID>_<FIELD> names, not the Jenkinsfile's X_USR/X_PSW.
+        if (kind.empty() && contains(to_source(st.steps), e.name)) creds.push_back(e.credential);
+        continue;
+      }
+      std::string v = literal_or_source(e.value);
+      if (contains(v, "$")) {
+        std::string q;
+        for (char c : v) {
+          if (c == '"' || c == '\\' || c == '`') q += '\\';
+          q += c;
+        }
+        exports.push_back("export " + e.name + "=\"" + q + "\"");
+      } else {
+        plain.emplace_back(e.name, v);
+      }
+    }
+    if (kind.empty()) lines.insert(lines.begin(), exports.begin(), exports.end());
     body << "  " << id << ":\n";
     body << "    description: " << yq(st.name) << "\n";
     for (const auto& c : comments) body << "    # " << c << "\n";
@@ -564,17 +604,9 @@ struct Importer {
     if (nonblocking) body << "    blocking: false\n";
     if (timeout) body << "    timeout: " << duration_to_yaml(*timeout) << "\n";
     if (st.options.retry) body << "    retry: " << st.options.retry << "\n";
-    if (!st.environment.empty()) {
-      bool any = false;
-      for (const auto& e : st.environment) {
-        if (!e.credential.empty()) {
-          creds.push_back(e.credential);
-          continue;
-        }
-        if (!any) body << "    env:\n";
-        any = true;
-        body << "      " << e.name << ": " << yq(literal_or_source(e.value)) << "\n";
-      }
+    if (!plain.empty() && kind.empty()) {
+      body << "    env:\n";
+      for (const auto& [k, v] : plain) body << "      " << k << ": " << yq(v) << "\n";
     }
     if (!creds.empty()) {
       std::sort(creds.begin(), creds.end());
@@ -698,7 +730,9 @@ std::string to_pipewright_yaml(const Pipeline& jp, const std::string& source_nam
     }
   }
   if (!jp.environment.empty()) {
-    o << "# pipeline environment (set on the stages that need it):";
+    o << "# pipeline environment (set on every run: stage; credentials() on the stages that use "
+         "them, "
+         "under pipewright's <ID>_<FIELD> names):";
     for (const auto& e : jp.environment)
       o << " " << e.name << "="
         << (e.credential.empty() ? literal_or_source(e.value)

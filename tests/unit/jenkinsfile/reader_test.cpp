@@ -246,3 +246,20 @@ TEST(Declarative, GoldenModels) {
 
 }  // namespace
 }  // namespace pw::jenkinsfile
+
+namespace pw::jenkinsfile {
+namespace {
+
+// The seed's Jenkinsfile imported: a golden pipewright.yaml (PW_UPDATE_GOLDEN=1 rewrites it).
+TEST(Import, SeedGolden) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(PW_FIXTURES) / "jenkinsfile";
+  auto p = read_declarative_file((dir / "seed.Jenkinsfile").string());
+  std::string got = to_pipewright_yaml(p, "Jenkinsfile");
+  fs::path golden = dir / "seed.pipewright.yaml";
+  if (std::getenv("PW_UPDATE_GOLDEN")) write_file_atomic(golden, got);
+  EXPECT_EQ(got, read_file(golden));
+}
+
+}  // namespace
+}  // namespace pw::jenkinsfile
