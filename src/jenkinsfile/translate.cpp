@@ -178,10 +178,89 @@ StepInfo step_info(const std::string& name) {
   return {name, "", false, "", ""};
 }
 
+namespace {
+
+// Whether `when { expression { } }` can be evaluated without Groovy: literals, env.X, params.X,
+// currentBuild.result/number, bare variables, comparisons, =~ ==~, && || !, ?: and a few string
+// methods. Returns the first node that cannot, else null.
+const Node* not_evaluable(const NodePtr& n) {
+  if (!n) return nullptr;
+  static const std::set<std::string> ops = {
+      "==", "!=", "<", ">", "<=", ">=", "=~", "==~", "&&", "||", "?:", "+"};
+  static const std::set<std::string> methods = {
+      "trim",     "toLowerCase", "toUpperCase", "toBoolean",        "toString", "startsWith",
+      "endsWith", "contains",    "equals",      "equalsIgnoreCase", "isEmpty"};
+  switch (n->kind) {
+    case Kind::string:
+    case Kind::number:
+    case Kind::boolean:
+    case Kind::null:
+    case Kind::ident:
+      return nullptr;
+    case Kind::gstring:
+      for (const auto& p : n->parts)
+        if (p.is_expr)
+          if (auto* b = not_evaluable(p.expr)) return b;
+      return nullptr;
+    case Kind::property:
+      if (n->target && n->target->kind == Kind::ident &&
+          (n->target->text == "env" || n->target->text == "params" ||
+           (n->target->text == "currentBuild" &&
+            (n->text == "result" || n->text == "currentResult" || n->text == "number"))))
+        return nullptr;
+      return n.get();
+    case Kind::call:
+      if (!n->target || !methods.count(n->text) || n->closure) return n.get();
+      for (const auto& a : n->args)
+        if (auto* b = not_evaluable(a.value)) return b;
+      return not_evaluable(n->target);
+    case Kind::unary:
+      return n->text == "!" ? not_evaluable(n->items[0]) : n.get();
+    case Kind::binary:
+      if (!ops.count(n->text)) return n.get();
+      [[fallthrough]];
+    case Kind::ternary:
+      for (const auto& i : n->items)
+        if (auto* b = not_evaluable(i)) return b;
+      return nullptr;
+    case Kind::closure:
+      for (const auto& i : n->items)
+        if (auto* b = not_evaluable(i)) return b;
+      return nullptr;
+    case Kind::keyword:
+      if (n->text != "return") return n.get();
+      for (const auto& i : n->items)
+        if (auto* b = not_evaluable(i)) return b;
+      return nullptr;
+    default:
+      return n.get();
+  }
+}
+
+void check_when(const WhenCondition& c, const std::string& file, std::vector<Diagnostic>& out) {
+  if (c.kind == "expression" || c.kind == "equals") {
+    for (const auto& e : {c.expr, c.actual})
+      if (auto* bad = not_evaluable(e))
+        out.push_back(
+            {file, bad->pos.line, bad->pos.col,
+             "when " + c.kind + ": `" +
+                 to_source(std::shared_ptr<const Node>(std::shared_ptr<const Node>{}, bad))
+                     .substr(0, 60) +
+                 "` is Groovy pipewright does not evaluate (it evaluates env.X, params.X, "
+                 "currentBuild.result, literals, comparisons, =~, ==~, &&, ||, ! and "
+                 "string methods); nearest local equivalent: when { environment name: ..., "
+                 "value: ... } or branch"});
+  }
+  for (const auto& k : c.children) check_when(k, file, out);
+}
+
+}  // namespace
+
 std::vector<Diagnostic> unsupported_steps(const Pipeline& p, bool have_terminal) {
   std::vector<Diagnostic> out;
   each_block(p, [&](const NodePtr& b) { check_block(b, false, out, p.file, have_terminal); });
   std::function<void(const Stage&)> stage = [&](const Stage& s) {
+    for (const auto& c : s.when.conditions) check_when(c, p.file, out);
     if (s.input && !have_terminal)
       out.push_back(
           {p.file, s.input->pos.line, s.input->pos.col,

@@ -263,3 +263,25 @@ TEST(Import, SeedGolden) {
 
 }  // namespace
 }  // namespace pw::jenkinsfile
+
+namespace pw::jenkinsfile {
+namespace {
+
+TEST(Declarative, WhenExpressionsThatNeedGroovyAreNamedBeforeTheBuild) {
+  auto p = read_declarative(
+      "pipeline { agent any\n stages {\n"
+      " stage('ok') { when { expression { return env.A == 'x' && !params.B.toBoolean() } }\n steps "
+      "{ echo 'x' } }\n"
+      " stage('groovy') { when { expression { return sh(script: 'test -f x', returnStatus: true) "
+      "== 0 } }\n steps { echo 'y' } }\n"
+      " } }",
+      "J");
+  auto d = unsupported_steps(p);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].line, 5);
+  EXPECT_NE(d[0].message.find("is Groovy pipewright does not evaluate"), std::string::npos)
+      << d[0].message;
+}
+
+}  // namespace
+}  // namespace pw::jenkinsfile
