@@ -290,6 +290,11 @@ std::string post_stage_command(const pipeline::StageSpec& post, const std::strin
          "\" --only " + post.id + " --unstable-ok";
 }
 
+std::string report_command(const std::string& build_var) {
+  return "pipewright report --build \"" + build_var + "\" --html \"" + build_dir(build_var) +
+         "/artifacts/pipewright-report.html\" || true";
+}
+
 std::optional<Millis> job_timeout(const pipeline::StageSpec& spec) {
   if (!spec.timeout) return std::nullopt;
   return *spec.timeout * (spec.retry + 1) + std::chrono::minutes(10);

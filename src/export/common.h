@@ -106,6 +106,10 @@ std::string build_dir(const std::string& build_var);
 std::string post_stage_command(const pipeline::StageSpec& post, const std::string& build_var,
                                const std::string& condition);
 
+// After post: one self-contained HTML page of the build (`pipewright report --html`) into its
+// artifacts, so the engine archives it with them. Never fails the job: it is a view.
+std::string report_command(const std::string& build_var);
+
 // The header comment every file starts with, one line each (no comment markers).
 std::vector<std::string> header_lines(const Plan& plan);
 

@@ -204,6 +204,7 @@ void post_job(Text& t, Plan& plan) {
       "case $code in 0) status=SUCCESS;; 3) status=UNSTABLE;; 130) status=ABORTED;; *) "
       "status=FAILURE;; esac");
   t.line("echo \"status=$status\" >> \"$GITHUB_OUTPUT\"");
+  t.line(report_command(kBuild));
   t.line(
       "{ echo \"### pipewright build $PIPEWRIGHT_BUILD: $status\"; echo; echo '```'; "
       "cat \"$RUNNER_TEMP/pipewright-post.txt\"; echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"");

@@ -138,6 +138,7 @@ void post_jobs(Text& t, Plan& plan) {
   std::string cmd = post_stage_command(post, kBuild, "always");
   cmd = cmd.substr(0, cmd.size() - std::string(" --unstable-ok").size());
   t.line("- " + yaml_quote("code=0; " + cmd + " || code=$?"));
+  t.line("- " + yaml_quote(report_command(kBuild)));
   t.line("- " +
          yaml_quote("case $code in 0) s=SUCCESS;; 3) s=UNSTABLE;; 130) s=ABORTED;; *) s=FAILURE;; "
                     "esac; echo \"PW_STATUS=$s\" > pipewright.env"));

@@ -163,6 +163,7 @@ void condition_block(Text& t, const Plan& plan, const std::string& cond,
   for (const auto& c : cmds) t.line("// " + cond + ": " + sanitize_for_display(c));
   // Exit 1 when pipewright judges the build FAILURE (a non-blocking stage's fail_on, say).
   t.line(sh(post_stage_command(post, kBuild, cond)));
+  if (cond == "always") t.line(sh(report_command(kBuild)));
   if (cond == "always") {
     if (plan.has_tests) {
       t.line("junit allowEmptyResults: true, testResults: " + build_glob("/reports/report.xml"));
