@@ -91,6 +91,11 @@ Index::Index(const fs::path& project_dir)
   db_ = std::make_unique<Db>(path, false);
   db_->exec("PRAGMA journal_mode=WAL");
   db_->exec("PRAGMA synchronous=NORMAL");
+  // The tests table and its index grow with builds x tests: SQLite's 2 MiB default cache makes
+  // every insert and history query go to the OS for pages.
+  db_->exec("PRAGMA cache_size=-65536");
+  db_->exec("PRAGMA mmap_size=1073741824");
+  db_->exec("PRAGMA temp_store=MEMORY");
   migrate();
 }
 
@@ -507,6 +512,12 @@ json Index::builds(const BuildQuery& q) const {
   return out;
 }
 
+bool Index::has(int number) const {
+  Stmt s(*db_, "SELECT 1 FROM builds WHERE number = ?1");
+  s.bind(1, number);
+  return s.step();
+}
+
 int Index::newest() const {
   Stmt s(*db_, "SELECT coalesce(max(number), 0) FROM builds");
   s.step();
@@ -747,24 +758,28 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
                       {"build", n},
                       {"history", failure_history(*db_, s.integer(0), n)}});
   } else if (view == "flaky") {
+    // The window's rows first (a range of the primary key): otherwise SQLite walks the whole
+    // tests_by_test index to spare itself a sort.
     Stmt s(*db_,
-           "SELECT n.nodeid, count(*), max(last) FROM (SELECT t.test, b.commit_sha, max(t.build) "
+           "WITH w AS MATERIALIZED (SELECT test, build, outcome FROM tests WHERE build >= ?1) "
+           "SELECT n.nodeid, count(*), max(last) FROM (SELECT w.test, b.commit_sha, max(w.build) "
            "AS last "
-           "FROM tests t JOIN builds b ON b.number = t.build WHERE t.build >= ?1 GROUP BY t.test, "
-           "b.commit_sha "
-           "HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0) f JOIN test_names n ON "
-           "n.id = f.test "
-           "GROUP BY f.test ORDER BY count(*) DESC, n.nodeid LIMIT ?2");
+           "FROM w JOIN builds b ON b.number = w.build GROUP BY w.test, b.commit_sha "
+           "HAVING sum(w.outcome = 0) > 0 AND sum(w.outcome IN (1,2)) > 0) f "
+           "JOIN test_names n ON n.id = f.test GROUP BY f.test ORDER BY count(*) DESC, n.nodeid "
+           "LIMIT ?2");
     s.bind(1, from).bind(2, limit);
     while (s.step())
       rows.push_back(
           {{"nodeid", s.text(0)}, {"flaky_commits", s.integer(1)}, {"last_build", s.integer(2)}});
   } else if (view == "slowest") {
-    Stmt s(*db_,
-           "SELECT n.nodeid, avg(t.duration_us), max(t.duration_us), count(*) FROM tests t JOIN "
-           "test_names n "
-           "ON n.id = t.test WHERE t.build >= ?1 GROUP BY t.test ORDER BY avg(t.duration_us) DESC "
-           "LIMIT ?2");
+    Stmt s(
+        *db_,
+        "WITH w AS MATERIALIZED (SELECT test, duration_us FROM tests WHERE build >= ?1), "
+        "a AS (SELECT test, avg(duration_us) AS av, max(duration_us) AS mx, count(*) AS c FROM w "
+        "GROUP BY test ORDER BY av DESC LIMIT ?2) "
+        "SELECT n.nodeid, a.av, a.mx, a.c FROM a JOIN test_names n ON n.id = a.test ORDER BY a.av "
+        "DESC");
     s.bind(1, from).bind(2, limit);
     while (s.step())
       rows.push_back({{"nodeid", s.text(0)},
@@ -783,9 +798,9 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
     out["builds"] = numbers;
     // Tests that failed somewhere in the window first, then the rest by name.
     Stmt s(*db_,
-           "SELECT t.test, n.nodeid, max(t.outcome IN (1,2)) AS bad FROM tests t JOIN test_names n "
-           "ON n.id = t.test "
-           "WHERE t.build >= ?1 GROUP BY t.test ORDER BY bad DESC, n.nodeid LIMIT ?2");
+           "WITH w AS MATERIALIZED (SELECT test, outcome FROM tests WHERE build >= ?1) "
+           "SELECT w.test, n.nodeid, max(w.outcome IN (1,2)) AS bad FROM w JOIN test_names n "
+           "ON n.id = w.test GROUP BY w.test ORDER BY bad DESC, n.nodeid LIMIT ?2");
     s.bind(1, from).bind(2, limit);
     Stmt cells(*db_, "SELECT build, outcome FROM tests WHERE test = ?1 AND build >= ?2");
     while (s.step()) {

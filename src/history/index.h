@@ -68,6 +68,7 @@ class Index {
   nlohmann::json test_history(const std::string& nodeid, int limit) const;
   nlohmann::json tests_overview(const std::string& view, int builds, int limit) const;
   nlohmann::json trends(int limit) const;
+  bool has(int number) const;
   int newest() const;
   std::optional<int> previous(int number) const;
 

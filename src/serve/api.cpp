@@ -251,7 +251,7 @@ std::optional<json> build_json(Project& p, int n) {
 }
 
 json tests_json(Project& p, int n) {
-  if (p.index->build(n)) return p.index->tests_of(n);
+  if (p.index->has(n)) return p.index->tests_of(n);
   json out = json::array();
   fs::path report = build_dir(p, n) / "reports" / "report.xml";
   std::error_code ec;
