@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building pipewright, its demo and its tests need.
+# Installs the Debian packages (and, for the tests, the pinned npm tools) pipewright needs, by
+# profile, so that a newcomer's `make demo` does not wait for what only the tests use:
+#   scripts/install-deps.sh demo   build the binary, run the example's pipeline, build its image
+#   scripts/install-deps.sh test   the demo's, plus the test servers, the JDK and groovy, clang for
+#                                  the sanitizer and fuzzing tree (the default: CI runs it)
 # Idempotent: asks apt only for what is missing, so a second run costs a dpkg query.
 set -euo pipefail
+profile=${1:-test}
+case "$profile" in
+  demo | test) ;;
+  *) echo "install-deps: unknown profile '$profile' (demo or test)" >&2; exit 2 ;;
+esac
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libarchive-dev libcurl4-openssl-dev
   # the Python stages and the example project (Debian's tools stand in for PyPI, which is not reachable)
   python3 python3-venv python3-pip python3-pytest python3-pytest-cov python3-coverage
   black mypy python3-bandit flake8 pylint python3-build python3-packaging python3-setuptools python3-wheel
-  # tests
   procps util-linux
-  # container image, image scan and registry push (issue 7): podman builds, debootstrap makes the
-  # base image offline, Debian's docker-registry with htpasswd auth is the test registry
-  podman runc debootstrap docker-registry apache2-utils
-  # S3 upload (issue 8): botocore as an independent signer and client for read-back
-  awscli python3-botocore
-  # SSH deployment (issue 9): a test sshd on a loopback port
-  openssh-server openssh-client
-  # export (issue 10): groovyc compiles the Jenkinsfile, gitlab-ci-local needs rsync
-  groovy openjdk-17-jdk-headless rsync
-  # dashboard (issue 18): the HTTP server library, node to bundle web/ with esbuild (npm below),
-  # and chromium for the browser tests (driven by web/'s pinned playwright-core)
-  libcpp-httplib-dev nodejs chromium
+  # container image and image scan of the example (issue 7): podman builds, debootstrap makes the
+  # base image offline
+  podman runc debootstrap
+  # dashboard (issue 18), compiled into the binary: the HTTP server library, node to bundle web/
+  # with esbuild (npm below)
+  libcpp-httplib-dev nodejs
 )
+if [ "$profile" = test ]; then
+  packages+=(
+    # the sanitizer and fuzzing tree (issue 14): clang 14 and its sanitizer and libFuzzer runtimes
+    clang-14 libclang-rt-14-dev
+    # Debian's docker-registry with htpasswd auth is the test registry
+    docker-registry apache2-utils
+    # S3 upload (issue 8): botocore as an independent signer and client for read-back
+    awscli python3-botocore
+    # SSH deployment (issue 9): a test sshd on a loopback port
+    openssh-server openssh-client
+    # export (issue 10): groovyc compiles the Jenkinsfile, gitlab-ci-local needs rsync
+    groovy openjdk-17-jdk-headless rsync
+    # dashboard browser tests (issue 18), driven by web/'s pinned playwright-core
+    chromium
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -51,6 +69,8 @@ if ! command -v npm >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
+
+[ "$profile" = test ] || exit 0
 
 # Test servers and checkers from npm (Debian has none of them), pinned, into the project's
 # .tools/ so nothing global changes: s3rver (an S3 store), gitlab-ci-local (4.75 needs a newer

@@ -119,7 +119,19 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
+namespace {
+std::function<Response(const Request&)>& test_transport() {
+  static std::function<Response(const Request&)> transport;
+  return transport;
+}
+}  // namespace
+
+void set_transport_for_testing(std::function<Response(const Request&)> transport) {
+  test_transport() = std::move(transport);
+}
+
 Response send(const Request& request) {
+  if (test_transport()) return test_transport()(request);
   ensure_global_init();
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) throw TransportError("libcurl could not be initialised");

@@ -61,6 +61,11 @@ class TransportError : public Error {
 // (including 4xx and 5xx) is returned.
 Response send(const Request& request);
 
+// Makes send() answer with `transport` instead of the network, for the whole process (an empty
+// function restores libcurl). For the fuzzers, which feed a server's answers to the S3 and
+// registry clients in memory; production code never calls it.
+void set_transport_for_testing(std::function<Response(const Request&)> transport);
+
 // The URL without user info, query or fragment: what error messages name.
 std::string redact_url(std::string_view url);
 

@@ -1,0 +1,11 @@
+// pylint's output as the quality stage captures it (the tool runs on the user's code, so its output
+// carries the user's paths and messages), read by reports::parse_pylint_json.
+#include "fuzz.h"
+#include "reports/tool_outputs.h"
+
+PW_FUZZ_TARGET(text) {
+  pw::reports::ParseOptions options;
+  options.source = "pylint output";
+  options.root = "/work/project";
+  (void)pw::reports::parse_pylint_json(text, options);
+}
