@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cxxabi.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -13,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
-#include <unistd.h>
 #include <vector>
 
 #include "util/error.h"
@@ -73,17 +73,18 @@ inline const std::filesystem::path& scratch_dir() {
 
 inline std::filesystem::path write_scratch(const std::string& name, std::string_view data) {
   auto path = scratch_dir() / name;
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(data.data(), static_cast<std::streamsize>(data.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(data.data(), static_cast<std::streamsize>(data.size()));
   return path;
 }
 
 }  // namespace pw::fuzz
 
 // PW_FUZZ_TARGET(text) { ...parse text... } defines libFuzzer's entry point around the body.
-#define PW_FUZZ_TARGET(text)                                                              \
-  static void pw_fuzz_one(std::string_view text);                                         \
-  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {     \
-    return pw::fuzz::run(                                                                 \
+#define PW_FUZZ_TARGET(text)                                                                \
+  static void pw_fuzz_one(std::string_view text);                                           \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {       \
+    return pw::fuzz::run(                                                                   \
         [&] { pw_fuzz_one(std::string_view(reinterpret_cast<const char*>(data), size)); }); \
-  }                                                                                       \
+  }                                                                                         \
   static void pw_fuzz_one(std::string_view text)

@@ -7,9 +7,13 @@
 
 PW_FUZZ_TARGET(text) {
   using namespace pw::python;
-  MarkerEnvironment env{{"python_version", "3.11"}, {"python_full_version", "3.11.2"},
-                        {"sys_platform", "linux"}, {"os_name", "posix"}, {"extra", "dev"},
-                        {"platform_machine", "x86_64"}, {"implementation_name", "cpython"}};
+  MarkerEnvironment env{{"python_version", "3.11"},
+                        {"python_full_version", "3.11.2"},
+                        {"sys_platform", "linux"},
+                        {"os_name", "posix"},
+                        {"extra", "dev"},
+                        {"platform_machine", "x86_64"},
+                        {"implementation_name", "cpython"}};
   auto req = parse_requirement(text);
   if (req) {
     (void)req->str();

@@ -1,5 +1,5 @@
-// pip_audit's output as the quality stage captures it (the tool runs on the user's code, so its output
-// carries the user's paths and messages), read by reports::parse_pip_audit_json.
+// pip_audit's output as the quality stage captures it (the tool runs on the user's code, so its
+// output carries the user's paths and messages), read by reports::parse_pip_audit_json.
 #include "fuzz.h"
 #include "reports/tool_outputs.h"
 
