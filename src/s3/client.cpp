@@ -1,8 +1,10 @@
 #include "s3/client.h"
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "util/hash.h"
@@ -123,6 +125,18 @@ S3Error error_from(const std::string& where, const net::Response& r) {
   std::string text = where + ": " + std::to_string(r.status) + " " + code;
   if (!message.empty()) text += ": " + sanitize_for_display(message);
   return S3Error(text, r.status, code, message);
+}
+
+// A size the store wrote (a header, an XML element): "" is 0, anything but digits that fit in 64
+// bits is the store's error, never std::stoull's exception (it escaped the upload's threads).
+std::uint64_t size_from(std::string_view text, const std::string& where) {
+  if (text.empty()) return 0;
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size())
+    throw Error(where + ": '" + sanitize_for_display(std::string(text.substr(0, 40))) +
+                "' is not a size");
+  return v;
 }
 
 }  // namespace
@@ -355,8 +369,8 @@ std::optional<ObjectInfo> Client::head_object(const std::string& key) {
   if (r.status == 404) return std::nullopt;
   ObjectInfo info;
   info.key = key;
-  std::string len = r.header("content-length");
-  info.size = len.empty() ? 0 : std::stoull(len);
+  info.size =
+      size_from(r.header("content-length"), "HEAD " + url_for_display(key) + ": Content-Length");
   info.etag = r.header("etag");
   info.sha256_hex = r.header("x-amz-meta-sha256");
   return info;
@@ -365,6 +379,7 @@ std::optional<ObjectInfo> Client::head_object(const std::string& key) {
 std::vector<ObjectInfo> Client::list_objects(const std::string& prefix) {
   std::vector<ObjectInfo> out;
   std::string token;
+  std::set<std::string> seen;
   while (true) {
     Query q = {{"list-type", "2"}, {"prefix", prefix}};
     if (!token.empty()) q.emplace_back("continuation-token", token);
@@ -372,14 +387,18 @@ std::vector<ObjectInfo> Client::list_objects(const std::string& prefix) {
     for (const auto& c : xml_elements(r.body, "Contents")) {
       ObjectInfo o;
       o.key = xml_text(c, "Key");
-      std::string size = xml_text(c, "Size");
-      o.size = size.empty() ? 0 : std::stoull(size);
+      o.size = size_from(xml_text(c, "Size"), "GET " + url_for_display(prefix) + ": <Size>");
       o.etag = xml_text(c, "ETag");
       out.push_back(std::move(o));
     }
     if (xml_text(r.body, "IsTruncated") != "true") break;
-    token = xml_text(r.body, "NextContinuationToken");
-    if (token.empty()) break;
+    std::string next = xml_text(r.body, "NextContinuationToken");
+    if (next.empty()) break;
+    // A store that hands back a token it gave before would page forever (found by fuzzing).
+    if (!seen.insert(next).second)
+      throw Error("GET " + url_for_display(prefix) +
+                  ": the store answered a continuation token it gave before; listing stopped");
+    token = std::move(next);
   }
   return out;
 }
