@@ -180,8 +180,8 @@ Response send(const Request& request) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
 
   std::uint64_t upload_size = 0;
-  bool has_body = !request.body_file.empty() || !request.body.empty() ||
-                  request.method == "PUT" || request.method == "POST";
+  bool has_body = !request.body_file.empty() || !request.body.empty() || request.method == "PUT" ||
+                  request.method == "POST";
   if (!request.body_file.empty()) {
     t.upload_file.reset(std::fopen(request.body_file.c_str(), "rb"));
     if (!t.upload_file) throw Error(request.body_file + ": cannot open for upload");
