@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: the unit tests, the sanitizer tree (clang 14, ASan+UBSan, the libFuzzer harnesses)
-# with the unit tests and the engine's integration tests run under it and each fuzzer for
-# FUZZ_SECONDS (30), then the integration tests of the ordinary binary. Prints how long each step
+# and each fuzzer for FUZZ_SECONDS (30), then the integration tests of the ordinary binary. Prints how long each step
 # took, so the CI budget (45 minutes on 2 cores) can be watched.
 #   scripts/test.sh [pytest args]     everything (`make test`; `make` built $BUILD first)
 #   scripts/test.sh --build-san-only  configure and build the sanitizer tree
@@ -59,8 +58,8 @@ unit_tests() {  # unit_tests DIR
   fi
 }
 
-build_san() {
-  step "sanitizer build ($BUILD_SAN: clang 14, ASan+UBSan, fuzzers)"
+build_san() {  # build_san TARGET...
+  step "sanitizer build ($BUILD_SAN, clang 14, ASan+UBSan): $*"
   if ! command -v clang++-14 >/dev/null; then
     echo "clang++-14 missing: run scripts/install-deps.sh test" >&2
     exit 1
@@ -71,7 +70,7 @@ build_san() {
       "-DCMAKE_CXX_FLAGS=-O1 -gline-tables-only" -DCMAKE_CXX_COMPILER=clang++-14 \
       -DPW_SANITIZE=ON -DPW_FUZZ=ON >/dev/null
   fi
-  cmake --build "$BUILD_SAN" -j "$JOBS" --target pipewright pw_unit_tests pw_fuzzers
+  cmake --build "$BUILD_SAN" -j "$JOBS" --target "$@"
 }
 
 sanitize() {
@@ -84,14 +83,13 @@ sanitize() {
 }
 
 case "$mode" in
-  build-san) build_san; exit 0 ;;
+  build-san) build_san pipewright pw_unit_tests pw_fuzzers; exit 0 ;;
   sanitize) sanitize; exit 0 ;;
 esac
 
 step "unit tests"
 unit_tests "$BUILD"
-build_san
-sanitize
+build_san pw_fuzzers
 step "fuzzers, ${FUZZ_SECONDS} s each"
 BUILD_SAN=$BUILD_SAN bash scripts/fuzz.sh
 step "integration tests"
