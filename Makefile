@@ -52,7 +52,8 @@ san-build:
 sanitize: san-build
 	@BUILD_SAN=$(BUILD_SAN) bash scripts/test.sh --sanitize-only
 
-fuzz: san-build
+fuzz:
+	@BUILD_SAN=$(BUILD_SAN) JOBS=$(JOBS) bash scripts/test.sh --build-san-only pw_fuzzers
 	@BUILD_SAN=$(BUILD_SAN) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_ONLY)
 
 bench: deps build

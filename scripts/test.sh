@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: the unit tests, the sanitizer tree (clang 14, ASan+UBSan, the libFuzzer harnesses)
-# and each fuzzer for FUZZ_SECONDS (30), then the integration tests of the ordinary binary. Prints how long each step
-# took, so the CI budget (45 minutes on 2 cores) can be watched.
+# and each fuzzer for FUZZ_SECONDS (30), then the integration tests of the ordinary binary.
+# Prints how long each step took, so the CI budget (45 minutes on 2 cores) can be watched.
 #   scripts/test.sh [pytest args]     everything (`make test`; `make` built $BUILD first)
-#   scripts/test.sh --build-san-only  configure and build the sanitizer tree
+#   scripts/test.sh --build-san-only [TARGET...]  configure and build the sanitizer tree
 #   scripts/test.sh --sanitize-only   unit and engine tests under the sanitizers (tree built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,7 +83,7 @@ sanitize() {
 }
 
 case "$mode" in
-  build-san) build_san pipewright pw_unit_tests pw_fuzzers; exit 0 ;;
+  build-san) if [ $# -eq 0 ]; then set -- pipewright pw_unit_tests pw_fuzzers; fi; build_san "$@"; exit 0 ;;
   sanitize) sanitize; exit 0 ;;
 esac
 
