@@ -162,6 +162,8 @@ def test_events_stream_a_running_build_until_it_ends(repo, pw, env):
         while not (log.exists() and b"step 2" in log.read_bytes()):
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        follow = subprocess.Popen([str(BINARY), "log", "1", "slow", "--follow"], cwd=project, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         proc, url = start_serve(project, env, "--port", "0")
         running = json.loads(get(url, "/api/builds")[2])["builds"][0]
         assert running["running"] and running["status"] == "RUNNING"
@@ -181,6 +183,9 @@ def test_events_stream_a_running_build_until_it_ends(repo, pw, env):
         assert "event: build" in text and "event: log" in text and "event: end" in text
         assert "done" in text and "step 0" in text
         assert text.index('"status":"RUNNING"') < text.rindex("event: end")
+        # `log --follow` printed the lines written after it started, and stopped with the stage.
+        out, _ = follow.communicate(timeout=30)
+        assert follow.returncode == 0 and "step 2" in out and "done" in out
     finally:
         (project / "release").write_text("go\n")
         run.wait(timeout=30)
