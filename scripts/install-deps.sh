@@ -17,6 +17,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libarchive-dev libcurl4-openssl-dev
+  libtomlplusplus-dev
   # the Python stages and the example project (Debian's tools stand in for PyPI, which is not reachable)
   python3 python3-venv python3-pip python3-pytest python3-pytest-cov python3-coverage
   black mypy python3-bandit flake8 pylint python3-build python3-packaging python3-setuptools python3-wheel
