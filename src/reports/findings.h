@@ -40,6 +40,10 @@ struct Finding {
   int end_line = 0;
   int end_column = 0;
   std::string help_uri;
+  // The advisory's CVSS base score when the finding is a vulnerability with one: SARIF's
+  // security-severity carries it, so the same finding scores the same in SARIF, CycloneDX and
+  // Dependency-Check's XML. Unset: the severity class decides.
+  std::optional<double> cvss_score;
   // Stable across runs and line shifts (see assign_fingerprints), so a baseline can tell new
   // findings from old ones.
   std::string fingerprint;

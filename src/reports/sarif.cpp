@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "reports/text.h"
 
@@ -89,7 +90,14 @@ struct RuleEntry {
   std::string name;
   std::string help_uri;
   Severity worst = Severity::none;
+  std::optional<double> score;  // the highest CVSS score among the rule's findings
 };
+
+std::string score_text(double score) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f", score);
+  return buf;
+}
 
 ojson write_run(const ToolRun& run, const SarifOptions& options) {
   std::vector<Finding> findings = run.findings;
@@ -104,6 +112,7 @@ ojson write_run(const ToolRun& run, const SarifOptions& options) {
     if (r.name.empty()) r.name = f.rule_name;
     if (r.help_uri.empty()) r.help_uri = f.help_uri;
     r.worst = std::max(r.worst, f.severity);
+    if (f.cvss_score && (!r.score || *f.cvss_score > *r.score)) r.score = f.cvss_score;
   }
   std::map<std::string, int> rule_index;
   ojson rules_json = ojson::array();
@@ -112,7 +121,9 @@ ojson write_run(const ToolRun& run, const SarifOptions& options) {
     ojson rule = {{"id", r.id}};
     if (!r.name.empty()) rule["name"] = r.name;
     if (!r.help_uri.empty()) rule["helpUri"] = r.help_uri;
-    if (const char* score = security_score(r.worst)) {
+    if (r.score) {
+      rule["properties"] = {{"security-severity", score_text(*r.score)}};
+    } else if (const char* score = security_score(r.worst)) {
       rule["properties"] = {{"security-severity", score}};
     }
     rules_json.push_back(std::move(rule));

@@ -2,10 +2,9 @@
 // each exists.
 #include "security/dependency_report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "security/cvss.h"
@@ -49,11 +48,21 @@ std::string xml_escape(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
         default:
           if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
             out += kReplacement;
@@ -222,12 +231,89 @@ std::string write_dependency_json(const ScanResult& r, const DependencyReportOpt
   }
   j["findings"] = findings;
   SeverityCounts c = count_findings(r);
-  j["counts"] = {{"critical", c.critical}, {"high", c.high},       {"medium", c.medium},
-                 {"low", c.low},           {"none", c.none},       {"unknown", c.unknown},
+  j["counts"] = {{"critical", c.critical}, {"high", c.high},    {"medium", c.medium},
+                 {"low", c.low},           {"none", c.none},    {"unknown", c.unknown},
                  {"ignored", c.ignored},   {"total", c.total()}};
   ojson warnings = ojson::array();
   for (const Diagnostic& d : r.warnings) warnings.push_back(d.str());
   j["warnings"] = warnings;
+  return dump(j);
+}
+
+// ---- (a2)
+
+std::string write_dependency_check_json(const ScanResult& r, const DependencyReportOptions& o) {
+  ojson j;
+  j["reportSchema"] = "1.1";
+  j["scanInfo"] = {
+      {"engineVersion", "pipewright " + version_of(o)},
+      {"dataSource", ojson::array({{{"name", "OSV"}, {"timestamp", r.database_last_import}}})}};
+  j["projectInfo"] = {
+      {"name", r.project},
+      {"reportDate", r.scanned_at},
+      {"credits",
+       {{"OSV",
+         "This report contains data from OSV (https://osv.dev), matched offline by pipewright."}}}};
+  ojson deps = ojson::array();
+  for (const ScannedPackage& p : r.packages) {
+    ojson d;
+    d["isVirtual"] = true;
+    d["fileName"] = p.name + ":" + p.version;
+    d["filePath"] = p.found_in.empty() ? std::string() : p.found_in.front();
+    // A pinned name has no file to hash; Dependency-Check writes empty digests for virtual ones.
+    d["md5"] = "";
+    d["sha1"] = "";
+    d["sha256"] = "";
+    if (p.found_in.size() > 1) d["projectReferences"] = p.found_in;
+    d["packages"] = ojson::array(
+        {{{"id", p.purl},
+          {"confidence", "HIGHEST"},
+          {"url", "https://pypi.org/project/" + p.normalized + "/" + p.version + "/"}}});
+    ojson active = ojson::array(), suppressed = ojson::array();
+    for (const VulnFinding& f : r.findings) {
+      if (f.package.normalized != p.normalized || f.package.version != p.version) continue;
+      const Match& m = f.match;
+      ojson v;
+      v["source"] = "OSV";
+      v["name"] = display_id(m);
+      v["severity"] = f.severity;
+      if (f.cvss_score) {
+        if (auto v3 = parse_cvss_v3(f.cvss_vector)) {
+          v["cvssv3"] = {{"baseScore", v3->base_score},
+                         {"attackVector", metric_word('V', v3->av)},
+                         {"attackComplexity", metric_word('C', v3->ac)},
+                         {"privilegesRequired", metric_word('P', v3->pr)},
+                         {"userInteraction", metric_word('U', v3->ui)},
+                         {"scope", metric_word('S', v3->scope)},
+                         {"confidentialityImpact", metric_word('C', v3->c)},
+                         {"integrityImpact", metric_word('C', v3->i)},
+                         {"availabilityImpact", metric_word('C', v3->a)},
+                         {"baseSeverity", std::string(to_string(v3->rating))},
+                         {"version", v3->version}};
+        }
+      }
+      v["description"] = m.details.empty() ? m.summary : m.details;
+      std::vector<std::string> notes;
+      if (f.ignored) notes.push_back("Ignored: " + f.ignore_reason);
+      if (with_dependency_check(f)) notes.push_back("Found by " + join(f.found_by, " and "));
+      if (!f.fixed_versions.empty()) notes.push_back("Fixed in " + join(f.fixed_versions, ", "));
+      if (!notes.empty()) v["notes"] = join(notes, ". ");
+      ojson refs = ojson::array({{{"source", "OSV"}, {"url", m.link}, {"name", m.id}}});
+      for (const std::string& a : m.aliases) {
+        auto [source, url] = alias_source(a);
+        refs.push_back({{"source", source}, {"url", url}, {"name", a}});
+      }
+      v["references"] = refs;
+      ojson sw = {{"id", p.purl}, {"vulnerabilityIdMatched", "true"}};
+      if (!f.fixed_versions.empty()) sw["versionEndExcluding"] = f.fixed_versions.front();
+      v["vulnerableSoftware"] = ojson::array({{{"software", sw}}});
+      (f.ignored ? suppressed : active).push_back(std::move(v));
+    }
+    if (!active.empty()) d["vulnerabilities"] = std::move(active);
+    if (!suppressed.empty()) d["suppressedVulnerabilities"] = std::move(suppressed);
+    deps.push_back(std::move(d));
+  }
+  j["dependencies"] = std::move(deps);
   return dump(j);
 }
 
@@ -357,14 +443,25 @@ reports::ToolRun dependency_sarif_run(const ScanResult& r, const DependencyRepor
     reports::Finding out;
     out.tool = "pipewright-deps";
     out.rule_id = m.id;
-    out.level = (f.rating == Rating::high || f.rating == Rating::critical) ? reports::Level::error
-                                                                           : reports::Level::warning;
+    out.level = (f.rating == Rating::high || f.rating == Rating::critical)
+                    ? reports::Level::error
+                    : reports::Level::warning;
     switch (f.rating) {
-      case Rating::critical: out.severity = reports::Severity::critical; break;
-      case Rating::high: out.severity = reports::Severity::high; break;
-      case Rating::medium: out.severity = reports::Severity::medium; break;
-      case Rating::low: out.severity = reports::Severity::low; break;
-      default: out.severity = reports::Severity::none; break;
+      case Rating::critical:
+        out.severity = reports::Severity::critical;
+        break;
+      case Rating::high:
+        out.severity = reports::Severity::high;
+        break;
+      case Rating::medium:
+        out.severity = reports::Severity::medium;
+        break;
+      case Rating::low:
+        out.severity = reports::Severity::low;
+        break;
+      default:
+        out.severity = reports::Severity::none;
+        break;
     }
     std::string msg = f.package.name + " " + f.package.version + " is affected by " + m.id;
     if (!m.aliases.empty()) msg += " (" + join(m.aliases, ", ") + ")";
@@ -378,6 +475,7 @@ reports::ToolRun dependency_sarif_run(const ScanResult& r, const DependencyRepor
       out.line = f.package.pinned_line;
     }
     out.help_uri = m.link;
+    out.cvss_score = f.cvss_score;  // the score CycloneDX and the XML report carry
     run.findings.push_back(std::move(out));
   }
   reports::assign_fingerprints(run.findings);
@@ -397,8 +495,7 @@ std::string write_cyclonedx(const ScanResult& r, const DependencyReportOptions& 
   ojson bom;
   bom["bomFormat"] = "CycloneDX";
   bom["specVersion"] = "1.5";
-  bom["serialNumber"] =
-      o.serial_number.empty() ? "urn:uuid:" + random_uuid_v4() : o.serial_number;
+  bom["serialNumber"] = o.serial_number.empty() ? "urn:uuid:" + random_uuid_v4() : o.serial_number;
   bom["version"] = 1;
   ojson meta;
   meta["timestamp"] = r.scanned_at;
@@ -426,8 +523,8 @@ std::string write_cyclonedx(const ScanResult& r, const DependencyReportOptions& 
     const bool osv = f.found_by.empty() || f.found_by.front() != "dependency-check";
     v["source"] = {{"name", osv ? "OSV" : "Dependency-Check"}, {"url", m.link}};
     if (!f.found_by.empty())
-      v["properties"] = ojson::array({{{"name", "pipewright:found_by"},
-                                       {"value", join(f.found_by, ",")}}});
+      v["properties"] =
+          ojson::array({{{"name", "pipewright:found_by"}, {"value", join(f.found_by, ",")}}});
     if (!m.aliases.empty()) {
       ojson refs = ojson::array();
       for (const std::string& a : m.aliases) {

@@ -20,7 +20,7 @@ struct DependencyReportOptions {
   std::string serial_number;
 };
 
-// ---- (a) dependency-check-report.json, pipewright's own format (schema version 1):
+// ---- (a) dependency-scan.json, pipewright's own format (schema version 1):
 // {
 //   "tool": "pipewright", "tool_version": "0.1.0", "version": 1,
 //   "project": "app", "scanned_at": "2025-01-01T00:00:00.000Z",
@@ -38,6 +38,13 @@ struct DependencyReportOptions {
 // severities (total = not ignored).
 std::string write_dependency_json(const ScanResult& result,
                                   const DependencyReportOptions& options = {});
+
+// ---- (a2) dependency-check-report.json in Dependency-Check's own JSON schema (reportSchema
+// 1.1: scanInfo, projectInfo, dependencies with packages, vulnerabilities and
+// suppressedVulnerabilities), the same content as the XML report (b), so tools that read
+// Dependency-Check's JSON report (and parse_dependency_check_json) read this one.
+std::string write_dependency_check_json(const ScanResult& result,
+                                        const DependencyReportOptions& options = {});
 
 // ---- (b) Dependency-Check's XML report, schema dependency-check.2.5.xsd (the namespace
 // https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd), elements in the

@@ -131,12 +131,15 @@ std::vector<std::string> write_scan_reports(const security::ScanResult& result, 
   security::DependencyReportOptions o;
   o.root = root;
   o.tool_version = PW_VERSION_STRING;
-  write_file_atomic(dir / "dependency-check-report.json", security::write_dependency_json(result, o));
+  // pipewright's own JSON has its own name; dependency-check-report.* are in Dependency-Check's
+  // schemas, as the tools that read those names expect.
+  write_file_atomic(dir / "dependency-scan.json", security::write_dependency_json(result, o));
+  write_file_atomic(dir / "dependency-check-report.json", security::write_dependency_check_json(result, o));
   write_file_atomic(dir / "dependency-check-report.xml", security::write_dependency_check_xml(result, o));
   write_file_atomic(dir / "dependency-scan.sarif", security::write_dependency_sarif(result, o));
   write_file_atomic(dir / "sbom.cdx.json", security::write_cyclonedx(result, o));
-  return {"dependency-check-report.json", "dependency-check-report.xml", "dependency-scan.sarif",
-          "sbom.cdx.json"};
+  return {"dependency-scan.json", "dependency-check-report.json", "dependency-check-report.xml",
+          "dependency-scan.sarif", "sbom.cdx.json"};
 }
 
 void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,

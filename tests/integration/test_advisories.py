@@ -206,7 +206,7 @@ def run_with_fake_dc(pw, env, project, tmp_path, mode="ok", install=True):
 
 
 def own_report(r):
-    return json.loads((r.project / ".pipewright/builds/1/reports/dependency-check-report.json").read_text())
+    return json.loads((r.project / ".pipewright/builds/1/reports/dependency-scan.json").read_text())
 
 
 def test_dependency_check_findings_merge_with_the_native_ones(repo, pw, env, tmp_path):

@@ -57,8 +57,13 @@ def test_demo_finding_in_console_reports_and_sbom(project, pw):
     assert "PYSEC-2024-48" in s["summary"] and "CVE-2024-21503" in s["summary"] and "24.3.0" in s["summary"]
     assert "PYSEC-2024-48" in r.out
     reports = p / ".pipewright/builds/1/reports"
-    own = json.loads((reports / "dependency-check-report.json").read_text())
+    own = json.loads((reports / "dependency-scan.json").read_text())
     assert any(f["id"] == "PYSEC-2024-48" for f in own["findings"])
+    # Dependency-Check's JSON schema under Dependency-Check's name, the same score as the XML.
+    dc = json.loads((reports / "dependency-check-report.json").read_text())
+    assert {"reportSchema", "scanInfo", "projectInfo", "dependencies"} <= set(dc)
+    black = [v for d in dc["dependencies"] for v in d.get("vulnerabilities", []) if d["fileName"] == "black:23.1.0"]
+    assert black and black[0]["cvssv3"]["baseScore"] == 5.3
     assert "PYSEC-2024-48" in (reports / "dependency-check-report.xml").read_text() or \
         "CVE-2024-21503" in (reports / "dependency-check-report.xml").read_text()
     sbom = json.loads((reports / "sbom.cdx.json").read_text())

@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "security/dependency_check.h"
 #include "security/store.h"
 #include "support.h"
 
@@ -253,6 +254,62 @@ TEST_F(Reports, CycloneDxShapeAndReferencesResolve) {
   options_.serial_number = "urn:uuid:00000000-0000-4000-8000-000000000000";
   EXPECT_EQ(write_cyclonedx(result_, options_), write_cyclonedx(result_, options_));
   EXPECT_NE(random_uuid_v4(), random_uuid_v4());
+}
+
+}  // namespace
+}  // namespace pw::security
+
+namespace pw::security {
+namespace {
+
+// dependency-check-report.json is Dependency-Check's JSON schema: its top-level keys, and the
+// reader of Dependency-Check's reports reads back what the XML says.
+TEST_F(Reports, DependencyCheckJsonHasDependencyChecksSchema) {
+  std::string text = write_dependency_check_json(result_, options_);
+  json j = json::parse(text);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"dependencies", "projectInfo", "reportSchema", "scanInfo"}));
+  EXPECT_EQ(j["reportSchema"], "1.1");
+  EXPECT_EQ(j["scanInfo"]["engineVersion"], "pipewright 9.9.9");
+  EXPECT_EQ(j["projectInfo"]["reportDate"], "2025-01-15T00:00:00.000Z");
+  EXPECT_EQ(j["dependencies"].size(), 5u);
+  DcReport back = parse_dependency_check_json(text, "dependency-check-report.json");
+  const DcVulnerability* black = nullptr;
+  for (const auto& d : back.dependencies)
+    for (const auto& v : d.vulnerabilities)
+      if (d.file_name == "black:23.1.0") black = &v;
+  ASSERT_NE(black, nullptr);
+  EXPECT_EQ(black->name, "CVE-2024-21503");
+  ASSERT_TRUE(black->cvss3_score);
+  EXPECT_DOUBLE_EQ(*black->cvss3_score, 5.3);
+  EXPECT_EQ(black->fixed, std::vector<std::string>{"24.3.0"});
+  // The ignored finding is a suppressed vulnerability, as Dependency-Check writes it.
+  size_t suppressed = 0;
+  for (const auto& d : j["dependencies"])
+    if (d.contains("suppressedVulnerabilities")) suppressed += d["suppressedVulnerabilities"].size();
+  EXPECT_EQ(suppressed, 1u);
+}
+
+// The same finding has the same score everywhere: SARIF's security-severity is the advisory's
+// CVSS score (5.3 for PYSEC-2024-48), as in CycloneDX and the XML, not its class value (5.5).
+TEST_F(Reports, SarifSecuritySeverityIsTheCvssScore) {
+  json sarif = json::parse(write_dependency_sarif(result_, options_));
+  std::string in_sarif;
+  for (const auto& rule : sarif["runs"][0]["tool"]["driver"]["rules"])
+    if (rule["id"] == "PYSEC-2024-48") in_sarif = rule["properties"]["security-severity"];
+  EXPECT_EQ(in_sarif, "5.3");
+  options_.serial_number = "";
+  json bom = json::parse(write_cyclonedx(result_, options_));
+  double in_bom = 0;
+  for (const auto& v : bom["vulnerabilities"])
+    if (v["id"] == "PYSEC-2024-48") in_bom = v["ratings"][0]["score"].get<double>();
+  EXPECT_DOUBLE_EQ(in_bom, 5.3);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(write_dependency_check_xml(result_, options_).c_str()));
+  auto score = doc.select_node("//vulnerability[name='CVE-2024-21503']/cvssV3/baseScore");
+  ASSERT_TRUE(score);
+  EXPECT_STREQ(score.node().child_value(), "5.3");
 }
 
 }  // namespace
