@@ -59,10 +59,18 @@ std::string os_name(const ImageInventory& inv) {
 }
 
 std::string deb_purl(const DebPackage& p, const std::string& version_id) {
-  std::string out = "pkg:deb/debian/" + percent_encode(p.name) + "@" + percent_encode(p.version);
-  std::vector<std::string> q;
+  // "1:1.2.13.dfsg-1": the epoch is what comes before the first ':' when it is all digits.
+  std::string version = p.version, epoch;
+  size_t colon = version.find(':');
+  if (colon != std::string::npos && colon > 0 && version.find_first_not_of("0123456789") == colon) {
+    epoch = version.substr(0, colon);
+    version = version.substr(colon + 1);
+  }
+  std::string out = "pkg:deb/debian/" + percent_encode(p.name) + "@" + percent_encode(version);
+  std::vector<std::string> q;  // qualifiers in the purl spec's sorted order
   if (!p.architecture.empty()) q.push_back("arch=" + percent_encode(p.architecture));
   if (!version_id.empty()) q.push_back("distro=debian-" + percent_encode(version_id));
+  if (!epoch.empty()) q.push_back("epoch=" + epoch);
   if (!q.empty()) out += "?" + join(q, "&");
   return out;
 }

@@ -53,8 +53,9 @@ std::string os_ecosystem(const OsRelease& os);
 // The OS version as Trivy names it: /etc/debian_version on Debian ("12.8"), else VERSION_ID.
 std::string os_name(const ImageInventory& inv);
 
-// pkg:deb/debian/<name>@<version>?arch=<arch>&distro=debian-<version>, percent-encoded as
-// Trivy writes it ('+' as %2B, an epoch's ':' as %3A).
+// pkg:deb/debian/<name>@<version>?arch=<arch>&distro=debian-<version>[&epoch=<n>], as Trivy
+// writes it: the epoch in the purl spec's `epoch` qualifier, not in the version, and '+'
+// percent-encoded as %2B.
 std::string deb_purl(const DebPackage& p, const std::string& version_id);
 
 ImageScanResult scan_inventory(

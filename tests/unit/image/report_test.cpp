@@ -114,7 +114,7 @@ TEST_F(ImageScan, TrivyReportShape) {
   EXPECT_EQ(zlib["Epoch"], 1);
   EXPECT_EQ(zlib["SrcName"], "zlib");
   EXPECT_EQ(zlib["Identifier"]["PURL"],
-            "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12.2");
+            "pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&distro=debian-12.2&epoch=1");
   const auto& v = os["Vulnerabilities"][0];
   EXPECT_EQ(v["VulnerabilityID"], "CVE-2024-6119");  // the CVE alias leads, as Trivy reports
   EXPECT_EQ(v["VendorIDs"], ordered_json::array({"DSA-5764-1"}));
