@@ -1,7 +1,9 @@
 // JSON writers for the analysis stage's reports; schemas in writers.h.
 #include "analysis/writers.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "util/strings.h"
 
@@ -195,8 +197,61 @@ std::string quality_gate_json(const GateResult& gate) {
   return j.dump(2) + "\n";
 }
 
-std::string sonar_generic_issues_json(const AnalysisResult& r) {
+namespace {
+
+// SonarQube 10.3+'s words for an issue: the software quality it hurts and how much, and the clean
+// code attribute its rule is about (docs: "Importing external issues", generic formats).
+std::string_view software_quality(IssueType t) {
+  switch (t) {
+    case IssueType::bug:
+      return "RELIABILITY";
+    case IssueType::vulnerability:
+    case IssueType::security_hotspot:
+      return "SECURITY";
+    case IssueType::code_smell:
+      return "MAINTAINABILITY";
+  }
+  return "MAINTAINABILITY";
+}
+
+std::string_view impact_severity(IssueSeverity s) {
+  switch (s) {
+    case IssueSeverity::blocker:
+    case IssueSeverity::critical:
+      return "HIGH";
+    case IssueSeverity::major:
+      return "MEDIUM";
+    case IssueSeverity::minor:
+    case IssueSeverity::info:
+      return "LOW";
+  }
+  return "LOW";
+}
+
+std::string_view clean_code_attribute(const Issue& i) {
+  const std::string& tool = i.finding.tool;
+  if (tool == "black" || tool == "ruff-format") return "FORMATTED";
+  switch (i.type) {
+    case IssueType::bug:
+      return "LOGICAL";
+    case IssueType::vulnerability:
+    case IssueType::security_hotspot:
+      return "TRUSTWORTHY";
+    case IssueType::code_smell:
+      break;
+  }
+  return "CONVENTIONAL";
+}
+
+}  // namespace
+
+std::string sonar_generic_issues_json(const AnalysisResult& r, SonarIssuesFormat format) {
   ojson issues = ojson::array();
+  // Current format: one rule per (engine, rule id); issues name their rule by id only, so an id
+  // two engines share (E501 from flake8 and ruff) gets the engine as a prefix the second time.
+  ojson rules = ojson::array();
+  std::map<std::pair<std::string, std::string>, std::string> rule_keys;  // (engine, rule) -> id
+  std::set<std::string> taken;
   for (const auto& i : r.issues) {
     const auto& f = i.finding;
     // The format requires a file inside the project: absolute paths are elsewhere.
@@ -219,14 +274,38 @@ std::string sonar_generic_issues_json(const AnalysisResult& r) {
       }
       loc["textRange"] = std::move(range);
     }
-    issues.push_back({{"engineId", f.tool},
-                      {"ruleId", f.rule_id.empty() ? f.tool : f.rule_id},
-                      {"severity", to_string(i.severity)},
-                      {"type", hotspot ? "CODE_SMELL" : std::string(to_string(i.type))},
+    std::string rule_id = f.rule_id.empty() ? f.tool : f.rule_id;
+    if (format == SonarIssuesFormat::deprecated) {
+      // SonarQube before 10.3: engine, severity and type on each issue, no rules.
+      issues.push_back({{"engineId", f.tool},
+                        {"ruleId", rule_id},
+                        {"severity", to_string(i.severity)},
+                        {"type", hotspot ? "CODE_SMELL" : std::string(to_string(i.type))},
+                        {"primaryLocation", std::move(loc)},
+                        {"effortMinutes", i.effort_minutes}});
+      continue;
+    }
+    auto key = std::make_pair(f.tool, rule_id);
+    auto it = rule_keys.find(key);
+    if (it == rule_keys.end()) {
+      std::string id = taken.count(rule_id) ? f.tool + ":" + rule_id : rule_id;
+      taken.insert(id);
+      it = rule_keys.emplace(key, id).first;
+      std::string name = f.rule_name.empty() ? rule_id : f.rule_name;
+      rules.push_back({{"id", id},
+                       {"name", f.tool + " " + name},
+                       {"engineId", f.tool},
+                       {"cleanCodeAttribute", clean_code_attribute(i)},
+                       {"impacts", ojson::array({{{"softwareQuality", software_quality(i.type)},
+                                                  {"severity", impact_severity(i.severity)}}})}});
+      if (!f.help_uri.empty()) rules.back()["description"] = "See " + f.help_uri;
+    }
+    issues.push_back({{"ruleId", it->second},
                       {"primaryLocation", std::move(loc)},
                       {"effortMinutes", i.effort_minutes}});
   }
   ojson j;
+  if (format == SonarIssuesFormat::current) j["rules"] = std::move(rules);
   j["issues"] = std::move(issues);
   return j.dump(2) + "\n";
 }

@@ -56,14 +56,20 @@ namespace pw::analysis {
 std::string analysis_json(const AnalysisResult& result);
 std::string quality_gate_json(const GateResult& gate);
 
-// SonarQube's generic external issues ("sonar.externalIssuesReportPaths"):
+// SonarQube's generic external issues format. `current` (SonarQube 10.3 and later, and Cloud):
+// {"rules": [{"id", "name", "engineId", "cleanCodeAttribute", "impacts": [{"softwareQuality",
+// "severity"}]}], "issues": [{"ruleId", "primaryLocation", "effortMinutes"}]}, no severity or
+// type on issues. `deprecated` (servers before 10.3, which do not read rules):
 // {"issues": [{"engineId", "ruleId", "severity", "type", "primaryLocation": {"message",
 // "filePath", "textRange": {"startLine", "endLine", "startColumn", "endColumn"}},
 // "effortMinutes"}]}. The format has no hotspot type, and writing an unreviewed hotspot as a
-// VULNERABILITY would wrongly lower Sonar's security rating, so it goes as a CODE_SMELL with the
-// message prefixed "Security hotspot to review: "; reviewed hotspots are left out. Issues without
-// a file are left out (the format requires a filePath). textRange only when the line is known;
-// SonarQube's columns are 0-based, so SARIF's 1-based columns are shifted.
-std::string sonar_generic_issues_json(const AnalysisResult& result);
+// VULNERABILITY would wrongly lower Sonar's security rating, so it goes as a CODE_SMELL (old) or
+// a SECURITY impact of a TRUSTWORTHY rule (current) with the message prefixed "Security hotspot
+// to review: "; reviewed hotspots are left out. Issues without a file are left out (the format
+// requires a filePath). textRange only when the line is known; SonarQube's columns are 0-based,
+// so SARIF's 1-based columns are shifted.
+enum class SonarIssuesFormat { current, deprecated };
+std::string sonar_generic_issues_json(const AnalysisResult& result,
+                                      SonarIssuesFormat format = SonarIssuesFormat::current);
 
 }  // namespace pw::analysis

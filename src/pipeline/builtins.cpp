@@ -27,7 +27,7 @@ const std::vector<BuiltinKind>& builtin_kinds() {
         "dependency_check"}},
       {"analysis", "size, complexity, duplication, new code, coverage and issues, natively",
        {"new_code", "include_tests", "exclude", "min_tokens", "min_lines", "hotspot_reviews",
-        "sonar"}},
+        "sonar", "sonar_issues_format"}},
       {"quality-gate", "conditions on the analysis (Sonar way by default); fails the build",
        {"conditions", "when_new_code_unknown", "small_changeset_lines"}},
       {"upload", "the build's artifacts, reports and a manifest to S3 or an S3-compatible store",

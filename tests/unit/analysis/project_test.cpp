@@ -3,6 +3,8 @@
 #include "analysis/project.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
 #include <unistd.h>
 
 #include <filesystem>
@@ -279,8 +281,44 @@ TEST(Writers, QualityGateJsonShape) {
   EXPECT_EQ(unknown["warnings"].size(), 1u);
 }
 
-TEST(Writers, SonarGenericIssuesShape) {
+// SonarQube 10.3+'s generic format: rules with a clean code attribute and impacts, issues that
+// only name their rule (no severity, no type, no engine).
+TEST(Writers, SonarGenericIssuesCurrentFormat) {
   auto j = nlohmann::json::parse(sonar_generic_issues_json(fixture_result()));
+  const auto& issues = j["issues"];
+  ASSERT_EQ(issues.size(), 5u);  // the reviewed hotspot B404 is left out
+  std::set<std::string> rule_ids;
+  const std::set<std::string> attributes = {"FORMATTED", "CONVENTIONAL", "IDENTIFIABLE", "CLEAR",
+                                            "LOGICAL", "COMPLETE", "EFFICIENT", "FOCUSED",
+                                            "DISTINCT", "MODULAR", "TESTED", "LAWFUL",
+                                            "RESPECTFUL", "TRUSTWORTHY"};
+  for (const auto& r : j["rules"]) {
+    EXPECT_TRUE(rule_ids.insert(r["id"].get<std::string>()).second) << r.dump();
+    EXPECT_TRUE(r["name"].is_string());
+    EXPECT_TRUE(r["engineId"].is_string());
+    EXPECT_TRUE(attributes.count(r["cleanCodeAttribute"].get<std::string>())) << r.dump();
+    ASSERT_EQ(r["impacts"].size(), 1u);
+    const std::string q = r["impacts"][0]["softwareQuality"], sev = r["impacts"][0]["severity"];
+    EXPECT_TRUE(q == "MAINTAINABILITY" || q == "RELIABILITY" || q == "SECURITY") << q;
+    EXPECT_TRUE(sev == "LOW" || sev == "MEDIUM" || sev == "HIGH") << sev;
+    if (r["id"] == "F821") {
+      EXPECT_EQ(q, "RELIABILITY");  // a bug
+      EXPECT_EQ(sev, "MEDIUM");     // MAJOR
+      EXPECT_EQ(r["cleanCodeAttribute"], "LOGICAL");
+    }
+  }
+  for (const auto& i : issues) {
+    EXPECT_FALSE(i.contains("severity"));
+    EXPECT_FALSE(i.contains("type"));
+    EXPECT_FALSE(i.contains("engineId"));
+    EXPECT_TRUE(rule_ids.count(i["ruleId"].get<std::string>())) << i.dump();
+    EXPECT_TRUE(i["primaryLocation"]["filePath"].is_string());
+  }
+}
+
+TEST(Writers, SonarGenericIssuesShape) {
+  auto j = nlohmann::json::parse(sonar_generic_issues_json(fixture_result(), SonarIssuesFormat::deprecated));
+  EXPECT_FALSE(j.contains("rules"));
   const auto& issues = j["issues"];
   ASSERT_EQ(issues.size(), 5u);  // the reviewed hotspot B404 is left out
   bool hotspot = false;
