@@ -1,0 +1,39 @@
+// What a project declares it depends on, read from the files the lock tools lock from:
+// pyproject.toml ([project] dependencies and optional-dependencies, PEP 735 [dependency-groups],
+// uv's and PDM's dev dependencies, Poetry's [tool.poetry] dependencies and groups) and Pipfile.
+// The sync check (lock_sync.h) judges a lock against these, naming each declaration's file:line.
+// Poetry's own constraint syntax (^1.2, ~1.2, 1.2.*) is translated to PEP 440 here.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "python/lock_sync.h"
+#include "util/error.h"
+
+namespace pw::python {
+
+struct DeclaredProject {
+  std::vector<Declaration> declarations;
+  std::vector<Diagnostic> diagnostics;  // unreadable files, requirements that do not parse
+  // The lock tool the configuration names: "uv", "poetry", "pdm", "pipenv" or "".
+  std::string tool;
+  std::vector<std::string> files;  // the files read
+};
+
+// Reads pyproject.toml and Pipfile in `folder` (either may be missing).
+DeclaredProject read_declarations(const std::filesystem::path& folder);
+
+// Declarations of one pyproject.toml / Pipfile text; `file` is used in locations.
+void read_pyproject_declarations(std::string_view text, const std::string& file,
+                                 DeclaredProject& out);
+void read_pipfile_declarations(std::string_view text, const std::string& file,
+                               DeclaredProject& out);
+
+// Poetry's constraint syntax as a PEP 440 specifier set: "^1.2.3" -> ">=1.2.3,<2.0.0",
+// "~1.2" -> ">=1.2,<1.3", "*" -> "", ">=1,<2" unchanged, "1.2" -> "==1.2".
+std::string poetry_constraint_to_pep440(std::string_view constraint);
+
+}  // namespace pw::python

@@ -1,0 +1,117 @@
+// Declarations read from pyproject.toml (PEP 621, PEP 735, uv, PDM, Poetry) and Pipfile, with
+// the file:line each sync problem points at, and Poetry's constraints in PEP 440.
+#include "python/declarations.h"
+
+#include <gtest/gtest.h>
+
+namespace pw::python {
+namespace {
+
+std::string listing(const DeclaredProject& p) {
+  std::string out;
+  for (const auto& d : p.declarations)
+    out += d.group + " " + d.requirement.str() + " @" + std::to_string(d.line) + "\n";
+  for (const auto& d : p.diagnostics) out += d.str() + "\n";
+  return out;
+}
+
+TEST(Declarations, Pep621AndDependencyGroups) {
+  DeclaredProject p;
+  read_pyproject_declarations(R"([project]
+name = "demo-app"
+version = "0.1.0"
+dependencies = [
+    "requests>=2.31",
+]
+
+[project.optional-dependencies]
+socks = ["PySocks>=1.5.6"]
+
+[dependency-groups]
+test = ["pytest>=8"]
+dev = [{include-group = "test"}, "coverage>=7"]
+
+[tool.uv]
+package = true
+)",
+                              "pyproject.toml", p);
+  EXPECT_EQ(listing(p),
+            "main requests>=2.31 @5\n"
+            "extra:socks PySocks>=1.5.6 @9\n"
+            "test pytest>=8 @12\n"
+            "dev pytest>=8 @12\n"
+            "dev coverage>=7 @13\n");
+  EXPECT_EQ(p.tool, "uv");
+  EXPECT_EQ(p.declarations[0].column, 5);
+}
+
+TEST(Declarations, PoetryTables) {
+  DeclaredProject p;
+  read_pyproject_declarations(R"([tool.poetry]
+name = "demo-app"
+
+[tool.poetry.dependencies]
+python = "^3.11"
+requests = "^2.31"
+pysocks = { version = "~1.7", optional = true, markers = "sys_platform == 'linux'" }
+mylib = { git = "https://example.com/mylib.git" }
+
+[tool.poetry.group.dev.dependencies]
+pytest = ">=8,<9"
+)",
+                              "pyproject.toml", p);
+  EXPECT_EQ(listing(p),
+            "main requests<3.0,>=2.31 @6\n"
+            "main pysocks<1.8,>=1.7 ; sys_platform == \"linux\" @7\n"
+            "main mylib @8\n"
+            "dev pytest<9,>=8 @11\n");
+  EXPECT_EQ(p.tool, "poetry");
+}
+
+TEST(Declarations, Pipfile) {
+  DeclaredProject p;
+  read_pipfile_declarations(R"([[source]]
+url = "https://pypi.org/simple"
+name = "pypi"
+
+[packages]
+requests = "*"
+pysocks = {version = ">=1.5.6", markers = "os_name == 'posix'"}
+
+[dev-packages]
+pytest = ">=8"
+)",
+                            "Pipfile", p);
+  EXPECT_EQ(listing(p),
+            "main requests @6\n"
+            "main pysocks>=1.5.6 ; os_name == \"posix\" @7\n"
+            "dev pytest>=8 @10\n");
+  EXPECT_EQ(p.tool, "pipenv");
+}
+
+TEST(Declarations, PoetryConstraints) {
+  EXPECT_EQ(poetry_constraint_to_pep440("^1.2.3"), ">=1.2.3,<2.0.0");
+  EXPECT_EQ(poetry_constraint_to_pep440("^0.2.3"), ">=0.2.3,<0.3.0");
+  EXPECT_EQ(poetry_constraint_to_pep440("^0.0.3"), ">=0.0.3,<0.0.4");
+  EXPECT_EQ(poetry_constraint_to_pep440("^2"), ">=2,<3");
+  EXPECT_EQ(poetry_constraint_to_pep440("~1.2.3"), ">=1.2.3,<1.3.0");
+  EXPECT_EQ(poetry_constraint_to_pep440("~1"), ">=1,<2");
+  EXPECT_EQ(poetry_constraint_to_pep440("*"), "");
+  EXPECT_EQ(poetry_constraint_to_pep440("1.2"), "==1.2");
+  EXPECT_EQ(poetry_constraint_to_pep440(">=1.2, <2"), ">=1.2,<2");
+  EXPECT_EQ(poetry_constraint_to_pep440("~=1.2"), "~=1.2");
+}
+
+TEST(Declarations, BadInputIsLocated) {
+  DeclaredProject p;
+  read_pyproject_declarations("[project]\ndependencies = [\"requests >=\"]\n", "pyproject.toml", p);
+  ASSERT_EQ(p.diagnostics.size(), 1u);
+  EXPECT_EQ(p.diagnostics[0].line, 2);
+  DeclaredProject q;
+  read_pyproject_declarations("[project\n", "pyproject.toml", q);
+  ASSERT_EQ(q.diagnostics.size(), 1u);
+  EXPECT_EQ(q.diagnostics[0].line, 1);
+}
+
+}  // namespace
+}  // namespace pw::python
