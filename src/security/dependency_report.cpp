@@ -506,11 +506,19 @@ std::string write_cyclonedx(const ScanResult& r, const DependencyReportOptions& 
   bom["metadata"] = meta;
   ojson components = ojson::array();
   for (const ScannedPackage& p : r.packages) {
-    components.push_back({{"type", "library"},
-                          {"bom-ref", p.purl},
-                          {"name", p.name},
-                          {"version", p.version},
-                          {"purl", p.purl}});
+    ojson c = {{"type", "library"},
+               {"bom-ref", p.purl},
+               {"name", p.name},
+               {"version", p.version},
+               {"purl", p.purl}};
+    // Which lock, declaration or environment each component came from ("uv.lock:12",
+    // "requirements-dev.txt:3", a site-packages folder).
+    ojson props = ojson::array();
+    for (const std::string& w : p.found_in)
+      props.push_back(
+          {{"name", "pipewright:found_in"}, {"value", reports::relative_path(w, o.root)}});
+    if (!props.empty()) c["properties"] = std::move(props);
+    components.push_back(std::move(c));
   }
   bom["components"] = components;
   ojson vulns = ojson::array();

@@ -1,8 +1,12 @@
 #include "stages/dependency_scan.h"
 
 #include <cstdio>
+#include <set>
 
 #include "exec/capture.h"
+#include "python/declarations.h"
+#include "python/lock_files.h"
+#include "python/lock_sync.h"
 #include "security/dependency_check.h"
 #include "security/dependency_report.h"
 #include "security/store.h"
@@ -19,7 +23,9 @@ using security::Rating;
 
 namespace {
 
-std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
+std::string pad(std::string s, size_t n) {
+  return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
+}
 
 // Which tool found a finding, when Dependency-Check took part.
 std::string found_by_note(const security::VulnFinding& f) {
@@ -44,8 +50,9 @@ std::string run_dependency_check(engine::StageContext& ctx, security::ScanResult
                                  const fs::path& ws, const std::string& project) {
   std::string tool = find_dependency_check();
   if (tool.empty()) {
-    ctx.warn("dependency_check is enabled but OWASP Dependency-Check's CLI (dependency-check.sh "
-             "or dependency-check) is not on PATH: scanning with pipewright's database only");
+    ctx.warn(
+        "dependency_check is enabled but OWASP Dependency-Check's CLI (dependency-check.sh "
+        "or dependency-check) is not on PATH: scanning with pipewright's database only");
     return "Dependency-Check not installed, native scan only";
   }
   fs::path out = ctx.paths().artifacts / "dependency-check";
@@ -55,11 +62,16 @@ std::string run_dependency_check(engine::StageContext& ctx, security::ScanResult
   // Offline: no NVD update and none of the analyzers that ask a web service, so the scan answers
   // from the local data Dependency-Check already holds. Python analyzers are experimental.
   std::vector<std::string> argv = {tool,
-                                   "--scan", ws.string(),
-                                   "--exclude", "**/.git/**",
-                                   "--project", project,
-                                   "--format", "JSON",
-                                   "--out", out.string(),
+                                   "--scan",
+                                   ws.string(),
+                                   "--exclude",
+                                   "**/.git/**",
+                                   "--project",
+                                   project,
+                                   "--format",
+                                   "JSON",
+                                   "--out",
+                                   out.string(),
                                    "--noupdate",
                                    "--disableOssIndex",
                                    "--disableCentral",
@@ -111,8 +123,8 @@ std::string findings_summary(const security::ScanResult& r) {
 }
 
 std::string findings_table(const security::ScanResult& r) {
-  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) + pad("Aliases", 18) +
-                    pad("Severity", 15) + "Fixed in\n";
+  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) +
+                    pad("Aliases", 18) + pad("Severity", 15) + "Fixed in\n";
   for (const auto& f : r.findings) {
     char score[16] = "";
     if (f.cvss_score) std::snprintf(score, sizeof score, " %.1f", *f.cvss_score);
@@ -134,8 +146,10 @@ std::vector<std::string> write_scan_reports(const security::ScanResult& result, 
   // pipewright's own JSON has its own name; dependency-check-report.* are in Dependency-Check's
   // schemas, as the tools that read those names expect.
   write_file_atomic(dir / "dependency-scan.json", security::write_dependency_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.json", security::write_dependency_check_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.xml", security::write_dependency_check_xml(result, o));
+  write_file_atomic(dir / "dependency-check-report.json",
+                    security::write_dependency_check_json(result, o));
+  write_file_atomic(dir / "dependency-check-report.xml",
+                    security::write_dependency_check_xml(result, o));
   write_file_atomic(dir / "dependency-scan.sarif", security::write_dependency_sarif(result, o));
   write_file_atomic(dir / "sbom.cdx.json", security::write_cyclonedx(result, o));
   return {"dependency-scan.json", "dependency-check-report.json", "dependency-check-report.xml",
@@ -147,7 +161,8 @@ void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeli
   get_string(spec, "requirements", &diags);
   get_string(spec, "ignore_file", &diags);
   if (auto f = get_string(spec, "fail_on", &diags); f && !security::parse_fail_on(*f))
-    diags.push_back(at(*spec.setting("fail_on"), "fail_on must be none, low, medium, high or critical"));
+    diags.push_back(
+        at(*spec.setting("fail_on"), "fail_on must be none, low, medium, high or critical"));
   if (auto a = get_string(spec, "max_age", &diags); a && !parse_duration(*a))
     diags.push_back(at(*spec.setting("max_age"), "max_age must be a duration such as 168h"));
   get_bool(spec, "scan_environment", &diags);
@@ -174,13 +189,50 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     ctx.warn("the advisory database was last imported " + status.last_import +
              ", longer ago than max_age: run `pipewright db update`");
 
-  // What the project pins, and what its environment really holds (transitive dependencies too).
+  // What the project pins or locks, and what its environment really holds for it (transitive
+  // dependencies too). `closure` collects the names the project depends on: a package of the
+  // system's site-packages is the project's only when it is in it.
   std::vector<security::ScannedPackage> packages;
-  std::string req_name = get_string(spec, "requirements").value_or(project.requirements);
-  if (fs::exists(ws / req_name)) {
+  std::set<std::string> closure;
+  auto explicit_requirements = get_string(spec, "requirements");
+  std::string req_name = explicit_requirements.value_or(project.requirements);
+  auto declared = python::read_declarations(ws);
+  for (const auto& d : declared.declarations) closure.insert(d.requirement.normalized_name());
+  std::string lock_name;
+  if (!explicit_requirements) {
+    auto choice = python::choose_lock(ws, declared.tool);
+    if (choice.chosen) {
+      auto read = python::read_lock_file(*choice.chosen);
+      for (const auto& d : read.diagnostics) ctx.log("error: " + d.str());
+      if (read.lock) {
+        lock_name = choice.chosen->filename().string();
+        python::SyncOptions so;  // every group the lock holds, for this interpreter
+        for (const auto& p : read.lock->packages)
+          for (const auto& g : p.groups) so.groups.insert(g);
+        auto env = interpreter_marker_environment(configured_python(ctx.pipeline()));
+        if (!env.empty()) so.environment = env;
+        for (const auto* p : python::packages_to_install(*read.lock, so)) {
+          if (p->version.empty()) continue;
+          security::ScannedPackage sp;
+          sp.name = p->name;
+          sp.normalized = p->normalized;
+          sp.version = p->version;
+          sp.purl = security::pypi_purl(p->normalized, p->version);
+          sp.found_in = {(ws / lock_name).string() + ":" + std::to_string(p->line)};
+          sp.pinned_file = (ws / lock_name).string();
+          sp.pinned_line = p->line;
+          closure.insert(p->normalized);
+          packages.push_back(std::move(sp));
+        }
+        ctx.data()["lock"] = lock_name;
+      }
+    }
+  }
+  if (lock_name.empty() && fs::exists(ws / req_name)) {
     auto reqs = security::packages_from_requirements(ws / req_name);
     for (const auto& w : reqs.warnings) ctx.log("note: " + w.str());
     for (const auto& e : reqs.errors) ctx.log("error: " + e.str());
+    for (const auto& p : reqs.value) closure.insert(p.normalized);
     packages.insert(packages.end(), reqs.value.begin(), reqs.value.end());
   }
   fs::path venv = ws / ".venv";
@@ -192,19 +244,53 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
       auto more = venv_site_dirs(sp["cache_dir"].get<std::string>());
       dirs.insert(dirs.end(), more.begin(), more.end());
     }
-    auto found = security::site_dirs_of_venv(venv, interpreter_site_dirs(configured_python(ctx.pipeline())));
-    for (const auto& d : found.value)
-      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    // Everything in the build's venv and its cached layer was installed for the project.
     auto installed = security::packages_from_site_dirs(dirs);
     for (const auto& w : installed.warnings) ctx.log("note: " + w.str());
+    for (const auto& p : installed.value) closure.insert(p.normalized);
     packages.insert(packages.end(), installed.value.begin(), installed.value.end());
-    ctx.data()["site_dirs"] = dirs.size();
+    // The system's site-packages (a venv with system site packages) hold the machine's
+    // packages: only those the project's closure reaches through Requires-Dist are its own.
+    std::vector<fs::path> system;
+    auto found =
+        security::site_dirs_of_venv(venv, interpreter_site_dirs(configured_python(ctx.pipeline())));
+    for (const auto& d : found.value)
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) system.push_back(d);
+    if (!system.empty()) {
+      std::vector<fs::path> all = dirs;
+      all.insert(all.end(), system.begin(), system.end());
+      auto requires_ = installed_requirements(all);
+      std::vector<std::string> todo(closure.begin(), closure.end());
+      while (!todo.empty()) {
+        std::string n = todo.back();
+        todo.pop_back();
+        auto it = requires_.find(n);
+        if (it == requires_.end()) continue;
+        for (const auto& r : it->second)
+          if (closure.insert(r).second) todo.push_back(r);
+      }
+      auto sys = security::packages_from_site_dirs(system);
+      size_t left_out = 0;
+      for (const auto& p : sys.value) {
+        if (closure.count(p.normalized))
+          packages.push_back(p);
+        else
+          ++left_out;
+      }
+      ctx.data()["system_packages_left_out"] = left_out;
+      if (left_out)
+        ctx.log(std::to_string(left_out) +
+                " packages of the system's site-packages are not the "
+                "project's dependencies: left out of the scan and the SBOM");
+    }
+    ctx.data()["site_dirs"] = dirs.size() + system.size();
   } else {
     ctx.log("no environment at " + venv.string() + ": scanning the pinned requirements only");
   }
   packages = security::merge_packages(std::move(packages));
   if (packages.empty())
-    return engine::StageOutcome::skipped("found no package to scan (no " + req_name + " and no environment)");
+    return engine::StageOutcome::skipped("found no package to scan (no " + req_name +
+                                         " and no environment)");
 
   std::string name = project.name.empty() ? ctx.project_dir().filename().string() : project.name;
   auto result = security::scan(store, packages, name);
@@ -212,10 +298,13 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   if (get_bool(spec, "dependency_check").value_or(false))
     dc_note = run_dependency_check(ctx, result, ws, name);
 
-  fs::path ignore = ws / get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
+  fs::path ignore =
+      ws / get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
   if (fs::exists(ignore)) {
     auto list = security::load_ignore_file(ignore);
-    if (!list.ok()) return engine::StageOutcome::failed("the ignore file is malformed: " + list.diagnostics.front().str());
+    if (!list.ok())
+      return engine::StageOutcome::failed("the ignore file is malformed: " +
+                                          list.diagnostics.front().str());
     security::apply_ignores(result, list, security::utc_today());
   }
   for (const auto& w : result.warnings) ctx.warn(w.str());
@@ -224,9 +313,9 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   ctx.log(findings_table(result));
   auto c = security::count_findings(result);
   ctx.data()["packages"] = result.packages.size();
-  ctx.data()["findings"] = {{"critical", c.critical}, {"high", c.high},   {"medium", c.medium},
-                            {"low", c.low},           {"unrated", c.unknown + c.none},
-                            {"ignored", c.ignored},   {"total", c.total()}};
+  ctx.data()["findings"] = {
+      {"critical", c.critical},        {"high", c.high},       {"medium", c.medium}, {"low", c.low},
+      {"unrated", c.unknown + c.none}, {"ignored", c.ignored}, {"total", c.total()}};
   ctx.data()["reports"] = files;
   ctx.data()["database_records"] = status.records;
 
@@ -236,8 +325,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
     // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
     // fails the build even though the stage is non-blocking.
-    engine::StageOutcome o = engine::StageOutcome::failed(summary + " (fail_on: " +
-                                                          to_lower(security::to_string(*fail_on)) + ")");
+    engine::StageOutcome o = engine::StageOutcome::failed(
+        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
     o.fails_build = true;
     return o;
   }

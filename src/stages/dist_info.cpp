@@ -2,6 +2,8 @@
 
 #include "exec/capture.h"
 #include "python/names.h"
+#include "python/requirement.h"
+#include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -16,9 +18,12 @@ std::map<std::string, std::string> installed_versions(const std::vector<fs::path
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       std::string name = e.path().filename().string();
       std::string stem;
-      if (name.ends_with(".dist-info")) stem = name.substr(0, name.size() - 10);
-      else if (name.ends_with(".egg-info")) stem = name.substr(0, name.size() - 9);
-      else continue;
+      if (name.ends_with(".dist-info"))
+        stem = name.substr(0, name.size() - 10);
+      else if (name.ends_with(".egg-info"))
+        stem = name.substr(0, name.size() - 9);
+      else
+        continue;
       // "name-version" with '-' in the name escaped to '_' by the wheel spec; egg-info may add
       // "-pyX.Y" after the version.
       auto dash = stem.find('-');
@@ -41,6 +46,73 @@ std::vector<fs::path> interpreter_site_dirs(const std::string& python) {
   if (c.ok())
     for (const auto& l : split_lines(c.out))
       if (!l.empty()) out.emplace_back(l);
+  return out;
+}
+
+std::map<std::string, std::string, std::less<>> interpreter_marker_environment(
+    const std::string& python) {
+  std::map<std::string, std::string, std::less<>> env;
+  std::string py = find_on_path(python);
+  if (py.empty()) return env;
+  // PEP 508's definitions of each variable, one "name=value" per line.
+  static const char* script =
+      "import os, platform, sys\n"
+      "i = sys.implementation\n"
+      "v = '{0.major}.{0.minor}.{0.micro}'.format(i.version)\n"
+      "if i.version.releaselevel != 'final': v += i.version.releaselevel[0] + "
+      "str(i.version.serial)\n"
+      "for k, x in [('implementation_name', i.name), ('implementation_version', v),\n"
+      "  ('os_name', os.name), ('platform_machine', platform.machine()),\n"
+      "  ('platform_release', platform.release()), ('platform_system', platform.system()),\n"
+      "  ('platform_version', platform.version()),\n"
+      "  ('python_full_version', platform.python_version()),\n"
+      "  ('platform_python_implementation', platform.python_implementation()),\n"
+      "  ('python_version', '.'.join(platform.python_version_tuple()[:2])),\n"
+      "  ('sys_platform', sys.platform)]:\n"
+      "  print(k + '=' + x.replace('\\n', ' '))\n";
+  auto c = exec::capture({py, "-c", script});
+  if (!c.ok()) return env;
+  for (const auto& l : split_lines(c.out)) {
+    auto eq = l.find('=');
+    if (eq != std::string::npos) env[l.substr(0, eq)] = l.substr(eq + 1);
+  }
+  return env;
+}
+
+std::map<std::string, std::vector<std::string>> installed_requirements(
+    const std::vector<fs::path>& dirs) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      fs::path meta;
+      if (name.ends_with(".dist-info"))
+        meta = e.path() / "METADATA";
+      else if (name.ends_with(".egg-info"))
+        meta = e.path() / "PKG-INFO";
+      else
+        continue;
+      std::string text;
+      try {
+        text = read_file(meta);
+      } catch (const Error&) {
+        continue;
+      }
+      std::string project;
+      std::vector<std::string> requires_;
+      for (const auto& line : split_lines(text)) {
+        if (line.empty()) break;  // the headers end at the first empty line
+        if (line.starts_with("Name:")) project = python::normalize_name(trim(line.substr(5)));
+        if (!line.starts_with("Requires-Dist:")) continue;
+        auto req = python::parse_requirement(trim(line.substr(14)));
+        if (!req) continue;
+        if (req->marker_text.find("extra") != std::string::npos) continue;  // only with an extra
+        requires_.push_back(req->normalized_name());
+      }
+      if (!project.empty()) out.emplace(project, std::move(requires_));
+    }
+  }
   return out;
 }
 

@@ -16,6 +16,16 @@ std::map<std::string, std::string> installed_versions(const std::vector<std::fil
 // cannot be run. `python` is a name on PATH or a path.
 std::vector<std::filesystem::path> interpreter_site_dirs(const std::string& python);
 
+// The PEP 508 marker values of an interpreter (python_version, sys_platform, ...), asked of it
+// once; empty when it cannot be run.
+std::map<std::string, std::string, std::less<>> interpreter_marker_environment(
+    const std::string& python);
+
+// Normalized name -> the normalized names it requires (Requires-Dist without an extra marker),
+// from the METADATA of each distribution in `dirs`; earlier folders win for a name.
+std::map<std::string, std::vector<std::string>> installed_requirements(
+    const std::vector<std::filesystem::path>& dirs);
+
 // The site-packages folders of a venv (lib/pythonX.Y/site-packages).
 std::vector<std::filesystem::path> venv_site_dirs(const std::filesystem::path& venv);
 

@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include "python/declarations.h"
 #include "python/lock_check.h"
+#include "python/lock_files.h"
+#include "python/lock_sync.h"
 #include "python/names.h"
 #include "stages/dist_info.h"
 #include "stages/settings.h"
@@ -23,25 +26,114 @@ std::optional<python::Policy> policy(const pipeline::StageSpec& spec, const std:
   if (*v == "forbid") return python::Policy::forbid;
   if (*v == "pinned_only" || *v == "pinned-only") return python::Policy::pinned_only;
   if (*v == "allow") return python::Policy::allow;
-  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be forbid, pinned_only or allow"));
+  report(diags, at(*spec.setting(key),
+                   "stage '" + spec.id + "' " + key + " must be forbid, pinned_only or allow"));
   return std::nullopt;
 }
 
-std::map<std::string, std::string> allow_map(const pipeline::StageSpec& spec, std::vector<Diagnostic>* diags) {
+std::map<std::string, std::string> allow_map(const pipeline::StageSpec& spec,
+                                             std::vector<Diagnostic>* diags) {
   std::map<std::string, std::string> out;
   const pipeline::Setting* s = spec.setting("allow");
   if (!s || s->value.IsNull()) return out;
   if (!s->value.IsMap()) {
-    report(diags, at(*s, "stage '" + spec.id + "' allow must map a package name to the reason it may float"));
+    report(diags, at(*s, "stage '" + spec.id +
+                             "' allow must map a package name to the reason it may float"));
     return out;
   }
   for (const auto& kv : s->value) {
     std::string name = kv.first.Scalar();
     std::string reason = kv.second.IsScalar() ? kv.second.Scalar() : "";
-    if (trim(reason).empty()) report(diags, at(*s, "allow '" + name + "' needs a reason (it is shown in the log)"));
+    if (trim(reason).empty())
+      report(diags, at(*s, "allow '" + name + "' needs a reason (it is shown in the log)"));
     out[name == "." ? name : python::normalize_name(name)] = reason;
   }
   return out;
+}
+
+std::string rel_to(const std::string& f, const fs::path& ws) {
+  std::error_code ec;
+  auto r = fs::relative(f, ws, ec);
+  return ec || r.empty() || r.string().starts_with("..") ? f : r.string();
+}
+
+// The command that makes a lock for a project configured for `tool`.
+std::string lock_command_for(const std::string& tool) {
+  if (tool == "uv") return "uv lock";
+  if (tool == "poetry") return "poetry lock";
+  if (tool == "pdm") return "pdm lock";
+  if (tool == "pipenv") return "pipenv lock";
+  return "uv lock` (or `pip-compile` for a requirements file";
+}
+
+engine::StageOutcome fail_with(engine::StageContext& ctx, const std::vector<std::string>& lines,
+                               const std::string& what) {
+  for (const auto& l : lines) ctx.log(l);
+  size_t n = lines.size();
+  return engine::StageOutcome::failed(std::to_string(n) + " problem" + (n == 1 ? "" : "s") + " " +
+                                      what + (n > 1 ? ", first: " : ": ") + lines.front());
+}
+
+// A project with a lock file: the lock must read and be in sync with the declarations.
+engine::StageOutcome check_lock_file(engine::StageContext& ctx, const fs::path& ws,
+                                     const python::LockChoice& choice,
+                                     const python::DeclaredProject& declared) {
+  const auto& spec = ctx.spec();
+  if (!choice.reason.empty()) ctx.log(choice.reason);
+  auto read = python::read_lock_file(*choice.chosen);
+  std::string lock_name = rel_to(choice.chosen->string(), ws);
+  std::vector<std::string> lines;
+  for (auto d : declared.diagnostics) lines.push_back(d.str());
+  for (auto d : read.diagnostics) {
+    d.file = rel_to(d.file, ws);
+    lines.push_back(d.str());
+  }
+  if (!read.ok()) return fail_with(ctx, lines, "reading " + lock_name);
+  python::LockFile lock = *read.lock;
+  lock.path = lock_name;
+  for (const auto& n : lock.notes) ctx.log("note: " + n.str());
+
+  python::SyncOptions opt;
+  // Groups in use: the setting, else every group and extra the project declares, so the whole
+  // lock is judged.
+  if (auto g = get_list(spec, "groups")) {
+    for (const auto& one : *g)
+      opt.groups.insert(one.starts_with("extra:") ? one : python::normalize_name(one));
+  } else {
+    for (const auto& d : declared.declarations) opt.groups.insert(d.group);
+  }
+  auto env = interpreter_marker_environment(configured_python(ctx.pipeline()));
+  if (!env.empty())
+    opt.environment = env;
+  else
+    ctx.warn("cannot ask the build's Python for its marker values: every declaration is checked");
+
+  auto sync = python::check_lock_sync(lock, declared.declarations, opt);
+  for (const auto& n : sync.notes) ctx.log("note: " + n);
+  for (const auto& d : sync.diagnostics) lines.push_back(d.str());
+  nlohmann::json pj = nlohmann::json::array();
+  for (const auto& p : sync.problems) {
+    lines.push_back(p.str());
+    pj.push_back({{"file", p.file},
+                  {"line", p.line},
+                  {"name", p.name},
+                  {"kind", std::string(python::sync_problem_name(p.kind))},
+                  {"message", p.message}});
+  }
+  ctx.data()["lock"] = lock_name;
+  ctx.data()["lock_format"] = lock.format_version;
+  ctx.data()["locked"] = lock.packages.size();
+  ctx.data()["checked"] = sync.checked;
+  ctx.data()["problems"] = pj;
+  ctx.data()["hashes_required"] = lock.hashed();
+  if (!lines.empty()) return fail_with(ctx, lines, "in " + lock_name);
+  size_t locked = 0;
+  for (const auto& p : lock.packages) locked += p.is_project ? 0 : 1;
+  std::string s = lock_name + " in sync: " + std::to_string(sync.checked) +
+                  " declared requirement" + (sync.checked == 1 ? "" : "s") + " satisfied, " +
+                  std::to_string(locked) + " packages locked";
+  if (lock.hashed()) s += ", all hashed";
+  return engine::StageOutcome::ok(s);
 }
 
 }  // namespace
@@ -53,16 +145,31 @@ void LockCheckStage::validate(const pipeline::StageSpec& spec, const pipeline::P
   policy(spec, "urls", &diags);
   policy(spec, "editables", &diags);
   allow_map(spec, &diags);
+  get_list(spec, "groups", &diags);
 }
 
 engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   fs::path ws = ctx.workspace();
-  std::string req_name = get_string(spec, "requirements").value_or(ctx.pipeline().project.requirements);
+  auto explicit_requirements = get_string(spec, "requirements");
+  std::string req_name = explicit_requirements.value_or(ctx.pipeline().project.requirements);
   fs::path root = ws / req_name;
-  if (!fs::exists(root))
-    return engine::StageOutcome::failed(req_name + " does not exist: add it with the pinned dev "
+  // A lock file decides unless a requirements file is named explicitly for this stage.
+  auto declared = python::read_declarations(ws);
+  auto choice = python::choose_lock(ws, declared.tool);
+  if (choice.chosen && !explicit_requirements) return check_lock_file(ctx, ws, choice, declared);
+  if (!fs::exists(root)) {
+    if (!declared.declarations.empty()) {
+      auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
+      std::vector<std::string> lines;
+      for (const auto& p : r.problems) lines.push_back(p.str());
+      ctx.data()["checked"] = r.checked;
+      return fail_with(ctx, lines, "(no lock file, and " + req_name + " does not exist)");
+    }
+    return engine::StageOutcome::failed(req_name +
+                                        " does not exist: add it with the pinned dev "
                                         "dependencies (name==version per line)");
+  }
 
   python::LockCheckOptions opt;
   opt.require_hashes = get_bool(spec, "require_hashes").value_or(false);
@@ -94,8 +201,12 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
 
   nlohmann::json vj = nlohmann::json::array();
   for (const auto& v : result.violations)
-    vj.push_back({{"file", v.file}, {"line", v.line}, {"name", v.name}, {"spec", v.spec},
-                  {"kind", std::string(python::violation_kind_name(v.kind))}, {"reason", v.reason},
+    vj.push_back({{"file", v.file},
+                  {"line", v.line},
+                  {"name", v.name},
+                  {"spec", v.spec},
+                  {"kind", std::string(python::violation_kind_name(v.kind))},
+                  {"reason", v.reason},
                   {"suggestion", v.suggestion}});
   ctx.data()["checked"] = result.checked;
   ctx.data()["files"] = result.files.size();
@@ -103,17 +214,38 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   ctx.data()["violations"] = vj;
   ctx.data()["hashes_required"] = result.hashes_required;
 
+  // An empty requirements file is not a lock when something says there is something to pin.
+  if (result.checked == 0 && result.allowed.empty()) {
+    std::string why;
+    fs::path in = root;
+    in.replace_extension(".in");
+    if (fs::exists(in)) {
+      why = in.filename().string() + " exists beside it";
+    } else {
+      for (const auto& d : declared.declarations)
+        if (d.group != python::kMainGroup) {
+          why = d.file + ":" + std::to_string(d.line) + " declares " + d.requirement.name + " in " +
+                d.group;
+          break;
+        }
+    }
+    if (auto p = python::empty_lock_problem(req_name, 0, why))
+      return fail_with(ctx, {p->str()}, "in " + req_name);
+  }
   if (!result.ok()) {
-    std::string first = !result.diagnostics.empty() ? result.diagnostics.front().str()
-                                                     : python::format_violation(result.violations.front());
+    std::string first = !result.diagnostics.empty()
+                            ? result.diagnostics.front().str()
+                            : python::format_violation(result.violations.front());
     size_t n = result.violations.size() + result.diagnostics.size();
-    return engine::StageOutcome::failed(
-        std::to_string(n) + " problem" + (n == 1 ? "" : "s") + " in " + std::to_string(result.checked) +
-        " requirements" + (n > 1 ? ", first: " : ": ") + first);
+    return engine::StageOutcome::failed(std::to_string(n) + " problem" + (n == 1 ? "" : "s") +
+                                        " in " + std::to_string(result.checked) + " requirements" +
+                                        (n > 1 ? ", first: " : ": ") + first);
   }
   std::string s = std::to_string(result.checked) + " requirements pinned in " +
-                  std::to_string(result.files.size()) + " file" + (result.files.size() == 1 ? "" : "s");
-  if (!result.allowed.empty()) s += ", " + std::to_string(result.allowed.size()) + " allowed to float";
+                  std::to_string(result.files.size()) + " file" +
+                  (result.files.size() == 1 ? "" : "s");
+  if (!result.allowed.empty())
+    s += ", " + std::to_string(result.allowed.size()) + " allowed to float";
   if (result.hashes_required) s += ", all hashed";
   return engine::StageOutcome::ok(s);
 }

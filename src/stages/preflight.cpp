@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "python/lock_sync.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -58,9 +59,16 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
                     "to the folder that holds your code"});
   checks.push_back({"tests folder " + project.tests + "/", fs::is_directory(ws / project.tests),
                     "create " + project.tests + "/ with pytest tests, or set project.tests"});
-  checks.push_back({project.requirements, fs::is_regular_file(ws / project.requirements),
-                    "add " + project.requirements + " with the pinned dev dependencies "
-                    "(name==version per line), or set project.requirements"});
+  // A lock file (uv.lock, poetry.lock, ...) is where a locked project pins its dependencies.
+  auto lock = python::choose_lock(ws);
+  if (lock.chosen) {
+    checks.push_back({"lock file " + lock.chosen->filename().string(), true, ""});
+  } else {
+    checks.push_back({project.requirements, fs::is_regular_file(ws / project.requirements),
+                      "add " + project.requirements + " with the pinned dev dependencies "
+                      "(name==version per line), or a lock file (uv lock, poetry lock, pdm lock, "
+                      "pipenv lock), or set project.requirements"});
+  }
   for (const auto& extra : get_list(ctx.spec(), "require").value_or(std::vector<std::string>{}))
     checks.push_back({extra, fs::exists(ws / extra), "add " + extra + " (listed in preflight.require)"});
 

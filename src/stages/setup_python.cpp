@@ -4,6 +4,9 @@
 #include <set>
 
 #include "exec/process.h"
+#include "python/declarations.h"
+#include "python/lock_files.h"
+#include "python/lock_sync.h"
 #include "python/names.h"
 #include "python/requirement.h"
 #include "python/requirements_file.h"
@@ -38,8 +41,10 @@ struct PipOptions {
 
 PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>* diags) {
   PipOptions o;
-  if (auto v = get_string(spec, "index_url", diags)) o.args.insert(o.args.end(), {"--index-url", *v});
-  for (const auto& u : get_list(spec, "extra_index_urls", diags).value_or(std::vector<std::string>{}))
+  if (auto v = get_string(spec, "index_url", diags))
+    o.args.insert(o.args.end(), {"--index-url", *v});
+  for (const auto& u :
+       get_list(spec, "extra_index_urls", diags).value_or(std::vector<std::string>{}))
     o.args.insert(o.args.end(), {"--extra-index-url", u});
   if (get_bool(spec, "no_index", diags).value_or(false)) o.args.push_back("--no-index");
   for (const auto& f : get_list(spec, "find_links", diags).value_or(std::vector<std::string>{}))
@@ -53,6 +58,7 @@ PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>
   o.cache = get_bool(spec, "cache", diags).value_or(true);
   get_string(spec, "python", diags);
   get_string(spec, "requirements", diags);
+  get_list(spec, "groups", diags);
   return o;
 }
 
@@ -109,7 +115,9 @@ std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project
   return missing;
 }
 
-std::filesystem::path venv_python(const fs::path& workspace) { return workspace / ".venv" / "bin" / "python"; }
+std::filesystem::path venv_python(const fs::path& workspace) {
+  return workspace / ".venv" / "bin" / "python";
+}
 
 std::string configured_python(const pipeline::Pipeline& p) {
   if (const auto* s = p.find("setup-python"))
@@ -122,19 +130,52 @@ void SetupPythonStage::validate(const pipeline::StageSpec& spec, const pipeline:
   read_options(spec, &diags);
 }
 
+namespace {
+
+// The lock's packages for this interpreter and these groups as a requirements file pip installs
+// with --no-deps: exact versions, every hash the lock lists (pip then checks them all).
+std::string locked_requirements(const python::LockFile& lock,
+                                const std::vector<const python::LockedPackage*>& packages) {
+  std::string out = "# written by pipewright's setup-python from " + lock.path + "\n";
+  if (lock.hashed()) out += "--require-hashes\n";
+  for (const auto* p : packages) {
+    std::string line;
+    if (p->source_kind == "git") {
+      auto hash = p->source.rfind('#');
+      std::string url = p->source.substr(0, hash),
+                  commit = hash == std::string::npos ? "" : p->source.substr(hash + 1);
+      line =
+          p->name + " @ git+" + url.substr(0, url.find('?')) + (commit.empty() ? "" : "@" + commit);
+    } else if (p->source_kind == "url") {
+      line = p->name + " @ " + p->source;
+    } else if (p->source_kind == "directory" || p->source_kind == "editable" ||
+               p->source_kind == "path") {
+      line = (p->source_kind == "editable" ? "-e " : "") + p->source;
+    } else {
+      line = p->name + "==" + p->version;
+      for (const auto& h : p->hashes) line += " --hash=" + h;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
 engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   PipOptions opt = read_options(spec, nullptr);
   fs::path ws = ctx.workspace();
   std::string py = configured_python(ctx.pipeline());
-  std::string req_name = get_string(spec, "requirements").value_or(ctx.pipeline().project.requirements);
+  std::string req_name =
+      get_string(spec, "requirements").value_or(ctx.pipeline().project.requirements);
   fs::path req = ws / req_name;
 
   std::string py_path = find_on_path(py);
   if (py_path.empty())
-    return engine::StageOutcome::failed(
-        "python interpreter '" + py + "' not found: install it (Debian: apt-get install python3) "
-        "or set project.python in pipewright.yaml");
+    return engine::StageOutcome::failed("python interpreter '" + py +
+                                        "' not found: install it (Debian: apt-get install python3) "
+                                        "or set project.python in pipewright.yaml");
   std::string probe;
   auto r = ctx.capture({py_path, "-c",
                         "import sys, os; print(sys.version.split()[0]); "
@@ -152,14 +193,60 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       if (!d.empty()) system_sites.emplace_back(d);
   if (contains(probe, "no-venv"))
     return engine::StageOutcome::failed(
-        py + " has no working venv module (ensurepip is missing): install it with "
-             "apt-get install python3-venv (or python" + version.substr(0, version.rfind('.')) + "-venv)");
+        py +
+        " has no working venv module (ensurepip is missing): install it with "
+        "apt-get install python3-venv (or python" +
+        version.substr(0, version.rfind('.')) + "-venv)");
   ctx.data()["python"] = real;
   ctx.data()["python_version"] = version;
 
+  // A lock file, when the project has one and no requirements file is named for this stage: the
+  // environment gets exactly its versions (with hashes when it has them), for the groups in use.
+  std::string lock_text;  // the requirements written from the lock; "" when there is no lock
+  std::string install_label = "-r " + req_name;
+  if (!get_string(spec, "requirements")) {
+    auto declared = python::read_declarations(ws);
+    auto choice = python::choose_lock(ws, declared.tool);
+    if (choice.chosen) {
+      if (!choice.reason.empty()) ctx.log(choice.reason);
+      auto read = python::read_lock_file(*choice.chosen);
+      if (!read.ok()) {
+        std::vector<std::string> lines;
+        for (const auto& d : read.diagnostics) lines.push_back(d.str());
+        for (const auto& l : lines) ctx.log(l);
+        return engine::StageOutcome::failed(
+            "cannot install from " + choice.chosen->filename().string() + ": " + lines.front());
+      }
+      python::SyncOptions so;
+      if (auto g = get_list(spec, "groups")) {
+        for (const auto& one : *g)
+          so.groups.insert(one.starts_with("extra:") ? one : python::normalize_name(one));
+      } else {
+        for (const auto& d : declared.declarations) so.groups.insert(d.group);
+        for (const auto& p : read.lock->packages)
+          for (const auto& g : p.groups) so.groups.insert(g);
+      }
+      auto env = interpreter_marker_environment(py_path);
+      if (!env.empty()) so.environment = env;
+      python::LockFile lock = *read.lock;
+      lock.path = choice.chosen->filename().string();
+      auto packages = python::packages_to_install(lock, so);
+      lock_text = locked_requirements(lock, packages);
+      install_label = "from " + lock.path;
+      ctx.data()["lock"] = lock.path;
+      ctx.data()["locked_packages"] = packages.size();
+      std::vector<std::string> groups(so.groups.begin(), so.groups.end());
+      ctx.data()["groups"] = groups;
+      ctx.log("installing " + std::to_string(packages.size()) + " locked packages from " +
+              lock.path + " (groups: main" + (groups.empty() ? "" : ", " + join(groups, ", ")) +
+              ")");
+    }
+  }
   // Every requirements file read (includes followed) goes into the key by content.
   std::vector<fs::path> files;
-  if (fs::exists(req)) {
+  if (!lock_text.empty()) {
+    // The key covers what is installed: the lock's selection for these groups and markers.
+  } else if (fs::exists(req)) {
     // pip itself reports bad lines; here only the list of files matters.
     auto parsed = python::read_requirements_file(req);
     for (const auto& d : parsed.diagnostics) ctx.log("note: " + d.str());
@@ -178,12 +265,13 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     key_hash.update(fs::relative(f, ws).string() + "\n");
     key_hash.update(sha256_file_hex(f) + "\n");
   }
+  if (!lock_text.empty()) key_hash.update("lock\n" + lock_text);
   std::string key = key_hash.hex_digest().substr(0, 24);
   ctx.data()["cache_key"] = key;
 
   auto pip_install = [&](const fs::path& python, std::vector<std::string> what) {
-    std::vector<std::string> argv = {python.string(), "-m", "pip", "install",
-                                     "--disable-pip-version-check", "--no-input"};
+    std::vector<std::string> argv = {
+        python.string(), "-m", "pip", "install", "--disable-pip-version-check", "--no-input"};
     argv.insert(argv.end(), opt.args.begin(), opt.args.end());
     argv.insert(argv.end(), what.begin(), what.end());
     return ctx.run(argv);
@@ -200,9 +288,16 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     fs::path vpy = venv / "bin" / "python";
     if (opt.upgrade_tools) {
       auto u = pip_install(vpy, {"--upgrade", "pip", "setuptools", "wheel"});
-      if (!u.ok()) return describe_failure(u, ctx.output_tail(), "pip install --upgrade pip setuptools wheel");
+      if (!u.ok())
+        return describe_failure(u, ctx.output_tail(), "pip install --upgrade pip setuptools wheel");
     }
-    if (!files.empty()) {
+    if (!lock_text.empty()) {
+      // The lock is the whole closure: --no-deps keeps pip from adding anything it does not pin.
+      fs::path file = venv / "pipewright-locked-requirements.txt";
+      write_file_atomic(file, lock_text);
+      auto i = pip_install(vpy, {"--no-deps", "-r", file.string()});
+      if (!i.ok()) return describe_failure(i, ctx.output_tail(), "pip install " + install_label);
+    } else if (!files.empty()) {
       auto i = pip_install(vpy, {"-r", req.string()});
       if (!i.ok()) return describe_failure(i, ctx.output_tail(), "pip install -r " + req_name);
     }
@@ -229,7 +324,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
         auto v = make_venv(entry, true);
         if (!v.ok()) {
           fs::remove_all(entry, ec);
-          return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+          return engine::StageOutcome::failed(
+              describe_failure(v, ctx.output_tail(), "python -m venv"));
         }
         std::string err = populate(entry);
         if (!err.empty()) {
@@ -246,7 +342,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     ctx.data()["dependencies"] = installed_versions(entry_sites).size();
     // The build's own venv, layered over the entry.
     auto v = make_venv(build_venv, false);
-    if (!v.ok()) return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+    if (!v.ok())
+      return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
     auto build_sites = venv_site_dirs(build_venv);
     std::string sp = build_sites.empty() ? std::string() : build_sites.front().string();
     if (sp.empty()) return engine::StageOutcome::failed("the new venv has no site-packages folder");
@@ -255,7 +352,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     cache_note = hit ? "cached environment reused" : "environment built and cached";
   } else {
     auto v = make_venv(build_venv, true);
-    if (!v.ok()) return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
+    if (!v.ok())
+      return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
     std::string err = populate(build_venv);
     if (!err.empty()) return engine::StageOutcome::failed(err);
     ctx.data()["cache"] = "off";
@@ -275,7 +373,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   std::vector<std::string> no_deps = what;
   no_deps.insert(no_deps.begin(), "--no-deps");
   auto p = pip_install(venv_python(ws), no_deps);
-  if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+  if (!p.ok())
+    return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
   std::vector<fs::path> sites = venv_site_dirs(build_venv);
   if (opt.cache) {
     auto entry_sites = venv_site_dirs(VenvCache::user_default().entry_dir(key));
@@ -285,16 +384,19 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   auto missing = unmet_dependencies(venv_site_dirs(build_venv), installed_versions(sites));
   ctx.data()["project_dependencies_missing"] = missing;
   if (!missing.empty()) {
-    ctx.log("the project needs " + join(missing, ", ") + ", which the environment lacks: installing them");
+    ctx.log("the project needs " + join(missing, ", ") +
+            ", which the environment lacks: installing them");
     p = pip_install(venv_python(ws), what);
-    if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+    if (!p.ok())
+      return engine::StageOutcome::failed(
+          describe_failure(p, ctx.output_tail(), "pip install -e ."));
   }
   auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
   ctx.data()["project_ms"] = proj_ms.count();
   ctx.data()["venv"] = build_venv.string();
-  return engine::StageOutcome::ok("python " + version + ", " + cache_note + " (" + key.substr(0, 8) +
-                                  ", " + format_duration(deps_ms) + "), project installed in " +
-                                  format_duration(proj_ms));
+  return engine::StageOutcome::ok("python " + version + ", " + cache_note + " (" +
+                                  key.substr(0, 8) + ", " + format_duration(deps_ms) +
+                                  "), project installed in " + format_duration(proj_ms));
 }
 
 }  // namespace pw::stages

@@ -305,6 +305,13 @@ TEST_F(Reports, SarifSecuritySeverityIsTheCvssScore) {
   for (const auto& v : bom["vulnerabilities"])
     if (v["id"] == "PYSEC-2024-48") in_bom = v["ratings"][0]["score"].get<double>();
   EXPECT_DOUBLE_EQ(in_bom, 5.3);
+  // Each component records where it came from.
+  for (const auto& c : bom["components"])
+    if (c["name"] == "black") {
+      ASSERT_TRUE(c.contains("properties")) << c.dump();
+      EXPECT_EQ(c["properties"][0]["name"], "pipewright:found_in");
+      EXPECT_EQ(c["properties"][0]["value"], "requirements.txt:1");
+    }
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(write_dependency_check_xml(result_, options_).c_str()));
   auto score = doc.select_node("//vulnerability[name='CVE-2024-21503']/cvssV3/baseScore");
