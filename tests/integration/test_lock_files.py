@@ -3,6 +3,7 @@ dependency-scan, offline: the locks pin the versions Debian 12's packages have (
 python3-pytest and its dependencies), so a venv with the system's site-packages satisfies them."""
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -161,13 +162,14 @@ def test_locked_project_checks_installs_and_scans_its_closure(tmp_path, env, pw,
     # packaging for main, pytest, attrs, iniconfig and pluggy for dev; not the two for Python < 3.11.
     assert sp["data"]["locked_packages"] == 5, sp
     assert sp["data"]["lock"] == lock
-    out = subprocess.run([str(p / ".venv/bin/python"), "-c",
+    ws = Path(r.build()["workspace"])
+    out = subprocess.run([str(ws / ".venv/bin/python"), "-c",
                           "import pytest, packaging; print(pytest.__version__, packaging.__version__)"],
                          capture_output=True, text=True)
     assert out.stdout.split() == ["7.2.1", "23.0"], out
     ds = r.stage("dependency-scan")
     assert ds["status"] == "SUCCESS", ds
-    sbom = json.loads((p / ".pipewright/builds/1/reports/sbom.cdx.json").read_text())
+    sbom = json.loads((ws.parent / "reports/sbom.cdx.json").read_text())
     names = {c["name"].lower() for c in sbom["components"]}
     assert {"packaging", "pytest", "attrs", "iniconfig", "pluggy"} <= names
     # The machine's other packages (black, mypy, ...) are not this project's components.

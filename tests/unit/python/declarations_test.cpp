@@ -4,13 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace pw::python {
 namespace {
 
+// One line per declaration, sorted (toml++ visits a table's keys in sorted order).
 std::string listing(const DeclaredProject& p) {
-  std::string out;
+  std::vector<std::string> lines;
   for (const auto& d : p.declarations)
-    out += d.group + " " + d.requirement.str() + " @" + std::to_string(d.line) + "\n";
+    lines.push_back(d.group + " " + d.requirement.str() + " @" + std::to_string(d.line) + "\n");
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l;
   for (const auto& d : p.diagnostics) out += d.str() + "\n";
   return out;
 }
@@ -36,11 +42,11 @@ package = true
 )",
                               "pyproject.toml", p);
   EXPECT_EQ(listing(p),
-            "main requests>=2.31 @5\n"
-            "extra:socks PySocks>=1.5.6 @9\n"
-            "test pytest>=8 @12\n"
+            "dev coverage>=7 @13\n"
             "dev pytest>=8 @12\n"
-            "dev coverage>=7 @13\n");
+            "extra:socks PySocks>=1.5.6 @9\n"
+            "main requests>=2.31 @5\n"
+            "test pytest>=8 @12\n");
   EXPECT_EQ(p.tool, "uv");
   EXPECT_EQ(p.declarations[0].column, 5);
 }
@@ -61,10 +67,10 @@ pytest = ">=8,<9"
 )",
                               "pyproject.toml", p);
   EXPECT_EQ(listing(p),
-            "main requests<3.0,>=2.31 @6\n"
-            "main pysocks<1.8,>=1.7 ; sys_platform == \"linux\" @7\n"
+            "dev pytest<9,>=8 @11\n"
             "main mylib @8\n"
-            "dev pytest<9,>=8 @11\n");
+            "main pysocks<1.8,>=1.7; sys_platform == \"linux\" @7\n"
+            "main requests<3.0,>=2.31 @6\n");
   EXPECT_EQ(p.tool, "poetry");
 }
 
@@ -83,9 +89,9 @@ pytest = ">=8"
 )",
                             "Pipfile", p);
   EXPECT_EQ(listing(p),
-            "main requests @6\n"
-            "main pysocks>=1.5.6 ; os_name == \"posix\" @7\n"
-            "dev pytest>=8 @10\n");
+            "dev pytest>=8 @10\n"
+            "main pysocks>=1.5.6; os_name == \"posix\" @7\n"
+            "main requests @6\n");
   EXPECT_EQ(p.tool, "pipenv");
 }
 
