@@ -35,7 +35,7 @@ echo "lock_check: $packages packages per lock, $n checks each ($(nproc) CPUs, $(
 printf '%s\n%s\n' "$ours" "$peer" | awk '
   { tool[NR] = $1; ms[NR] = $2; pk[NR] = $4; split($1, f, "-"); fmt[NR] = f[length(f)] }
   END {
-    printf "%-26s %14s %9s %14s\n", "tool", "ms per check", "packages", "vs pipewright"
+    printf "%-26s %14s %9s %14s\n", "tool", "CPU ms/check", "packages", "vs pipewright"
     for (i = 1; i <= NR; i++) {
       base = 0
       for (j = 1; j <= NR; j++) if (tool[j] ~ /^pipewright/ && fmt[j] == fmt[i]) base = ms[j]

@@ -67,10 +67,10 @@ def main() -> None:
     folder, n = Path(sys.argv[1]), int(sys.argv[2])
     for kind, lock in (("uv", "uv.lock"), ("poetry", "poetry.lock")):
         count = check(folder / kind, lock, kind)  # warm-up, outside the timing
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time, as the native side measures it
         for _ in range(n):
             check(folder / kind, lock, kind)
-        ms = (time.perf_counter() - start) * 1000.0 / n
+        ms = (time.process_time() - start) * 1000.0 / n
         print(f"tomllib+packaging-{kind} {ms:.3f} ms_per_check {count} packages")
 
 
