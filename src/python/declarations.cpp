@@ -40,7 +40,10 @@ std::string bump(const std::vector<std::string>& parts, size_t index) {
   std::string out;
   for (size_t i = 0; i <= index && i < parts.size(); ++i) {
     std::string p = parts[i];
-    if (i == index) p = std::to_string(std::stoull(all_digits(p) ? p : "0") + 1);
+    if (i == index) {
+      // A number too long for 64 bits (hand-edited nonsense) is bumped as text would not be.
+      p = all_digits(p) && p.size() < 19 ? std::to_string(std::stoull(p) + 1) : p + "1";
+    }
     out += (i ? "." : "") + p;
   }
   for (size_t i = index + 1; i < parts.size(); ++i) out += ".0";

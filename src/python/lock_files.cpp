@@ -686,6 +686,14 @@ std::pair<int, int> line_col(std::string_view text, size_t offset) {
   return {line, static_cast<int>(offset - line_start) + 1};
 }
 
+// A member's string value, or "" when it is missing or not a string (a hand-edited lock must not
+// turn into a type error).
+std::string jstr(const nlohmann::json& o, const char* key) {
+  if (!o.is_object()) return "";
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 LockReadResult read_pipfile(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::pipfile);
   nlohmann::json doc;
@@ -705,7 +713,7 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
     return r.fail();
   }
   const auto& meta = doc["_meta"];
-  auto spec = meta.value("pipfile-spec", nlohmann::json());
+  auto spec = meta.contains("pipfile-spec") ? meta["pipfile-spec"] : nlohmann::json();
   size_t at = text.find("\"pipfile-spec\"");
   auto [sl, sc] = line_col(text, at == std::string::npos ? 0 : at);
   if (!spec.is_number_integer() || spec.get<int64_t>() > 6 || spec.get<int64_t>() < 1) {
@@ -716,7 +724,7 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
   std::map<std::string, std::string> indexes;  // source name -> URL
   if (meta.contains("sources") && meta["sources"].is_array())
     for (const auto& s : meta["sources"])
-      if (s.is_object()) indexes[s.value("name", "")] = s.value("url", "");
+      if (s.is_object()) indexes[jstr(s, "name")] = jstr(s, "url");
 
   for (const auto& [section, entries] : doc.items()) {
     if (section == "_meta" || !entries.is_object()) continue;
@@ -734,7 +742,7 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
         r.error(p.line, p.column, "package '" + name + "' is not an object");
         continue;
       }
-      std::string v = e.value("version", "");
+      std::string v = jstr(e, "version");
       if (v.starts_with("==="))
         v = v.substr(3);
       else if (v.starts_with("=="))
@@ -742,16 +750,18 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
       p.version = v;
       if (e.contains("git")) {
         p.source_kind = "git";
-        p.source = e.value("git", "") + "#" + e.value("ref", "");
+        p.source = jstr(e, "git") + "#" + jstr(e, "ref");
       } else if (e.contains("file")) {
         p.source_kind = "url";
-        p.source = e.value("file", "");
+        p.source = jstr(e, "file");
       } else if (e.contains("path")) {
-        p.source_kind = e.value("editable", false) ? "editable" : "directory";
-        p.source = e.value("path", "");
+        p.source_kind = e.contains("editable") && e["editable"].is_boolean() && e["editable"].get<bool>()
+                            ? "editable"
+                            : "directory";
+        p.source = jstr(e, "path");
         p.is_project = p.source == ".";
       } else {
-        std::string idx = e.value("index", "");
+        std::string idx = jstr(e, "index");
         auto it = indexes.find(idx);
         p.source = it != indexes.end() ? it->second : idx;
       }
@@ -762,7 +772,7 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
       if (e.contains("hashes") && e["hashes"].is_array())
         for (const auto& h : e["hashes"])
           if (h.is_string()) add_unique(p.hashes, h.get<std::string>());
-      p.marker = e.value("markers", "");
+      p.marker = jstr(e, "markers");
       // The same package in default and develop is one package of both groups.
       auto same = std::find_if(r.lock().packages.begin(), r.lock().packages.end(),
                                [&](const auto& q) { return q.normalized == p.normalized; });

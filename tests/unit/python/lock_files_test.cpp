@@ -221,3 +221,22 @@ TEST(LockFiles, HandEditedEntries) {
 
 }  // namespace
 }  // namespace pw::python
+
+namespace pw::python {
+namespace {
+
+// Hand-edited JSON of the wrong types is data, not a type error.
+TEST(LockFiles, PipfileMembersOfTheWrongTypeAreNotErrorsOfOurs) {
+  auto r = read_lock_text(LockFormat::pipfile,
+                          R"({"_meta": {"pipfile-spec": 6, "sources": [{"name": 1}]},
+                              "default": {"a": {"version": 2, "markers": [], "editable": "yes"},
+                                          "b": {"version": "==1.0", "index": {}}}})",
+                          "Pipfile.lock");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_NE(r.diagnostics[0].message.find("package 'a' has no version"), std::string::npos);
+  ASSERT_TRUE(r.lock);
+  EXPECT_EQ(r.lock->find("b")->version, "1.0");
+}
+
+}  // namespace
+}  // namespace pw::python
