@@ -37,6 +37,7 @@ nlohmann::json BuildRecord::to_json(const exec::Masker* masker) const {
   j["started"] = started;
   j["duration_ms"] = duration_ms;
   j["workspace"] = workspace;
+  j["reason"] = reason;
   j["stages"] = nlohmann::json::array();
   for (const auto& s : stages) {
     nlohmann::json r;
@@ -66,6 +67,7 @@ BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
     b.started = j.value("started", "");
     b.duration_ms = j.value("duration_ms", int64_t{0});
     b.workspace = j.value("workspace", "");
+    b.reason = j.value("reason", "");
     for (const auto& r : j.value("stages", nlohmann::json::array())) {
       StageRecord s;
       s.id = r.at("id").get<std::string>();

@@ -37,6 +37,10 @@ struct BuildRecord {
   std::string started;
   int64_t duration_ms = 0;
   std::string workspace;  // absolute path the stages ran in
+  // Why the build ended as it did when it did not succeed: the first blocking stage that failed
+  // and its summary, or what went wrong around the stages (a vanished folder, a record that
+  // could not be written, an interrupt). "" for SUCCESS.
+  std::string reason;
   std::vector<StageRecord> stages;
 
   StageRecord* find(const std::string& id);

@@ -53,6 +53,98 @@ bool is_number(const std::string& s) {
 
 BuildStore::BuildStore(const fs::path& project_dir) : builds_(project_dir / ".pipewright" / "builds") {}
 
+BuildStore::~BuildStore() {
+  if (held_fd_ >= 0) ::close(held_fd_);
+}
+
+namespace {
+int open_alive(const fs::path& root) {
+  return ::open((root / ".alive").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+bool flock_retry(int fd, int op) {
+  while (::flock(fd, op) != 0)
+    if (errno != EINTR) return false;
+  return true;
+}
+}  // namespace
+
+void BuildStore::mark_killed(BuildRecord& r) {
+  r.status = Status::aborted;
+  r.reason =
+      "killed: the pipewright process running this build ended before the build did (SIGKILL, "
+      "a crash or a lost machine)";
+  for (auto& s : r.stages) {
+    if (s.status != Status::running) continue;
+    s.status = Status::aborted;
+    s.summary = "killed: pipewright ended while this stage ran";
+  }
+}
+
+std::optional<BuildRecord> BuildStore::settle_locked(int n) const {
+  fs::path rec = paths(n).record;
+  std::error_code ec;
+  if (!fs::exists(rec, ec)) return std::nullopt;
+  BuildRecord r;
+  try {
+    r = BuildRecord::from_json(nlohmann::json::parse(read_file(rec)));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (r.status != Status::running) return std::nullopt;
+  merge_stages(n, r);  // build.json may lag behind the stages' own final records
+  mark_killed(r);
+  try {
+    write_file_atomic(rec, r.to_json(nullptr).dump(2, ' ', false,
+                                                     nlohmann::json::error_handler_t::replace) + "\n");
+  } catch (const Error&) {
+    // Read-only or full: the settled view is still what this reader shows.
+  }
+  return r;
+}
+
+std::optional<BuildRecord> BuildStore::settle_if_dead(int n) const {
+  int fd = open_alive(paths(n).root);
+  if (fd < 0) return std::nullopt;  // cannot tell: leave it as it says
+  std::optional<BuildRecord> out;
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) out = settle_locked(n);
+  ::close(fd);
+  return out;
+}
+
+std::vector<int> BuildStore::settle_dead(int limit) const {
+  std::vector<int> numbers;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(builds_, ec)) {
+    std::string name = e.path().filename().string();
+    if (is_number(name)) numbers.push_back(std::stoi(name));
+  }
+  std::sort(numbers.rbegin(), numbers.rend());
+  if (numbers.size() > static_cast<size_t>(limit)) numbers.resize(static_cast<size_t>(limit));
+  std::vector<int> settled;
+  for (int n : numbers) {
+    std::error_code ec2;
+    if (!fs::exists(paths(n).record, ec2)) continue;
+    if (settle_if_dead(n)) settled.push_back(n);
+  }
+  std::sort(settled.begin(), settled.end());
+  return settled;
+}
+
+void BuildStore::take(int n) {
+  int fd = open_alive(paths(n).root);
+  if (fd < 0) throw Error("cannot open " + (paths(n).root / ".alive").string() + ": " + errno_text(errno));
+  // Alone on it: a record a dead process left RUNNING is settled before this one builds on it.
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) settle_locked(n);
+  // Shared from here on (from exclusive, a conversion): others running this build may join.
+  if (!flock_retry(fd, LOCK_SH)) {
+    int err = errno;
+    ::close(fd);
+    throw Error("cannot lock " + (paths(n).root / ".alive").string() + ": " + errno_text(err));
+  }
+  if (held_fd_ >= 0) ::close(held_fd_);
+  held_fd_ = fd;
+}
+
 BuildPaths BuildStore::paths(int n) const {
   BuildPaths p;
   p.number = n;
@@ -97,6 +189,7 @@ BuildPaths BuildStore::allocate() {
     if (errno != EEXIST) throw Error("cannot create " + paths(n).root.string() + ": " + errno_text(errno));
     ++n;
   }
+  take(n);
   write_file_atomic(builds_ / "next", std::to_string(n + 1) + "\n");
   point_latest(n);
   BuildPaths p = paths(n);
@@ -117,6 +210,7 @@ BuildPaths BuildStore::open(int number, bool create) {
       write_file_atomic(builds_ / "next", std::to_string(number + 1) + "\n");
   }
   make_dirs(p);
+  if (create) take(number);
   return p;
 }
 
@@ -125,7 +219,10 @@ std::optional<BuildRecord> BuildStore::read(int number) const {
   std::error_code ec;
   if (!fs::exists(rec, ec)) return std::nullopt;
   try {
-    return BuildRecord::from_json(nlohmann::json::parse(read_file(rec)));
+    BuildRecord r = BuildRecord::from_json(nlohmann::json::parse(read_file(rec)));
+    if (r.status == Status::running)
+      if (auto settled = settle_if_dead(number)) return settled;
+    return r;
   } catch (...) {
     return std::nullopt;  // a damaged record is not a previous build to compare with
   }

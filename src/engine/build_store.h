@@ -1,10 +1,19 @@
 // The project's build folders: .pipewright/builds/<N>/ with build.json, logs/, reports/,
 // artifacts/ and workspace/, and `latest` pointing at the newest. Numbers come from a counter
 // file under an flock, so two runs at once never share a number or a folder.
+//
+// A killed build (SIGKILL, a crash, a lost machine) cannot write its own end, so its build.json
+// would say RUNNING forever. Every process running build N holds a shared flock on N/.alive for
+// as long as it runs; the kernel drops it however the process ends. A RUNNING record whose
+// .alive nobody holds belongs to a dead build: readers (read(), settle_dead()) rewrite it as
+// ABORTED with the reason "killed", under an exclusive flock on .alive so that a process taking
+// the build up again (`run --build N`) waits for the rewrite. A shared lock rather than an
+// exclusive one because the parallel jobs of an exported CI pipeline may run one build at once.
 #pragma once
 
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "engine/build_record.h"
 
@@ -18,17 +27,28 @@ struct BuildPaths {
 class BuildStore {
  public:
   explicit BuildStore(const std::filesystem::path& project_dir);
+  ~BuildStore();  // releases the build taken by allocate() or open()
+  BuildStore(const BuildStore&) = delete;
+  BuildStore& operator=(const BuildStore&) = delete;
 
   const std::filesystem::path& dir() const { return builds_; }
 
-  // A new build folder with the next number.
+  // A new build folder with the next number, held as running by this process until the store
+  // ends.
   BuildPaths allocate();
   // Build N's folder; created (and the counter moved past N) when `create` and it is missing.
-  // Throws pw::Error when it is missing and not to be created.
+  // Throws pw::Error when it is missing and not to be created. When `create`, the build is held
+  // as running by this process until the store ends (a dead earlier holder's record is settled
+  // first).
   BuildPaths open(int number, bool create);
   BuildPaths paths(int number) const;
 
+  // Build N's record; a RUNNING record of a dead build comes back (and is rewritten) settled.
   std::optional<BuildRecord> read(int number) const;
+  // Settles the records of dead builds among the newest `limit`; returns their numbers.
+  std::vector<int> settle_dead(int limit = 50) const;
+  // Marks a RUNNING record as killed: ABORTED, with the reason, and its running stages ABORTED.
+  static void mark_killed(BuildRecord& record);
   // Each stage's final record also goes to stages/<id>.json, so the folders of parallel CI jobs
   // restored into one (artifacts, unstash) keep every stage's record, where build.json holds
   // only the view of the job that wrote it last.
@@ -43,7 +63,13 @@ class BuildStore {
 
  private:
   void make_dirs(const BuildPaths& p) const;
+  void take(int number);
+  // With build N's .alive held exclusively: the settled record when it says RUNNING.
+  std::optional<BuildRecord> settle_locked(int number) const;
+  // Settles build N when no process holds it; nullopt when it is held or was not RUNNING.
+  std::optional<BuildRecord> settle_if_dead(int number) const;
   std::filesystem::path builds_;
+  int held_fd_ = -1;  // the .alive of the build this process runs
 };
 
 }  // namespace pw::engine

@@ -303,6 +303,11 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   } else {
     b.paths = store.allocate();
   }
+  // Builds whose pipewright was killed said RUNNING until now: they are settled as killed.
+  for (int n : store.settle_dead())
+    console_.warn("build #" + std::to_string(n) +
+                  " was killed (its pipewright process ended before the build did): its record "
+                  "now says ABORTED");
   b.record.number = b.paths.number;
   b.record.status = Status::running;
   b.record.project = pipeline_.project.name.empty() ? project_dir_.filename().string()

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "exec/guard.h"
 #include "util/fs.h"
 
 extern char** environ;
@@ -147,8 +148,12 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The guard kills this child's group, and whatever carries this token, if pipewright dies
+  // before the child is done (guard.h).
+  std::vector<std::string> env = spec.env;
+  if (Guard::start()) set_env(env, Guard::kEnv, Guard::token());
   std::vector<char*> envp;
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
   // posix_spawnp searches the parent's PATH; the stage's PATH may differ, so resolve it here.
@@ -193,6 +198,7 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
     result.exit_code = 127;
     return result;
   }
+  Guard::watch(pid);
   out.close_w();
   err.close_w();
   in.close_r();
@@ -303,6 +309,7 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
     }
   }
   if (pidfd >= 0) ::close(pidfd);
+  Guard::forget(pid);
 
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
