@@ -71,8 +71,8 @@ bool flock_retry(int fd, int op) {
 void BuildStore::mark_killed(BuildRecord& r) {
   r.status = Status::aborted;
   r.reason =
-      "killed: the pipewright process running this build ended before the build did (SIGKILL, "
-      "a crash or a lost machine)";
+      "killed: the pipewright process running this build ended without recording the build's end "
+      "(SIGKILL, a crash, a lost machine, or a full disk that kept the record from being written)";
   for (auto& s : r.stages) {
     if (s.status != Status::running) continue;
     s.status = Status::aborted;

@@ -23,6 +23,7 @@ namespace {
 
 std::mutex g_mu;
 bool g_started = false;
+pid_t g_owner = 0;  // the process the guard watches (a forked copy of it needs its own guard)
 int g_write_fd = -1;
 char g_token[64] = {0};
 // "\0PIPEWRIGHT_GUARD=<token>\0": an environ entry exactly, NUL-delimited on both sides.
@@ -159,7 +160,7 @@ int kill_by_token() {
 
 void send(int32_t v) {
   std::lock_guard<std::mutex> lock(g_mu);
-  if (g_write_fd < 0) return;
+  if (g_write_fd < 0 || g_owner != ::getpid()) return;  // a forked copy speaks for itself only
   // 4 bytes into a pipe are written whole or not at all; a guard that died (EPIPE: SIGPIPE is
   // ignored below) only means no guard.
   ssize_t w;
@@ -176,8 +177,12 @@ void send(int32_t v) {
 
 bool Guard::start() {
   std::lock_guard<std::mutex> lock(g_mu);
-  if (g_started) return g_write_fd >= 0;
+  if (g_started && g_owner == ::getpid()) return g_write_fd >= 0;
+  if (g_write_fd >= 0) ::close(g_write_fd);  // a forked copy: that pipe is its parent's
+  g_write_fd = -1;
+  bool first = !g_started;
   g_started = true;
+  g_owner = ::getpid();
   std::random_device rd;
   std::snprintf(g_token, sizeof g_token, "%d.%08x%08x", static_cast<int>(::getpid()), rd(), rd());
   int len = std::snprintf(g_needle + 1, sizeof g_needle - 2, "%s=%s", kEnv, g_token);
@@ -199,7 +204,7 @@ bool Guard::start() {
   }
   g_write_fd = fds[1];
   ::signal(SIGPIPE, SIG_IGN);
-  std::atexit([] { Guard::goodbye(); });
+  if (first) std::atexit([] { Guard::goodbye(); });
   return true;
 }
 
@@ -219,7 +224,7 @@ void Guard::forget(pid_t pgid) {
 void Guard::goodbye() {
   send(0);
   std::lock_guard<std::mutex> lock(g_mu);
-  if (g_write_fd >= 0) ::close(g_write_fd);
+  if (g_write_fd >= 0 && g_owner == ::getpid()) ::close(g_write_fd);
   g_write_fd = -1;
 }
 

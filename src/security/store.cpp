@@ -76,12 +76,19 @@ ALTER TABLE records DROP COLUMN json;
   return m;
 }
 
+// An SQLite error naming the database file, so that "database or disk is full" says which disk.
+std::string db_error(sqlite3* db, const std::string& message) {
+  const char* file = sqlite3_db_filename(db, "main");
+  return std::string("advisory database") + (file && *file ? std::string(" ") + file : "") + ": " +
+         message;
+}
+
 // A prepared statement, reset after each use.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
-      throw Error(std::string("advisory database: ") + sqlite3_errmsg(db));
+      throw Error(db_error(db, sqlite3_errmsg(db)));
     }
   }
   ~Stmt() { sqlite3_finalize(s_); }
@@ -106,7 +113,7 @@ class Stmt {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw Error(std::string("advisory database: ") + sqlite3_errmsg(db_));
+    throw Error(db_error(db_, sqlite3_errmsg(db_)));
   }
   void run() {
     while (step()) {
@@ -143,7 +150,7 @@ void exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw Error("advisory database: " + msg);
+    throw Error(db_error(db, msg));
   }
 }
 
@@ -893,6 +900,12 @@ ImportSummary Store::import(const std::vector<std::string>& paths_or_urls,
          "UPDATE sources SET records = "
          "  (SELECT COUNT(*) FROM records r WHERE r.source_id = sources.id);");
     exec(db_, "COMMIT");
+  } catch (const Error& e) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // The database's own failures (a full disk) say what became of the import.
+    if (std::string_view(e.what()).starts_with("advisory database"))
+      throw Error(std::string(e.what()) + " (the import was rolled back: the database is as before)");
+    throw;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;

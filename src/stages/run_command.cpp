@@ -26,6 +26,18 @@ std::string describe_failure(const exec::ProcessResult& r, const std::vector<std
     if (t.starts_with("ERROR:") || t.starts_with("error:") || t.starts_with("fatal:"))
       return what + " failed with " + r.describe() + ": " + std::string(t);
   }
+  // Else the last line that names an error: a Python exception ("OSError: [Errno 28] No space
+  // left on device: ..."), or the system's word for a full disk from any tool.
+  for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
+    auto t = trim(*it);
+    auto colon = t.find(": ");
+    bool exception = colon != std::string_view::npos && colon > 0 &&
+                     (t.substr(0, colon).ends_with("Error") ||
+                      t.substr(0, colon).ends_with("Exception")) &&
+                     t.substr(0, colon).find(' ') == std::string_view::npos;
+    if (exception || contains(t, "No space left on device") || contains(t, "Disk quota exceeded"))
+      return what + " failed with " + r.describe() + ": " + std::string(t);
+  }
   return what + " failed with " + r.describe();
 }
 

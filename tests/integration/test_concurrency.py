@@ -347,7 +347,8 @@ def upload_yaml(endpoint):
         "      head -c 7000000 /dev/urandom > dist/app.tar.gz\n"
         "      for i in 1 2 3 4 5 6 7 8; do head -c 20000 /dev/urandom > dist/f$i.bin; done\n"
         "  upload:\n    needs: [make]\n    part_size: 5MiB\n    attempts: 2\n"
-        f"    s3:\n      bucket: artifacts\n      prefix: builds\n      endpoint: {endpoint}\n"))
+        f"    s3:\n      bucket: artifacts\n      prefix: builds\n      endpoint: {endpoint}\n",
+        keep=("upload",)))
 
 
 def stored_objects(data_dir: Path, prefix: str):
@@ -415,3 +416,108 @@ def test_uploads_killed_at_random_moments(repo, env, s3, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert manifest_consistent(tmp_path / "s3rver", max(killed) if killed else newest) is True
     assert manifest_consistent(tmp_path / "s3rver", newest) is True
+
+
+# -- a full disk ----------------------------------------------------------------------------------
+
+def test_full_disk_during_a_build_then_a_run_with_space(tmp_path, env):
+    mnt = tmp_path / "small"
+    mount_tmpfs(mnt, "3m")
+    try:
+        project = make_repo(mnt / "p", {"pipewright.yaml": stages_yaml(
+            "  fill:\n    run: test ! -f $PIPEWRIGHT_PROJECT_DIR/fill-now ||"
+            " head -c 8000000 /dev/zero > $PIPEWRIGHT_PROJECT_DIR/filler || true\n"
+            "  after:\n    needs: [fill]\n    run: echo after\n")}, env)
+        (project / "fill-now").write_text("")
+        r = run(project, env, "run")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "No space left on device" in r.stdout + r.stderr
+        # What could not be written is named.
+        assert str(project / ".pipewright" / "builds" / "1") in r.stdout + r.stderr
+        (project / "filler").unlink()
+        (project / "fill-now").unlink()
+        again = run(project, env, "run")
+        assert again.returncode == 0, again.stdout + again.stderr
+        recs = records(project)  # every record parses: none was left half-written
+        assert recs[2]["status"] == "SUCCESS"
+        assert recs[1]["status"] in ("FAILURE", "ABORTED"), recs[1]
+        assert recs[1]["status"] == "FAILURE" or "full disk" in recs[1]["reason"]
+    finally:
+        umount(mnt)
+
+
+def test_full_disk_during_an_environment_build(tmp_path, env):
+    if subprocess.run([SYSTEM_PYTHON, "-c", "import pytest, setuptools"]).returncode:
+        pytest.skip("Debian's python3-pytest and python3-setuptools are missing")
+    cache = tmp_path / "cache"
+    mount_tmpfs(cache, "2m")
+    try:
+        env["XDG_CACHE_HOME"] = str(cache)
+        project = python_app(tmp_path / "p", env)
+        r = run(project, env, "run")
+        assert r.returncode == 1, r.stdout
+        setup = next(s for s in records(project)[1]["stages"] if s["id"] == "setup-python")
+        assert setup["status"] == "FAILURE"
+        assert "No space left on device" in setup["summary"], setup
+        remount(cache, "400m")
+        again = run(project, env, "run")
+        assert again.returncode == 0, again.stdout
+        setup = next(s for s in records(project)[2]["stages"] if s["id"] == "setup-python")
+        assert setup["data"]["cache"] == "miss", setup  # the half entry was not used
+        assert entries(cache) == [setup["data"]["cache_key"]]
+    finally:
+        umount(cache)
+
+
+def test_full_disk_during_a_db_import(tmp_path, env):
+    cache = tmp_path / "cache"
+    mount_tmpfs(cache, "1m")
+    try:
+        env["XDG_CACHE_HOME"] = str(cache)
+        small = osv_folder(tmp_path / "osv-b", "B", 1)
+        big = osv_folder(tmp_path / "osv-a", "A", 3000)
+        assert run(tmp_path, env, "db", "import", str(small)).returncode == 0
+        r = run(tmp_path, env, "db", "import", str(big))
+        assert r.returncode != 0, r.stdout
+        db = cache / "pipewright" / "advisories" / "osv.db"
+        assert "full" in r.stderr and str(db) in r.stderr, r.stderr
+        assert "rolled back" in r.stderr
+        status = run(tmp_path, env, "db", "status")
+        assert status.returncode == 0 and "1 record(s)" in status.stdout, status.stdout
+        assert db_counts(db) == (0, 1, 1)
+        remount(cache, "200m")
+        assert run(tmp_path, env, "db", "import", str(big)).returncode == 0
+        assert db_counts(db) == (3000, 1, 3001)
+    finally:
+        umount(cache)
+
+
+def test_full_disk_in_the_store_during_an_upload(repo, env, tmp_path):
+    import s3_harness as h
+    data = tmp_path / "s3data"
+    mount_tmpfs(data, "4m")
+    store = None
+    try:
+        try:
+            store = h.Store(data)
+        except RuntimeError as e:
+            pytest.skip(f"s3rver cannot run here: {e}")
+        e = h.aws_env(env)
+        project = repo({"pipewright.yaml": upload_yaml(store.url)})
+        r = run(project, e, "run")
+        assert r.returncode == 1, r.stdout
+        up = next(s for s in records(project)[1]["stages"] if s["id"] == "upload")
+        assert up["status"] == "FAILURE" and "dist/app.tar.gz" in up["summary"], up
+        assert manifest_consistent(data, 1) is None  # no manifest for a partial upload
+        remount(data, "100m")
+        # s3rver itself does not survive its full disk: a new one on the same data.
+        store.stop()
+        store = h.Store(data)
+        (project / "pipewright.yaml").write_text(upload_yaml(store.url))
+        again = run(project, e, "upload", "--build", "1")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert manifest_consistent(data, 1) is True
+    finally:
+        if store:
+            store.stop()
+        umount(data)

@@ -3,7 +3,16 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "exec/guard.h"
 
 namespace pw::exec {
 
@@ -74,6 +83,68 @@ TEST(ShellArgv, PlainCommandsSkipTheShell) {
   EXPECT_EQ(shell_argv("exit 3").back(), "exit 3");          // a builtin, no program
   EXPECT_EQ(shell_argv("FOO=1 env").back(), "FOO=1 env");    // an assignment
   EXPECT_EQ(shell_argv("a | b").back(), "a | b");
+}
+
+}  // namespace pw::exec
+
+namespace pw::exec {
+
+namespace {
+// Alive and not a zombie (a killed orphan stays a zombie until init reaps it).
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+}  // namespace
+
+TEST(Guard, ChildrenOfAKilledParentDieWithIt) {
+  char dir_template[] = "/tmp/pw-guard-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  std::string pids = std::string(dir_template) + "/pids";
+  // The "pipewright" is a forked copy of this test that runs one child and is then SIGKILLed:
+  // the child's own sleep stays in its group, the setsid one leaves it (only the token finds it).
+  pid_t parent = ::fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    std::string out;
+    run_sh("setsid sleep 600 & echo $! > " + pids + ".tmp; sleep 600 & echo $! >> " + pids +
+               ".tmp; mv " + pids + ".tmp " + pids + "; wait",
+           out);
+    ::_exit(0);
+  }
+  std::vector<pid_t> children;
+  for (int i = 0; i < 200 && children.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(pids);
+    children.clear();
+    for (pid_t p; in >> p;) children.push_back(p);
+  }
+  ASSERT_EQ(children.size(), 2u);
+  for (pid_t p : children) EXPECT_TRUE(running(p));
+  ::kill(parent, SIGKILL);
+  ::waitpid(parent, nullptr, 0);
+  bool any = true;
+  for (int i = 0; i < 100 && any; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    any = false;
+    for (pid_t p : children) any = any || running(p);
+  }
+  for (pid_t p : children) {
+    EXPECT_FALSE(running(p)) << "pid " << p << " outlived its killed parent";
+    ::kill(p, SIGKILL);
+  }
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST(Guard, ChildrenCarryTheToken) {
+  std::string out;
+  auto r = run_sh("printf %s \"$PIPEWRIGHT_GUARD\"", out);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_FALSE(out.empty());
+  EXPECT_EQ(out, Guard::token());
 }
 
 }  // namespace pw::exec
