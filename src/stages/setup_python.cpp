@@ -15,6 +15,7 @@
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/venv_cache.h"
+#include "util/disk.h"
 #include "util/duration.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -321,16 +322,19 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       } else {
         fs::remove_all(entry, ec);  // a half-built entry from a crash
         ctx.log("building cached environment " + key + " in " + entry.string());
+        // A full disk is named before the half entry is removed (which frees the space).
         auto v = make_venv(entry, true);
         if (!v.ok()) {
+          std::string full = full_disk_note(entry);
           fs::remove_all(entry, ec);
           return engine::StageOutcome::failed(
-              describe_failure(v, ctx.output_tail(), "python -m venv"));
+              describe_failure(v, ctx.output_tail(), "python -m venv") + full);
         }
         std::string err = populate(entry);
         if (!err.empty()) {
+          std::string full = full_disk_note(entry);
           fs::remove_all(entry, ec);
-          return engine::StageOutcome::failed(err);
+          return engine::StageOutcome::failed(err + full);
         }
         cache.mark_complete(key, "python " + version + " (" + real + ")");
       }
