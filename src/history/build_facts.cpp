@@ -224,6 +224,10 @@ engine::BuildRecord read_record(const fs::path& build_dir) {
                 build_dir.filename().string());
   // Each stage's final record (stages/<id>.json) wins over build.json, as for the engine.
   engine::BuildStore store(build_dir.parent_path().parent_path().parent_path());
+  // A build whose pipewright died says RUNNING until a reader settles it as killed (see
+  // build_store.h); unsettled, the index would wait for its end forever.
+  if (r.status == engine::Status::running)
+    if (auto settled = store.read(r.number)) r = *settled;
   try {
     store.merge_stages(r.number, r);
   } catch (const std::exception&) {

@@ -227,6 +227,10 @@ def test_builds_killed_at_random_moments(repo, env):
     assert left_behind == 0, cases
     assert running == [], running
     assert killed, "no kill landed after the record was first written"
+    # The history index lists the killed builds as what they are, not as never-ending runs.
+    hist = run(project, env, "history", "-n", "100", "--json")
+    assert hist.returncode == 0, hist.stderr
+    assert "RUNNING" not in hist.stdout and hist.stdout.count("ABORTED") >= len(killed)
     # The run after the kills said which builds it settled; later readers see them settled too.
     b = records(project)[killed[0]]
     assert any(s["status"] == "ABORTED" and "killed" in s["summary"] for s in b["stages"]) or \
