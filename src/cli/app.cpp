@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/cache_plan.h"
 #include "cli/db_command.h"
 #include "cli/deploy_command.h"
 #include "cli/export_command.h"
@@ -21,6 +22,7 @@
 #include "engine/console.h"
 #include "engine/credentials.h"
 #include "engine/engine.h"
+#include "engine/stage_cache.h"
 #include "exec/interrupts.h"
 #include "pipeline/dag.h"
 #include "pipeline/loader.h"
@@ -96,6 +98,12 @@ int cmd_plan(const Common& c, const std::vector<std::string>& targets, bool only
   };
   for (const auto& id : selected) row(*p.find(id), graph.needs.at(id));
   if (graph.has_post) row(*p.find("post"), {"(always last)"});
+  {
+    engine::StageRegistry registry;
+    stages::register_builtin_stages(registry);
+    auto creds = engine::Credentials::load(engine::Credentials::default_path());
+    print_cache_plan(std::cout, dir, p, selected, registry, creds);
+  }
   std::vector<std::string> disabled;
   for (const auto& s : p.stages)
     if (!s.enabled) disabled.push_back(s.id);
@@ -117,9 +125,31 @@ std::string age(std::chrono::system_clock::time_point t) {
   return format_duration(d) + " ago";
 }
 
+// The stage cache's side of `cache ls|prune`.
+void stage_cache_ls() {
+  auto cache = engine::StageCache::user_default();
+  auto entries = cache.list();
+  std::cout << "\nStage results in " << cache.root().string() << "\n";
+  if (entries.empty()) {
+    std::cout << "(none)\n";
+    return;
+  }
+  std::uintmax_t total = 0;
+  for (const auto& e : entries) {
+    total += e.bytes;
+    std::cout << e.key.substr(0, 12) << "  " << e.stage << " of " << e.project << " build #" << e.build
+              << "  " << engine::to_string(e.status) << "  " << human_bytes(e.bytes) << "  made "
+              << age(e.created) << "  saves " << format_duration(Millis(e.duration_ms)) << "\n";
+  }
+  std::cout << entries.size() << " stage result(s), " << human_bytes(total) << "\n";
+}
+
 int cmd_cache(const std::string& action, const std::string& older_than, bool all) {
   auto cache = stages::VenvCache::user_default();
   if (action == "ls") {
+    struct StagesToo {
+      ~StagesToo() { stage_cache_ls(); }
+    } stages_too;
     auto entries = cache.list();
     std::cout << "Python environments in " << cache.root().string() << "\n";
     if (entries.empty()) {
@@ -148,6 +178,11 @@ int cmd_cache(const std::string& action, const std::string& older_than, bool all
     std::cout << "removed " << e.key << " (" << human_bytes(e.bytes) << ")\n";
   }
   std::cout << removed.size() << " environment(s) removed, " << human_bytes(total) << " freed\n";
+  auto stage_removed = engine::StageCache::user_default().prune(
+      cutoff ? cutoff : std::chrono::system_clock::time_point::max(), engine::kStageCacheMaxBytes);
+  total = 0;
+  for (const auto& e : stage_removed) total += e.bytes;
+  std::cout << stage_removed.size() << " stage result(s) removed, " << human_bytes(total) << " freed\n";
   return 0;
 }
 
@@ -214,6 +249,10 @@ int main(int argc, char** argv) {
   run->add_flag("--in-place", req.overrides.in_place, "Build the working tree as it is, without cloning");
   run->add_option("--repo", req.overrides.repo, "Clone this git URL (https, ssh, file) instead of the project");
   run->add_option("--ref", req.overrides.ref, "Branch, tag or commit to check out");
+  bool no_cache = false, use_cache = false;
+  run->add_flag("--no-cache", no_cache, "Run every stage, none from the stage cache");
+  run->add_flag("--cache", use_cache,
+                "Use the stage cache also with --build (CI jobs run without it unless asked)");
   run->footer(std::string("\n") + kExitCodes);
   JenkinsfileArgs jenkins;
   auto* run_jf = run->add_option("--jenkinsfile", jenkins.file,
@@ -251,7 +290,7 @@ int main(int argc, char** argv) {
   imp_jf->add_flag("--force", import_force, "Replace an existing file");
 
   // cache
-  auto* cache = app.add_subcommand("cache", "Show or trim the cache of Python environments");
+  auto* cache = app.add_subcommand("cache", "Show or trim the caches: Python environments and stage results");
   cache->require_subcommand(1);
   auto* cache_ls = cache->add_subcommand("ls", "List cached environments with size and last use");
   auto* cache_prune = cache->add_subcommand("prune", "Remove environments not used for a while");
@@ -379,6 +418,9 @@ int main(int argc, char** argv) {
   try {
     if (*run) {
       if (build_number > 0) req.build_number = build_number;
+      // A CI job (--build N, as the exported pipelines run) builds without the cache unless
+      // the team turns it on: the engine's own caching is theirs to choose.
+      req.stage_cache = !no_cache && (!req.build_number || use_cache);
       if (req.only && req.targets.empty()) throw ConfigError("--only needs the stages to run");
       if (run_jf->count() > 0) return cmd_run(common, req, verbose, &jenkins);
       return cmd_run(common, req, verbose);

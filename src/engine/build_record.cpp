@@ -50,6 +50,7 @@ nlohmann::json BuildRecord::to_json(const exec::Masker* masker) const {
     r["attempts"] = s.attempts;
     r["log"] = s.log;
     r["data"] = s.data;
+    if (!s.cache.is_null()) r["cache"] = s.cache;
     j["stages"].push_back(std::move(r));
   }
   if (masker && !masker->empty()) mask_strings(j, *masker);
@@ -79,6 +80,7 @@ BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
       s.attempts = r.value("attempts", 0);
       s.log = r.value("log", "");
       s.data = r.value("data", nlohmann::json::object());
+      if (r.contains("cache")) s.cache = r["cache"];
       b.stages.push_back(std::move(s));
     }
     return b;

@@ -25,6 +25,9 @@ struct StageRecord {
   int attempts = 0;
   std::string log;      // relative to the build folder
   nlohmann::json data = nlohmann::json::object();  // the stage's own facts (test counts, ...)
+  // The stage cache's word: {"key", "from_build", "from_project", "saved_ms"} when the result
+  // was restored, {"key", "stored"} when it was run and kept; null when the cache had no part.
+  nlohmann::json cache;
 };
 
 struct BuildRecord {

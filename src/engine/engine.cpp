@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/schedule.h"
+#include "engine/stage_cache.h"
 #include "engine/stage_output.h"
 #include "exec/cancel.h"
 #include "exec/capture.h"
@@ -18,6 +19,7 @@
 #include "pipeline/dag.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/strings.h"
 
 namespace pw::engine {
@@ -56,6 +58,13 @@ class Run {
  public:
   Run(BuildContext& b, const StageRegistry& reg, Console& con, BuildStore& store)
       : build_(b), registry_(reg), console_(con), store_(store) {}
+
+  // Turns the stage cache on for this build; `needs` is the graph's, for the keys.
+  void use_cache(const StageCache* cache, const std::map<std::string, std::vector<std::string>>* needs) {
+    cache_ = cache;
+    needs_ = needs;
+  }
+  bool stored_in_cache() const { return stored_; }
 
   // Writes build.json; remembers the first failure (a deleted folder, a full disk).
   void save(bool force) {
@@ -136,10 +145,17 @@ class Run {
     StageOutcome outcome;
     bool show_tail = false;
     std::string why;
+    std::string cache_key;  // set by restore_from_cache when the stage may be cached
+    // The files' clock (mtimes) at the start, for a run: stage's undeclared outputs.
+    auto files_t0 = std::filesystem::file_time_type::clock::now();
+    nlohmann::json key_parts;
+    std::vector<std::pair<std::string, std::string>> key_inputs;
     if (!check_when(spec, why)) {
       outcome = StageOutcome::skipped(why);
     } else if (std::string missing = missing_credential(spec); !missing.empty()) {
       outcome = StageOutcome::failed(missing);
+    } else if (restore_from_cache(spec, rec, out, cache_key, key_parts, key_inputs, outcome)) {
+      // The stage's inputs did not change since a build that ran it: its result stands.
     } else {
       int attempts_allowed = 1 + spec.retry;
       for (int attempt = 1; attempt <= attempts_allowed; ++attempt) {
@@ -182,6 +198,10 @@ class Run {
     rec.status = outcome.fails_build ? outcome.status : settle(outcome.status, spec.blocking);
     rec.summary = build_.masker->mask(outcome.summary);
     rec.duration_ms = std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
+    if (!cache_key.empty() && rec.cache.is_null() && !cancel.cancelled() &&
+        (rec.status == Status::success || rec.status == Status::unstable) && out.write_error().empty())
+      keep_in_cache(spec, rec, outcome, cache_key, key_parts, key_inputs, log_path, out, files_t0);
+    remember_result(spec, rec, cache_key);
     out.line("# " + to_string(rec.status) + " in " + format_duration(Millis(rec.duration_ms)) +
                  (rec.summary.empty() ? "" : ": " + rec.summary),
              StageOutput::Tail::skip);
@@ -201,6 +221,192 @@ class Run {
   }
 
  private:
+  // The stage cache (stage_cache.h). The key of a stage covers what it reads of the tree, its
+  // settings and variables, the tool environment and the results of the stages it needs; a
+  // stage the cache cannot serve runs as usual, and no cache problem ever fails a build.
+  bool restore_from_cache(const pipeline::StageSpec& spec, StageRecord& rec, StageOutput& out,
+                          std::string& key, nlohmann::json& components,
+                          std::vector<std::pair<std::string, std::string>>& inputs,
+                          StageOutcome& outcome) {
+    if (!cache_) return false;
+    try {
+      key = stage_key(spec, components, inputs);
+    } catch (const std::exception& e) {
+      out.line("# stage cache: no key (" + std::string(e.what()) + "): the stage runs");
+      key.clear();
+    }
+    if (key.empty()) return false;
+    std::string warning;
+    auto entry = cache_->lookup(key, warning);
+    if (!warning.empty()) console_.warn(warning);
+    if (!entry) {
+      out.line("# stage cache: no result for key " + key.substr(0, 12) + ": the stage runs",
+               StageOutput::Tail::skip);
+      return false;
+    }
+    // A failure is never reused: with the stage now blocking, what was UNSTABLE is a FAILURE.
+    Status settled = entry->fails_build ? entry->status : settle(entry->status, spec.blocking);
+    if (settled != Status::success && settled != Status::unstable) return false;
+    std::string log;
+    try {
+      log = cache_->restore(*entry, build_.paths.root, workspace(), &rec.data);
+    } catch (const std::exception& e) {
+      console_.warn("stage '" + spec.id + "': the cached result could not be restored (" + e.what() +
+                    "): the stage runs");
+      return false;
+    }
+    std::string from = "build #" + std::to_string(entry->build);
+    if (entry->project != build_.record.project && !entry->project.empty())
+      from += " of " + entry->project;
+    out.line("# restored from the stage cache: " + from + "'s result (key " + key.substr(0, 12) +
+                 "); its log follows",
+             StageOutput::Tail::skip);
+    for (const auto& l : split_lines(log)) out.line(l, StageOutput::Tail::skip);
+    outcome.status = entry->status;
+    outcome.fails_build = entry->fails_build;
+    outcome.summary = entry->summary + (entry->summary.empty() ? "" : " ") + "(cached from " + from +
+                      ", " + format_duration(Millis(entry->duration_ms)) + " saved)";
+    rec.attempts = 0;
+    rec.cache = {{"key", key}, {"from_build", entry->build}, {"from_project", entry->project},
+                 {"saved_ms", entry->duration_ms}};
+    return true;
+  }
+
+  void keep_in_cache(const pipeline::StageSpec& spec, StageRecord& rec, const StageOutcome& outcome,
+                     const std::string& key, const nlohmann::json& components,
+                     const std::vector<std::pair<std::string, std::string>>& inputs,
+                     const std::filesystem::path& log_path, StageOutput& out,
+                     std::filesystem::file_time_type started) {
+    CacheEntry e;
+    e.key = key;
+    e.components = components;
+    e.inputs = inputs;
+    e.stage = spec.id;
+    e.project = build_.record.project;
+    e.build = build_.paths.number;
+    e.status = outcome.status;
+    e.fails_build = outcome.fails_build;
+    e.summary = rec.summary;
+    e.data = rec.data;
+    e.duration_ms = rec.duration_ms;
+    std::vector<std::string> outputs = registry_.cache_policy(spec.kind).outputs;
+    std::optional<std::filesystem::file_time_type> since;
+    if (spec.kind == "run") {
+      outputs = spec.cache.outputs;
+      if (outputs.empty()) {
+        // Undeclared: what it wrote under reports/ and artifacts/ while it ran.
+        outputs = {"reports/**", "artifacts/**"};
+        since = started;
+      }
+    }
+    try {
+      cache_->store(e, outputs, build_.paths.root, workspace(), log_path, since);
+      rec.cache = {{"key", key}, {"stored", true}};
+      std::lock_guard<std::mutex> lock(build_.mu);
+      stored_ = true;
+    } catch (const std::exception& ex) {
+      // The stage's result stands; only the entry is lost (a full disk, say).
+      out.line("# stage cache: the result was not kept: " + std::string(ex.what()));
+    }
+  }
+
+  std::filesystem::path workspace() {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    if (!build_.record.workspace.empty()) return build_.record.workspace;
+    return build_.overrides.in_place ? build_.project_dir : build_.paths.workspace;
+  }
+
+  // The tree the stages read, listed once per build (after checkout made the workspace).
+  const TreeListing* tree() {
+    std::lock_guard<std::mutex> lock(tree_mu_);
+    if (!tree_read_) {
+      tree_read_ = true;
+      tree_ = TreeListing::read(workspace(), build_.overrides.in_place);
+    }
+    return tree_ ? &*tree_ : nullptr;
+  }
+
+  // "" when the stage is not to be cached; `components` gets what the key is made of and
+  // `inputs` the tree files it covered.
+  std::string stage_key(const pipeline::StageSpec& spec, nlohmann::json& components,
+                        std::vector<std::pair<std::string, std::string>>& inputs) {
+    const CachePolicy& pol = registry_.cache_policy(spec.kind);
+    bool run_kind = spec.kind == "run";
+    if (!cacheable(spec, pol)) return {};
+    components = nlohmann::json::object();
+    if (auto globs = input_globs(spec, pol, *build_.pipeline)) {
+      const TreeListing* t = tree();
+      if (!t) return {};
+      components["inputs"] = t->digest(*globs, &inputs);
+    }
+    components["settings"] = settings_digest(spec, *build_.credentials);
+    Sha256 vars;
+    if (run_kind) {
+      for (const auto& name : spec.cache.env) {
+        const char* v = std::getenv(name.c_str());
+        vars.update(name + (v ? "=" + std::string(v) : std::string(" unset")) + "\n");
+      }
+    } else {
+      for (const auto& kv : tool_environment()) vars.update(kv + "\n");
+    }
+    components["env"] = vars.hex_digest();
+    nlohmann::json needs = nlohmann::json::object();
+    if (needs_ && needs_->count(spec.id))
+      for (const auto& n : needs_->at(spec.id)) needs[n] = result_of(n);
+    components["needs"] = needs;
+    if (pol.extra) {
+      KeyInputs in{spec, *build_.pipeline, workspace(), build_.paths.root};
+      components["extra"] = pol.extra(in);
+    }
+    components["pipewright"] = std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
+    return sha256_hex(components.dump());
+  }
+
+  // What a finished stage's result means to the stages after it.
+  std::string result_of(const std::string& id) {
+    StageRecord r;
+    {
+      std::lock_guard<std::mutex> lock(build_.mu);
+      auto it = result_keys_.find(id);
+      if (it != result_keys_.end()) return it->second;
+      // Outside this run's selection (--only): what the build folder recorded.
+      const StageRecord* found = build_.record.find(id);
+      if (!found) return "not run";
+      r = *found;
+    }
+    if (r.cache.is_object() && r.cache.contains("key")) return r.cache["key"].get<std::string>();
+    const pipeline::StageSpec* spec = build_.pipeline->find(id);
+    return spec ? result_digest(*spec, r) : data_digest(r);
+  }
+
+  // What a finished stage that was not cached gives the stages after it: its kind's own
+  // answer (setup-python's environment), else its status and data.
+  std::string result_digest(const pipeline::StageSpec& spec, const StageRecord& rec) {
+    const auto& pol = registry_.cache_policy(spec.kind);
+    if (!pol.result) return data_digest(rec);
+    try {
+      KeyInputs in{spec, *build_.pipeline, workspace(), build_.paths.root, &rec};
+      return pol.result(in);
+    } catch (const std::exception& e) {
+      return std::string("unknown: ") + e.what();
+    }
+  }
+
+  static std::string data_digest(const StageRecord& r) {
+    nlohmann::json d = r.data;
+    if (d.is_object())
+      for (auto it = d.begin(); it != d.end();)
+        it = it.key().ends_with("_ms") ? d.erase(it) : std::next(it);
+    return sha256_hex(to_string(r.status) + "\n" + d.dump());
+  }
+
+  void remember_result(const pipeline::StageSpec& spec, const StageRecord& rec, const std::string& key) {
+    if (!cache_) return;
+    std::string result = key.empty() ? result_digest(spec, rec) : key;
+    std::lock_guard<std::mutex> lock(build_.mu);
+    result_keys_[spec.id] = result;
+  }
+
   bool check_when(const pipeline::StageSpec& spec, std::string& why) {
     if (spec.when.empty()) return true;
     std::string branch, commit, ws;
@@ -245,6 +451,13 @@ class Run {
   bool dirty_ = false;
   std::string record_error_;
   std::string stop_reason_;
+  const StageCache* cache_ = nullptr;
+  const std::map<std::string, std::vector<std::string>>* needs_ = nullptr;
+  std::map<std::string, std::string> result_keys_;  // guarded by build_.mu
+  bool stored_ = false;
+  std::mutex tree_mu_;
+  bool tree_read_ = false;
+  std::optional<TreeListing> tree_;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
 };
@@ -322,6 +535,11 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                 " stages, " + std::to_string(req.jobs) + " at a time)");
 
   Run run(b, registry_, console_, store);
+  std::optional<StageCache> stage_cache;
+  if (req.stage_cache) {
+    stage_cache.emplace(StageCache::user_default());
+    run.use_cache(&*stage_cache, &graph.needs);
+  }
   run.remember_folder();
   run.save(true);
 
@@ -425,6 +643,15 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     t.join();
+  }
+
+  // The cache stays within its bound: the oldest entries go once a build has added some.
+  if (stage_cache && run.stored_in_cache()) {
+    try {
+      stage_cache->prune(std::nullopt, kStageCacheMaxBytes);
+    } catch (const std::exception& e) {
+      console_.warn("the stage cache could not be pruned: " + std::string(e.what()));
+    }
   }
 
   std::vector<Status> statuses;

@@ -23,6 +23,8 @@ struct BuildRequest {
   std::optional<int> build_number;   // run inside an existing (or given) build folder
   Overrides overrides;
   bool unstable_ok = false;
+  // Stages whose inputs did not change come from the stage cache (--no-cache turns it off).
+  bool stage_cache = true;
 };
 
 struct BuildOutcome {

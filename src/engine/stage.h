@@ -19,6 +19,7 @@
 #include "engine/build_record.h"
 #include "engine/build_store.h"
 #include "engine/credentials.h"
+#include "engine/stage_cache.h"
 #include "engine/status.h"
 #include "exec/cancel.h"
 #include "exec/process.h"
@@ -158,16 +159,21 @@ class StageRegistry {
   using Validator = std::function<void(const pipeline::StageSpec&, const pipeline::Pipeline&,
                                        std::vector<Diagnostic>&)>;
 
-  void add(const std::string& kind, Factory factory, Validator validator = {});
+  // `cache` says whether and how the kind's results may come from the stage cache.
+  void add(const std::string& kind, Factory factory, Validator validator = {},
+           CachePolicy cache = {});
   std::unique_ptr<Stage> create(const pipeline::StageSpec& spec) const;
   void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& pipeline,
                 std::vector<Diagnostic>& diags) const;
   bool has(const std::string& kind) const { return entries_.count(kind) > 0; }
+  // The kind's cache policy; a kind without one is never cached.
+  const CachePolicy& cache_policy(const std::string& kind) const;
 
  private:
   struct Entry {
     Factory factory;
     Validator validator;
+    CachePolicy cache;
   };
   std::map<std::string, Entry> entries_;
 };

@@ -141,8 +141,15 @@ exec::ProcessResult StageContext::capture(const std::vector<std::string>& argv, 
   return spawn(argv, opts, &out, err);
 }
 
-void StageRegistry::add(const std::string& kind, Factory factory, Validator validator) {
-  entries_[kind] = {std::move(factory), std::move(validator)};
+void StageRegistry::add(const std::string& kind, Factory factory, Validator validator,
+                        CachePolicy cache) {
+  entries_[kind] = {std::move(factory), std::move(validator), std::move(cache)};
+}
+
+const CachePolicy& StageRegistry::cache_policy(const std::string& kind) const {
+  static const CachePolicy never;
+  auto it = entries_.find(kind);
+  return it == entries_.end() ? never : it->second.cache;
 }
 
 std::unique_ptr<Stage> StageRegistry::create(const pipeline::StageSpec& spec) const {

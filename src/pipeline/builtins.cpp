@@ -10,7 +10,7 @@ const std::vector<BuiltinKind>& builtin_kinds() {
       {"setup-python", "the build's virtual environment: dev requirements (cached) and the project",
        {"python", "requirements", "index_url", "extra_index_urls", "no_index", "find_links",
         "trusted_hosts", "upgrade_tools", "system_site_packages", "build_isolation", "editable",
-        "cache", "groups"}},
+        "cache", "groups", "native_install"}},
       {"lock-check", "every requirement pinned with == to one exact version, or the lock file in sync",
        {"requirements", "require_hashes", "allow", "urls", "editables", "groups"}},
       {"tests", "pytest with coverage (Cobertura) and JUnit, read natively",
@@ -57,7 +57,7 @@ const BuiltinKind* find_builtin(const std::string& kind) {
 const std::vector<std::string>& generic_stage_keys() {
   static const std::vector<std::string> keys = {
       "description", "run",     "needs", "blocking", "timeout",
-      "retry",       "env",     "credentials", "enabled",  "when"};
+      "retry",       "env",     "credentials", "enabled",  "when",  "cache"};
   return keys;
 }
 

@@ -29,6 +29,7 @@ struct StageOverlay {
   std::optional<int> retry;
   std::optional<std::vector<std::pair<std::string, std::string>>> env;
   std::optional<When> when;
+  std::optional<CacheSpec> cache;
   std::vector<Setting> settings;
 };
 
@@ -277,6 +278,10 @@ class Reader {
         }
       } else if (name == "when") {
         st.when = read_when(v, where);
+      } else if (name == "cache" && !(builtin && std::find(builtin->settings.begin(),
+                                                           builtin->settings.end(),
+                                                           name) != builtin->settings.end())) {
+        st.cache = read_cache(v, where);
       } else if (builtin &&
                  std::find(builtin->settings.begin(), builtin->settings.end(), name) !=
                      builtin->settings.end()) {
@@ -286,6 +291,34 @@ class Reader {
       }
     });
     return st;
+  }
+
+  // `cache: false`, `cache: true`, or `cache: {inputs: [...], env: [...]}`.
+  std::optional<CacheSpec> read_cache(const YAML::Node& n, const std::string& where) {
+    CacheSpec c;
+    if (n.IsScalar()) {
+      c.enabled = boolean(n, where + " cache").value_or(true);
+      return c;
+    }
+    if (!n.IsMap()) {
+      error(n, where + " cache must be true, false or a mapping (inputs, env)");
+      return std::nullopt;
+    }
+    static const std::vector<std::string> keys = {"enabled", "inputs", "env", "outputs"};
+    each_key(n, where + " cache", [&](const YAML::Node& k, const YAML::Node& v) {
+      if (k.Scalar() == "enabled") {
+        c.enabled = boolean(v, where + " cache.enabled").value_or(true);
+      } else if (k.Scalar() == "inputs") {
+        if (auto l = string_list(v, where + " cache.inputs")) c.inputs = *l;
+      } else if (k.Scalar() == "env") {
+        if (auto l = string_list(v, where + " cache.env")) c.env = *l;
+      } else if (k.Scalar() == "outputs") {
+        if (auto l = string_list(v, where + " cache.outputs")) c.outputs = *l;
+      } else {
+        unknown_key(k, where + " cache", keys);
+      }
+    });
+    return c;
   }
 
   std::optional<When> read_when(const YAML::Node& n, const std::string& where) {
@@ -342,6 +375,7 @@ void apply(StageSpec& s, const StageOverlay& o) {
     }
   }
   if (o.when) s.when = *o.when;
+  if (o.cache) s.cache = *o.cache;
   for (const auto& set : o.settings) {
     bool replaced = false;
     for (auto& mine : s.settings)

@@ -27,6 +27,19 @@ struct When {
   bool empty() const { return branch.empty() && changes.empty(); }
 };
 
+// The stage result cache's settings of one stage (`cache:`): `cache: false` turns it off; a
+// run: stage is cached only when it says what it reads (`cache: {inputs: [globs], env: [NAMES]}`),
+// since pipewright cannot know what a command reads.
+struct CacheSpec {
+  bool enabled = true;
+  std::vector<std::string> inputs;  // globs over the tree's paths
+  std::vector<std::string> env;     // environment variables whose values change the result
+  // What it leaves, relative to the build folder ("reports/x.xml"); none: the files of
+  // reports/ and artifacts/ it wrote while it ran.
+  std::vector<std::string> outputs;
+  bool declared() const { return !inputs.empty(); }
+};
+
 // A built-in stage's own setting, kept as YAML so each stage reads the types it wants.
 struct Setting {
   std::string key;
@@ -47,6 +60,7 @@ struct StageSpec {
   std::vector<std::string> credentials;
   bool enabled = true;
   When when;
+  CacheSpec cache;
   std::vector<Setting> settings;
   Location where;
 

@@ -46,6 +46,20 @@ std::string to_yaml(const Pipeline& p) {
         out << YAML::Key << "changes" << YAML::Value << YAML::Flow << s.when.changes;
       out << YAML::EndMap;
     }
+    if (!s.cache.enabled || s.cache.declared()) {
+      out << YAML::Key << "cache" << YAML::Value;
+      if (!s.cache.declared()) {
+        out << false;
+      } else {
+        out << YAML::BeginMap;
+        if (!s.cache.enabled) out << YAML::Key << "enabled" << YAML::Value << false;
+        out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << s.cache.inputs;
+        if (!s.cache.env.empty()) out << YAML::Key << "env" << YAML::Value << YAML::Flow << s.cache.env;
+        if (!s.cache.outputs.empty())
+          out << YAML::Key << "outputs" << YAML::Value << YAML::Flow << s.cache.outputs;
+        out << YAML::EndMap;
+      }
+    }
     for (const auto& set : s.settings) out << YAML::Key << set.key << YAML::Value << set.value;
     out << YAML::EndMap;
   }

@@ -233,6 +233,8 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
 
 engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
   fs::path sarif = ctx.paths().reports / "quality.sarif";
+  // Merged again here: a sub-stage restored from the stage cache does not merge its report.
+  if (fs::exists(ctx.paths().reports / "quality")) merge_sarif(ctx.paths().reports, ctx.workspace().string());
   if (!fs::exists(sarif)) return engine::StageOutcome::skipped("no quality tool ran");
   auto parsed = reports::read_sarif_file(sarif, {.source = sarif.string(), .root = ctx.workspace().string()});
   if (!parsed.ok()) return engine::StageOutcome::failed("cannot read " + parsed.errors.front().str());

@@ -1,6 +1,7 @@
 #include "stages/registry.h"
 
 #include "stages/analysis.h"
+#include "stages/cache_policies.h"
 #include "stages/checkout.h"
 #include "stages/dependency_scan.h"
 #include "stages/image_scan.h"
@@ -27,23 +28,23 @@ static engine::StageRegistry::Factory make() {
 
 void register_builtin_stages(engine::StageRegistry& r) {
   r.add("run", make<RunCommandStage>());
-  r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate);
-  r.add("preflight", make<PreflightStage>(), PreflightStage::validate);
-  r.add("setup-python", make<SetupPythonStage>(), SetupPythonStage::validate);
-  r.add("lock-check", make<LockCheckStage>(), LockCheckStage::validate);
-  r.add("tests", make<TestsStage>(), TestsStage::validate);
+  r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate, cache_policy("checkout"));
+  r.add("preflight", make<PreflightStage>(), PreflightStage::validate, cache_policy("preflight"));
+  r.add("setup-python", make<SetupPythonStage>(), SetupPythonStage::validate, cache_policy("setup-python"));
+  r.add("lock-check", make<LockCheckStage>(), LockCheckStage::validate, cache_policy("lock-check"));
+  r.add("tests", make<TestsStage>(), TestsStage::validate, cache_policy("tests"));
   for (const auto& id : quality_substages())
-    r.add(id, make<QualityToolStage>(), QualityToolStage::validate);
-  r.add("quality", make<QualityStage>());
-  r.add("dependency-scan", make<DependencyScanStage>(), DependencyScanStage::validate);
-  r.add("image-scan", make<ImageScanStage>(), ImageScanStage::validate);
-  r.add("analysis", make<AnalysisStage>(), AnalysisStage::validate);
-  r.add("quality-gate", make<QualityGateStage>(), QualityGateStage::validate);
-  r.add("package", make<PackageStage>(), PackageStage::validate);
-  r.add("image-build", make<ImageBuildStage>(), ImageBuildStage::validate);
-  r.add("image-push", make<ImagePushStage>(), ImagePushStage::validate);
-  r.add("upload", make<UploadStage>(), UploadStage::validate);
-  r.add("deploy", make<DeployStage>(), DeployStage::validate);
+    r.add(id, make<QualityToolStage>(), QualityToolStage::validate, cache_policy(id));
+  r.add("quality", make<QualityStage>(), {}, cache_policy("quality"));
+  r.add("dependency-scan", make<DependencyScanStage>(), DependencyScanStage::validate, cache_policy("dependency-scan"));
+  r.add("image-scan", make<ImageScanStage>(), ImageScanStage::validate, cache_policy("image-scan"));
+  r.add("analysis", make<AnalysisStage>(), AnalysisStage::validate, cache_policy("analysis"));
+  r.add("quality-gate", make<QualityGateStage>(), QualityGateStage::validate, cache_policy("quality-gate"));
+  r.add("package", make<PackageStage>(), PackageStage::validate, cache_policy("package"));
+  r.add("image-build", make<ImageBuildStage>(), ImageBuildStage::validate, cache_policy("image-build"));
+  r.add("image-push", make<ImagePushStage>(), ImagePushStage::validate, cache_policy("image-push"));
+  r.add("upload", make<UploadStage>(), UploadStage::validate, cache_policy("upload"));
+  r.add("deploy", make<DeployStage>(), DeployStage::validate, cache_policy("deploy"));
   // A Jenkinsfile's pipeline-level post is the post stage too, with its steps interpreted.
   r.add("post",
         [](const pipeline::StageSpec& s) -> std::unique_ptr<engine::Stage> {
@@ -54,7 +55,7 @@ void register_builtin_stages(engine::StageRegistry& r) {
           if (s.setting("jenkinsfile")) JenkinsStage::validate(s, p, d);
           else PostStage::validate(s, p, d);
         });
-  r.add("jenkins", make<JenkinsStage>(), JenkinsStage::validate);
+  r.add("jenkins", make<JenkinsStage>(), JenkinsStage::validate);  // steps: never cached
 }
 
 }  // namespace pw::stages
