@@ -140,7 +140,9 @@ def test_second_run_reuses_the_cached_environment(tmp_path, env, pw):
     assert sp2["data"]["cache_key"] == sp1["data"]["cache_key"]
     log = warm.log("setup-python").decode()
     assert "-r " not in log, "a dependency was installed again"
-    assert "Successfully installed python-app" in log
+    # The example's metadata is static: the project is installed natively, not by pip.
+    assert sp2["data"]["project_install"] == "native"
+    assert "installed python-app 0.1.0 natively" in log
     print(f"\nsetup-python cold {sp1['duration_ms']} ms, warm {sp2['duration_ms']} ms; "
           f"dependencies {sp1['data']['dependencies_ms']} -> {sp2['data']['dependencies_ms']} ms")
     assert sp2["data"]["dependencies_ms"] < sp1["data"]["dependencies_ms"]
