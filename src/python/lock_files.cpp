@@ -370,9 +370,11 @@ std::vector<LockedDependency> poetry_edges(const toml::table* deps) {
   std::vector<LockedDependency> out;
   if (!deps) return out;
   for (const auto& [k, v] : *deps) {
+    // A named copy: clang 14 (the sanitizer and fuzzer build) cannot capture a structured binding.
+    const std::string name = normalize_name(k.str());
     auto one = [&](const toml::node& n) {
       LockedDependency e;
-      e.name = normalize_name(k.str());
+      e.name = name;
       if (const toml::table* t = n.as_table()) {
         e.marker = str_of((*t)["markers"]);
         if (const toml::array* ex = (*t)["extras"].as_array())
