@@ -708,6 +708,10 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
     auto cut = what.find("syntax error");
     r.error(line, col, "invalid JSON: " + (cut == std::string::npos ? what : what.substr(cut)));
     return r.fail();
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double ("2e931154") is out_of_range, not a parse_error.
+    r.error(1, 1, std::string("invalid JSON: ") + e.what());
+    return r.fail();
   }
   const std::string read = "pipewright reads pipfile-spec 6 and earlier (pipenv 2018 and later)";
   if (!doc.is_object() || !doc.contains("_meta") || !doc["_meta"].is_object()) {

@@ -183,6 +183,12 @@ std::optional<nlohmann::json> parse_tool_json(std::string_view text, std::string
                       std::string(tool) + " output is not valid JSON (" + what +
                           "); it starts with: \"" + first_line(text) + "\""});
     return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {
+    // Not a syntax error but a value nlohmann cannot hold (a number past a double's range).
+    errors.push_back({source, 1, 1,
+                      std::string(tool) + " output is not valid JSON (" + e.what() +
+                          "); it starts with: \"" + first_line(text) + "\""});
+    return std::nullopt;
   }
 }
 

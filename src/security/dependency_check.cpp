@@ -100,7 +100,7 @@ DcReport parse_dependency_check_json(std::string_view text, const std::string& f
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // out_of_range too: a number past a double's range
     throw Error(file + ": not JSON: " + e.what());
   }
   if (!root.is_object()) throw Error(file + ": not a Dependency-Check report (not an object)");
