@@ -167,7 +167,7 @@ std::optional<nlohmann::json> parse_tool_json(std::string_view text, std::string
     if (repaired) {
       try {
         return nlohmann::json::parse(fixed);
-      } catch (const nlohmann::json::parse_error&) {
+      } catch (const nlohmann::json::exception&) {
         // Fall through and report the first error, which is about the original text.
       }
     }

@@ -487,5 +487,12 @@ TEST(Sarif, FileRoundTrip) {
   EXPECT_EQ(before.by_severity, after.by_severity);
 }
 
+// Found by fuzz_sarif: invalid UTF-8 sends the reader to its repair-and-retry path, where a number
+// past a double's range threw nlohmann's out_of_range out of the reader.
+TEST(Sarif, HugeNumberAfterInvalidUtf8IsAReadError) {
+  auto r = read_sarif("{\"version\": \"2.1.0\", \"x\": \"\xff\", \"n\": 5E99900}");
+  EXPECT_FALSE(r.errors.empty());
+}
+
 }  // namespace
 }  // namespace pw::reports
