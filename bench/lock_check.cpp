@@ -4,10 +4,11 @@
 //
 //   bench_lock_check --generate DIR [PACKAGES]   write DIR/uv/{uv.lock,pyproject.toml} and
 //                                                DIR/poetry/{poetry.lock,pyproject.toml}
-//   bench_lock_check DIR N                       read and check each N times, print CPU ms per check
+//   bench_lock_check DIR N                       read and check each N times, print CPU ms per
+//   check
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -32,7 +33,9 @@ std::string hex64(unsigned seed) {
   return out;
 }
 
-std::string version(int i) { return std::to_string(1 + i % 7) + "." + std::to_string(i % 13) + "." + std::to_string(i % 5); }
+std::string version(int i) {
+  return std::to_string(1 + i % 7) + "." + std::to_string(i % 13) + "." + std::to_string(i % 5);
+}
 
 // Package i depends on the next three (a graph like a real closure); every tenth is declared.
 void generate(const fs::path& dir, int n) {
@@ -41,7 +44,8 @@ void generate(const fs::path& dir, int n) {
   std::string py = "[project]\nname = \"bench\"\nversion = \"1.0\"\ndependencies = [\n";
   std::string dev = "[dependency-groups]\ndev = [\n";
   for (int i = 0; i < n; i += 10) {
-    std::string line = "    \"pkg-" + std::to_string(i) + ">=" + std::to_string(1 + i % 7) + ".0\",\n";
+    std::string line =
+        "    \"pkg-" + std::to_string(i) + ">=" + std::to_string(1 + i % 7) + ".0\",\n";
     (i % 20 == 0 ? py : dev) += line;
   }
   std::string pyproject = py + "]\n\n" + dev + "]\n";
@@ -60,20 +64,27 @@ void generate(const fs::path& dir, int n) {
     for (int d = i + 1; d < n && d <= i + 3; ++d) {
       std::string dn = "pkg-" + std::to_string(d);
       std::string marker = d % 11 == 0 ? "python_version < '3.12'" : "";
-      deps_uv += "    { name = \"" + dn + "\"" + (marker.empty() ? "" : ", marker = \"" + marker + "\"") + " },\n";
-      deps_poetry += dn + " = " + (marker.empty() ? "\">=1.0\"" : "{version = \">=1.0\", markers = \"" + marker + "\"}") + "\n";
+      deps_uv += "    { name = \"" + dn + "\"" +
+                 (marker.empty() ? "" : ", marker = \"" + marker + "\"") + " },\n";
+      deps_poetry +=
+          dn + " = " +
+          (marker.empty() ? "\">=1.0\"" : "{version = \">=1.0\", markers = \"" + marker + "\"}") +
+          "\n";
     }
     if (!deps_uv.empty()) uv += "dependencies = [\n" + deps_uv + "]\n";
     std::string whl = name + "-" + v + "-py3-none-any.whl", sd = name + "-" + v + ".tar.gz";
-    uv += "sdist = { url = \"https://files.pythonhosted.org/packages/" + sd + "\", hash = \"sha256:" +
-          hex64(2 * i) + "\", size = 1000 }\nwheels = [\n    { url = \"https://files.pythonhosted.org/packages/" +
+    uv += "sdist = { url = \"https://files.pythonhosted.org/packages/" + sd +
+          "\", hash = \"sha256:" + hex64(2 * i) +
+          "\", size = 1000 }\nwheels = [\n    { url = \"https://files.pythonhosted.org/packages/" +
           whl + "\", hash = \"sha256:" + hex64(2 * i + 1) + "\", size = 900 },\n]\n\n";
-    poetry += "    {file = \"" + whl + "\", hash = \"sha256:" + hex64(2 * i + 1) + "\"},\n    {file = \"" + sd +
-              "\", hash = \"sha256:" + hex64(2 * i) + "\"},\n]\ngroups = [\"" + (i % 2 ? "dev" : "main") + "\"]\n\n";
+    poetry += "    {file = \"" + whl + "\", hash = \"sha256:" + hex64(2 * i + 1) +
+              "\"},\n    {file = \"" + sd + "\", hash = \"sha256:" + hex64(2 * i) +
+              "\"},\n]\ngroups = [\"" + (i % 2 ? "dev" : "main") + "\"]\n\n";
     if (!deps_poetry.empty()) poetry += "[package.dependencies]\n" + deps_poetry + "\n";
   }
   uv += "[[package]]\nname = \"bench\"\nversion = \"1.0\"\nsource = { editable = \".\" }\n";
-  poetry += "[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.9\"\ncontent-hash = \"0\"\n";
+  poetry +=
+      "[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.9\"\ncontent-hash = \"0\"\n";
   std::ofstream(dir / "uv" / "uv.lock") << uv;
   std::ofstream(dir / "poetry" / "poetry.lock") << poetry;
 }
@@ -88,8 +99,8 @@ size_t check(const fs::path& dir, const char* lock) {
   }
   pw::python::SyncOptions o;
   o.groups = {"dev"};
-  o.environment = pw::python::MarkerEnvironment{{"python_version", "3.11"}, {"python_full_version", "3.11.2"},
-                                                {"sys_platform", "linux"}};
+  o.environment = pw::python::MarkerEnvironment{
+      {"python_version", "3.11"}, {"python_full_version", "3.11.2"}, {"sys_platform", "linux"}};
   auto r = pw::python::check_lock_sync(*read.lock, declared.declarations, o);
   if (!r.ok()) {
     std::cerr << "bench: the generated lock is not in sync: " << r.problems.front().str() << "\n";

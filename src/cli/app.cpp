@@ -83,17 +83,21 @@ int cmd_plan(const Common& c, const std::vector<std::string>& targets, bool only
             << ")\n\n";
   size_t w = 5;
   for (const auto& s : p.stages) w = std::max(w, s.id.size());
-  auto pad = [](std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); };
+  auto pad = [](std::string s, size_t n) {
+    return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
+  };
   std::cout << pad("Stage", w) << "  " << pad("Kind", 10) << "  " << pad("Blocking", 8) << "  "
             << pad("Timeout", 8) << "  " << pad("Retry", 5) << "  Needs\n";
   auto row = [&](const pipeline::StageSpec& s, const std::vector<std::string>& needs) {
     std::string when;
     if (!s.when.branch.empty()) when += " when branch=" + s.when.branch;
     if (!s.when.changes.empty()) when += " when changes=" + join(s.when.changes, ",");
-    std::cout << pad(s.id, w) << "  " << pad(s.kind, 10) << "  " << pad(s.blocking ? "yes" : "no", 8)
-              << "  " << pad(s.timeout ? duration_to_yaml(*s.timeout) : "none", 8) << "  "
-              << pad(std::to_string(s.retry), 5) << "  " << (needs.empty() ? "-" : join(needs, ", "))
-              << when << (s.credentials.empty() ? "" : "  credentials: " + join(s.credentials, ", "))
+    std::cout << pad(s.id, w) << "  " << pad(s.kind, 10) << "  "
+              << pad(s.blocking ? "yes" : "no", 8) << "  "
+              << pad(s.timeout ? duration_to_yaml(*s.timeout) : "none", 8) << "  "
+              << pad(std::to_string(s.retry), 5) << "  "
+              << (needs.empty() ? "-" : join(needs, ", ")) << when
+              << (s.credentials.empty() ? "" : "  credentials: " + join(s.credentials, ", "))
               << "\n";
   };
   for (const auto& id : selected) row(*p.find(id), graph.needs.at(id));
@@ -113,15 +117,19 @@ int cmd_plan(const Common& c, const std::vector<std::string>& targets, bool only
 
 std::string human_bytes(std::uintmax_t b) {
   char buf[32];
-  if (b >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", b / double(1ull << 30));
-  else if (b >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / double(1ull << 20));
-  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  if (b >= (1ull << 30))
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / double(1ull << 30));
+  else if (b >= (1ull << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", b / double(1ull << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
   return buf;
 }
 
 std::string age(std::chrono::system_clock::time_point t) {
   if (t.time_since_epoch().count() == 0) return "?";
-  auto d = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - t);
+  auto d =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - t);
   return format_duration(d) + " ago";
 }
 
@@ -137,9 +145,10 @@ void stage_cache_ls() {
   std::uintmax_t total = 0;
   for (const auto& e : entries) {
     total += e.bytes;
-    std::cout << e.key.substr(0, 12) << "  " << e.stage << " of " << e.project << " build #" << e.build
-              << "  " << engine::to_string(e.status) << "  " << human_bytes(e.bytes) << "  made "
-              << age(e.created) << "  saves " << format_duration(Millis(e.duration_ms)) << "\n";
+    std::cout << e.key.substr(0, 12) << "  " << e.stage << " of " << e.project << " build #"
+              << e.build << "  " << engine::to_string(e.status) << "  " << human_bytes(e.bytes)
+              << "  made " << age(e.created) << "  saves " << format_duration(Millis(e.duration_ms))
+              << "\n";
   }
   std::cout << entries.size() << " stage result(s), " << human_bytes(total) << "\n";
 }
@@ -159,8 +168,11 @@ int cmd_cache(const std::string& action, const std::string& older_than, bool all
     std::uintmax_t total = 0;
     for (const auto& e : entries) {
       total += e.bytes;
-      std::cout << e.key << "  " << human_bytes(e.bytes) << "  last used " << age(e.last_used) << "  "
-                << (e.complete ? e.python : std::string("INCOMPLETE (never used; prune removes it)")) << "\n";
+      std::cout << e.key << "  " << human_bytes(e.bytes) << "  last used " << age(e.last_used)
+                << "  "
+                << (e.complete ? e.python
+                               : std::string("INCOMPLETE (never used; prune removes it)"))
+                << "\n";
     }
     std::cout << entries.size() << " environment(s), " << human_bytes(total) << "\n";
     return 0;
@@ -168,7 +180,9 @@ int cmd_cache(const std::string& action, const std::string& older_than, bool all
   std::optional<std::chrono::system_clock::time_point> cutoff;
   if (!all) {
     auto d = parse_duration(older_than);
-    if (!d) throw ConfigError("--older-than '" + older_than + "' is not a duration (e.g. 30m, 12h, 720h)");
+    if (!d)
+      throw ConfigError("--older-than '" + older_than +
+                        "' is not a duration (e.g. 30m, 12h, 720h)");
     cutoff = std::chrono::system_clock::now() - *d;
   }
   auto removed = cache.prune(cutoff);
@@ -182,7 +196,8 @@ int cmd_cache(const std::string& action, const std::string& older_than, bool all
       cutoff ? cutoff : std::chrono::system_clock::time_point::max(), engine::kStageCacheMaxBytes);
   total = 0;
   for (const auto& e : stage_removed) total += e.bytes;
-  std::cout << stage_removed.size() << " stage result(s) removed, " << human_bytes(total) << " freed\n";
+  std::cout << stage_removed.size() << " stage result(s) removed, " << human_bytes(total)
+            << " freed\n";
   return 0;
 }
 
@@ -194,7 +209,8 @@ int cmd_run(const Common& c, engine::BuildRequest req, bool verbose,
     p = load_jenkinsfile(dir, *jenkinsfile);
   } else {
     p = load(c, dir);
-    if (std::string hint = jenkinsfile_hint(dir); !hint.empty()) std::cerr << "pipewright: " << hint << "\n";
+    if (std::string hint = jenkinsfile_hint(dir); !hint.empty())
+      std::cerr << "pipewright: " << hint << "\n";
   }
   auto creds = engine::Credentials::load(engine::Credentials::default_path());
   // Under a CI engine (pipewright export), secrets come from the engine's store as variables.
@@ -217,8 +233,9 @@ int cmd_run(const Common& c, engine::BuildRequest req, bool verbose,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pipewright: a Python project's DevSecOps pipeline on one machine, no server needed.",
-               "pipewright"};
+  CLI::App app{
+      "pipewright: a Python project's DevSecOps pipeline on one machine, no server needed.",
+      "pipewright"};
   app.footer(std::string("\n") + kExitCodes +
              "\nThe pipeline is the built-in default, changed by pipewright.yaml at the project "
              "root.\nSee `pipewright help COMMAND` for a command's options.");
@@ -226,7 +243,8 @@ int main(int argc, char** argv) {
   app.fallthrough();  // -C and -f also after the command: `pipewright run -C dir`
   app.set_version_flag("--version", std::string("pipewright ") + PW_VERSION);
   Common common;
-  app.add_option("-C,--directory", common.dir, "Run in this project folder instead of the current one");
+  app.add_option("-C,--directory", common.dir,
+                 "Run in this project folder instead of the current one");
   app.add_option("-f,--file", common.file, "Pipeline file (default: <project>/pipewright.yaml)");
 
   // run
@@ -236,18 +254,22 @@ int main(int argc, char** argv) {
   bool verbose = false;
   int build_number = 0;
   run->add_option("stages", req.targets, "Stages to run (default: all)");
-  run->add_option("-j,--jobs", req.jobs, "Stages to run at the same time (default: the number of cores)")
+  run->add_option("-j,--jobs", req.jobs,
+                  "Stages to run at the same time (default: the number of cores)")
       ->check(CLI::Range(1, 256));
   run->add_flag("-v,--verbose", verbose, "Stream every tool's output");
   run->add_flag("--unstable-ok", req.unstable_ok, "Exit 0 when the build is UNSTABLE");
-  run->add_option("--build", build_number,
-                  "Run inside build folder N (created if missing), reading what earlier stages left there")
+  run->add_option(
+         "--build", build_number,
+         "Run inside build folder N (created if missing), reading what earlier stages left there")
       ->check(CLI::Range(1, 999999999));
   run->add_flag("--only", req.only, "Run only the named stages, not what they need");
   run->add_flag("-k,--keep-going", req.keep_going,
                 "After a blocking failure, still start stages that do not depend on it");
-  run->add_flag("--in-place", req.overrides.in_place, "Build the working tree as it is, without cloning");
-  run->add_option("--repo", req.overrides.repo, "Clone this git URL (https, ssh, file) instead of the project");
+  run->add_flag("--in-place", req.overrides.in_place,
+                "Build the working tree as it is, without cloning");
+  run->add_option("--repo", req.overrides.repo,
+                  "Clone this git URL (https, ssh, file) instead of the project");
   run->add_option("--ref", req.overrides.ref, "Branch, tag or commit to check out");
   bool no_cache = false, use_cache = false;
   run->add_flag("--no-cache", no_cache, "Run every stage, none from the stage cache");
@@ -255,9 +277,10 @@ int main(int argc, char** argv) {
                 "Use the stage cache also with --build (CI jobs run without it unless asked)");
   run->footer(std::string("\n") + kExitCodes);
   JenkinsfileArgs jenkins;
-  auto* run_jf = run->add_option("--jenkinsfile", jenkins.file,
-                                 "Run a declarative Jenkinsfile natively (default file: Jenkinsfile)")
-                     ->expected(0, 1);
+  auto* run_jf =
+      run->add_option("--jenkinsfile", jenkins.file,
+                      "Run a declarative Jenkinsfile natively (default file: Jenkinsfile)")
+          ->expected(0, 1);
   run->add_option("-p,--param", jenkins.params, "A Jenkinsfile parameter: NAME=VALUE (repeatable)");
   run->add_flag("--skip-unsupported", jenkins.skip_unsupported,
                 "Run a Jenkinsfile whose steps have no local meaning, with those steps SKIPPED");
@@ -272,9 +295,10 @@ int main(int argc, char** argv) {
   plan->add_flag("--yaml", yaml, "Print the pipeline as a pipewright.yaml that reproduces it");
   JenkinsfileArgs plan_jenkins;
   bool plan_model = false;
-  auto* plan_jf = plan->add_option("--jenkinsfile", plan_jenkins.file,
-                                   "Show a declarative Jenkinsfile's stages as pipewright runs them")
-                      ->expected(0, 1);
+  auto* plan_jf =
+      plan->add_option("--jenkinsfile", plan_jenkins.file,
+                       "Show a declarative Jenkinsfile's stages as pipewright runs them")
+          ->expected(0, 1);
   plan->add_option("-p,--param", plan_jenkins.params, "A Jenkinsfile parameter: NAME=VALUE");
   plan->add_flag("--model", plan_model, "With --jenkinsfile: print the Declarative model as read");
 
@@ -286,24 +310,30 @@ int main(int argc, char** argv) {
   std::string import_output;
   bool import_force = false;
   imp_jf->add_option("file", import_jenkins.file, "The Jenkinsfile (default: Jenkinsfile)");
-  imp_jf->add_option("-o,--output", import_output, "File to write (default: pipewright.yaml); - for stdout");
+  imp_jf->add_option("-o,--output", import_output,
+                     "File to write (default: pipewright.yaml); - for stdout");
   imp_jf->add_flag("--force", import_force, "Replace an existing file");
 
   // cache
-  auto* cache = app.add_subcommand("cache", "Show or trim the caches: Python environments and stage results");
+  auto* cache =
+      app.add_subcommand("cache", "Show or trim the caches: Python environments and stage results");
   cache->require_subcommand(1);
   auto* cache_ls = cache->add_subcommand("ls", "List cached environments with size and last use");
   auto* cache_prune = cache->add_subcommand("prune", "Remove environments not used for a while");
   std::string older_than = "720h";
   bool prune_all = false;
-  cache_prune->add_option("--older-than", older_than, "Age of last use to remove (default 720h: 30 days)");
-  cache_prune->add_flag("--all", prune_all, "Remove every environment (builds running now may need theirs)");
+  cache_prune->add_option("--older-than", older_than,
+                          "Age of last use to remove (default 720h: 30 days)");
+  cache_prune->add_flag("--all", prune_all,
+                        "Remove every environment (builds running now may need theirs)");
   (void)cache_ls;
 
   // db
   auto* db = app.add_subcommand("db", "The local advisory database (OSV records) the scans read");
   db->require_subcommand(1);
-  auto* db_import = db->add_subcommand("import", "Import OSV records: JSON/YAML files, folders, osv.dev zips, or an http(s) URL to one");
+  auto* db_import = db->add_subcommand(
+      "import",
+      "Import OSV records: JSON/YAML files, folders, osv.dev zips, or an http(s) URL to one");
   std::vector<std::string> db_locations;
   db_import->add_option("locations", db_locations, "Files, folders, zips or URLs")->required();
   auto* db_status = db->add_subcommand("status", "Sources, record counts per ecosystem and age");
@@ -313,35 +343,51 @@ int main(int argc, char** argv) {
   auto* scan = app.add_subcommand("scan", "Scans outside a pipeline");
   scan->require_subcommand(1);
   auto* scan_deps = scan->add_subcommand(
-      "deps", "Known vulnerabilities of requirements files or a virtual environment (exit 0 none, "
-              "1 found at or above --fail-on, 2 could not scan)");
+      "deps",
+      "Known vulnerabilities of requirements files or a virtual environment (exit 0 none, "
+      "1 found at or above --fail-on, 2 could not scan)");
   std::vector<std::string> scan_paths;
   std::string scan_out, scan_fail_on = "low", scan_ignore;
-  scan_deps->add_option("paths", scan_paths, "Requirements files, venv folders or site-packages folders "
-                                             "(default: .venv, requirements-dev.txt, requirements.txt here)");
-  scan_deps->add_option("-o,--output", scan_out, "Write the JSON, XML, SARIF and CycloneDX reports here");
-  scan_deps->add_option("--fail-on", scan_fail_on, "Lowest severity that makes the exit code 1 (default low: any)");
-  scan_deps->add_option("--ignore-file", scan_ignore, "Ignore file (default: pipewright-ignore.yaml here)");
+  scan_deps->add_option("paths", scan_paths,
+                        "Requirements files, venv folders or site-packages folders "
+                        "(default: .venv, requirements-dev.txt, requirements.txt here)");
+  scan_deps->add_option("-o,--output", scan_out,
+                        "Write the JSON, XML, SARIF and CycloneDX reports here");
+  scan_deps->add_option("--fail-on", scan_fail_on,
+                        "Lowest severity that makes the exit code 1 (default low: any)");
+  scan_deps->add_option("--ignore-file", scan_ignore,
+                        "Ignore file (default: pipewright-ignore.yaml here)");
   auto* scan_image = scan->add_subcommand(
-      "image", "Known vulnerabilities of a container image's Debian and Python packages (exit 0 "
-               "none, 1 found at or above --fail-on, 2 could not scan)");
+      "image",
+      "Known vulnerabilities of a container image's Debian and Python packages (exit 0 "
+      "none, 1 found at or above --fail-on, 2 could not scan)");
   std::string image_ref, image_out, image_fail_on = "low", image_engine;
-  scan_image->add_option("image", image_ref, "An image of the local engine (REF, saved with `save`), or "
-                                             "a docker-save/OCI archive or OCI layout folder")->required();
-  scan_image->add_option("-o,--output", image_out, "Write trivy-image-report.json (Trivy's schema) here");
-  scan_image->add_option("--fail-on", image_fail_on, "Lowest severity that makes the exit code 1 (default low: any)");
-  scan_image->add_option("--engine", image_engine, "docker or podman (default: docker when its daemon answers, else podman)");
+  scan_image
+      ->add_option("image", image_ref,
+                   "An image of the local engine (REF, saved with `save`), or "
+                   "a docker-save/OCI archive or OCI layout folder")
+      ->required();
+  scan_image->add_option("-o,--output", image_out,
+                         "Write trivy-image-report.json (Trivy's schema) here");
+  scan_image->add_option("--fail-on", image_fail_on,
+                         "Lowest severity that makes the exit code 1 (default low: any)");
+  scan_image->add_option("--engine", image_engine,
+                         "docker or podman (default: docker when its daemon answers, else podman)");
 
   // upload
   auto* upload = app.add_subcommand(
-      "upload", "Upload an earlier build's artifacts to S3 again (objects already there are skipped)");
+      "upload",
+      "Upload an earlier build's artifacts to S3 again (objects already there are skipped)");
   int upload_build = 0;
-  upload->add_option("--build", upload_build, "The build number")->required()->check(CLI::Range(1, 999999999));
+  upload->add_option("--build", upload_build, "The build number")
+      ->required()
+      ->check(CLI::Range(1, 999999999));
 
   // export
   auto* exp = app.add_subcommand(
-      "export", "Write the pipeline as a Jenkinsfile, GitHub Actions workflow or .gitlab-ci.yml "
-                "(exit 0 written or up to date, 1 --check found it stale, 2 bad input)");
+      "export",
+      "Write the pipeline as a Jenkinsfile, GitHub Actions workflow or .gitlab-ci.yml "
+      "(exit 0 written or up to date, 1 --check found it stale, 2 bad input)");
   std::string export_engine, export_output;
   bool export_check = false;
   exp->add_option("engine", export_engine, "jenkins, github or gitlab")->required();
@@ -353,24 +399,31 @@ int main(int argc, char** argv) {
 
   // deploy
   auto* deploy = app.add_subcommand(
-      "deploy", "Deploy a build's pushed image to the deploy targets over SSH (a redeploy of an "
-                "older build is a roll back), or show what each target runs");
+      "deploy",
+      "Deploy a build's pushed image to the deploy targets over SSH (a redeploy of an "
+      "older build is a roll back), or show what each target runs");
   DeployArgs deploy_args;
-  deploy->add_option("--build", deploy_args.build, "The build whose image to deploy (default: the newest that pushed one)")
+  deploy
+      ->add_option("--build", deploy_args.build,
+                   "The build whose image to deploy (default: the newest that pushed one)")
       ->check(CLI::Range(1, 999999999));
-  deploy->add_option("--target", deploy_args.targets, "Only this target (repeatable; default: all, in order)");
+  deploy->add_option("--target", deploy_args.targets,
+                     "Only this target (repeatable; default: all, in order)");
   deploy->add_flag("--status", deploy_args.status, "Show which build each target's container runs");
   deploy->add_flag("-v,--verbose", deploy_args.verbose, "Stream the deployment's output");
 
   // history, show, log, tests, serve, report (cli/history_command.cpp)
   auto* hist = app.add_subcommand("history", "The last builds as a table, from the history index");
   HistoryArgs hist_args;
-  hist->add_option("-n,--limit", hist_args.limit, "How many builds (default 20)")->check(CLI::Range(1, 100000));
-  hist->add_option("--status", hist_args.status, "Only builds with this status (success, failure, unstable, aborted)");
+  hist->add_option("-n,--limit", hist_args.limit, "How many builds (default 20)")
+      ->check(CLI::Range(1, 100000));
+  hist->add_option("--status", hist_args.status,
+                   "Only builds with this status (success, failure, unstable, aborted)");
   hist->add_option("--branch", hist_args.branch, "Only builds of this branch");
   hist->add_flag("--rebuild", hist_args.rebuild, "Rebuild the index from the build folders first");
   hist->add_flag("--json", hist_args.json, "Print the API's JSON (/api/builds)");
-  auto* show = app.add_subcommand("show", "A build's stages, tests, gate and findings (default: the newest build)");
+  auto* show = app.add_subcommand(
+      "show", "A build's stages, tests, gate and findings (default: the newest build)");
   int show_build = 0;
   bool show_json = false;
   show->add_option("build", show_build, "Build number")->check(CLI::Range(1, 999999999));
@@ -380,23 +433,29 @@ int main(int argc, char** argv) {
   bool log_follow = false;
   logc->add_option("args", log_args, "[BUILD] STAGE")->required()->expected(1, 2);
   logc->add_flag("-f,--follow", log_follow, "Keep printing as a running build writes it");
-  auto* testsc = app.add_subcommand("tests", "Tests across builds: failing now (default), flaky or slowest");
+  auto* testsc =
+      app.add_subcommand("tests", "Tests across builds: failing now (default), flaky or slowest");
   bool t_failing = false, t_flaky = false, t_slowest = false, t_json = false;
   testsc->add_flag("--failing", t_failing, "Tests failing in the newest build, with since when");
   testsc->add_flag("--flaky", t_flaky, "Tests that passed and failed on the same commit");
   testsc->add_flag("--slowest", t_slowest, "The slowest tests over the last 30 builds");
   testsc->add_flag("--json", t_json, "Print the API's JSON (/api/tests)");
-  auto* servec = app.add_subcommand("serve", "The build dashboard on a local web server (read-only)");
+  auto* servec =
+      app.add_subcommand("serve", "The build dashboard on a local web server (read-only)");
   std::string serve_host = "127.0.0.1";
   int serve_port = 8080;
   std::vector<std::string> serve_projects;
-  servec->add_option("--host", serve_host, "Address to listen on (default 127.0.0.1: this machine only)");
-  servec->add_option("--port", serve_port, "Port (default 8080; 0 picks a free one)")->check(CLI::Range(0, 65535));
-  servec->add_option("--project", serve_projects, "Project folders to serve (repeatable; default: -C or here)");
+  servec->add_option("--host", serve_host,
+                     "Address to listen on (default 127.0.0.1: this machine only)");
+  servec->add_option("--port", serve_port, "Port (default 8080; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  servec->add_option("--project", serve_projects,
+                     "Project folders to serve (repeatable; default: -C or here)");
   auto* reportc = app.add_subcommand("report", "Write one self-contained HTML page of a build");
   int report_build = 0;
   std::string report_html;
-  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")->check(CLI::Range(1, 999999999));
+  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")
+      ->check(CLI::Range(1, 999999999));
   reportc->add_option("--html", report_html, "The HTML file to write (- for stdout)")->required();
 
   // help
@@ -425,21 +484,26 @@ int main(int argc, char** argv) {
       if (run_jf->count() > 0) return cmd_run(common, req, verbose, &jenkins);
       return cmd_run(common, req, verbose);
     }
-    if (*plan && plan_jf->count() > 0) return cmd_plan_jenkinsfile(project_dir(common), plan_jenkins, plan_model);
+    if (*plan && plan_jf->count() > 0)
+      return cmd_plan_jenkinsfile(project_dir(common), plan_jenkins, plan_model);
     if (*plan) return cmd_plan(common, plan_targets, plan_only, yaml);
-    if (*imp_jf) return cmd_import_jenkinsfile(project_dir(common), import_jenkins, import_output, import_force);
+    if (*imp_jf)
+      return cmd_import_jenkinsfile(project_dir(common), import_jenkins, import_output,
+                                    import_force);
     if (*exp) {
       fs::path dir = project_dir(common);
-      return cmd_export(dir, [&] { return load(common, dir); }, export_engine, export_output,
-                        export_check);
+      return cmd_export(
+          dir, [&] { return load(common, dir); }, export_engine, export_output, export_check);
     }
-    if (*deploy) return cmd_deploy(project_dir(common), load(common, project_dir(common)), deploy_args);
+    if (*deploy)
+      return cmd_deploy(project_dir(common), load(common, project_dir(common)), deploy_args);
     if (*cache) return cmd_cache(*cache_prune ? "prune" : "ls", older_than, prune_all);
     if (*db_import) return cmd_db_import(db_locations);
     if (*scan_deps) return cmd_scan_deps(scan_paths, scan_out, scan_fail_on, scan_ignore);
     if (*scan_image) return cmd_scan_image(image_ref, image_out, image_fail_on, image_engine);
     if (*db_status) return cmd_db_status();
-    if (*upload) return cmd_upload(project_dir(common), load(common, project_dir(common)), upload_build);
+    if (*upload)
+      return cmd_upload(project_dir(common), load(common, project_dir(common)), upload_build);
     if (*db_update) return cmd_db_update();
     if (*hist) return cmd_history(project_dir(common), hist_args);
     if (*show) return cmd_show(project_dir(common), show_build, show_json);
@@ -449,12 +513,18 @@ int main(int argc, char** argv) {
         try {
           n = std::stoi(log_args[0]);
         } catch (...) {
-          throw ConfigError("log: '" + log_args[0] + "' is not a build number (usage: log [BUILD] STAGE)");
+          throw ConfigError("log: '" + log_args[0] +
+                            "' is not a build number (usage: log [BUILD] STAGE)");
         }
       }
       return cmd_log(project_dir(common), n, log_args.back(), log_follow);
     }
-    if (*testsc) return cmd_tests(project_dir(common), t_flaky ? "flaky" : t_slowest ? "slowest" : "failing", t_json);
+    if (*testsc)
+      return cmd_tests(project_dir(common),
+                       t_flaky     ? "flaky"
+                       : t_slowest ? "slowest"
+                                   : "failing",
+                       t_json);
     if (*servec) {
       std::vector<fs::path> dirs;
       for (const auto& d : serve_projects) {
@@ -479,7 +549,8 @@ int main(int argc, char** argv) {
       }
       // The list comes from the registered subcommands, so a new command cannot be left out.
       std::string names;
-      for (auto* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      for (auto* sub : app.get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + sub->get_name();
       std::cerr << "pipewright: no command '" << help_topic << "' (commands: " << names << ")\n";
       return static_cast<int>(ExitCode::usage);
     }

@@ -26,14 +26,16 @@ std::vector<std::string> changed(const std::vector<std::pair<std::string, std::s
 
 void print_cache_plan(std::ostream& out, const std::filesystem::path& project_dir,
                       const pipeline::Pipeline& p, const std::vector<std::string>& stages,
-                      const engine::StageRegistry& registry, const engine::Credentials& credentials) {
+                      const engine::StageRegistry& registry,
+                      const engine::Credentials& credentials) {
   engine::BuildStore store(project_dir);
   std::optional<engine::BuildRecord> last;
   for (int n = store.newest(); n > 0 && !last; --n) last = store.read(n);
   auto tree = engine::TreeListing::read(project_dir, false);
   auto cache = engine::StageCache::user_default();
   out << "\nStage cache (against "
-      << (last ? "build #" + std::to_string(last->number) : std::string("no earlier build")) << ", at HEAD):\n";
+      << (last ? "build #" + std::to_string(last->number) : std::string("no earlier build"))
+      << ", at HEAD):\n";
   size_t w = 5;
   for (const auto& id : stages) w = std::max(w, id.size());
   for (const auto& id : stages) {
@@ -62,7 +64,8 @@ void print_cache_plan(std::ostream& out, const std::filesystem::path& project_di
         std::string settings = engine::settings_digest(spec, credentials);
         std::string from = "build #" + std::to_string(entry->build);
         if (!diff.empty()) {
-          std::vector<std::string> shown(diff.begin(), diff.begin() + std::min<size_t>(diff.size(), 3));
+          std::vector<std::string> shown(diff.begin(),
+                                         diff.begin() + std::min<size_t>(diff.size(), 3));
           line = "runs: changed since " + from + ": " + join(shown, ", ") +
                  (diff.size() > 3 ? " and " + std::to_string(diff.size() - 3) + " more" : "");
         } else if (entry->components.value("settings", "") != settings) {

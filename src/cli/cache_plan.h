@@ -14,6 +14,7 @@ namespace pw::cli {
 
 void print_cache_plan(std::ostream& out, const std::filesystem::path& project_dir,
                       const pipeline::Pipeline& pipeline, const std::vector<std::string>& stages,
-                      const engine::StageRegistry& registry, const engine::Credentials& credentials);
+                      const engine::StageRegistry& registry,
+                      const engine::Credentials& credentials);
 
 }  // namespace pw::cli

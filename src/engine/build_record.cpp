@@ -12,8 +12,10 @@ StageRecord* BuildRecord::find(const std::string& id) {
 }
 
 void BuildRecord::put(const StageRecord& r) {
-  if (StageRecord* s = find(r.id)) *s = r;
-  else stages.push_back(r);
+  if (StageRecord* s = find(r.id))
+    *s = r;
+  else
+    stages.push_back(r);
 }
 
 namespace {

@@ -3,15 +3,16 @@
 // later `run --build N --only STAGE`) always sees a whole document.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "engine/status.h"
 
-namespace pw::exec { class Masker; }
+namespace pw::exec {
+class Masker;
+}
 
 namespace pw::engine {
 
@@ -23,7 +24,7 @@ struct StageRecord {
   std::string summary;
   std::string started;  // ISO 8601, "" when it never started
   int attempts = 0;
-  std::string log;      // relative to the build folder
+  std::string log;                                 // relative to the build folder
   nlohmann::json data = nlohmann::json::object();  // the stage's own facts (test counts, ...)
   // The stage cache's word: {"key", "from_build", "from_project", "saved_ms"} when the result
   // was restored, {"key", "stored"} when it was run and kept; null when the cache had no part.

@@ -51,7 +51,8 @@ bool is_number(const std::string& s) {
 
 }  // namespace
 
-BuildStore::BuildStore(const fs::path& project_dir) : builds_(project_dir / ".pipewright" / "builds") {}
+BuildStore::BuildStore(const fs::path& project_dir)
+    : builds_(project_dir / ".pipewright" / "builds") {}
 
 BuildStore::~BuildStore() {
   if (held_fd_ >= 0) ::close(held_fd_);
@@ -94,8 +95,9 @@ std::optional<BuildRecord> BuildStore::settle_locked(int n) const {
   merge_stages(n, r);  // build.json may lag behind the stages' own final records
   mark_killed(r);
   try {
-    write_file_atomic(rec, r.to_json(nullptr).dump(2, ' ', false,
-                                                     nlohmann::json::error_handler_t::replace) + "\n");
+    write_file_atomic(
+        rec,
+        r.to_json(nullptr).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   } catch (const Error&) {
     // Read-only or full: the settled view is still what this reader shows.
   }
@@ -132,7 +134,8 @@ std::vector<int> BuildStore::settle_dead(int limit) const {
 
 void BuildStore::take(int n) {
   int fd = open_alive(paths(n).root);
-  if (fd < 0) throw Error("cannot open " + (paths(n).root / ".alive").string() + ": " + errno_text(errno));
+  if (fd < 0)
+    throw Error("cannot open " + (paths(n).root / ".alive").string() + ": " + errno_text(errno));
   // Alone on it: a record a dead process left RUNNING is settled before this one builds on it.
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) settle_locked(n);
   // Shared from here on (from exclusive, a conversion): others running this build may join.
@@ -186,7 +189,8 @@ BuildPaths BuildStore::allocate() {
   int n = std::max(read_counter(builds_ / "next"), newest() + 1);
   // mkdir is the claim: if a folder appeared anyway (a copied tree), take the next number.
   while (::mkdir(paths(n).root.c_str(), 0755) != 0) {
-    if (errno != EEXIST) throw Error("cannot create " + paths(n).root.string() + ": " + errno_text(errno));
+    if (errno != EEXIST)
+      throw Error("cannot create " + paths(n).root.string() + ": " + errno_text(errno));
     ++n;
   }
   take(n);
@@ -200,7 +204,8 @@ BuildPaths BuildStore::allocate() {
 BuildPaths BuildStore::open(int number, bool create) {
   BuildPaths p = paths(number);
   if (!fs::is_directory(p.root)) {
-    if (!create) throw Error("build " + std::to_string(number) + " does not exist (" + p.root.string() + ")");
+    if (!create)
+      throw Error("build " + std::to_string(number) + " does not exist (" + p.root.string() + ")");
     std::error_code ec;
     fs::create_directories(builds_, ec);
     FileLock lock(builds_ / ".lock");

@@ -60,7 +60,8 @@ class Run {
       : build_(b), registry_(reg), console_(con), store_(store) {}
 
   // Turns the stage cache on for this build; `needs` is the graph's, for the keys.
-  void use_cache(const StageCache* cache, const std::map<std::string, std::vector<std::string>>* needs) {
+  void use_cache(const StageCache* cache,
+                 const std::map<std::string, std::vector<std::string>>* needs) {
     cache_ = cache;
     needs_ = needs;
   }
@@ -85,7 +86,8 @@ class Run {
     if (!same_folder()) {
       std::lock_guard<std::mutex> lock(build_.mu);
       if (record_error_.empty())
-        record_error_ = "the build folder " + build_.paths.root.string() + " disappeared during the run";
+        record_error_ =
+            "the build folder " + build_.paths.root.string() + " disappeared during the run";
       return;
     }
     try {
@@ -99,14 +101,14 @@ class Run {
 
   // Remembers the build folder's identity; see save().
   void remember_folder() {
-    struct stat st{};
+    struct stat st {};
     if (::stat(build_.paths.root.c_str(), &st) == 0) {
       dev_ = st.st_dev;
       ino_ = st.st_ino;
     }
   }
   bool same_folder() const {
-    struct stat st{};
+    struct stat st {};
     return ::stat(build_.paths.root.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
   }
   std::string record_error() {
@@ -139,7 +141,7 @@ class Run {
     std::filesystem::remove(log_path, ec);  // a re-run of the stage starts its log afresh
     StageOutput out(spec.id, log_path, build_.masker, &console_);
     out.line("# pipewright: stage '" + spec.id + "' (" + spec.kind + ") of build #" +
-             std::to_string(build_.paths.number) + ", started " + rec.started,
+                 std::to_string(build_.paths.number) + ", started " + rec.started,
              StageOutput::Tail::skip);
 
     StageOutcome outcome;
@@ -160,8 +162,9 @@ class Run {
       int attempts_allowed = 1 + spec.retry;
       for (int attempt = 1; attempt <= attempts_allowed; ++attempt) {
         rec.attempts = attempt;
-        if (attempt > 1) out.line("# attempt " + std::to_string(attempt) + " of " +
-                                  std::to_string(attempts_allowed));
+        if (attempt > 1)
+          out.line("# attempt " + std::to_string(attempt) + " of " +
+                   std::to_string(attempts_allowed));
         out.clear_tail();
         std::optional<StageContext::TimePoint> deadline;
         if (spec.timeout) deadline = Clock::now() + *spec.timeout;
@@ -180,8 +183,8 @@ class Run {
           break;
         }
         if (deadline && Clock::now() >= *deadline && outcome.status == Status::failure)
-          outcome.summary = "timed out after " + format_duration(*spec.timeout) +
-                            " (its processes were killed)";
+          outcome.summary =
+              "timed out after " + format_duration(*spec.timeout) + " (its processes were killed)";
         if (!out.write_error().empty()) {
           outcome = StageOutcome::failed(out.write_error());
           break;
@@ -199,7 +202,8 @@ class Run {
     rec.summary = build_.masker->mask(outcome.summary);
     rec.duration_ms = std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
     if (!cache_key.empty() && rec.cache.is_null() && !cancel.cancelled() &&
-        (rec.status == Status::success || rec.status == Status::unstable) && out.write_error().empty())
+        (rec.status == Status::success || rec.status == Status::unstable) &&
+        out.write_error().empty())
       keep_in_cache(spec, rec, outcome, cache_key, key_parts, key_inputs, log_path, out, files_t0);
     remember_result(spec, rec, cache_key);
     out.line("# " + to_string(rec.status) + " in " + format_duration(Millis(rec.duration_ms)) +
@@ -251,8 +255,8 @@ class Run {
     try {
       log = cache_->restore(*entry, build_.paths.root, workspace(), &rec.data);
     } catch (const std::exception& e) {
-      console_.warn("stage '" + spec.id + "': the cached result could not be restored (" + e.what() +
-                    "): the stage runs");
+      console_.warn("stage '" + spec.id + "': the cached result could not be restored (" +
+                    e.what() + "): the stage runs");
       return false;
     }
     std::string from = "build #" + std::to_string(entry->build);
@@ -264,10 +268,12 @@ class Run {
     for (const auto& l : split_lines(log)) out.line(l, StageOutput::Tail::skip);
     outcome.status = entry->status;
     outcome.fails_build = entry->fails_build;
-    outcome.summary = entry->summary + (entry->summary.empty() ? "" : " ") + "(cached from " + from +
-                      ", " + format_duration(Millis(entry->duration_ms)) + " saved)";
+    outcome.summary = entry->summary + (entry->summary.empty() ? "" : " ") + "(cached from " +
+                      from + ", " + format_duration(Millis(entry->duration_ms)) + " saved)";
     rec.attempts = 0;
-    rec.cache = {{"key", key}, {"from_build", entry->build}, {"from_project", entry->project},
+    rec.cache = {{"key", key},
+                 {"from_build", entry->build},
+                 {"from_project", entry->project},
                  {"saved_ms", entry->duration_ms}};
     return true;
   }
@@ -358,7 +364,8 @@ class Run {
       KeyInputs in{spec, *build_.pipeline, workspace(), build_.paths.root};
       components["extra"] = pol.extra(in);
     }
-    components["pipewright"] = std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
+    components["pipewright"] =
+        std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
     return sha256_hex(components.dump());
   }
 
@@ -400,7 +407,8 @@ class Run {
     return sha256_hex(to_string(r.status) + "\n" + d.dump());
   }
 
-  void remember_result(const pipeline::StageSpec& spec, const StageRecord& rec, const std::string& key) {
+  void remember_result(const pipeline::StageSpec& spec, const StageRecord& rec,
+                       const std::string& key) {
     if (!cache_) return;
     std::string result = key.empty() ? result_digest(spec, rec) : key;
     std::lock_guard<std::mutex> lock(build_.mu);
@@ -419,7 +427,8 @@ class Run {
     if (branch.empty())
       branch = exec::git(build_.project_dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
     std::optional<std::vector<std::string>> changed;
-    if (!spec.when.changes.empty()) changed = changed_paths(commit, ws.empty() ? build_.project_dir.string() : ws);
+    if (!spec.when.changes.empty())
+      changed = changed_paths(commit, ws.empty() ? build_.project_dir.string() : ws);
     return when_holds(spec.when, branch, changed, why);
   }
 
@@ -523,16 +532,16 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                   "now says ABORTED");
   b.record.number = b.paths.number;
   b.record.status = Status::running;
-  b.record.project = pipeline_.project.name.empty() ? project_dir_.filename().string()
-                                                    : pipeline_.project.name;
+  b.record.project =
+      pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
   auto started_wall = std::chrono::system_clock::now();
   if (b.record.started.empty()) b.record.started = iso8601(started_wall);
   b.previous = store.previous(b.paths.number);
   auto t0 = Clock::now();
 
-  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " +
-                b.record.project + " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) +
-                " stages, " + std::to_string(req.jobs) + " at a time)");
+  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " + b.record.project +
+                " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) + " stages, " +
+                std::to_string(req.jobs) + " at a time)");
 
   Run run(b, registry_, console_, store);
   std::optional<StageCache> stage_cache;
@@ -585,12 +594,16 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   while (!sched.done()) {
     if (!aborted && exec::Interrupts::raised(1)) {
       aborted = true;
-      run.set_stop_reason("aborted by " + std::string(exec::Interrupts::first_signal() == SIGTERM ? "SIGTERM" : "SIGINT"));
+      run.set_stop_reason("aborted by " + std::string(exec::Interrupts::first_signal() == SIGTERM
+                                                          ? "SIGTERM"
+                                                          : "SIGINT"));
       stop.cancel();
       sched.abort();
       record_not_built();
     }
-    size_t slots = req.jobs > 0 ? static_cast<size_t>(req.jobs) - std::min(sched.running(), static_cast<size_t>(req.jobs)) : 0;
+    size_t slots = req.jobs > 0 ? static_cast<size_t>(req.jobs) -
+                                      std::min(sched.running(), static_cast<size_t>(req.jobs))
+                                : 0;
     for (int i : sched.start_ready(slots)) {
       const pipeline::StageSpec* spec = pipeline_.find(selected[i]);
       threads[i] = std::thread([&, i, spec]() {
@@ -683,7 +696,9 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   outcome.dir = b.paths.root;
   std::error_code ec;
   auto rel = std::filesystem::relative(b.paths.root, std::filesystem::current_path(), ec);
-  std::string shown = ec || rel.empty() || rel.string().rfind("../..", 0) == 0 ? b.paths.root.string() : rel.string();
+  std::string shown = ec || rel.empty() || rel.string().rfind("../..", 0) == 0
+                          ? b.paths.root.string()
+                          : rel.string();
   {
     std::lock_guard<std::mutex> lock(b.mu);
     console_.summary(b.record, shown, outcome.exit_code);

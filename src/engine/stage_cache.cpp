@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -54,9 +54,7 @@ std::string literal_prefix(const std::string& glob) {
   return prefix;
 }
 
-bool looks_like_text(const std::string& content) {
-  return content.find('\0') == std::string::npos;
-}
+bool looks_like_text(const std::string& content) { return content.find('\0') == std::string::npos; }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   if (from.empty() || from == to) return s;
@@ -76,7 +74,8 @@ fs::path resolve(const std::string& rel, const fs::path& build_root, const fs::p
 }
 
 std::string iso_seconds(std::chrono::system_clock::time_point t) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
 }
 
 }  // namespace
@@ -147,9 +146,9 @@ std::string TreeListing::digest(const std::vector<std::string>& globs,
 }
 
 std::string python_environment_digest(const fs::path& python, const fs::path& workspace) {
-  auto r = exec::capture({python.string(), "-c",
-                          "import sys\nprint(sys.version)\nfor p in sys.path: print(p)"},
-                         {}, 60);
+  auto r = exec::capture(
+      {python.string(), "-c", "import sys\nprint(sys.version)\nfor p in sys.path: print(p)"}, {},
+      60);
   if (!r.ok()) return "no interpreter at " + python.string();
   Sha256 h;
   auto lines = split_lines(r.out);
@@ -174,9 +173,10 @@ std::string python_environment_digest(const fs::path& python, const fs::path& wo
 }
 
 std::vector<std::string> tool_environment() {
-  static const char* const prefixes[] = {"PYTHON", "PIP_",    "PYTEST", "COVERAGE", "MYPY",
-                                         "RUFF",   "BLACK",   "FLAKE8", "PYLINT",   "BANDIT",
-                                         "SONAR",  "LANG",    "LC_",    "TZ",       "SOURCE_DATE_EPOCH"};
+  static const char* const prefixes[] = {
+      "PYTHON", "PIP_",  "PYTEST", "COVERAGE", "MYPY",
+      "RUFF",   "BLACK", "FLAKE8", "PYLINT",   "BANDIT",
+      "SONAR",  "LANG",  "LC_",    "TZ",       "SOURCE_DATE_EPOCH"};
   std::vector<std::string> out;
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
@@ -220,7 +220,8 @@ std::string settings_digest(const pipeline::StageSpec& spec, const Credentials& 
   // Credential values count by hash: a rotated secret reruns the stage, and no secret is
   // written into the cache.
   for (const auto& id : spec.credentials)
-    for (const auto& [k, v] : credentials.env_for(id)) lines.push_back("credential " + k + "=" + sha256_hex(v));
+    for (const auto& [k, v] : credentials.env_for(id))
+      lines.push_back("credential " + k + "=" + sha256_hex(v));
   std::sort(lines.begin(), lines.end());
   for (const auto& l : lines) h.update(l + "\n");
   return h.hex_digest();
@@ -258,7 +259,8 @@ nlohmann::json entry_to_json(const CacheEntry& e) {
   j["workspace"] = e.workspace;
   j["files"] = nlohmann::json::array();
   for (const auto& f : e.files)
-    j["files"].push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"text", f.text}});
+    j["files"].push_back(
+        {{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"text", f.text}});
   j["log_sha256"] = e.log_sha256;
   j["inputs"] = nlohmann::json::array();
   for (const auto& [path, oid] : e.inputs) j["inputs"].push_back({path, oid});
@@ -333,7 +335,8 @@ std::optional<CacheEntry> StageCache::lookup(const std::string& key, std::string
     auto e = entry_from_json(nlohmann::json::parse(text.substr(nl + 1)));
     if (e.key != key) throw Error("its manifest is another key's");
     for (const auto& f : e.files)
-      if (!fs::exists(object_path(f.sha256))) throw Error("its object for " + f.path + " is missing");
+      if (!fs::exists(object_path(f.sha256)))
+        throw Error("its object for " + f.path + " is missing");
     return e;
   } catch (const std::exception& ex) {
     warning = "the stage cache entry " + p.string() + " is damaged and was ignored: " + ex.what();
@@ -374,8 +377,8 @@ std::string StageCache::restore(const CacheEntry& e, const fs::path& build_root,
   return log;
 }
 
-void StageCache::store(CacheEntry e, const std::vector<std::string>& outputs, const fs::path& build_root,
-                       const fs::path& workspace, const fs::path& log,
+void StageCache::store(CacheEntry e, const std::vector<std::string>& outputs,
+                       const fs::path& build_root, const fs::path& workspace, const fs::path& log,
                        std::optional<fs::file_time_type> since) const {
   std::set<std::string> seen;
   uint64_t bytes = 0;
@@ -409,7 +412,8 @@ void StageCache::store(CacheEntry e, const std::vector<std::string>& outputs, co
       take(it->path(), rel);
     }
   }
-  std::sort(e.files.begin(), e.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(e.files.begin(), e.files.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   std::error_code ec;
   if (fs::exists(log, ec)) {
     std::string text = read_file(log);
@@ -421,7 +425,8 @@ void StageCache::store(CacheEntry e, const std::vector<std::string>& outputs, co
   e.created = std::chrono::system_clock::now();
   e.build_root = build_root.string();
   e.workspace = workspace.string();
-  std::string body = entry_to_json(e).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string body =
+      entry_to_json(e).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   fs::path p = manifest_path(e.key);
   fs::create_directories(p.parent_path());
   write_file_atomic(p, sha256_hex(body) + "\n" + body);
@@ -436,12 +441,13 @@ std::vector<CacheEntry> StageCache::list() const {
     std::string warning;
     if (auto e = lookup(it->path().stem().string(), warning)) out.push_back(std::move(*e));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.created > b.created; });
   return out;
 }
 
-std::vector<CacheEntry> StageCache::prune(std::optional<std::chrono::system_clock::time_point> cutoff,
-                                          uint64_t max_bytes) const {
+std::vector<CacheEntry> StageCache::prune(
+    std::optional<std::chrono::system_clock::time_point> cutoff, uint64_t max_bytes) const {
   auto entries = list();  // newest first
   std::vector<CacheEntry> removed;
   std::error_code ec;

@@ -9,13 +9,12 @@
 // local to the user: nothing is shared, so nothing can be poisoned by another user.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,7 +82,8 @@ std::optional<std::vector<std::string>> input_globs(const pipeline::StageSpec& s
                                                     const CachePolicy& policy,
                                                     const pipeline::Pipeline& pipeline);
 // Whether the stage may come from the cache at all, and why not.
-bool cacheable(const pipeline::StageSpec& spec, const CachePolicy& policy, std::string* why_not = nullptr);
+bool cacheable(const pipeline::StageSpec& spec, const CachePolicy& policy,
+               std::string* why_not = nullptr);
 
 class Credentials;
 // The stage's own settings, `env:` and credentials (their values by hash only), as a digest.

@@ -1,7 +1,6 @@
 #include "python/editable.h"
 
 #include <sys/stat.h>
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -48,8 +47,10 @@ void people(const toml::node* n, const std::string& header, std::ostringstream& 
       const auto* t = e.as_table();
       if (!t) continue;
       std::string name = str_or(t->get("name")), email = str_or(t->get("email"));
-      if (!email.empty()) emails.push_back(name.empty() ? email : name + " <" + email + ">");
-      else if (!name.empty()) names.push_back(name);
+      if (!email.empty())
+        emails.push_back(name.empty() ? email : name + " <" + email + ">");
+      else if (!name.empty())
+        names.push_back(name);
     }
   if (!names.empty()) md << header << ": " << join(names, ", ") << "\n";
   if (!emails.empty()) md << header << "-email: " << join(emails, ", ") << "\n";
@@ -74,9 +75,9 @@ std::string content_type_for(const std::string& file) {
 // Where the import packages live: a src/ layout, setuptools' package-dir, hatch's wheel
 // packages under src/, else the project folder itself (flat layout).
 std::filesystem::path source_root(const std::filesystem::path& dir, const toml::table& doc) {
-  if (auto pd = doc["tool"]["setuptools"]["package-dir"][""].value<std::string>())
-    return dir / *pd;
-  for (const auto& p : str_list(doc["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"].node()))
+  if (auto pd = doc["tool"]["setuptools"]["package-dir"][""].value<std::string>()) return dir / *pd;
+  for (const auto& p :
+       str_list(doc["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"].node()))
     if (p.rfind("src/", 0) == 0) return dir / "src";
   if (auto where = doc["tool"]["setuptools"]["packages"]["find"]["where"].as_array())
     if (where->size() == 1)
@@ -123,9 +124,9 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
     return std::nullopt;
   }
   std::string backend = doc["build-system"]["build-backend"].value_or(std::string());
-  static const std::vector<std::string> path_backends = {
-      "setuptools.build_meta", "hatchling.build", "flit_core.buildapi", "pdm.backend",
-      "setuptools.build_meta:__legacy__"};
+  static const std::vector<std::string> path_backends = {"setuptools.build_meta", "hatchling.build",
+                                                         "flit_core.buildapi", "pdm.backend",
+                                                         "setuptools.build_meta:__legacy__"};
   if (std::find(path_backends.begin(), path_backends.end(), backend) == path_backends.end()) {
     why_not = "build backend '" + backend + "' is not one whose editable install is a path";
     return std::nullopt;
@@ -150,17 +151,23 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
   people(project->get("authors"), "Author", md);
   people(project->get("maintainers"), "Maintainer", md);
   if (const auto* lic = project->get("license")) {
-    if (auto s = lic->value<std::string>()) md << "License: " << *s << "\n";
+    if (auto s = lic->value<std::string>())
+      md << "License: " << *s << "\n";
     else if (const auto* t = lic->as_table()) {
-      if (auto text = t->get("text")) md << "License: " << str_or(text) << "\n";
-      else if (auto f = t->get("file")) md << "License: " << read_file(dir / str_or(f)) << "\n";
+      if (auto text = t->get("text"))
+        md << "License: " << str_or(text) << "\n";
+      else if (auto f = t->get("file"))
+        md << "License: " << read_file(dir / str_or(f)) << "\n";
     }
   }
-  if (auto kw = str_list(project->get("keywords")); !kw.empty()) md << "Keywords: " << join(kw, ",") << "\n";
+  if (auto kw = str_list(project->get("keywords")); !kw.empty())
+    md << "Keywords: " << join(kw, ",") << "\n";
   for (const auto& c : str_list(project->get("classifiers"))) md << "Classifier: " << c << "\n";
   if (const auto* urls = project->get("urls") ? project->get("urls")->as_table() : nullptr)
-    for (const auto& [label, url] : *urls) md << "Project-URL: " << label.str() << ", " << str_or(&url) << "\n";
-  if (auto rp = str_or(project->get("requires-python")); !rp.empty()) md << "Requires-Python: " << rp << "\n";
+    for (const auto& [label, url] : *urls)
+      md << "Project-URL: " << label.str() << ", " << str_or(&url) << "\n";
+  if (auto rp = str_or(project->get("requires-python")); !rp.empty())
+    md << "Requires-Python: " << rp << "\n";
   std::string readme_text, readme_type;
   if (const auto* r = project->get("readme")) {
     if (auto f = r->value<std::string>()) {
@@ -177,11 +184,15 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
     }
   }
   if (!readme_type.empty()) md << "Description-Content-Type: " << readme_type << "\n";
-  for (const auto& d : str_list(project->get("dependencies"))) md << "Requires-Dist: " << trim(d) << "\n";
-  if (const auto* opt = project->get("optional-dependencies") ? project->get("optional-dependencies")->as_table() : nullptr)
+  for (const auto& d : str_list(project->get("dependencies")))
+    md << "Requires-Dist: " << trim(d) << "\n";
+  if (const auto* opt = project->get("optional-dependencies")
+                            ? project->get("optional-dependencies")->as_table()
+                            : nullptr)
     for (const auto& [extra, reqs] : *opt) {
       md << "Provides-Extra: " << normalize_name(std::string(extra.str())) << "\n";
-      for (const auto& d : str_list(&reqs)) md << "Requires-Dist: " << with_extra(d, std::string(extra.str())) << "\n";
+      for (const auto& d : str_list(&reqs))
+        md << "Requires-Dist: " << with_extra(d, std::string(extra.str())) << "\n";
     }
   if (!readme_text.empty()) md << "\n" << readme_text;
   p.metadata = md.str();
@@ -200,8 +211,10 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
   };
   section("console_scripts", project->get("scripts"), &p.console_scripts);
   section("gui_scripts", project->get("gui-scripts"), &p.gui_scripts);
-  if (const auto* groups = project->get("entry-points") ? project->get("entry-points")->as_table() : nullptr)
-    for (const auto& [group, table] : *groups) section(std::string(group.str()).c_str(), &table, nullptr);
+  if (const auto* groups =
+          project->get("entry-points") ? project->get("entry-points")->as_table() : nullptr)
+    for (const auto& [group, table] : *groups)
+      section(std::string(group.str()).c_str(), &table, nullptr);
   p.entry_points = ep.str();
   return p;
 }
@@ -224,12 +237,14 @@ std::vector<std::filesystem::path> install_editable(const EditableProject& p,
   fs::path info = site / (dn + "-" + p.version + ".dist-info");
   fs::create_directories(info);
   std::vector<std::pair<fs::path, std::string>> files;
-  files.emplace_back(site / ("__editable__." + dn + "-" + p.version + ".pth"), p.source_root.string() + "\n");
+  files.emplace_back(site / ("__editable__." + dn + "-" + p.version + ".pth"),
+                     p.source_root.string() + "\n");
   files.emplace_back(info / "METADATA", p.metadata);
   files.emplace_back(info / "INSTALLER", "pipewright\n");
   files.emplace_back(info / "REQUESTED", "");
   // PEP 610: an editable install of a local folder.
-  std::string url = "file://" + percent_encode(fs::absolute(project_dir).lexically_normal().string(), true);
+  std::string url =
+      "file://" + percent_encode(fs::absolute(project_dir).lexically_normal().string(), true);
   files.emplace_back(info / "direct_url.json",
                      "{\"dir_info\": {\"editable\": true}, \"url\": \"" + url + "\"}");
   if (!p.entry_points.empty()) files.emplace_back(info / "entry_points.txt", p.entry_points);
@@ -239,12 +254,14 @@ std::vector<std::filesystem::path> install_editable(const EditableProject& p,
       // "module:attr.sub" -> from module import attr; sys.exit(attr.sub()), as pip's launchers.
       auto colon = target.find(':');
       std::string module(trim(target.substr(0, colon)));
-      std::string attr = colon == std::string::npos ? "" : std::string(trim(target.substr(colon + 1)));
+      std::string attr =
+          colon == std::string::npos ? "" : std::string(trim(target.substr(colon + 1)));
       std::string first = attr.substr(0, attr.find('.'));
-      std::string script = "#!" + python.string() + "\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom " +
-                           module + " import " + first + "\nif __name__ == \"__main__\":\n" +
-                           "    sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n" +
-                           "    sys.exit(" + attr + "())\n";
+      std::string script =
+          "#!" + python.string() + "\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom " +
+          module + " import " + first + "\nif __name__ == \"__main__\":\n" +
+          "    sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n" +
+          "    sys.exit(" + attr + "())\n";
       files.emplace_back(bin / name, script);
       launchers.push_back(bin / name);
     }
@@ -254,11 +271,12 @@ std::vector<std::filesystem::path> install_editable(const EditableProject& p,
     write_file_atomic(path, content);
     written.push_back(path);
     std::string rel = fs::relative(path, site).generic_string();
-    record += (rel.find(',') != std::string::npos ? "\"" + rel + "\"" : rel) + "," + record_hash(content) +
-              "," + std::to_string(content.size()) + "\n";
+    record += (rel.find(',') != std::string::npos ? "\"" + rel + "\"" : rel) + "," +
+              record_hash(content) + "," + std::to_string(content.size()) + "\n";
   }
   for (const auto& l : launchers)
-    if (::chmod(l.c_str(), 0755) != 0) throw Error("cannot make " + l.string() + " executable: " + errno_text(errno));
+    if (::chmod(l.c_str(), 0755) != 0)
+      throw Error("cannot make " + l.string() + " executable: " + errno_text(errno));
   record += fs::relative(info / "RECORD", site).generic_string() + ",,\n";
   write_file_atomic(info / "RECORD", record);
   written.push_back(info / "RECORD");

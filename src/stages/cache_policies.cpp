@@ -4,8 +4,8 @@
 
 #include "engine/build_record.h"
 #include "exec/capture.h"
-#include "security/store.h"
 #include "security/scan.h"
+#include "security/store.h"
 #include "stages/settings.h"
 #include "util/hash.h"
 
@@ -16,19 +16,22 @@ namespace {
 // Where projects declare dependencies: requirements files and their includes, pip-tools' .in,
 // pyproject, setup.cfg/setup.py, lock files, tox.ini.
 std::vector<std::string> dependency_files() {
-  return {"**/*.txt",          "**/*.in",   "**/pyproject.toml", "**/setup.cfg", "**/setup.py",
-          "**/*.lock",         "**/Pipfile", "**/pylock*.toml",  "**/tox.ini",   "**/noxfile.py"};
+  return {"**/*.txt",  "**/*.in",    "**/pyproject.toml", "**/setup.cfg", "**/setup.py",
+          "**/*.lock", "**/Pipfile", "**/pylock*.toml",   "**/tox.ini",   "**/noxfile.py"};
 }
 
 // The Python sources a quality tool reads (its `paths`, else the package and, for the linters
 // and formatters, the tests) and the configuration files the tools read.
-std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec, const pipeline::Pipeline& p) {
-  std::vector<std::string> globs = {"pyproject.toml", "setup.cfg", "tox.ini",   ".flake8",
-                                    ".pylintrc",      "pylintrc",  "mypy.ini",  ".mypy.ini",
+std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec,
+                                        const pipeline::Pipeline& p) {
+  std::vector<std::string> globs = {"pyproject.toml", "setup.cfg", "tox.ini",    ".flake8",
+                                    ".pylintrc",      "pylintrc",  "mypy.ini",   ".mypy.ini",
                                     ".bandit",        "ruff.toml", ".ruff.toml", ".editorconfig"};
   std::vector<std::string> paths;
-  if (auto l = get_list(spec, "paths")) paths = *l;
-  else if (spec.kind == "audit") return {"**"};
+  if (auto l = get_list(spec, "paths"))
+    paths = *l;
+  else if (spec.kind == "audit")
+    return {"**"};
   else {
     paths = {p.project.package};
     if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black")
@@ -46,7 +49,7 @@ std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec, const p
 // The advisory database's version: any import rewrites the file.
 std::string advisory_database_version(const engine::KeyInputs&) {
   auto path = security::Store::default_path();
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "no database at " + path.string();
   return path.string() + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_ino) + " " +
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
@@ -92,7 +95,8 @@ engine::CachePolicy cache_policy(const std::string& kind) {
     p.cacheable = true;
     p.inputs = [](const pipeline::StageSpec& spec, const pipeline::Pipeline&) {
       auto globs = dependency_files();
-      globs.push_back(get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile)));
+      globs.push_back(
+          get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile)));
       return globs;
     };
     p.outputs = {"reports/dependency-check-report.json", "reports/dependency-check-report.xml",
