@@ -89,7 +89,7 @@ Index::Index(const fs::path& project_dir)
     }
   }
   db_ = std::make_unique<Db>(path, false);
-  db_->exec("PRAGMA journal_mode=WAL");
+  db_->exec_when_free("PRAGMA journal_mode=WAL");
   db_->exec("PRAGMA synchronous=NORMAL");
   // The tests table and its index grow with builds x tests: SQLite's 2 MiB default cache makes
   // every insert and history query go to the OS for pages.

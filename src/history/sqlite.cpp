@@ -1,5 +1,8 @@
 #include "history/sqlite.h"
 
+#include <chrono>
+#include <thread>
+
 namespace pw::history {
 
 Db::Db(const std::filesystem::path& path, bool read_only) : path_(path) {
@@ -23,12 +26,29 @@ void Db::fail(std::string_view what) const {
               sqlite3_errmsg(db_));
 }
 
+void Db::fail_with(const std::string& msg) const {
+  throw Error("history index " + path_.string() + ": " + msg);
+}
+
 void Db::exec(const char* sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "?";
     sqlite3_free(err);
-    throw Error("history index " + path_.string() + ": " + msg);
+    fail_with(msg);
+  }
+}
+
+void Db::exec_when_free(const char* sql, int timeout_ms) {
+  for (int waited = 0;; waited += 20) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    std::string msg = err ? err : "?";
+    sqlite3_free(err);
+    if (rc == SQLITE_OK) return;
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) fail_with(msg);
+    if (waited >= timeout_ms) fail_with(msg + " (waited " + std::to_string(waited / 1000) + " s)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

@@ -24,7 +24,11 @@ class Db {
   sqlite3* handle() const { return db_; }
   const std::filesystem::path& path() const { return path_; }
   void exec(const char* sql);
+  // exec, retried while another connection holds a lock SQLite does not wait for itself: switching
+  // a fresh file to WAL needs an exclusive lock and returns SQLITE_BUSY at once, busy timeout or not.
+  void exec_when_free(const char* sql, int timeout_ms = 10000);
   [[noreturn]] void fail(std::string_view what) const;
+  [[noreturn]] void fail_with(const std::string& msg) const;
 
  private:
   sqlite3* db_ = nullptr;

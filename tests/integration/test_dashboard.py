@@ -184,8 +184,8 @@ def test_events_stream_a_running_build_until_it_ends(repo, pw, env):
         assert "done" in text and "step 0" in text
         assert text.index('"status":"RUNNING"') < text.rindex("event: end")
         # `log --follow` printed the lines written after it started, and stopped with the stage.
-        out, _ = follow.communicate(timeout=30)
-        assert follow.returncode == 0 and "step 2" in out and "done" in out
+        out, err = follow.communicate(timeout=30)
+        assert follow.returncode == 0 and "step 2" in out and "done" in out, (out, err)
     finally:
         (project / "release").write_text("go\n")
         run.wait(timeout=30)
