@@ -6,6 +6,8 @@
 
 #include "util/duration.h"
 #include "util/strings.h"
+#include "util/numbers.h"
+#include "util/json.h"
 
 namespace pw::analysis::sonar {
 
@@ -40,7 +42,7 @@ std::string unescape(std::string_view s) {
         size_t j = 0;
         for (; j < 4 && i + 1 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1]));
              ++j)
-          cp = cp * 16 + std::stoul(std::string(1, s[++i]), nullptr, 16);
+          cp = cp * 16 + static_cast<unsigned>(parse_uint(s.substr(++i, 1), 15, 16).value_or(0));
         if (cp < 0x80) {
           out += static_cast<char>(cp);
         } else if (cp < 0x800) {
@@ -87,7 +89,7 @@ std::string str(const nlohmann::json& obj, const char* key) {
   if (!obj.contains(key) || obj[key].is_null()) return {};
   const auto& v = obj[key];
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number()) return v.dump();
+  if (v.is_number()) return dump_json(v);
   return {};
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "util/strings.h"
+#include "util/json.h"
 
 namespace pw::analysis {
 namespace {
@@ -174,7 +175,7 @@ std::string analysis_json(const AnalysisResult& r) {
   ojson warnings = ojson::array();
   for (const auto& w : r.warnings) warnings.push_back(text(w.str()));
   j["warnings"] = std::move(warnings);
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 std::string quality_gate_json(const GateResult& gate) {
@@ -194,7 +195,7 @@ std::string quality_gate_json(const GateResult& gate) {
   j["conditions"] = std::move(conds);
   j["ignored_conditions_on_small_changeset"] = gate.ignored_small_changeset;
   j["warnings"] = gate.warnings;
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 namespace {
@@ -307,7 +308,7 @@ std::string sonar_generic_issues_json(const AnalysisResult& r, SonarIssuesFormat
   ojson j;
   if (format == SonarIssuesFormat::current) j["rules"] = std::move(rules);
   j["issues"] = std::move(issues);
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 }  // namespace pw::analysis

@@ -259,10 +259,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   run->add_flag("-v,--verbose", verbose, "Stream every tool's output");
   run->add_flag("--unstable-ok", req.unstable_ok, "Exit 0 when the build is UNSTABLE");
-  run->add_option(
-         "--build", build_number,
-         "Run inside build folder N (created if missing), reading what earlier stages left there")
-      ->check(CLI::Range(1, 999999999));
+  // 0 is a number CI engines give: gitlab-ci-local numbers a project's first pipeline 0, and
+  // every job of that pipeline passes it, so builds/0 is that pipeline's one shared folder.
+  auto* build_opt = run->add_option(
+      "--build", build_number,
+      "Run inside build folder N (created if missing), reading what earlier stages left there");
+  build_opt->check(CLI::Range(0, 999999999));
   run->add_flag("--only", req.only, "Run only the named stages, not what they need");
   run->add_flag("-k,--keep-going", req.keep_going,
                 "After a blocking failure, still start stages that do not depend on it");
@@ -476,7 +478,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) {
-      if (build_number > 0) req.build_number = build_number;
+      if (build_opt->count() > 0) req.build_number = build_number;
       // A CI job (--build N, as the exported pipelines run) builds without the cache unless
       // the team turns it on: the engine's own caching is theirs to choose.
       req.stage_cache = !no_cache && (!req.build_number || use_cache);
@@ -559,8 +561,22 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "pipewright: error: " << e.what() << "\n";
     return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    std::cerr << "pipewright: internal error: " << e.what() << "\n";
+  } catch (...) {
+    // Anything else is a bug: say so, and where a build's records are, rather than abort().
+    std::string what;
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception (not a std::exception)";
+    }
+    std::error_code ec;
+    fs::path builds = fs::absolute(common.dir, ec) / ".pipewright" / "builds";
+    std::cerr << "pipewright: internal error (a bug in pipewright, please report it): "
+              << sanitize_for_display(what) << "\n"
+              << "pipewright: the records of builds of this project are in " << builds.string()
+              << " (the newest is " << (builds / "latest").string() << ")\n";
     return static_cast<int>(ExitCode::failure);
   }
 }

@@ -155,6 +155,7 @@ int cmd_deploy(const fs::path& dir, pipeline::Pipeline p, const DeployArgs& a) {
           "no build has pushed an image yet (no .pipewright/builds/N/artifacts/"
           "dockerhub_image.txt): run the pipeline with image-push first");
   } else if (!store.read(number)) {
+    if (auto w = store.take_warnings(); !w.empty()) throw Error(w.front());
     throw Error("build #" + std::to_string(number) + " does not exist in " + store.dir().string());
   }
   if (!fs::exists(store.paths(number).artifacts / "dockerhub_image.txt"))

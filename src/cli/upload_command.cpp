@@ -28,6 +28,7 @@ int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int bui
   engine::BuildStore store(project_dir);
   auto record = store.read(build_number);
   if (!record) {
+    if (auto w = store.take_warnings(); !w.empty()) throw Error(w.front());
     throw ConfigError("build " + std::to_string(build_number) + " does not exist in " +
                       store.dir().string());
   }

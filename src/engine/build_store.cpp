@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <utility>
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
+#include "util/numbers.h"
 
 namespace pw::engine {
 
@@ -34,11 +37,14 @@ class FileLock {
   int fd_ = -1;
 };
 
+// The `next` counter; 1 when it is missing or damaged (newest() + 1 wins over it anyway).
 int read_counter(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return 1;
   try {
-    return std::stoi(read_file(p));
-  } catch (...) {
-    return 1;
+    return static_cast<int>(parse_int(read_file(p), 1, 999999999).value_or(1));
+  } catch (const Error&) {
+    return 1;  // unreadable: the folder scan in allocate() still finds the next free number
   }
 }
 
@@ -95,9 +101,7 @@ std::optional<BuildRecord> BuildStore::settle_locked(int n) const {
   merge_stages(n, r);  // build.json may lag behind the stages' own final records
   mark_killed(r);
   try {
-    write_file_atomic(
-        rec,
-        r.to_json(nullptr).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    write_file_atomic(rec, dump_json(r.to_json(nullptr), 2) + "\n");
   } catch (const Error&) {
     // Read-only or full: the settled view is still what this reader shows.
   }
@@ -118,7 +122,8 @@ std::vector<int> BuildStore::settle_dead(int limit) const {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(builds_, ec)) {
     std::string name = e.path().filename().string();
-    if (is_number(name)) numbers.push_back(std::stoi(name));
+    if (is_number(name))
+      if (auto v = parse_int(name, 1, 999999999)) numbers.push_back(static_cast<int>(*v));
   }
   std::sort(numbers.rbegin(), numbers.rend());
   if (numbers.size() > static_cast<size_t>(limit)) numbers.resize(static_cast<size_t>(limit));
@@ -173,7 +178,7 @@ int BuildStore::newest() const {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(builds_, ec)) {
     std::string name = e.path().filename().string();
-    if (is_number(name) && e.is_directory()) best = std::max(best, std::stoi(name));
+    if (is_number(name) && e.is_directory()) best = std::max(best, static_cast<int>(parse_int(name).value_or(0)));
   }
   return best;
 }
@@ -228,19 +233,41 @@ std::optional<BuildRecord> BuildStore::read(int number) const {
     if (r.status == Status::running)
       if (auto settled = settle_if_dead(number)) return settled;
     return r;
-  } catch (...) {
-    return std::nullopt;  // a damaged record is not a previous build to compare with
+  } catch (const std::exception& e) {
+    // A damaged record is not a build to compare with or deploy, but it is reported.
+    warn("build #" + std::to_string(number) + " in " + rec.parent_path().string() +
+         " has a damaged build.json, ignored (" + e.what() + ")");
+    return std::nullopt;
   }
+}
+
+void BuildStore::warn(const std::string& text) const {
+  std::lock_guard lock(warnings_mu_);
+  for (const auto& w : warnings_)
+    if (w == text) return;
+  warnings_.push_back(text);
+}
+
+std::vector<std::string> BuildStore::take_warnings() const {
+  std::lock_guard lock(warnings_mu_);
+  return std::exchange(warnings_, {});
 }
 
 void BuildStore::write_stage(int number, const StageRecord& r, const exec::Masker* masker) const {
   BuildRecord one;
   one.number = number;
   one.stages.push_back(r);
-  fs::path dir = paths(number).root / "stages";
+  fs::path root = paths(number).root;
+  fs::path dir = root / "stages";
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  write_file_atomic(dir / (r.id + ".json"), one.to_json(masker).dump(2) + "\n");
+  // Never create the build folder itself: one that vanished must stay missing, or the engine
+  // could not tell (a new folder may even get the old one's inode number).
+  if (!fs::is_directory(root, ec))
+    throw Error("cannot write the record of stage '" + r.id + "': the build folder " +
+                root.string() + " is missing");
+  fs::create_directory(dir, ec);
+  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
+  write_file_atomic(dir / (r.id + ".json"), dump_json(one.to_json(masker), 2) + "\n");
 }
 
 void BuildStore::merge_stages(int number, BuildRecord& record) const {
@@ -253,8 +280,9 @@ void BuildStore::merge_stages(int number, BuildRecord& record) const {
     try {
       for (const auto& st : BuildRecord::from_json(nlohmann::json::parse(read_file(f))).stages)
         record.put(st);
-    } catch (...) {
+    } catch (const std::exception& e) {
       // A damaged file says nothing about its stage; build.json's record stands.
+      warn("the stage record " + f.string() + " is damaged, ignored (" + e.what() + ")");
     }
   }
 }

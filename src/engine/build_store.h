@@ -12,7 +12,9 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/build_record.h"
@@ -44,12 +46,14 @@ class BuildStore {
   BuildPaths paths(int number) const;
 
   // Build N's record; a RUNNING record of a dead build comes back (and is rewritten) settled.
+  // nullopt when build N has no record, or a damaged one (then also a warning, see below).
   std::optional<BuildRecord> read(int number) const;
   // Settles the records of dead builds among the newest `limit`; returns their numbers.
   std::vector<int> settle_dead(int limit = 50) const;
   // Marks a RUNNING record as killed: ABORTED, with the reason, and its running stages ABORTED.
   static void mark_killed(BuildRecord& record);
-  // Each stage's final record also goes to stages/<id>.json, so the folders of parallel CI jobs
+  // Each stage's final record also goes to stages/<id>.json (throws pw::Error when it cannot be
+  // written, or when the build folder is gone), so the folders of parallel CI jobs
   // restored into one (artifacts, unstash) keep every stage's record, where build.json holds
   // only the view of the job that wrote it last.
   void write_stage(int number, const StageRecord& record, const exec::Masker* masker) const;
@@ -61,7 +65,14 @@ class BuildStore {
   int newest() const;
   void point_latest(int number);
 
+  // What read() and merge_stages() found damaged and ignored, each naming the file, for the
+  // caller to show (a damaged record is reported, never skipped silently). Clears the list.
+  std::vector<std::string> take_warnings() const;
+
  private:
+  void warn(const std::string& text) const;
+  mutable std::mutex warnings_mu_;
+  mutable std::vector<std::string> warnings_;
   void make_dirs(const BuildPaths& p) const;
   void take(int number);
   // With build N's .alive held exclusively: the settled record when it says RUNNING.

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::engine {
 
@@ -74,7 +75,7 @@ ConsoleOptions ConsoleOptions::detect(int fd, bool verbose) {
   o.color = (smart && !env_set("NO_COLOR")) || env_set("FORCE_COLOR");
   winsize ws{};
   if (tty && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) o.width = ws.ws_col;
-  else if (const char* cols = std::getenv("COLUMNS")) o.width = std::max(40, std::atoi(cols));
+  else if (const char* cols = std::getenv("COLUMNS")) o.width = static_cast<int>(std::max(40LL, parse_int(cols, 0, 10000).value_or(80)));
   if (env_set("GITHUB_ACTIONS")) o.ci = "github";
   else if (env_set("GITLAB_CI")) o.ci = "gitlab";
   else if (env_set("JENKINS_URL")) o.ci = "jenkins";
@@ -277,6 +278,7 @@ void Console::summary(const BuildRecord& record, const std::string& build_dir, E
   text += paint("Build #" + std::to_string(record.number), kBold) + " " +
           status_word(record.status) + " in " + format_duration(Millis(record.duration_ms)) +
           "  (" + build_dir + ", exit code " + std::to_string(static_cast<int>(exit_code)) + ")";
+  if (!record.reason.empty()) text += "\nReason: " + sanitize_for_display(record.reason);
   print_permanent(text);
 }
 

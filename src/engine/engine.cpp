@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <condition_variable>
@@ -20,6 +22,7 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace pw::engine {
@@ -53,6 +56,17 @@ Engine::Engine(std::filesystem::path project_dir, const pipeline::Pipeline& pipe
 
 namespace {
 
+// The text of the exception in flight; for use inside a catch block.
+std::string exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception (not a std::exception)";
+  }
+}
+
 // Everything the worker threads and the main loop share about one build.
 class Run {
  public:
@@ -67,7 +81,14 @@ class Run {
   }
   bool stored_in_cache() const { return stored_; }
 
-  // Writes build.json; remembers the first failure (a deleted folder, a full disk).
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  ~Run() {
+    if (root_fd_ >= 0) ::close(root_fd_);
+  }
+
+  // Writes build.json; remembers the first failure (a deleted folder, a full disk). Never
+  // throws: it is called from the main loop and its failure is the build's reason.
   void save(bool force) {
     auto now = Clock::now();
     if (!force && now - last_save_ < std::chrono::milliseconds(100)) {
@@ -76,54 +97,125 @@ class Run {
     }
     last_save_ = now;
     dirty_ = false;
-    std::string text;
-    {
-      std::lock_guard<std::mutex> lock(build_.mu);
-      text = build_.record.to_json(build_.masker.get()).dump(2) + "\n";
-    }
-    // The folder is known by its inode: a stage that deleted it and a later one that made a
-    // folder of that name again (create_directories for its reports) must not hide the loss.
-    if (!same_folder()) {
-      std::lock_guard<std::mutex> lock(build_.mu);
-      if (record_error_.empty())
-        record_error_ =
-            "the build folder " + build_.paths.root.string() + " disappeared during the run";
+    if (!folder_intact()) {
+      note_record_error(folder_gone_text());
       return;
     }
     try {
-      write_file_atomic(build_.paths.record, text);
-    } catch (const Error& e) {
-      std::lock_guard<std::mutex> lock(build_.mu);
-      if (record_error_.empty()) record_error_ = e.what();
+      write_file_atomic(build_.paths.record, record_text());
+    } catch (const std::exception& e) {
+      note_record_error(e.what());
     }
   }
   bool dirty() const { return dirty_; }
 
-  // Remembers the build folder's identity; see save().
+  std::string record_text() {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    return dump_json(build_.record.to_json(build_.masker.get()), 2) + "\n";
+  }
+
+  // The last write of build.json, after post. When the folder vanished, a folder of that name
+  // is made again to hold the record, so that the build still has a final word on disk.
+  void save_final() {
+    if (folder_intact()) {
+      save(true);
+      return;
+    }
+    note_record_error(folder_gone_text());
+    std::error_code ec;
+    std::filesystem::create_directory(build_.paths.root, ec);
+    try {
+      write_file_atomic(build_.paths.record, record_text());
+    } catch (const std::exception&) {
+      // Nothing more to do: the console's summary still says why the build failed.
+    }
+  }
+
+  std::string folder_gone_text() const {
+    struct stat st{};
+    bool root_there = ::stat(build_.paths.root.c_str(), &st) == 0 && st.st_ino == ino_;
+    return (root_there ? "part of the build folder " : "the build folder ") +
+           build_.paths.root.string() + " disappeared during the run";
+  }
+
+  void note_record_error(const std::string& why) {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    if (record_error_.empty()) record_error_ = why;
+  }
+
+  // Holds the build folder open, to tell later whether it is still the same folder: a stage
+  // that deleted it and a later write that made a folder of that name again (create_directories
+  // for its reports) must not hide the loss. An open directory that was removed has no links
+  // left, which no new folder (even one that got the old inode number back) can fake.
   void remember_folder() {
-    struct stat st {};
-    if (::stat(build_.paths.root.c_str(), &st) == 0) {
+    root_fd_ = ::open(build_.paths.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st{};
+    if (root_fd_ >= 0 && ::fstat(root_fd_, &st) == 0) {
       dev_ = st.st_dev;
       ino_ = st.st_ino;
     }
   }
-  bool same_folder() const {
-    struct stat st {};
-    return ::stat(build_.paths.root.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
+  // Also false when a folder the engine made in it is gone: a `rm -rf` of the build folder that
+  // raced with a concurrent stage's writes leaves the root (not empty any more) without them.
+  bool folder_intact() const {
+    struct stat held{}, now{};
+    if (root_fd_ < 0 || ::fstat(root_fd_, &held) != 0 || held.st_nlink == 0) return false;
+    if (::stat(build_.paths.root.c_str(), &now) != 0 || now.st_dev != dev_ || now.st_ino != ino_)
+      return false;
+    for (const auto* sub : {&build_.paths.logs, &build_.paths.reports, &build_.paths.artifacts})
+      if (::stat(sub->c_str(), &now) != 0) return false;
+    return true;
   }
   std::string record_error() {
     std::lock_guard<std::mutex> lock(build_.mu);
     return record_error_;
   }
 
-  // Runs one stage to its settled status, attempts and all. Called on a worker thread.
   // Why `cancel` was cancelled, for the summaries of the stages it stopped.
   void set_stop_reason(const std::string& why) {
     std::lock_guard<std::mutex> lock(build_.mu);
     if (stop_reason_.empty()) stop_reason_ = why;
   }
 
-  StageRecord run_stage(const pipeline::StageSpec& spec, const exec::CancelToken& cancel) {
+  std::string stop_reason() {
+    std::lock_guard<std::mutex> lock(build_.mu);
+    return stop_reason_;
+  }
+
+  // Runs one stage to its settled status, attempts and all. Called on a worker thread, so it
+  // never throws: whatever escapes the stage's own handling (a bug, bad_alloc, a failed record
+  // write) becomes the stage's FAILURE with the text and the stage's name.
+  StageRecord run_stage(const pipeline::StageSpec& spec, const exec::CancelToken& cancel) noexcept {
+    try {
+      return run_stage_unguarded(spec, cancel);
+    } catch (...) {
+      std::string what = exception_text();
+      StageRecord rec;
+      {
+        std::lock_guard<std::mutex> lock(build_.mu);
+        if (const StageRecord* r = build_.record.find(spec.id)) rec = *r;
+      }
+      rec.id = spec.id;
+      rec.blocking = spec.blocking;
+      rec.status = Status::failure;
+      rec.summary = "internal error in stage '" + spec.id + "': " + what;
+      try {
+        rec.summary = build_.masker->mask(rec.summary);
+        std::lock_guard<std::mutex> lock(build_.mu);
+        build_.record.put(rec);
+      } catch (...) {
+      }
+      try {
+        console_.stage_finished(spec.id, rec.status, Millis(rec.duration_ms), rec.summary, {},
+                                Clock::now());
+      } catch (...) {
+      }
+      return rec;
+    }
+  }
+
+ private:
+  StageRecord run_stage_unguarded(const pipeline::StageSpec& spec, const exec::CancelToken& cancel) {
     StageRecord rec;
     rec.id = spec.id;
     rec.blocking = spec.blocking;
@@ -173,8 +265,11 @@ class Run {
         try {
           auto stage = registry_.create(spec);
           outcome = stage->run(ctx);
-        } catch (const std::exception& e) {
-          outcome = StageOutcome::failed(e.what());
+        } catch (...) {
+          // A stage reports its problems in its outcome; what it throws is a bug, shown as one.
+          outcome = StageOutcome::failed("internal error in stage '" + spec.id +
+                                         "': " + exception_text());
+          out.line("# " + outcome.summary);
         }
         if (cancel.cancelled()) {
           outcome.status = Status::aborted;
@@ -215,16 +310,14 @@ class Run {
     }
     try {
       store_.write_stage(build_.paths.number, rec, build_.masker.get());
-    } catch (const Error& e) {
-      std::lock_guard<std::mutex> lock(build_.mu);
-      if (record_error_.empty()) record_error_ = e.what();
+    } catch (const std::exception& e) {
+      note_record_error(folder_intact() ? std::string(e.what()) : folder_gone_text());
     }
     console_.stage_finished(spec.id, rec.status, Millis(rec.duration_ms), rec.summary,
                             show_tail ? out.tail() : std::vector<std::string>{}, Clock::now());
     return rec;
   }
 
- private:
   // The stage cache (stage_cache.h). The key of a stage covers what it reads of the tree, its
   // settings and variables, the tool environment and the results of the stages it needs; a
   // stage the cache cannot serve runs as usual, and no cache problem ever fails a build.
@@ -364,9 +457,8 @@ class Run {
       KeyInputs in{spec, *build_.pipeline, workspace(), build_.paths.root};
       components["extra"] = pol.extra(in);
     }
-    components["pipewright"] =
-        std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
-    return sha256_hex(components.dump());
+    components["pipewright"] = std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
+    return sha256_hex(dump_json(components));
   }
 
   // What a finished stage's result means to the stages after it.
@@ -404,7 +496,7 @@ class Run {
     if (d.is_object())
       for (auto it = d.begin(); it != d.end();)
         it = it.key().ends_with("_ms") ? d.erase(it) : std::next(it);
-    return sha256_hex(to_string(r.status) + "\n" + d.dump());
+    return sha256_hex(to_string(r.status) + "\n" + dump_json(d));
   }
 
   void remember_result(const pipeline::StageSpec& spec, const StageRecord& rec,
@@ -456,6 +548,7 @@ class Run {
   const StageRegistry& registry_;
   Console& console_;
   BuildStore& store_;
+  int root_fd_ = -1;
   Clock::time_point last_save_{};
   bool dirty_ = false;
   std::string record_error_;
@@ -470,6 +563,24 @@ class Run {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
 };
+
+}  // namespace
+
+namespace {
+
+// The build's reason (BuildRecord::reason): what went wrong around the stages first, else the
+// first stage that decided the status, with its summary.
+std::string build_reason(const BuildRecord& record, const std::string& record_error,
+                         const std::string& stop_reason) {
+  if (record.status == Status::success || record.status == Status::running) return "";
+  if (!record_error.empty()) return record_error;
+  if (record.status == Status::aborted && !stop_reason.empty()) return stop_reason;
+  for (const auto& st : record.stages)
+    if (st.status == record.status)
+      return "stage '" + st.id + "' " + to_string(st.status) +
+             (st.summary.empty() ? std::string() : ": " + st.summary);
+  return "no stage says why (a bug in pipewright: please report it)";
+}
 
 }  // namespace
 
@@ -532,16 +643,18 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                   "now says ABORTED");
   b.record.number = b.paths.number;
   b.record.status = Status::running;
-  b.record.project =
-      pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
+  b.record.reason.clear();
+  b.record.project = pipeline_.project.name.empty() ? project_dir_.filename().string()
+                                                    : pipeline_.project.name;
   auto started_wall = std::chrono::system_clock::now();
   if (b.record.started.empty()) b.record.started = iso8601(started_wall);
   b.previous = store.previous(b.paths.number);
   auto t0 = Clock::now();
 
-  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " + b.record.project +
-                " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) + " stages, " +
-                std::to_string(req.jobs) + " at a time)");
+  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " +
+                b.record.project + " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) +
+                " stages, " + std::to_string(req.jobs) + " at a time)");
+  for (const auto& w : store.take_warnings()) console_.warn(w);
 
   Run run(b, registry_, console_, store);
   std::optional<StageCache> stage_cache;
@@ -576,6 +689,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   std::deque<std::pair<int, Status>> finished;
   std::vector<std::thread> threads(selected.size());
   bool aborted = false;
+  bool folder_lost = false;
 
   auto record_not_built = [&]() {
     std::lock_guard<std::mutex> lock(b.mu);
@@ -606,10 +720,10 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                                 : 0;
     for (int i : sched.start_ready(slots)) {
       const pipeline::StageSpec* spec = pipeline_.find(selected[i]);
-      threads[i] = std::thread([&, i, spec]() {
-        StageRecord r = run.run_stage(*spec, stop);
+      threads[i] = std::thread([&, i, spec]() noexcept {
+        Status st = run.run_stage(*spec, stop).status;  // run_stage never throws
         std::lock_guard<std::mutex> lock(mu);
-        finished.emplace_back(i, r.status);
+        finished.emplace_back(i, st);
         cv.notify_all();
       });
     }
@@ -621,6 +735,13 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       lock.unlock();
       threads[i].join();
       sched.finish(i, st);
+      if (!folder_lost && !run.folder_intact()) {
+        // Nothing more can be recorded: later stages are not started (their reason says why);
+        // the build fails with the loss as its reason, and post still runs.
+        folder_lost = true;
+        run.note_record_error(run.folder_gone_text());
+        sched.abort("not started: " + run.folder_gone_text());
+      }
       if (st == Status::failure && !req.keep_going && sched.running() > 0) {
         // Fail fast, as Jenkins' parallel failFast: the build has failed, so stages still
         // running (setup-python beside a failed lock-check) are stopped rather than finished.
@@ -642,7 +763,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   if (run_post) {
     const pipeline::StageSpec* post = pipeline_.find("post");
     // Post runs whatever happened; only a second interrupt stops it.
-    std::thread t([&]() { run.run_stage(*post, post_stop); });
+    std::thread t([&]() noexcept { run.run_stage(*post, post_stop); });
     while (true) {
       if (exec::Interrupts::raised(2)) {
         run.set_stop_reason("aborted by a second interrupt");
@@ -680,14 +801,21 @@ BuildOutcome Engine::run(const BuildRequest& req) {
     if (b.record.workspace.empty())
       b.record.workspace = (req.overrides.in_place ? project_dir_ : b.paths.workspace).string();
   }
+  // The records' own problems (a vanished folder, a full disk) fail the build, and are its
+  // reason; build.json is written last of all so that it says so too.
   run.save(true);
   std::string record_error = run.record_error();
   if (!record_error.empty()) {
     console_.warn(record_error);
     if (status != Status::aborted) status = Status::failure;
+  }
+  std::string stop_reason = run.stop_reason();  // (takes b.mu itself)
+  {
     std::lock_guard<std::mutex> lock(b.mu);
     b.record.status = status;
+    b.record.reason = build_reason(b.record, record_error, stop_reason);
   }
+  run.save_final();
 
   BuildOutcome outcome;
   outcome.number = b.paths.number;

@@ -38,9 +38,9 @@ void Schedule::finish(int node, Status status) {
   propagate();
 }
 
-void Schedule::abort() {
+void Schedule::abort(const std::string& why) {
   stopped_ = true;
-  stop_reason_ = "the build was aborted";
+  stop_reason_ = why;
   propagate();
 }
 

@@ -31,8 +31,9 @@ class Schedule {
   // becomes NOT_BUILT (running ones finish).
   void finish(int node, Status status);
 
-  // Abort: every stage not yet started becomes NOT_BUILT; running ones are left to the driver.
-  void abort();
+  // Abort: every stage not yet started becomes NOT_BUILT (`why` is their reason); running ones
+  // are left to the driver.
+  void abort(const std::string& why = "the build was aborted");
 
   bool done() const;
   size_t running() const { return running_; }

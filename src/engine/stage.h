@@ -131,6 +131,12 @@ class StageContext {
   // The stage's environment: pipewright's, the build's variables, `env:` and credentials.
   std::vector<std::string> environment() const;
   bool aborted() const;
+  // The stage's deadline (its `timeout`), if it has one.
+  std::optional<TimePoint> deadline() const { return control_.deadline; }
+  // aborted(), or the deadline has passed. The deadline kills the stage's processes by itself;
+  // a stage's own loops (uploads, scans, polling, health checks) check this between steps so
+  // they end within their timeout too.
+  bool should_stop() const;
   // Facts for build.json (test counts, coverage, ...), under stages[].data.
   nlohmann::json& data() { return data_; }
 

@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/json.h"
 #include "util/strings.h"
 
 namespace pw::engine {
@@ -369,7 +370,7 @@ std::string StageCache::restore(const CacheEntry& e, const fs::path& build_root,
     writes.emplace_back(resolve(f.path, build_root, workspace), std::move(content));
   }
   std::string log = e.log_sha256.empty() ? std::string() : move_paths(load(e.log_sha256));
-  if (data) *data = nlohmann::json::parse(move_paths(e.data.dump()));
+  if (data) *data = nlohmann::json::parse(move_paths(dump_json(e.data)));
   for (const auto& [path, content] : writes) {
     fs::create_directories(path.parent_path());
     write_file_atomic(path, content);
@@ -425,8 +426,7 @@ void StageCache::store(CacheEntry e, const std::vector<std::string>& outputs,
   e.created = std::chrono::system_clock::now();
   e.build_root = build_root.string();
   e.workspace = workspace.string();
-  std::string body =
-      entry_to_json(e).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string body = dump_json(entry_to_json(e), 2) + "\n";
   fs::path p = manifest_path(e.key);
   fs::create_directories(p.parent_path());
   write_file_atomic(p, sha256_hex(body) + "\n" + body);

@@ -82,6 +82,10 @@ bool StageContext::aborted() const {
   return control_.cancel && control_.cancel->cancelled();
 }
 
+bool StageContext::should_stop() const {
+  return aborted() || (control_.deadline && std::chrono::steady_clock::now() >= *control_.deadline);
+}
+
 std::vector<std::string> StageContext::output_tail() const { return output_.tail(); }
 
 void StageContext::log(const std::string& line) { output_.line(line); }

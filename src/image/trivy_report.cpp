@@ -7,6 +7,7 @@
 #include "security/dpkg_version.h"
 #include "security/scan.h"
 #include "util/strings.h"
+#include "util/json.h"
 
 namespace pw::image {
 
@@ -125,7 +126,7 @@ ordered_json trivy_report(const ImageScanResult& r) {
   meta["DiffIDs"] = diff_ids;
   meta["RepoTags"] = inv.manifest.repo_tags;
   if (!inv.manifest.config.is_null())
-    meta["ImageConfig"] = ordered_json::parse(inv.manifest.config.dump());
+    meta["ImageConfig"] = ordered_json::parse(dump_json(inv.manifest.config));
   out["Metadata"] = meta;
 
   ordered_json results = ordered_json::array();
@@ -169,7 +170,7 @@ ordered_json trivy_report(const ImageScanResult& r) {
   return out;
 }
 
-std::string write_trivy_report(const ImageScanResult& r) { return trivy_report(r).dump(2) + "\n"; }
+std::string write_trivy_report(const ImageScanResult& r) { return dump_json(trivy_report(r), 2) + "\n"; }
 
 ordered_json merge_trivy_reports(const std::string& trivy_json, const ordered_json& ours) {
   ordered_json theirs;

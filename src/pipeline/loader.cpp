@@ -10,6 +10,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::pipeline {
 
@@ -251,15 +252,9 @@ class Reader {
         }
       } else if (name == "retry") {
         if (auto s = scalar(v, where + " retry")) {
-          int r = -1;
-          try {
-            size_t used = 0;
-            r = std::stoi(*s, &used);
-            if (used != s->size()) r = -1;
-          } catch (...) {
-          }
-          if (r < 0 || r > 100) error(v, where + " retry must be a whole number from 0 to 100");
-          else st.retry = r;
+          auto r = parse_int(*s, 0, 100);
+          if (!r) error(v, where + " retry must be a whole number from 0 to 100: " + r.error());
+          else st.retry = static_cast<int>(*r);
         }
       } else if (name == "env") {
         if (!v.IsMap()) {

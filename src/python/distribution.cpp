@@ -14,6 +14,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::python {
 
@@ -70,8 +71,8 @@ std::string base64url_nopad(const unsigned char* data, size_t n) {
 
 std::string hex_to_record_hash(const std::string& hex) {
   unsigned char raw[32];
-  for (size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i)
-    raw[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i)  // (hex is our own SHA-256 digest)
+    raw[i] = static_cast<unsigned char>(parse_uint(hex.substr(2 * i, 2), 255, 16).value_or(0));
   return "sha256=" + base64url_nopad(raw, sizeof raw);
 }
 

@@ -84,6 +84,7 @@ class Checker {
 
   void run() {
     out_.diagnostics = parsed_.diagnostics;
+    out_.warnings = parsed_.warnings;
     out_.files = parsed_.files;
     gather();
     for (const auto& e : parsed_.requirements) {

@@ -100,6 +100,7 @@ struct LockCheckResult {
   std::vector<LockViolation> violations;  // in reading order
   std::vector<AllowedEntry> allowed;
   std::vector<Diagnostic> diagnostics;  // unreadable files, include cycles, invalid lines
+  std::vector<Diagnostic> warnings;     // what pip warns about but reads (a locale encoding)
   std::vector<std::string> files;       // every file read, the root first
   size_t checked = 0;                   // requirements examined (constraints and allowed excluded)
   size_t skipped_by_marker = 0;

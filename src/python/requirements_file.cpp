@@ -10,6 +10,7 @@
 //    looks at the file system relative to the current directory.
 #include "python/requirements_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 
 #include "python/names.h"
 #include "python/shlex.h"
+#include "python/text_decoding.h"
 #include "python/url.h"
 
 namespace pw::python {
@@ -292,7 +294,19 @@ class Reader {
       }
       return;
     }
-    parse_text(content, file, constraint);
+    // Bytes to text as pip decodes them; what pip would refuse is an error at its line.
+    auto decoded = decode_requirements_bytes(
+        content, opts_.locale_encoding.empty() ? locale_encoding() : opts_.locale_encoding);
+    if (!decoded) {
+      size_t at = std::min(decoded.failure().offset, content.size());
+      int line = 1 + static_cast<int>(std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      size_t bol = content.rfind('\n', at == 0 ? 0 : at - 1);
+      int col = static_cast<int>(at - (bol == std::string::npos || at == 0 ? 0 : bol + 1)) + 1;
+      out_.diagnostics.push_back({file, line, col, decoded.failure().message});
+      return;
+    }
+    if (!decoded->warning.empty()) out_.warnings.push_back({file, 0, 0, decoded->warning});
+    parse_text(decoded->utf8, file, constraint);
   }
 
   void parse_text(std::string_view content, const std::string& file, bool constraint) {

@@ -67,6 +67,7 @@ struct RequirementsFile {
   std::vector<OptionEntry> options;
   std::vector<std::string> files;  // every file read, the root first
   std::vector<Diagnostic> diagnostics;
+  std::vector<Diagnostic> warnings;  // what pip warns about and still reads (a locale encoding)
 
   bool require_hashes() const { return has_option("--require-hashes"); }
   bool has_option(std::string_view long_name) const;
@@ -77,6 +78,9 @@ struct ReadOptions {
   // the process environment.
   std::function<std::optional<std::string>(std::string_view)> getenv;
   bool follow_includes = true;
+  // The locale encoding pip falls back on for a file that is not UTF-8 (see text_decoding.h);
+  // "" for this process's.
+  std::string locale_encoding;
 };
 
 // Reads `path` and everything it includes with -r / -c (relative to the including file).

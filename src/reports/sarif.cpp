@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "reports/text.h"
+#include "util/json.h"
 
 namespace pw::reports {
 
@@ -372,7 +373,7 @@ std::string write_sarif(const std::vector<ToolRun>& runs, const SarifOptions& op
   doc["version"] = "2.1.0";
   doc["runs"] = ojson::array();
   for (const auto& run : runs) doc["runs"].push_back(write_run(run, options));
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return dump_json(doc, 2) + "\n";
 }
 
 Parsed<std::vector<ToolRun>> read_sarif(std::string_view text, const ParseOptions& options) {

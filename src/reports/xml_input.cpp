@@ -12,11 +12,13 @@
 #include <cstring>
 #include <mutex>
 #include <system_error>
+#include <future>
 #include <thread>
 
 #include "reports/text.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/thread_pool.h"
 
 namespace pw::reports::detail {
 
@@ -363,23 +365,14 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
     }
     tail_stop = result.offset;
     tail_ok = true;
-    if (split.on_tail) {
-      try {
-        split.on_tail(*out.tail_);
-      } catch (...) {  // (bad_alloc) an exception must not end a thread: fall back instead
-        tail_ok = false;
-      }
-    }
+    if (split.on_tail) split.on_tail(*out.tail_);  // what it throws reaches tail_done below
   };
   bool head_ok = false;
   {
-    std::jthread tail_thread;
-    try {
-      tail_thread = std::jthread(tail_work);
-    } catch (const std::system_error&) {
-      return SplitOutcome::fallback;  // no thread to be had: one parse
-    }
-    // The head, on this thread, while the tail's thread works. (jthread joins on every exit.)
+    ThreadPool pool(1);
+    if (pool.size() == 0) return SplitOutcome::fallback;  // no thread to be had: one parse
+    std::future<void> tail_done = pool.submit(tail_work);
+    // The head, on this thread, while the tail's thread works. (The pool joins on every exit.)
     ArenaScope scope(&out.arena);
     char* text = out.big_text.data();
     ssize_t n = read_at(fd, text, head_size, 0);
@@ -412,12 +405,17 @@ SplitOutcome load_split(int fd, size_t size, XmlDocument& out, const XmlSplit& s
           if (head_ok && split.on_head) {
             try {
               split.on_head(out.doc(), parent);
-            } catch (...) {
-              head_ok = false;
+            } catch (const std::exception&) {
+              head_ok = false;  // (bad_alloc, a reader's error) the one parse below says it again
             }
           }
         }
       }
+    }
+    try {
+      tail_done.get();
+    } catch (const std::exception&) {
+      tail_ok = false;  // as for the head: the one parse below meets it again and reports it
     }
   }  // joined
   if (!head_ok || !tail_ok || tail_stop < 2) return SplitOutcome::fallback;

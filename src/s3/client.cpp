@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "util/hash.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::s3 {
@@ -44,9 +45,10 @@ std::string decode_entities(std::string_view s) {
     else if (ent == "apos")
       rep = "'";
     else if (ent.size() > 1 && ent[0] == '#') {
-      unsigned long cp = ent[1] == 'x'
-                             ? std::strtoul(std::string(ent.substr(2)).c_str(), nullptr, 16)
-                             : std::strtoul(std::string(ent.substr(1)).c_str(), nullptr, 10);
+      bool hex = ent[1] == 'x';
+      // A character reference that is no code point becomes U+FFFD, as in any XML reader.
+      unsigned long cp = static_cast<unsigned long>(
+          parse_uint(ent.substr(hex ? 2 : 1), 0x10FFFF, hex ? 16 : 10).value_or(0xFFFD));
       // UTF-8 encode the code point.
       if (cp < 0x80) {
         rep.push_back(static_cast<char>(cp));

@@ -7,9 +7,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "util/hash.h"
+#include "util/thread_pool.h"
 
 namespace pw::s3 {
 
@@ -48,19 +48,6 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t si
     parts.emplace_back(off, std::min(part_size, size - off));
   if (parts.empty()) parts.emplace_back(0, 0);
   return parts;
-}
-
-void parallel_for(std::size_t n, int workers, const std::function<void(std::size_t)>& fn) {
-  if (n == 0) return;
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < n; i = next++) fn(i);
-  };
-  std::size_t count = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, workers)));
-  std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < count; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
 }
 
 namespace {
@@ -122,16 +109,21 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
     if (opt.log) opt.log(line);
   };
   auto cancelled = [&] { return opt.cancelled && opt.cancelled(); };
+  const auto workers = static_cast<std::size_t>(std::max(1, opt.concurrency));
   auto fail = [&](std::size_t i, const std::string& why) {
     std::lock_guard lock(prep[i].mu);
     if (!prep[i].failed.exchange(true)) prep[i].first_error = why;
   };
 
   // 1. Hash every file (in parallel: hashing a large file is most of the local work).
-  parallel_for(items.size(), opt.concurrency, [&](std::size_t i) {
+  parallel_for(items.size(), workers, [&](std::size_t i) {
     auto& r = result.items[i];
     r.key = items[i].key;
     r.file = items[i].file;
+    if (cancelled()) {
+      fail(i, "interrupted before it was read");
+      return;
+    }
     try {
       std::error_code ec;
       r.size = fs::file_size(items[i].file, ec);
@@ -143,7 +135,7 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
         prep[i].whole = Body::of_file(items[i].file);
         r.sha256_hex = prep[i].whole.sha256_hex;
       }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       fail(i, e.what());
     }
   });
@@ -159,12 +151,13 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
       if (!prep[i].failed && it != present.end() && it->second == result.items[i].size)
         candidates.push_back(i);
     }
-    parallel_for(candidates.size(), opt.concurrency, [&](std::size_t c) {
+    parallel_for(candidates.size(), workers, [&](std::size_t c) {
       std::size_t i = candidates[c];
+      if (cancelled()) return;
       try {
         auto info = client.head_object(items[i].key);
         if (info && info->sha256_hex == result.items[i].sha256_hex) skip[i] = true;
-      } catch (const Error&) {
+      } catch (const std::exception&) {
         // Not knowing is no reason to fail: the object is uploaded again.
       }
     });
@@ -179,7 +172,7 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
     try {
       prep[i].upload_id = client.create_multipart(items[i].key, result.items[i].sha256_hex);
       prep[i].done.resize(prep[i].parts.size());
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       fail(i, e.what());
     }
   }
@@ -211,7 +204,7 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
     last_report = now;
     opt.progress(std::min<std::uint64_t>(sent.load(), total), total);
   };
-  parallel_for(jobs.size(), opt.concurrency, [&](std::size_t j) {
+  parallel_for(jobs.size(), workers, [&](std::size_t j) {
     const Job& job = jobs[j];
     Prepared& p = prep[job.item];
     if (p.failed) return;
@@ -244,7 +237,7 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
       if (job.part < 0) {
         log("uploaded " + items[job.item].key + " (" + human_bytes(body.size()) + ")");
       }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       sent -= counted;
       fail(job.item, e.what());
     }
@@ -261,14 +254,14 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
         log("uploaded " + items[i].key + " (" + human_bytes(result.items[i].size) + " in " +
             std::to_string(p.parts.size()) + " parts)");
         continue;
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         fail(i, e.what());
       }
     }
     try {
       client.abort_multipart(items[i].key, p.upload_id);
       log("aborted the multipart upload of " + items[i].key + ": no parts left behind");
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       log("could not abort the multipart upload of " + items[i].key + " (upload id " + p.upload_id +
           "): " + e.what());
     }
@@ -293,7 +286,7 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
 std::vector<std::string> verify_objects(Client& client, const std::vector<Expected>& expected,
                                         int concurrency) {
   std::vector<std::string> problems(expected.size());
-  parallel_for(expected.size(), concurrency, [&](std::size_t i) {
+  parallel_for(expected.size(), static_cast<std::size_t>(std::max(1, concurrency)), [&](std::size_t i) {
     const auto& e = expected[i];
     try {
       auto info = client.head_object(e.key);
@@ -306,7 +299,7 @@ std::vector<std::string> verify_objects(Client& client, const std::vector<Expect
                  info->sha256_hex != e.sha256_hex) {
         problems[i] = e.key + ": SHA-256 in the store differs";
       }
-    } catch (const Error& err) {
+    } catch (const std::exception& err) {
       problems[i] = e.key + ": " + err.what();
     }
   });

@@ -62,9 +62,6 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
                                                                 std::uint64_t part_size);
 
-// Runs fn(0..n-1) on up to `workers` threads; returns when all are done.
-void parallel_for(std::size_t n, int workers, const std::function<void(std::size_t)>& fn);
-
 struct Expected {
   std::string key;
   std::uint64_t size = 0;

@@ -9,6 +9,7 @@
 #include "python/names.h"
 #include "security/ecosystem.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::security {
 
@@ -43,7 +44,7 @@ std::string percent_decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      out += static_cast<char>(parse_uint(s.substr(i + 1, 2), 255, 16).value_or('?'));
       i += 2;
     } else {
       out += s[i];

@@ -9,6 +9,7 @@
 
 #include "security/cvss.h"
 #include "util/strings.h"
+#include "util/json.h"
 
 #ifndef PW_VERSION
 #define PW_VERSION "0.0.0"
@@ -33,7 +34,7 @@ std::string score_text(double score) {
 std::string dump(const ojson& j) {
   // Advisory text is written by many hands: invalid UTF-8 becomes U+FFFD instead of an
   // exception halfway through a report.
-  return j.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 // ---- XML text: escaped, and only characters XML 1.0 allows (invalid UTF-8 and control

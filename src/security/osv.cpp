@@ -10,6 +10,7 @@
 #include "security/ecosystem.h"
 #include "security/semver.h"
 #include "util/strings.h"
+#include "util/json.h"
 
 namespace pw::security {
 
@@ -273,7 +274,7 @@ struct Walker {
     if (db != j.end() && db->is_object()) rec.database_severity = str_field(*db, "severity");
     if (aff != j.end() && aff->is_array())
       for (const auto& a : *aff) read_affected(a, rec);
-    rec.json = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    rec.json = dump_json(j);
     out.records.push_back(std::move(rec));
   }
 };

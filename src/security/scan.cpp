@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::security {
 
@@ -333,9 +334,10 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-  int y = std::stoi(std::string(s.substr(0, 4)));
-  unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
-  unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
+  // Digits only (checked above): these parse.
+  int y = static_cast<int>(parse_int(s.substr(0, 4)).value_or(0));
+  unsigned m = static_cast<unsigned>(parse_int(s.substr(5, 2)).value_or(0));
+  unsigned d = static_cast<unsigned>(parse_int(s.substr(8, 2)).value_or(0));
   std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
   if (!ymd.ok()) return std::nullopt;
   return ymd;

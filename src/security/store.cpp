@@ -13,6 +13,7 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/thread_pool.h"
 
 namespace pw::security {
 
@@ -234,16 +235,10 @@ std::vector<Range> decode_ranges(std::string_view text) {
 std::vector<ParseOutcome> parse_parallel(const std::vector<SourceDocument>& docs) {
   std::vector<ParseOutcome> out(docs.size());
   size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
-  workers = std::min(workers, docs.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < docs.size();)
-      parse_osv(docs[i].text, docs[i].format, docs[i].name, out[i]);
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  // parse_osv reports a bad record in its outcome; anything it throws reaches this thread.
+  parallel_for(docs.size(), workers, [&](size_t i) {
+    parse_osv(docs[i].text, docs[i].format, docs[i].name, out[i]);
+  });
   return out;
 }
 

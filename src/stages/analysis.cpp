@@ -12,6 +12,7 @@
 #include "stages/sonar.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::stages {
 
@@ -45,22 +46,19 @@ std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& k
                            int min = 1) {
   auto s = get_string(spec, key, diags);
   if (!s) return std::nullopt;
-  try {
-    size_t used = 0;
-    int v = std::stoi(*s, &used);
-    if (used == s->size() && v >= min) return v;
-  } catch (...) {
-  }
+  auto v = parse_int(*s, min, std::numeric_limits<int>::max());
+  if (v) return static_cast<int>(*v);
   report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be a whole number, at least " +
-                                           std::to_string(min)));
+                                           std::to_string(min) + ": " + v.error()));
   return std::nullopt;
 }
 
 // The commit of the newest earlier build that passed (SUCCESS or UNSTABLE).
-std::string previous_successful_commit(const engine::StageContext& ctx) {
+std::string previous_successful_commit(engine::StageContext& ctx) {
   engine::BuildStore store(ctx.project_dir());
   for (int n = ctx.paths().number - 1; n >= 1; --n) {
     auto r = store.read(n);
+    for (const auto& w : store.take_warnings()) ctx.log("# warning: " + w);
     if (r && (r->status == engine::Status::success || r->status == engine::Status::unstable) && !r->commit.empty())
       return r->commit;
   }
@@ -194,12 +192,13 @@ std::optional<std::vector<analysis::Condition>> read_conditions(const pipeline::
       return std::nullopt;
     }
     cond.op = *op;
-    try {
-      cond.threshold = std::stod(c["threshold"].Scalar());
-    } catch (...) {
-      report(diags, at(*s, "condition on " + cond.metric + ": threshold must be a number"));
+    auto threshold = parse_double(c["threshold"].Scalar());
+    if (!threshold) {
+      report(diags, at(*s, "condition on " + cond.metric + ": threshold must be a number: " +
+                               threshold.error()));
       return std::nullopt;
     }
+    cond.threshold = *threshold;
     out.push_back(cond);
   }
   auto problems = analysis::validate_conditions(out, s->where.file);

@@ -288,6 +288,7 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     ctx.log("no environment at " + venv.string() + ": scanning the pinned requirements only");
   }
   packages = security::merge_packages(std::move(packages));
+  if (ctx.should_stop()) return engine::StageOutcome::failed("stopped (timeout or abort) before matching");
   if (packages.empty())
     return engine::StageOutcome::skipped("found no package to scan (no " + req_name +
                                          " and no environment)");
@@ -295,6 +296,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   std::string name = project.name.empty() ? ctx.project_dir().filename().string() : project.name;
   auto result = security::scan(store, packages, name);
   std::string dc_note;
+  if (ctx.should_stop())
+    return engine::StageOutcome::failed("stopped (timeout or abort) after matching");
   if (get_bool(spec, "dependency_check").value_or(false))
     dc_note = run_dependency_check(ctx, result, ws, name);
 

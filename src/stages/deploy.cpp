@@ -12,6 +12,8 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/numbers.h"
+#include "util/json.h"
 
 namespace pw::stages {
 
@@ -85,7 +87,9 @@ class Deployer {
   // `container`, when given, is asked for its state while the check fails.
   HealthResult check(const DeployTarget& t, const std::string& container = {});
   void finish(TargetRun& r);
-  void record(const std::vector<TargetRun>& runs, const std::string& status, Millis took);
+  // Adds this deployment to reports/deploy.json; returns what was wrong with the history found
+  // there ("" when nothing was).
+  std::string record(const std::vector<TargetRun>& runs, const std::string& status, Millis took);
 
   engine::StageContext& ctx_;
   DeployConfig cfg_;
@@ -124,7 +128,7 @@ HealthResult Deployer::check(const DeployTarget& t, const std::string& container
     r.elapsed = std::chrono::duration_cast<Millis>(Clock::now() - t0);
     std::string v = s.has("health_ok") ? s.fact("health_ok") : s.fact("health_failed");
     auto parts = split(v, ' ');
-    if (!parts.empty()) r.attempts = std::atoi(parts[0].c_str());
+    if (!parts.empty()) r.attempts = static_cast<int>(parse_int(parts[0], 0, 1000000).value_or(0));
     r.healthy = s.result.ok() && s.has("health_ok");
     if (r.healthy)
       r.last = "HTTP " + (parts.size() > 1 ? parts[1] : std::string("?"));
@@ -147,7 +151,7 @@ HealthResult Deployer::check(const DeployTarget& t, const std::string& container
   loop.probe = [&]() { return probe_http(h.url, std::min<Millis>(h.timeout, Millis(5000))); };
   loop.now = [] { return Clock::now(); };
   loop.sleep = [](Millis d) { std::this_thread::sleep_for(d); };
-  loop.aborted = [&] { return ctx_.aborted(); };
+  loop.aborted = [&] { return ctx_.should_stop(); };
   if (!container.empty()) {
     // A container that exited will not become healthy: say so now rather than at the timeout.
     loop.gone = [&]() -> std::string {
@@ -279,7 +283,8 @@ void Deployer::finish(TargetRun& r) {
               " (" + s.reason() + "); the next deployment removes it");
 }
 
-void Deployer::record(const std::vector<TargetRun>& runs, const std::string& status, Millis took) {
+std::string Deployer::record(const std::vector<TargetRun>& runs, const std::string& status,
+                            Millis took) {
   nlohmann::json d = {{"build", ctx_.paths().number},
                       {"image", image_ref_},
                       {"digest", digest_},
@@ -311,17 +316,38 @@ void Deployer::record(const std::vector<TargetRun>& runs, const std::string& sta
   fs::path file = ctx_.paths().reports / "deploy.json";
   nlohmann::json all = nlohmann::json::array();
   std::error_code ec;
+  std::string problem;
   if (fs::exists(file, ec)) {
+    std::string damage;
     try {
       all = nlohmann::json::parse(read_file(file));
-      if (!all.is_array()) all = nlohmann::json::array();
-    } catch (const std::exception&) {
+      if (!all.is_array()) damage = "not a JSON array";
+    } catch (const std::exception& e) {
+      damage = e.what();
+    }
+    if (!damage.empty()) {
+      // The history is not ours to lose: the damaged file is kept beside the new one, and the
+      // stage says so, rather than starting over without a word.
+      fs::path aside = file;
+      aside += ".damaged-" + std::to_string(ctx_.paths().number) + "-" +
+               std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+      fs::rename(file, aside, ec);
+      problem = file.string() + " was damaged (" + damage + "); kept as " +
+                (ec ? file.string() + " (could not move it: " + ec.message() + ")" : aside.string()) +
+                ", and this deployment starts a new history";
+      ctx_.warn(problem);
       all = nlohmann::json::array();
+      if (ec) {
+        ctx_.data()["deployment_history_problem"] = problem;
+        return problem;  // never overwrite the only copy of the history
+      }
     }
   }
   all.push_back(d);
   fs::create_directories(ctx_.paths().reports, ec);
-  write_file_atomic(file, ctx_.masker().mask(all.dump(2) + "\n"));
+  write_file_atomic(file, ctx_.masker().mask(dump_json(all, 2) + "\n"));
+  if (!problem.empty()) ctx_.data()["deployment_history_problem"] = problem;
+  return problem;
 }
 
 engine::StageOutcome Deployer::run() {
@@ -402,7 +428,7 @@ engine::StageOutcome Deployer::run() {
   size_t failed = runs.size();
   bool aborted = false;
   for (size_t i = 0; i < runs.size(); ++i) {
-    if (ctx_.aborted()) {
+    if (ctx_.should_stop()) {
       aborted = true;
       failed = i;
       break;
@@ -444,20 +470,24 @@ engine::StageOutcome Deployer::run() {
   }
   if (failed < runs.size()) {
     const auto& r = runs[failed];
-    record(runs, "failed", took);
+    std::string history_problem = record(runs, "failed", took);
     std::string s = r.t->name + ": " + r.note;
+    if (!history_problem.empty()) others.push_back(history_problem);
     if (!others.empty()) s += "; " + join(others, "; ");
     size_t unreached = runs.size() - failed - 1;
     if (unreached) s += "; " + std::to_string(unreached) + " later target(s) not touched";
     return engine::StageOutcome::failed(s);
   }
-  record(runs, "deployed", took);
+  std::string history_problem = record(runs, "deployed", took);
   std::vector<std::string> parts;
   for (const auto& r : runs)
     parts.push_back(r.t->name +
                     (r.health ? " (" + describe(*r.health) + ")" : " (no health check)"));
-  return engine::StageOutcome::ok("deployed build #" + std::to_string(build) + " (" + image_ref_ +
-                                  ") to " + join(parts, ", "));
+  std::string summary = "deployed build #" + std::to_string(build) + " (" + image_ref_ + ") to " +
+                        join(parts, ", ");
+  // Deployed, but its history was damaged: UNSTABLE, so that someone looks at the file.
+  if (!history_problem.empty()) return engine::StageOutcome::unstable(summary + "; " + history_problem);
+  return engine::StageOutcome::ok(summary);
 }
 
 }  // namespace

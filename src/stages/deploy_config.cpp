@@ -6,6 +6,7 @@
 
 #include "stages/settings.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::stages {
 
@@ -106,15 +107,11 @@ class Reader {
         if (auto s = scalar(v, what)) h.url = *s;
       } else if (k == "expect_status") {
         auto s = scalar(v, what);
-        int code = 0;
-        try {
-          if (s) code = std::stoi(*s);
-        } catch (...) {
-        }
-        if (s && (code < 100 || code > 599))
-          error(v, what + " must be an HTTP status (100-599)");
+        auto code = s ? parse_int(*s, 100, 599) : Parsed<long long>::of(0);
+        if (s && !code)
+          error(v, what + " must be an HTTP status (100-599): " + code.error());
         else if (s)
-          h.expect_status = code;
+          h.expect_status = static_cast<int>(*code);
       } else if (k == "body") {
         if (auto s = scalar(v, what)) h.body_contains = *s;
       } else if (k == "timeout") {
@@ -175,13 +172,10 @@ class Reader {
           error(v, what + " must name a program (docker or podman)");
       } else if (k == "port") {
         auto s = scalar(v, what);
-        int p = 0;
-        try {
-          if (s) p = std::stoi(*s);
-        } catch (...) {
-        }
-        if (s && (p < 1 || p > 65535))
-          error(v, what + " must be a TCP port (1-65535)");
+        auto parsed = s ? parse_int(*s, 1, 65535) : Parsed<long long>::of(0);
+        int p = static_cast<int>(parsed.value_or(0));
+        if (s && !parsed)
+          error(v, what + " must be a TCP port (1-65535): " + parsed.error());
         else if (s)
           t.port = p;
       } else if (k == "host_key_check") {

@@ -51,7 +51,7 @@ bool valid_registry(const std::string& r) {
 
 void sleep_unless_aborted(engine::StageContext& ctx, int seconds) {
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < until && !ctx.aborted())
+  while (std::chrono::steady_clock::now() < until && !ctx.should_stop())
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
@@ -76,7 +76,7 @@ Attempt run_with_retries(engine::StageContext& ctx, const std::vector<std::strin
     ctx.log("# " + what + ": network error, attempt " + std::to_string(attempt) + " of " +
             std::to_string(kAttempts) + "; retrying in " + std::to_string(wait) + " s");
     sleep_unless_aborted(ctx, wait);
-    if (ctx.aborted()) return a;
+    if (ctx.should_stop()) return a;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/json.h"
 
 namespace pw::stages {
 
@@ -77,12 +78,17 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
                                           return e.empty() ? std::string() : ": " + e;
                                         }());
 
+  // The stage's deadline and abort flag bound its own work too, checked between the steps.
+  if (ctx.should_stop())
+    return engine::StageOutcome::failed("stopped (timeout or abort) after saving the image");
   image::ImageScanResult result;
   try {
     result = image::scan_inventory(store, image::read_inventory(archive), tag);
   } catch (const Error& e) {
     return engine::StageOutcome::failed("could not read the saved image: " + std::string(e.what()));
   }
+  if (ctx.should_stop())
+    return engine::StageOutcome::failed("stopped (timeout or abort) after reading the image");
   for (const auto& w : result.warnings) ctx.log("note: " + w.str());
   const auto& inv = result.inventory;
   ctx.log("read " + std::to_string(inv.layers) + " layer(s), " + std::to_string(inv.entries) +
@@ -112,7 +118,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
       }
     }
   }
-  write_file_atomic(ctx.paths().artifacts / "trivy-image-report.json", report.dump(2) + "\n");
+  write_file_atomic(ctx.paths().artifacts / "trivy-image-report.json", dump_json(report, 2) + "\n");
   if (!result.findings.empty()) ctx.show(image::findings_table(result));
 
   auto c = image::count_findings(result);

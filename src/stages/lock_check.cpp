@@ -194,7 +194,9 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   for (auto& v : result.violations) v.file = rel(v.file);
   for (auto& a : result.allowed) a.file = rel(a.file);
   for (auto& d : result.diagnostics) d.file = rel(d.file);
+  for (auto& d : result.warnings) d.file = rel(d.file);
 
+  for (const auto& w : result.warnings) ctx.warn("warning: " + w.str());
   for (const auto& a : result.allowed) ctx.log(python::format_allowed(a));
   for (const auto& d : result.diagnostics) ctx.log(d.str());
   for (const auto& v : result.violations) ctx.log(python::format_violation(v));

@@ -12,6 +12,8 @@
 #include "util/duration.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/numbers.h"
+#include "util/json.h"
 
 namespace pw::stages {
 
@@ -84,14 +86,7 @@ std::optional<std::string> token_of(const engine::StageContext& ctx, const std::
 }
 
 std::optional<double> number(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  try {
-    size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used == s.size()) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
+  return parse_double(s).opt();
 }
 
 std::string shown_value(const std::string& metric, const std::string& raw) {
@@ -316,10 +311,10 @@ engine::StageOutcome run_sonar_gate(engine::StageContext& ctx, const nlohmann::j
     ctx.log("waiting at most " + format_duration(wait.timeout) + " (the stage's timeout)");
   }
   sq::WaitHooks hooks;
-  hooks.cancelled = [&] { return ctx.aborted(); };
+  hooks.cancelled = [&] { return ctx.should_stop(); };
   hooks.sleep = [&](milliseconds d) {
     auto until = std::chrono::steady_clock::now() + d;
-    while (!ctx.aborted() && std::chrono::steady_clock::now() < until)
+    while (!ctx.should_stop() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::min(
           milliseconds(100),
           std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now())));
@@ -331,7 +326,7 @@ engine::StageOutcome run_sonar_gate(engine::StageContext& ctx, const nlohmann::j
   sq::ProjectStatus gate;
   try {
     task = sq::wait_for_task(client, task_id, wait, hooks);
-    if (ctx.aborted()) return engine::StageOutcome::failed("aborted while waiting for SonarQube");
+    if (ctx.should_stop()) return engine::StageOutcome::failed(ctx.aborted() ? "aborted while waiting for SonarQube" : "timed out while waiting for SonarQube");
     gate = sq::fetch_project_status(client, task.analysis_id);
   } catch (const sq::SonarError& e) {
     return engine::StageOutcome::failed(e.what());
@@ -399,7 +394,7 @@ engine::StageOutcome run_sonar_gate(engine::StageContext& ctx, const nlohmann::j
   report["conditions"] = std::move(conds);
   report["warnings"] = warnings;
   write_file_atomic(ctx.paths().reports / "quality-gate.json",
-                    ctx.masker().mask(report.dump(2) + "\n"));
+                    ctx.masker().mask(dump_json(report, 2) + "\n"));
   ctx.data()["status"] = gate.status;
   ctx.data()["source"] = "sonarqube";
   ctx.data()["analysis_id"] = task.analysis_id;

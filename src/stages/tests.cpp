@@ -9,6 +9,7 @@
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/strings.h"
+#include "util/numbers.h"
 
 namespace pw::stages {
 
@@ -20,10 +21,9 @@ void TestsStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipel
   get_bool(spec, "coverage", &diags);
   get_bool(spec, "branch", &diags);
   if (auto v = get_string(spec, "fail_under", &diags)) {
-    char* end = nullptr;
-    double d = std::strtod(v->c_str(), &end);
-    if (!end || *end || d < 0 || d > 100)
-      diags.push_back(at(*spec.setting("fail_under"), "fail_under must be a percentage from 0 to 100"));
+    if (auto d = parse_percent(*v); !d)
+      diags.push_back(at(*spec.setting("fail_under"),
+                         "fail_under must be a percentage from 0 to 100: " + d.error()));
   }
 }
 
@@ -147,7 +147,7 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     }
     return engine::StageOutcome::failed(summary + first);
   }
-  if (auto fu = get_string(spec, "fail_under"); fu && cov_pct && *cov_pct < std::stod(*fu))
+  if (auto fu = get_string(spec, "fail_under"); fu && cov_pct && *cov_pct < parse_percent(*fu).value_or(0))
     return engine::StageOutcome::failed(summary + ": coverage is below fail_under " + *fu + "%");
   return engine::StageOutcome::ok(summary);
 }

@@ -13,6 +13,8 @@
 #include "stages/settings.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/numbers.h"
+#include "util/json.h"
 
 namespace pw::stages {
 
@@ -21,29 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kS3Keys = {"bucket", "prefix", "region", "endpoint"};
-
-// "16MiB", "8MB", "5242880": a size in bytes.
-std::optional<std::uint64_t> parse_size(std::string text) {
-  text = to_lower(trim(text));
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-    ++i;
-  if (i == 0) return std::nullopt;
-  double n = std::atof(text.substr(0, i).c_str());
-  std::string unit(trim(std::string_view(text).substr(i)));
-  double mult = 1;
-  if (unit.empty() || unit == "b")
-    mult = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib")
-    mult = 1024;
-  else if (unit == "m" || unit == "mb" || unit == "mib")
-    mult = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gb" || unit == "gib")
-    mult = 1024.0 * 1024 * 1024;
-  else
-    return std::nullopt;
-  return static_cast<std::uint64_t>(n * mult);
-}
 
 std::string trim_slashes(std::string s) {
   while (!s.empty() && s.front() == '/') s.erase(0, 1);
@@ -107,15 +86,14 @@ std::optional<UploadSettings> read_upload_settings(const pipeline::StageSpec& sp
   }
   auto positive = [&](const std::string& key, int& into, int max) {
     if (auto v = get_string(spec, key, diags)) {
-      char* end = nullptr;
-      long n = std::strtol(v->c_str(), &end, 10);
-      if (!end || *end || n < 1 || n > max) {
+      auto n = parse_int(*v, 1, max);
+      if (!n) {
         report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key +
                                                  " must be a whole number from 1 to " +
-                                                 std::to_string(max)));
+                                                 std::to_string(max) + ": " + n.error()));
         bad = true;
       } else {
-        into = static_cast<int>(n);
+        into = static_cast<int>(*n);
       }
     }
   };
@@ -126,7 +104,8 @@ std::optional<UploadSettings> read_upload_settings(const pipeline::StageSpec& sp
     if (!n || *n < (5ull << 20) || *n > (5ull << 30)) {
       report(diags,
              at(*spec.setting("part_size"),
-                "stage '" + spec.id + "' part_size must be a size from 5MiB to 5GiB (e.g. 16MiB)"));
+                "stage '" + spec.id + "' part_size must be a size from 5MiB to 5GiB (e.g. 16MiB)" +
+                    (n ? std::string() : ": " + n.error())));
       bad = true;
     } else {
       out.part_size = out.multipart_threshold = *n;
@@ -191,7 +170,7 @@ std::string manifest_json(const BuildFacts& facts, const std::string& key_prefix
     objects.push_back(o);
   }
   j["objects"] = objects;
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 std::string UploadReport::summary() const {
@@ -373,7 +352,7 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
     std::lock_guard lock(out_mu);
     ctx.log(line);
   };
-  hooks.cancelled = [&] { return ctx.aborted(); };
+  hooks.cancelled = [&] { return ctx.should_stop(); };
   hooks.on_retry = [&](const std::string& line) {
     std::lock_guard lock(out_mu);
     ctx.warn("retrying: " + line);
@@ -406,6 +385,7 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
   ctx.data()["not_uploaded"] = rep.not_uploaded;
   for (const auto& p : rep.problems) ctx.log("problem: " + p);
   if (ctx.aborted()) return {engine::Status::aborted, "aborted: " + rep.summary()};
+  if (ctx.should_stop()) return engine::StageOutcome::failed("timed out: " + rep.summary());
   if (rep.ok()) return engine::StageOutcome::ok(rep.summary());
   std::string why = rep.problems.empty() ? "upload incomplete" : rep.problems.front();
   if (rep.problems.size() > 1) why += " (and " + std::to_string(rep.problems.size() - 1) + " more)";

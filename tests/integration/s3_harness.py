@@ -230,6 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, headers, answer = front.forward(self.command, self.path, self.headers.items(), body)
         record["status"] = status
+        if self.command == "HEAD" and front.head_content_length is not None:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", front.head_content_length))
         self._answer(status, answer, headers)
 
     def _counted(self):
@@ -261,6 +264,9 @@ class VerifyingFront:
         self.always_fail = None  # (status, code) for every request
         self.fail_when = None    # (predicate(record), status, code): fails the matching requests
         self.delay_when = None   # (predicate(record), seconds): a slow store for those requests
+        # A malformed store: every HEAD answer carries this Content-Length (e.g. one that
+        # overflows 64 bits) instead of the object's.
+        self.head_content_length = None
         self.port = free_port()
         # A listen backlog of 5 (the default) makes parallel clients wait a second for a SYN retry.
         ThreadingHTTPServer.request_queue_size = 128

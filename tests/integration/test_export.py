@@ -231,9 +231,11 @@ def test_jenkinsfile_compiles_and_its_stages_follow_the_plan(tmp_path, pw):
 def gitlab_ci_local(project, env, build=7, extra=()):
     e = dict(env)
     e["PATH"] = f"{BINARY.parent}:{e['PATH']}"
+    # build=None: the number gitlab-ci-local itself gives (0 for a project's first pipeline).
+    number = [] if build is None else ["--variable", f"CI_PIPELINE_IID={build}"]
     proc = subprocess.run(
         [str(TOOLS / "gitlab-ci-local"), "--shell-isolation", "--no-artifacts-to-source",
-         "--variable", f"CI_PIPELINE_IID={build}", *extra],
+         *number, *extra],
         cwd=project, env=e, capture_output=True, text=True, timeout=240)
     out = proc.stdout + proc.stderr
     jobs = set(yaml.safe_load((project / ".gitlab-ci.yml").read_text()))
@@ -317,6 +319,26 @@ def test_gitlab_ci_local_runs_the_export_as_pipewright_does(repo, pw, env, tmp_p
     assert (unstable / "artifacts" / "unstable.txt").exists()
     assert not (unstable / "artifacts" / "failure.txt").exists()
     assert "post.failure does not hold: the build is UNSTABLE" in out
+
+
+def test_gitlab_ci_local_own_pipeline_number_works(repo, pw, env, tmp_path, gitlab_tool):
+    # No CI_PIPELINE_IID from the test: gitlab-ci-local numbers a project's first pipeline 0,
+    # which every job passes to --build; they must still share one build folder.
+    stages = "  make:\n    run: echo art > $PIPEWRIGHT_ARTIFACTS/made.txt\n" \
+             "  check:\n    needs: [make]\n    run: test -f $PIPEWRIGHT_ARTIFACTS/made.txt\n"
+    project = ci_project(repo, small_pipeline(pw, tmp_path, stages, ""))
+    assert pw(project, "export", "gitlab").code == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "ci", env=env)
+    proc, out, jobs = gitlab_ci_local(project, env, build=None)
+    assert "not in range" not in out, out
+    assert jobs.get("make") == "PASS" and jobs.get("check") == "PASS" and jobs.get("post") == "PASS", out
+    builds = project / ".gitlab-ci-local" / "artifacts" / "post" / ".pipewright" / "builds"
+    numbers = [p.name for p in builds.iterdir() if p.name.isdigit()]
+    assert len(numbers) == 1, numbers  # one folder for the whole pipeline
+    record = __import__("json").loads((builds / numbers[0] / "build.json").read_text())
+    assert record["number"] == int(numbers[0])
+    assert {s["id"]: s["status"] for s in record["stages"]}["check"] == "SUCCESS"
 
 
 def test_gitlab_ci_local_stops_dependents_of_a_blocking_failure(repo, pw, env, tmp_path, gitlab_tool):

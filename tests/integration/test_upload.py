@@ -288,6 +288,23 @@ def test_store_that_keeps_failing_is_a_failure_naming_what_was_not_uploaded(stor
     assert len(puts) == 20  # 10 objects, 2 attempts each, nothing more
 
 
+def test_overflowing_content_length_is_a_failure_with_a_message(store, repo, pw, aws_env):
+    """A HEAD answer whose Content-Length overflows 64 bits once ended the process (exit 134,
+    build.json RUNNING, post never ran): now the upload stage fails and says why."""
+    project = repo({"pipewright.yaml": pipeline(store.url)})
+    store.front.head_content_length = "99999999999999999999999"
+    r = pw(project, "run", extra_env=aws_env)
+    assert r.code == 1, r
+    assert "terminate called" not in r.text
+    record = r.build()
+    assert record["status"] == "FAILURE", record
+    st = r.stage("upload")
+    assert st["status"] == "FAILURE"
+    assert "Content-Length" in st["summary"] and "out of range" in st["summary"], st
+    assert r.stage("post")["status"] not in ("RUNNING", "NOT_BUILT"), record["stages"]
+    assert "upload" in record["reason"], record
+
+
 def test_wrong_secret_fails_at_once_with_the_stores_error(store, repo, pw, aws_env):
     project = repo({"pipewright.yaml": pipeline(store.url)})
     bad = h.aws_env(aws_env, secret="wrong-secret-value")

@@ -58,12 +58,6 @@ TEST(Parts, PlanCoversTheFileExactly) {
   EXPECT_EQ(sum, 1ull << 40);
 }
 
-TEST(Parts, ParallelForRunsEachIndexOnce) {
-  std::vector<std::atomic<int>> hits(1000);
-  parallel_for(hits.size(), 7, [&](std::size_t i) { hits[i]++; });
-  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
-}
-
 TEST(Xml, CompleteMultipartBody) {
   std::string xml = complete_multipart_xml(
       {{1, "\"etag1\"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
