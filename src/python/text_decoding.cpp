@@ -37,6 +37,16 @@ std::string iconv_name(std::string_view python_name) {
       n == "8859" || n == "cp819" || n == "latin" || n == "iso-ir-100")
     return "ISO-8859-1";
   if (n == "ascii" || n == "us-ascii" || n == "646" || n == "ansi-x3.4-1968") return "ASCII";
+  // Python writes the byte order with a dash, iconv without: utf-16-le is UTF-16LE.
+  for (const char* wide : {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf16-le",
+                           "utf16-be", "utf32-le", "utf32-be"}) {
+    if (n == wide) {
+      std::string w = to_upper(n);
+      if (w.starts_with("UTF16") || w.starts_with("UTF32")) w.insert(3, "-");
+      w.erase(w.rfind('-'), 1);
+      return w;
+    }
+  }
   return to_upper(n);
 }
 
