@@ -454,10 +454,9 @@ int main(int argc, char** argv) {
   servec->add_option("--project", serve_projects,
                      "Project folders to serve (repeatable; default: -C or here)");
   auto* reportc = app.add_subcommand("report", "Write one self-contained HTML page of a build");
-  int report_build = 0;
+  int report_build = -1;  // -1: the newest; 0 is a number CI engines give (see run --build)
   std::string report_html;
-  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")
-      ->check(CLI::Range(1, 999999999));
+  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")->check(CLI::Range(0, 999999999));
   reportc->add_option("--html", report_html, "The HTML file to write (- for stdout)")->required();
 
   // help

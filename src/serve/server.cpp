@@ -286,9 +286,12 @@ std::string script_safe(std::string s) {
 std::string report_html(const fs::path& project_dir, int build) {
   Api api({project_dir});
   auto& p = *api.projects().front();
-  if (build <= 0) build = p.index->newest();
-  if (build <= 0)
-    throw Error("no finished build to report in " + (project_dir / ".pipewright/builds").string());
+  // A negative number asks for the newest; 0 is a real build (gitlab-ci-local's first pipeline).
+  if (build < 0) {
+    build = p.index->newest();
+    if (build <= 0)
+      throw Error("no finished build to report in " + (project_dir / ".pipewright/builds").string());
+  }
   json data;
   auto b = build_json(p, build);
   if (!b) throw Error("no build " + std::to_string(build) + " (or its build.json is damaged)");
