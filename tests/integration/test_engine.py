@@ -275,12 +275,6 @@ def test_hostile_output_invalid_utf8_nul_and_a_100mb_line(repo, pw):
     assert "\x00" not in r.out
 
 
-# Known defect, issue 14: when the folder goes while the engine writes into it, the build fails
-# but the reason is sometimes not stated (about one run in five idle, most runs under load). The
-# engine fix (the folder held open, logs/ reports/ artifacts/ checked, records never recreating
-# it) is on branch rel-core, not landed yet; until then this test cannot block a landing.
-@pytest.mark.xfail(reason="issue 14: the vanished-folder reason is not always stated (fix on rel-core)",
-                   strict=False)
 def test_build_folder_deleted_mid_run(repo, pw):
     project = repo({"pipewright.yaml": yaml_stages(
         "  vandal:\n    run: rm -rf \"$PIPEWRIGHT_BUILD_DIR\"\n"
