@@ -173,6 +173,7 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& p, const pipeline::Graph
     Job j;
     j.stage = id;
     j.spec = s;
+    j.cache = p.exports.cache;
     j.name = name_for(id);
     j.needs = g.needs.at(id);
     int lv = 0;
@@ -281,6 +282,7 @@ std::vector<std::string> post_commands_of(
 std::string stage_command(const Job& job, const std::string& build_var) {
   std::string cmd = "pipewright run --build \"" + build_var + "\" --only " + job.stage;
   if (job.spec->blocking) cmd += " --unstable-ok";
+  if (job.cache) cmd += " --cache";
   return cmd;
 }
 

@@ -49,6 +49,7 @@ struct Job {
   std::vector<Credential> credentials;
   int level = 0;                   // longest path from a root; jobs of one level are independent
   bool after_conditional = false;  // an ancestor has a `when`, so a need may be skipped
+  bool cache = false;              // export.cache: the job may restore stages from the cache
 };
 
 struct Plan {

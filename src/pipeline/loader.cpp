@@ -161,20 +161,22 @@ class Reader {
     });
   }
 
-  // export: {setup: CMD, image: IMAGE, credentials: {id: [field, ...] | null}}
+  // export: {setup: CMD, image: IMAGE, cache: BOOL, credentials: {id: [field, ...] | null}}
   void read_export(const YAML::Node& n, Document& doc) {
     doc.exports.where = loc(n);
     if (n.IsNull()) return;
     if (!n.IsMap()) {
-      error(n, "export must be a mapping (setup, image, credentials)");
+      error(n, "export must be a mapping (setup, image, cache, credentials)");
       return;
     }
-    static const std::vector<std::string> keys = {"setup", "image", "credentials"};
+    static const std::vector<std::string> keys = {"setup", "image", "cache", "credentials"};
     each_key(n, "export", [&](const YAML::Node& key, const YAML::Node& value) {
       const std::string& k = key.Scalar();
       if (k == "setup" || k == "image") {
         if (auto v = scalar(value, "export." + k))
           (k == "setup" ? doc.exports.setup : doc.exports.image) = *v;
+      } else if (k == "cache") {
+        doc.exports.cache = boolean(value, "export.cache").value_or(false);
       } else if (k == "credentials") {
         if (!value.IsMap()) {
           error(value, "export.credentials must map credential ids to their fields, e.g. "

@@ -81,6 +81,9 @@ struct ProjectSpec {
 struct ExportSpec {
   std::string setup;  // a shell command run first in every job (installs pipewright); "" none
   std::string image;  // a container image for the jobs; "" runs on the agents as they are
+  // The jobs pass --cache: a CI job (`run --build N`) runs without the stage cache unless the
+  // team says its agents keep ~/.cache/pipewright between jobs of one project.
+  bool cache = false;
   // Credential id -> its fields ([] for a single value), so each engine binds the right kind.
   std::vector<std::pair<std::string, std::vector<std::string>>> credentials;
   Location where;

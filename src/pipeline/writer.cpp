@@ -65,10 +65,11 @@ std::string to_yaml(const Pipeline& p) {
   }
   out << YAML::EndMap;
   const ExportSpec& x = p.exports;
-  if (!x.setup.empty() || !x.image.empty() || !x.credentials.empty()) {
+  if (!x.setup.empty() || !x.image.empty() || x.cache || !x.credentials.empty()) {
     out << YAML::Key << "export" << YAML::Value << YAML::BeginMap;
     if (!x.setup.empty()) out << YAML::Key << "setup" << YAML::Value << x.setup;
     if (!x.image.empty()) out << YAML::Key << "image" << YAML::Value << x.image;
+    if (x.cache) out << YAML::Key << "cache" << YAML::Value << true;
     if (!x.credentials.empty()) {
       out << YAML::Key << "credentials" << YAML::Value << YAML::BeginMap;
       for (const auto& [id, fields] : x.credentials)

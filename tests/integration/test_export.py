@@ -3,8 +3,10 @@ checked with the engines' own tools where this machine has them: groovyc parses 
 action-validator checks the workflow against GitHub's schema, and gitlab-ci-local runs the
 .gitlab-ci.yml with its shell executor, each job calling the real pipewright binary.
 """
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -380,3 +382,39 @@ def test_detached_head_under_ci_takes_the_branch_from_the_engine(repo, pw, env, 
         assert r.code == 0, r
         assert r.build()["branch"] == "release/1.2", ci
         assert r.stage("release-notes")["status"] == "SUCCESS", ci
+
+
+def test_export_cache_turns_the_stage_cache_on_in_every_engine(repo, pw, tmp_path):
+    """export.cache: the exported jobs pass --cache, so a CI job reuses a stage result an
+    earlier build of the same agent made; without it they do not (a CI job runs uncached)."""
+    stages = ("  docs:\n    run: cat notes.txt > \"$PIPEWRIGHT_BUILD_DIR/artifacts/notes.out\"\n"
+              "    cache:\n      inputs: [notes.txt]\n")
+    plain = repo({"pipewright.yaml": small_pipeline(pw, tmp_path, stages), "notes.txt": "one\n"})
+    cached = repo({"pipewright.yaml": small_pipeline(pw, tmp_path, stages,
+                                                     "export:\n  cache: true\n"),
+                   "notes.txt": "one\n"})
+    for engine in ("jenkins", "github", "gitlab"):
+        without = pw(plain, "export", engine, "-o", "-")
+        with_cache = pw(cached, "export", engine, "-o", "-")
+        assert without.code == 0 and with_cache.code == 0, (without, with_cache)
+        assert "--cache" not in without.out
+        lines = [ln for ln in with_cache.out.splitlines() if "--only docs" in ln]
+        assert lines and all("--cache" in ln for ln in lines), lines
+        assert "--only post" in with_cache.out  # post has effects outside the build: never cached
+        assert all("--cache" not in ln for ln in with_cache.out.splitlines() if "--only post" in ln)
+    # The job's own command, as GitLab would run it for pipelines 7 and 8 of the same agent.
+    gitlab = pw(cached, "export", "gitlab", "-o", "-").out.splitlines()
+    jobs = [shlex.split(yaml.safe_load(ln.strip()[2:])) for stage in ("checkout", "docs")
+            for ln in gitlab if f"--only {stage} " in ln + " "]
+    assert [j[:2] for j in jobs] == [["pipewright", "run"]] * 2, jobs
+    for number in ("7", "8"):
+        for args in jobs:
+            r = pw(cached, *[number if a == "$CI_PIPELINE_IID" else a for a in args[1:]])
+            assert r.code == 0, r
+    record = json.loads((cached / ".pipewright/builds/8/stages/docs.json").read_text())
+    assert record["stages"][0]["cache"]["from_build"] == 7, record
+    assert (cached / ".pipewright/builds/8/artifacts/notes.out").read_text() == "one\n"
+    # A value that is not a boolean names the file and line.
+    (cached / "pipewright.yaml").write_text("version: 1\nexport:\n  cache: sometimes\n")
+    r = pw(cached, "export", "gitlab", "-o", "-")
+    assert r.code == 2 and "pipewright.yaml:3" in r.err and "export.cache" in r.err, r
