@@ -41,6 +41,8 @@ def run(project, env, *args):
     stages = {s["id"]: s for s in record["stages"]}
     cacheable_ms = sum(s["duration_ms"] for sid, s in stages.items() if sid not in ALWAYS)
     cached = sum(1 for s in stages.values() if (s.get("cache") or {}).get("from_build"))
+    if os.environ.get("BENCH_VERBOSE"):
+        print({sid: s["duration_ms"] for sid, s in stages.items()}, file=sys.stderr)
     return wall, cacheable_ms / 1000.0, cached, stages
 
 
