@@ -206,7 +206,11 @@ int cmd_run(const Common& c, engine::BuildRequest req, bool verbose,
   fs::path dir = project_dir(c);
   pipeline::Pipeline p;
   if (jenkinsfile) {
-    p = load_jenkinsfile(dir, *jenkinsfile);
+    bool fail_fast = false;
+    p = load_jenkinsfile(dir, *jenkinsfile, &fail_fast);
+    // Jenkins' parallel without failFast lets the other branches finish; the stages after it
+    // need every branch, so they are still skipped. pipewright's -k is exactly that.
+    if (!fail_fast) req.keep_going = true;
   } else {
     p = load(c, dir);
     if (std::string hint = jenkinsfile_hint(dir); !hint.empty())

@@ -109,9 +109,11 @@ std::string from_export(const fs::path& jenkinsfile, const std::string& text) {
 
 }  // namespace
 
-pipeline::Pipeline load_jenkinsfile(const fs::path& dir, const JenkinsfileArgs& args) {
+pipeline::Pipeline load_jenkinsfile(const fs::path& dir, const JenkinsfileArgs& args,
+                                    bool* fail_fast) {
   fs::path path = jenkinsfile_path(dir, args.file);
   auto jp = jf::load_cached(path.string());
+  if (fail_fast) *fail_fast = jf::fails_fast(*jp);
   auto unsupported = jf::unsupported_steps(*jp, false);
   if (!unsupported.empty()) {
     if (!args.skip_unsupported) throw ConfigError(unsupported);

@@ -20,8 +20,10 @@ struct JenkinsfileArgs {
 // The run pipeline of a Jenkinsfile, checked before anything runs: syntax and the validator's
 // cases, steps with no local meaning (unless skipped), parameters, credential ids missing from
 // the credentials file. Throws ConfigError (exit 2) with file:line:col.
+// *fail_fast, when given, says whether a failure stops the stages running beside it
+// (jenkinsfile::fails_fast); otherwise the build keeps going, as Jenkins' parallel does.
 pipeline::Pipeline load_jenkinsfile(const std::filesystem::path& project_dir,
-                                    const JenkinsfileArgs& args);
+                                    const JenkinsfileArgs& args, bool* fail_fast = nullptr);
 
 int cmd_plan_jenkinsfile(const std::filesystem::path& project_dir, const JenkinsfileArgs& args,
                          bool model);

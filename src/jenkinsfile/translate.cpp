@@ -276,6 +276,15 @@ std::vector<Diagnostic> unsupported_steps(const Pipeline& p, bool have_terminal)
   return out;
 }
 
+bool fails_fast(const Pipeline& p) {
+  std::function<bool(const std::vector<Stage>&)> any = [&](const std::vector<Stage>& stages) {
+    for (const auto& s : stages)
+      if (s.fail_fast || s.options.fail_fast || any(s.stages) || any(s.parallel)) return true;
+    return false;
+  };
+  return p.options.fail_fast || any(p.stages);
+}
+
 std::vector<std::pair<std::string, Pos>> credential_ids(const Pipeline& p) {
   std::vector<std::pair<std::string, Pos>> out;
   auto env = [&](const std::vector<EnvEntry>& e) {

@@ -34,6 +34,11 @@ std::vector<Diagnostic> unsupported_steps(const Pipeline& p, bool have_terminal 
 // with where it is used.
 std::vector<std::pair<std::string, Pos>> credential_ids(const Pipeline& p);
 
+// Whether a failure anywhere stops the stages running beside it: `failFast true` on a parallel or
+// matrix, or `options { parallelsAlwaysFailFast() }`. Jenkins' default is false: the other
+// branches of a parallel run to their end, and only the stages after it are skipped.
+bool fails_fast(const Pipeline& p);
+
 struct RunSettings {
   std::map<std::string, std::string> params;  // -p NAME=VALUE over the parameters' defaults
   bool skip_unsupported = false;

@@ -98,6 +98,43 @@ def test_failure_stops_later_stages_and_post_failure_runs(repo, pw):
     assert b"it failed" in r.log("post")
 
 
+def parallel_with_a_failure(fail_fast):
+    # A fails only once B is running; B then either finishes (b.done) or waits until it is stopped.
+    return jenkinsfile(
+        "    stage('Both') {\n" + ("      failFast true\n" if fail_fast else "") +
+        "      parallel {\n"
+        "        stage('A') { steps { sh 'while [ ! -f b.started ]; do sleep 0.05; done; exit 1' } }\n"
+        "        stage('B') { steps { sh 'touch b.started; if [ -n \"$WAIT\" ]; then sleep 60; fi; "
+        "touch b.done' } }\n"
+        "      }\n    }\n    stage('After') { steps { sh 'touch after' } }\n")
+
+
+def test_parallel_without_fail_fast_lets_the_other_branches_finish(repo, pw):
+    """Jenkins' default: a failed branch does not stop its siblings; the stage after is skipped."""
+    project = repo({"Jenkinsfile": parallel_with_a_failure(False)})
+    r = pw(project, "run", "--jenkinsfile", "-j", "3")
+    assert r.code == 1, r
+    assert r.stage("A")["status"] == "FAILURE"
+    assert r.stage("B")["status"] == "SUCCESS", r.stage("B")
+    assert r.stage("After")["status"] == "NOT_BUILT"
+    ws = Path(r.build()["workspace"])
+    assert (ws / "b.done").exists() and not (ws / "after").exists()
+
+
+def test_parallel_fail_fast_stops_the_running_branches(repo, pw):
+    for where in ("stage", "options"):
+        text = parallel_with_a_failure(where == "stage")
+        if where == "options":
+            text = text.replace("  agent any\n", "  agent any\n  options { parallelsAlwaysFailFast() }\n")
+        project = repo({"Jenkinsfile": text})
+        r = pw(project, "run", "--jenkinsfile", "-j", "3", extra_env={"WAIT": "1"})
+        assert r.code == 1, r
+        assert r.stage("A")["status"] == "FAILURE"
+        assert r.stage("B")["status"] == "ABORTED", (where, r.stage("B"))
+        assert r.stage("After")["status"] == "NOT_BUILT"
+        assert not (Path(r.build()["workspace"]) / "b.done").exists()
+
+
 def test_with_credentials_binds_and_masks(repo, pw, env):
     write_credentials(env, f"dockerhub:\n  username: robot\n  password: {SECRET}\napi-token: {SECRET}x\n")
     project = repo({"Jenkinsfile": jenkinsfile(
