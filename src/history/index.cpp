@@ -758,10 +758,14 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
                       {"build", n},
                       {"history", failure_history(*db_, s.integer(0), n)}});
   } else if (view == "flaky") {
-    // The window's rows first (a range of the primary key): otherwise SQLite walks the whole
-    // tests_by_test index to spare itself a sort.
+    // Only a test that failed in the window can be flaky, and failures are few: find those
+    // through the partial failures index, then read just their rows of the window (by
+    // tests_by_test), instead of grouping all of the window's rows (60,000 at 2,000 tests).
     Stmt s(*db_,
-           "WITH w AS MATERIALIZED (SELECT test, build, outcome FROM tests WHERE build >= ?1) "
+           "WITH c AS MATERIALIZED (SELECT DISTINCT test FROM tests WHERE outcome IN (1,2) AND "
+           "build >= ?1), "
+           "w AS MATERIALIZED (SELECT t.test, t.build, t.outcome FROM c JOIN tests t ON t.test = "
+           "c.test AND t.build >= ?1) "
            "SELECT n.nodeid, count(*), max(last) FROM (SELECT w.test, b.commit_sha, max(w.build) "
            "AS last "
            "FROM w JOIN builds b ON b.number = w.build GROUP BY w.test, b.commit_sha "
