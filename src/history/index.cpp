@@ -777,19 +777,40 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
       rows.push_back(
           {{"nodeid", s.text(0)}, {"flaky_commits", s.integer(1)}, {"last_build", s.integer(2)}});
   } else if (view == "slowest") {
-    Stmt s(
-        *db_,
-        "WITH w AS MATERIALIZED (SELECT test, duration_us FROM tests WHERE build >= ?1), "
-        "a AS (SELECT test, avg(duration_us) AS av, max(duration_us) AS mx, count(*) AS c FROM w "
-        "GROUP BY test ORDER BY av DESC LIMIT ?2) "
-        "SELECT n.nodeid, a.av, a.mx, a.c FROM a JOIN test_names n ON n.id = a.test ORDER BY a.av "
-        "DESC");
-    s.bind(1, from).bind(2, limit);
-    while (s.step())
-      rows.push_back({{"nodeid", s.text(0)},
-                      {"avg_ms", s.real(1) / 1000.0},
-                      {"max_ms", double(s.integer(2)) / 1000.0},
-                      {"runs", s.integer(3)}});
+    // Averaged here, not by SQL's GROUP BY: SQLite sorts the window's rows (60,000 at 2,000
+    // tests) into a temporary b-tree for that, several times slower than one pass into a map.
+    struct Acc {
+      int64_t sum = 0, max = 0, n = 0;
+    };
+    std::unordered_map<int64_t, Acc> acc;
+    Stmt w(*db_, "SELECT test, duration_us FROM tests WHERE build >= ?1");
+    w.bind(1, from);
+    while (w.step()) {
+      Acc& a = acc[w.integer(0)];
+      int64_t d = w.integer(1);
+      a.sum += d;
+      a.max = std::max(a.max, d);
+      ++a.n;
+    }
+    std::vector<std::pair<double, int64_t>> order;  // (average, test)
+    order.reserve(acc.size());
+    for (const auto& [test, a] : acc) order.emplace_back(double(a.sum) / double(a.n), test);
+    size_t keep = std::min(order.size(), static_cast<size_t>(std::max(limit, 0)));
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                      [](const auto& x, const auto& y) {
+                        return x.first != y.first ? x.first > y.first : x.second < y.second;
+                      });
+    Stmt name(*db_, "SELECT nodeid FROM test_names WHERE id = ?1");
+    for (size_t i = 0; i < keep; ++i) {
+      const Acc& a = acc[order[i].second];
+      name.bind(1, order[i].second);
+      std::string nodeid = name.step() ? name.text(0) : std::string();
+      name.reset();
+      rows.push_back({{"nodeid", nodeid},
+                      {"avg_ms", order[i].first / 1000.0},
+                      {"max_ms", double(a.max) / 1000.0},
+                      {"runs", a.n}});
+    }
   } else if (view == "grid") {
     json numbers = json::array();
     Stmt b(*db_, "SELECT number FROM builds WHERE number >= ?1 ORDER BY number");
