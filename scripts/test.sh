@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the unit tests, the sanitizer tree (clang 14, ASan+UBSan, the libFuzzer harnesses)
-# and each fuzzer for FUZZ_SECONDS (30), then the integration tests of the ordinary binary.
+# with the unit tests and the engine's integration tests run under it and each fuzzer for
+# FUZZ_SECONDS (30), then the integration tests of the ordinary binary.
 # Prints how long each step took, so the CI budget (45 minutes on 2 cores) can be watched.
 #   scripts/test.sh [pytest args]     everything (`make test`; `make` built $BUILD first)
 #   scripts/test.sh --build-san-only [TARGET...]  configure and build the sanitizer tree
@@ -89,7 +90,8 @@ esac
 
 step "unit tests"
 unit_tests "$BUILD"
-build_san pw_fuzzers
+build_san pipewright pw_unit_tests pw_fuzzers
+sanitize
 step "fuzzers, ${FUZZ_SECONDS} s each"
 BUILD_SAN=$BUILD_SAN bash scripts/fuzz.sh
 step "integration tests"
