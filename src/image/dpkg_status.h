@@ -19,6 +19,9 @@ struct DebPackage {
   std::string source;          // "openssl"; the package's own name when no Source field
   std::string source_version;  // from "Source: name (version)"; else the package's version
   std::string status;          // the Status field as written
+  // The layer (bottom 0) that installed it at this version: the lowest layer whose dpkg status
+  // already lists it so, as Trivy attributes a package (its report's Layer).
+  size_t layer = 0;
 };
 
 struct DpkgStatus {

@@ -38,7 +38,15 @@ size_t wanted_bytes(const EntryInfo& e) {
   return 0;
 }
 
-void collect(const LayeredFiles& files, ImageInventory& inv) {
+void note_deb_origins(const std::string& status, size_t layer, DebOrigins& origins) {
+  // Warnings are collect()'s to give, from the status that counts (the top one).
+  for (const auto& d : parse_dpkg_status(status, "/var/lib/dpkg/status").packages) {
+    auto [it, added] = origins.try_emplace({d.name, d.architecture}, d.version, layer);
+    if (!added && it->second.first != d.version) it->second = {d.version, layer};
+  }
+}
+
+void collect(const LayeredFiles& files, ImageInventory& inv, const DebOrigins* origins) {
   // os-release(5): /etc/os-release, else /usr/lib/os-release (on Debian the first is a
   // relative symlink to the second).
   for (const char* p : {"etc/os-release", "usr/lib/os-release"}) {
@@ -53,6 +61,12 @@ void collect(const LayeredFiles& files, ImageInventory& inv) {
 
   if (const KeptFile* f = files.resolve("var/lib/dpkg/status")) {
     auto st = parse_dpkg_status(f->content, "/var/lib/dpkg/status");
+    for (auto& d : st.packages) {
+      d.layer = f->layer;
+      if (!origins) continue;
+      auto it = origins->find({d.name, d.architecture});
+      if (it != origins->end() && it->second.first == d.version) d.layer = it->second.second;
+    }
     inv.debs = std::move(st.packages);
     inv.warnings.insert(inv.warnings.end(), st.warnings.begin(), st.warnings.end());
   }
@@ -62,6 +76,7 @@ void collect(const LayeredFiles& files, ImageInventory& inv) {
       const KeptFile* real = files.resolve(path);
       if (!real) continue;
       auto st = parse_dpkg_status(real->content, "/" + path, /*require_status=*/false);
+      for (auto& d : st.packages) d.layer = real->layer;
       extra.insert(extra.end(), st.packages.begin(), st.packages.end());
       inv.warnings.insert(inv.warnings.end(), st.warnings.begin(), st.warnings.end());
     } else if (is_python_metadata_path(path)) {
@@ -70,6 +85,7 @@ void collect(const LayeredFiles& files, ImageInventory& inv) {
       std::string why;
       auto pkg = parse_python_metadata(real->content, path, &why);
       if (pkg) {
+        pkg->layer = real->layer;
         inv.python.push_back(std::move(*pkg));
       } else {
         inv.warnings.push_back({"/" + path, 0, 0, why + ": skipped"});
@@ -93,6 +109,7 @@ ImageInventory read_inventory(const std::filesystem::path& path) {
   inv.manifest = archive.manifest();
   inv.layers = inv.manifest.layers.size();
   LayeredFiles files;
+  DebOrigins origins;
   for (size_t i = 0; i < inv.layers; ++i) {
     LayerChanges changes;
     archive.read_layer(
@@ -127,9 +144,12 @@ ImageInventory read_inventory(const std::filesystem::path& path) {
           changes.kept[e.path] = std::move(f);
         },
         inv.warnings);
+    if (auto it = changes.kept.find("var/lib/dpkg/status");
+        it != changes.kept.end() && it->second.kind == EntryKind::file)
+      note_deb_origins(it->second.content, i, origins);
     files.apply(changes);
   }
-  collect(files, inv);
+  collect(files, inv, &origins);
   inv.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   return inv;

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "image/archive.h"
@@ -38,7 +40,13 @@ ImageInventory read_inventory(const std::filesystem::path& path);
 // much of each it reads (0: none).
 size_t wanted_bytes(const EntryInfo& entry);
 
+// Where each Debian package at its version first appeared: (name, architecture) -> (version,
+// layer), from the dpkg status each layer wrote, bottom first.
+using DebOrigins = std::map<std::pair<std::string, std::string>, std::pair<std::string, size_t>>;
+void note_deb_origins(const std::string& status, size_t layer, DebOrigins& origins);
+
 // Builds the inventory from the files kept after all layers (os-release, status, metadata).
-void collect(const LayeredFiles& files, ImageInventory& inv);
+// Without origins a Debian package's layer is the status file's.
+void collect(const LayeredFiles& files, ImageInventory& inv, const DebOrigins* origins = nullptr);
 
 }  // namespace pw::image

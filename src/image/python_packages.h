@@ -18,6 +18,7 @@ struct PythonPackage {
   std::string version;
   std::string path;  // the metadata file in the image,
                      // "usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA"
+  size_t layer = 0;  // the layer that wrote that file (bottom 0)
 };
 
 // Whether a cleaned image path is a metadata file the scan reads (see the top of this file).

@@ -34,6 +34,18 @@ int trivy_severity_number(Rating r) {
 
 bool is_cve(const std::string& id) { return id.starts_with("CVE-"); }
 
+// Trivy's Layer: the layer's DiffID, and its Digest when the archive names a blob of its own
+// (a compressed layer); {} when the manifest gives neither.
+ordered_json layer_json(const ImageScanResult& r, size_t index) {
+  ordered_json l = ordered_json::object();
+  const auto& layers = r.inventory.manifest.layers;
+  if (index >= layers.size()) return l;
+  const auto& ref = layers[index];
+  if (!ref.digest.empty() && ref.digest != ref.diff_id) l["Digest"] = ref.digest;
+  if (!ref.diff_id.empty()) l["DiffID"] = ref.diff_id;
+  return l;
+}
+
 ordered_json vulnerability(const ImageFinding& f, const ImageScanResult& r) {
   std::string vid = f.match.id;
   if (!is_cve(vid)) {
@@ -57,6 +69,7 @@ ordered_json vulnerability(const ImageFinding& f, const ImageScanResult& r) {
   v["InstalledVersion"] = f.installed_version;
   if (!f.fixed.empty()) v["FixedVersion"] = f.fixed;
   v["Status"] = f.fixed.empty() ? "affected" : "fixed";
+  if (auto l = layer_json(r, f.layer); !l.empty()) v["Layer"] = l;
   v["SeveritySource"] = "osv";
   v["PrimaryURL"] = f.match.link;
   v["DataSource"] = {
@@ -82,11 +95,13 @@ ordered_json vulnerability(const ImageFinding& f, const ImageScanResult& r) {
     if (!c.empty()) v["CVSS"] = {{"osv", c}};
   }
   v["References"] = ordered_json::array({f.match.link});
+  if (!f.published.empty()) v["PublishedDate"] = f.published;
   if (!f.match.modified.empty()) v["LastModifiedDate"] = f.match.modified;
   return v;
 }
 
-ordered_json deb_package(const DebPackage& d, const std::string& version_id) {
+ordered_json deb_package(const DebPackage& d, const std::string& version_id,
+                         const ImageScanResult& r) {
   ordered_json p;
   p["ID"] = d.name + "@" + d.version;
   p["Name"] = d.name;
@@ -103,6 +118,7 @@ ordered_json deb_package(const DebPackage& d, const std::string& version_id) {
   p["SrcVersion"] = sok ? sv.upstream : d.source_version;
   if (sok && !sv.revision.empty()) p["SrcRelease"] = sv.revision;
   if (sok && sv.epoch) p["SrcEpoch"] = sv.epoch;
+  if (auto l = layer_json(r, d.layer); !l.empty()) p["Layer"] = l;
   return p;
 }
 
@@ -137,7 +153,7 @@ ordered_json trivy_report(const ImageScanResult& r) {
     res["Class"] = "os-pkgs";
     res["Type"] = inv.os_found ? inv.os.id : "debian";
     ordered_json pkgs = ordered_json::array();
-    for (const auto& d : inv.debs) pkgs.push_back(deb_package(d, os));
+    for (const auto& d : inv.debs) pkgs.push_back(deb_package(d, os, r));
     res["Packages"] = pkgs;
     ordered_json vulns = ordered_json::array();
     for (const auto& f : r.findings)
@@ -157,6 +173,7 @@ ordered_json trivy_report(const ImageScanResult& r) {
       j["Identifier"] = {{"PURL", security::pypi_purl(python::normalize_name(p.name), p.version)}};
       j["Version"] = p.version;
       j["FilePath"] = p.path;
+      if (auto l = layer_json(r, p.layer); !l.empty()) j["Layer"] = l;
       pkgs.push_back(j);
     }
     res["Packages"] = pkgs;

@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "python/names.h"
 #include "security/scan.h"
 #include "security/store.h"
@@ -111,6 +113,7 @@ ImageScanResult scan_inventory(const security::Store& store, ImageInventory inv,
         f.arch = d.architecture;
         f.source = d.source;
         f.source_version = d.source_version;
+        f.layer = d.layer;
         f.purl = deb_purl(d, os_name(inv));
         r.findings.push_back(std::move(f));
       }
@@ -127,10 +130,23 @@ ImageScanResult scan_inventory(const security::Store& store, ImageInventory inv,
         f.pkg_name = inv.python[i].name;
         f.installed_version = inv.python[i].version;
         f.path = inv.python[i].path;
+        f.layer = inv.python[i].layer;
         f.purl = security::pypi_purl(asks[i].first, inv.python[i].version);
         r.findings.push_back(std::move(f));
       }
     }
+  }
+  // The publication date is only in the whole record, read for the few advisories that matched.
+  std::map<std::string, std::string> published;
+  for (auto& f : r.findings) {
+    auto [it, added] = published.try_emplace(f.match.id);
+    if (added)
+      if (auto text = store.record_json(f.match.id)) {
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_object() && j.contains("published") && j["published"].is_string())
+          it->second = j["published"].get<std::string>();
+      }
+    f.published = it->second;
   }
   std::sort(r.findings.begin(), r.findings.end(), [](const ImageFinding& a, const ImageFinding& b) {
     return std::tie(a.cls, a.pkg_name, a.installed_version, a.path, a.match.id) <

@@ -2,6 +2,8 @@
 // Trivy's own report.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "image/inventory.h"
 #include "image/trivy_report.h"
 #include "image/vulnerabilities.h"
@@ -26,7 +28,8 @@ const char* kStatus =
 // epoch the installed version also has, a Debian 11 record that must not apply to Debian 12,
 // and a PyPI record for pip.
 const char* kRecords = R"([
-  {"id": "DSA-5764-1", "modified": "2024-09-04T00:00:00Z", "aliases": ["CVE-2024-6119"],
+  {"id": "DSA-5764-1", "modified": "2024-09-04T00:00:00Z", "published": "2024-09-03T00:00:00Z",
+   "aliases": ["CVE-2024-6119"],
    "summary": "openssl - security update",
    "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
    "affected": [{"package": {"name": "openssl", "ecosystem": "Debian:12"},
@@ -128,6 +131,13 @@ TEST_F(ImageScan, TrivyReportShape) {
   EXPECT_EQ(v["CVSS"]["osv"]["V3Score"], 7.5);
   EXPECT_EQ(v["PrimaryURL"], "https://osv.dev/vulnerability/DSA-5764-1");
   EXPECT_EQ(v["Title"], "openssl - security update");
+  EXPECT_EQ(v["PublishedDate"], "2024-09-03T00:00:00Z");
+  EXPECT_EQ(v["LastModifiedDate"], "2024-09-04T00:00:00Z");
+  // One layer: every package and finding is in it.
+  const auto& diff_id = j["Metadata"]["DiffIDs"][0];
+  EXPECT_EQ(v["Layer"]["DiffID"], diff_id);
+  EXPECT_EQ(zlib["Layer"]["DiffID"], diff_id);
+  EXPECT_FALSE(j["Results"][1]["Vulnerabilities"][0].contains("PublishedDate"));
   const auto& py = j["Results"][1];
   EXPECT_EQ(py["Target"], "Python");
   EXPECT_EQ(py["Class"], "lang-pkgs");
@@ -135,6 +145,38 @@ TEST_F(ImageScan, TrivyReportShape) {
   EXPECT_EQ(py["Vulnerabilities"][0]["PkgPath"],
             "usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA");
   EXPECT_EQ(py["Vulnerabilities"][0]["FixedVersion"], "23.3");
+}
+
+// As Trivy attributes them: a package to the lowest layer whose dpkg status lists it at the
+// installed version (an upgrade moves it up), a Python distribution to the layer of its METADATA.
+TEST_F(ImageScan, EachPackageAndFindingNamesItsLayer) {
+  const char* lower =
+      "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\n"
+      "Version: 3.0.11-1~deb12u2\n\n"
+      "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\n"
+      "Version: 1:1.2.12.dfsg-1\n\n";
+  write_bytes(
+      dir_ / "image.tar",
+      docker_archive(
+          {{F("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"), F("var/lib/dpkg/status", lower)},
+           {F("var/lib/dpkg/status", kStatus)},
+           {F("usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+              "Name: pip\nVersion: 23.0.1\n\n")}}));
+  auto r = scan();
+  std::map<std::string, size_t> deb_layer;
+  for (const auto& d : r.inventory.debs) deb_layer[d.name] = d.layer;
+  EXPECT_EQ(deb_layer, (std::map<std::string, size_t>{{"libssl3", 0}, {"openssl", 1}, {"zlib1g", 1}}));
+  ASSERT_EQ(r.inventory.python.size(), 1u);
+  EXPECT_EQ(r.inventory.python[0].layer, 2u);
+  auto j = trivy_report(r);
+  const auto& ids = j["Metadata"]["DiffIDs"];
+  ASSERT_EQ(ids.size(), 3u);
+  std::map<std::string, ordered_json> vuln_layer;
+  for (const auto& res : j["Results"])
+    for (const auto& v : res["Vulnerabilities"]) vuln_layer[v["PkgName"]] = v["Layer"]["DiffID"];
+  EXPECT_EQ(vuln_layer["libssl3"], ids[0]);
+  EXPECT_EQ(vuln_layer["openssl"], ids[1]);
+  EXPECT_EQ(vuln_layer["pip"], ids[2]);
 }
 
 TEST_F(ImageScan, MergeKeepsTrivysReportAndAddsWhatItMissed) {
