@@ -21,6 +21,8 @@ packages=(
   # the Python stages and the example project (Debian's tools stand in for PyPI, which is not reachable)
   python3 python3-venv python3-pip python3-pytest python3-pytest-cov python3-coverage
   black mypy python3-bandit flake8 pylint python3-build python3-packaging python3-setuptools python3-wheel
+  # build backends of the layouts the project-detection tests build offline (hatchling, flit_core)
+  python3-hatchling flit
   procps util-linux
   # container image and image scan of the example (issue 7): podman builds, debootstrap makes the
   # base image offline

@@ -111,7 +111,9 @@ CoverageAnalysis analyse_coverage(const reports::CoverageReport& report,
     auto& summary = files[path];
     summary.path = path;
     summary.in_report = false;
-    summary.overall.lines_to_cover = static_cast<long long>(src.code_lines.size());
+    // coverage.py counts statements, not lines of code: a statement over three lines is one.
+    summary.overall.lines_to_cover =
+        src.statements > 0 ? src.statements : static_cast<long long>(src.code_lines.size());
     const std::vector<int>* fresh = with_new ? new_code->lines_of(path) : nullptr;
     if (fresh) {
       for (int line : src.code_lines) {

@@ -171,6 +171,11 @@ void BuildStore::make_dirs(const BuildPaths& p) const {
     fs::create_directories(d, ec);
     if (ec) throw Error("cannot create " + d.string() + ": " + ec.message());
   }
+  // Build backends that read the nearest .gitignore above a project without one (hatchling)
+  // would otherwise find .pipewright's "*" and leave every file out of the workspace's wheel.
+  fs::path nearest = p.root / ".gitignore";
+  if (!fs::exists(nearest, ec))
+    write_file_atomic(nearest, "# no patterns: the workspace below is built as its own checkout\n");
 }
 
 int BuildStore::newest() const {

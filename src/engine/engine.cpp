@@ -742,9 +742,11 @@ BuildOutcome Engine::run(const BuildRequest& req) {
         run.note_record_error(run.folder_gone_text());
         sched.abort("not started: " + run.folder_gone_text());
       }
-      if (st == Status::failure && !req.keep_going && sched.running() > 0) {
-        // Fail fast, as Jenkins' parallel failFast: the build has failed, so stages still
-        // running (setup-python beside a failed lock-check) are stopped rather than finished.
+      const auto* failed = pipeline_.find(selected[i]);
+      bool stop_running = failed->fail_fast.value_or(pipeline_.fail_fast);
+      if (st == Status::failure && !req.keep_going && sched.running() > 0 && stop_running) {
+        // fail_fast, as Jenkins' parallel failFast: stages still running are stopped. Without
+        // it they finish and report (the tests beside a failed lint), and nothing new starts.
         run.set_stop_reason("stopped: '" + selected[i] + "' failed");
         stop.cancel();
       }

@@ -94,7 +94,16 @@ void StageOutput::end_of_process() {
 void StageOutput::line(const std::string& text, Tail tail) {
   std::string masked = masker_->mask(text);
   write_log(masked + "\n");
-  emit_line(masked, 0, tail);
+  // A multi-line text (a tool's whole output logged at once) is several lines on the console
+  // and in the failure tail, not one line with its breaks escaped.
+  std::string_view rest = masked;
+  for (;;) {
+    size_t nl = rest.find('\n');
+    emit_line(rest.substr(0, nl), 0, tail);
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+    if (rest.empty()) break;
+  }
 }
 
 }  // namespace pw::engine

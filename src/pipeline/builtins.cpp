@@ -26,8 +26,8 @@ const std::vector<BuiltinKind>& builtin_kinds() {
        {"requirements", "fail_on", "ignore_file", "max_age", "scan_environment",
         "dependency_check"}},
       {"analysis", "size, complexity, duplication, new code, coverage and issues, natively",
-       {"new_code", "include_tests", "exclude", "min_tokens", "min_lines", "hotspot_reviews",
-        "sonar", "sonar_issues_format"}},
+       {"new_code", "include_tests", "exclude", "sources", "min_tokens", "min_lines",
+        "hotspot_reviews", "sonar", "sonar_issues_format"}},
       {"quality-gate", "conditions on the analysis (Sonar way by default); fails the build",
        {"conditions", "when_new_code_unknown", "small_changeset_lines"}},
       {"upload", "the build's artifacts, reports and a manifest to S3 or an S3-compatible store",
@@ -57,7 +57,7 @@ const BuiltinKind* find_builtin(const std::string& kind) {
 const std::vector<std::string>& generic_stage_keys() {
   static const std::vector<std::string> keys = {
       "description", "run",     "needs", "blocking", "timeout",
-      "retry",       "env",     "credentials", "enabled",  "when",  "cache"};
+      "retry",       "env",     "credentials", "enabled",  "when",  "cache", "fail_fast"};
   return keys;
 }
 

@@ -25,7 +25,7 @@ struct StageOverlay {
   Location where;
   std::optional<std::string> description, run;
   std::optional<std::vector<std::string>> needs, credentials;
-  std::optional<bool> blocking, enabled;
+  std::optional<bool> blocking, enabled, fail_fast;
   std::optional<std::optional<Millis>> timeout;
   std::optional<int> retry;
   std::optional<std::vector<std::pair<std::string, std::string>>> env;
@@ -35,6 +35,7 @@ struct StageOverlay {
 };
 
 struct Document {
+  std::optional<bool> fail_fast;
   std::vector<StageOverlay> stages;
   std::map<std::string, std::pair<std::string, Location>> project;
   ExportSpec exports;
@@ -125,7 +126,7 @@ class Reader {
       error(root, "a pipeline file must be a mapping with 'stages:' (and optionally 'project:')");
       return doc;
     }
-    static const std::vector<std::string> top = {"version", "project", "stages", "export"};
+    static const std::vector<std::string> top = {"version", "project", "stages", "export", "fail_fast"};
     each_key(root, "the pipeline file", [&](const YAML::Node& key, const YAML::Node& value) {
       const std::string& k = key.Scalar();
       if (k == "version") {
@@ -137,6 +138,8 @@ class Reader {
         read_stages(value, doc);
       } else if (k == "export") {
         read_export(value, doc);
+      } else if (k == "fail_fast") {
+        doc.fail_fast = boolean(value, "fail_fast");
       } else {
         unknown_key(key, "the pipeline file", top);
       }
@@ -154,6 +157,16 @@ class Reader {
     each_key(n, "project", [&](const YAML::Node& key, const YAML::Node& value) {
       if (std::find(keys.begin(), keys.end(), key.Scalar()) == keys.end()) {
         unknown_key(key, "project", keys);
+        return;
+      }
+      // Several packages, test folders or requirements files may be listed; they travel as one
+      // comma-separated value (ProjectSpec::list splits it).
+      if (value.IsSequence() && key.Scalar() != "name" && key.Scalar() != "python") {
+        std::string joined;
+        for (const auto& item : value)
+          if (auto v = scalar(item, "project." + key.Scalar()))
+            joined += (joined.empty() ? "" : ", ") + *v;
+        doc.project[key.Scalar()] = {joined, loc(value)};
         return;
       }
       if (auto v = scalar(value, "project." + key.Scalar()))
@@ -240,6 +253,8 @@ class Reader {
         st.blocking = boolean(v, where + " blocking");
       } else if (name == "enabled") {
         st.enabled = boolean(v, where + " enabled");
+      } else if (name == "fail_fast") {
+        st.fail_fast = boolean(v, where + " fail_fast");
       } else if (name == "timeout") {
         if (auto s = scalar(v, where + " timeout")) {
           std::string t = to_lower(*s);
@@ -360,6 +375,7 @@ void apply(StageSpec& s, const StageOverlay& o) {
   if (o.needs) s.needs = *o.needs;
   if (o.credentials) s.credentials = *o.credentials;
   if (o.blocking) s.blocking = *o.blocking;
+  if (o.fail_fast) s.fail_fast = *o.fail_fast;
   if (o.enabled) s.enabled = *o.enabled;
   if (o.timeout) s.timeout = *o.timeout;
   if (o.retry) s.retry = *o.retry;
@@ -424,6 +440,7 @@ Pipeline load_pipeline_text(const std::string& default_text, const std::string& 
   apply_project(p.project, def);
   apply_project(p.project, user);
   p.exports = user.exports;
+  p.fail_fast = user.fail_fast.value_or(def.fail_fast.value_or(false));
   for (const auto& o : def.stages) {
     StageSpec s;
     s.id = o.id;

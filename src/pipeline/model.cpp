@@ -33,3 +33,21 @@ StageSpec* Pipeline::find(const std::string& id) {
 }
 
 }  // namespace pw::pipeline
+
+namespace pw::pipeline {
+
+std::vector<std::string> ProjectSpec::list(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string item = value.substr(start, comma - start);
+    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace pw::pipeline

@@ -59,6 +59,9 @@ struct StageSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> credentials;
   bool enabled = true;
+  // When this stage fails, stop the stages running beside it (Jenkins' failFast). Unset: the
+  // pipeline's fail_fast. Either way nothing new starts after a blocking failure.
+  std::optional<bool> fail_fast;
   When when;
   CacheSpec cache;
   std::vector<Setting> settings;
@@ -68,13 +71,18 @@ struct StageSpec {
   bool is_post() const { return kind == "post"; }
 };
 
-// Project-wide facts several stages share.
+// Project-wide facts several stages share. package, tests and requirements are what
+// pipewright.yaml says ("" when it says nothing: the project model detects them, see
+// src/project); each may name several, comma-separated.
 struct ProjectSpec {
-  std::string name;          // empty: the project folder's name
-  std::string package = "app";
-  std::string tests = "tests";
-  std::string requirements = "requirements-dev.txt";
+  std::string name;  // empty: the project folder's name
+  std::string package;
+  std::string tests;
+  std::string requirements;
   std::string python = "python3";
+
+  // "a, b" -> {"a", "b"}; "" -> {}.
+  static std::vector<std::string> list(const std::string& value);
 };
 
 // How `pipewright export` writes other CI engines' files (the `export:` section).
@@ -96,6 +104,7 @@ std::string credential_env_name(const std::string& id, const std::string& field)
 
 struct Pipeline {
   ProjectSpec project;
+  bool fail_fast = false;  // see StageSpec::fail_fast
   ExportSpec exports;
   std::vector<StageSpec> stages;  // declaration order: the default's, then the project's new ones
   std::string config_file;        // the pipewright.yaml read, "" when none

@@ -8,11 +8,20 @@ std::string to_yaml(const Pipeline& p) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "version" << YAML::Value << 1;
+  if (p.fail_fast) out << YAML::Key << "fail_fast" << YAML::Value << true;
   out << YAML::Key << "project" << YAML::Value << YAML::BeginMap;
   if (!p.project.name.empty()) out << YAML::Key << "name" << YAML::Value << p.project.name;
-  out << YAML::Key << "package" << YAML::Value << p.project.package;
-  out << YAML::Key << "tests" << YAML::Value << p.project.tests;
-  out << YAML::Key << "requirements" << YAML::Value << p.project.requirements;
+  // Written only when configured: otherwise the project model detects them on every run.
+  auto list_key = [&](const char* key, const std::string& value) {
+    auto items = ProjectSpec::list(value);
+    if (items.empty()) return;
+    out << YAML::Key << key << YAML::Value;
+    if (items.size() == 1) out << items.front();
+    else out << YAML::Flow << items;
+  };
+  list_key("package", p.project.package);
+  list_key("tests", p.project.tests);
+  list_key("requirements", p.project.requirements);
   out << YAML::Key << "python" << YAML::Value << p.project.python;
   out << YAML::EndMap;
   out << YAML::Key << "stages" << YAML::Value << YAML::BeginMap;
@@ -28,6 +37,7 @@ std::string to_yaml(const Pipeline& p) {
     if (!s.is_post()) {
       out << YAML::Key << "needs" << YAML::Value << YAML::Flow << s.needs;
       out << YAML::Key << "blocking" << YAML::Value << s.blocking;
+      if (s.fail_fast) out << YAML::Key << "fail_fast" << YAML::Value << *s.fail_fast;
     }
     out << YAML::Key << "timeout" << YAML::Value
         << (s.timeout ? duration_to_yaml(*s.timeout) : std::string("none"));

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "python/names.h"
+#include "python/toml.h"
 #include "python/version.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -202,66 +203,6 @@ void compare_with_project(DistCheck& c, const PyProject& expected, const std::st
                        expected.version + "'");
 }
 
-// TOML: the value after '=' of a key we read, as a string; `rest` is advanced past it.
-std::string toml_string(std::string_view& rest, const std::string& where) {
-  rest = trim(rest);
-  if (rest.starts_with("'''") || rest.starts_with("\"\"\""))
-    throw Error(where + ": multi-line strings are not supported for this key");
-  if (rest.empty() || (rest.front() != '"' && rest.front() != '\''))
-    throw Error(where + ": expected a quoted string");
-  char q = rest.front();
-  std::string out;
-  size_t i = 1;
-  for (; i < rest.size(); ++i) {
-    char c = rest[i];
-    if (c == q) break;
-    if (q == '"' && c == '\\' && i + 1 < rest.size()) {
-      char e = rest[++i];
-      switch (e) {
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        default:
-          out += '\\';
-          out += e;  // \uXXXX and the rest: kept as written
-      }
-      continue;
-    }
-    out += c;
-  }
-  if (i >= rest.size()) throw Error(where + ": unterminated string");
-  rest.remove_prefix(i + 1);
-  return out;
-}
-
-std::string_view strip_comment(std::string_view s) {
-  // Outside a string only; the keys we read hold no '#' in their quoted values in practice, but
-  // a '#' inside quotes must not cut the line.
-  char q = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (q) {
-      if (s[i] == '\\' && q == '"')
-        ++i;
-      else if (s[i] == q)
-        q = 0;
-    } else if (s[i] == '"' || s[i] == '\'') {
-      q = s[i];
-    } else if (s[i] == '#') {
-      return s.substr(0, i);
-    }
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string CoreMetadata::get(const std::string& lower_name) const {
@@ -294,59 +235,27 @@ CoreMetadata parse_core_metadata(std::string_view text) {
 }
 
 PyProject read_pyproject(std::string_view text, const std::string& file) {
+  toml::table doc = parse_toml_or_throw(text, file);
   PyProject p;
-  bool in_project = false;
-  bool in_dynamic = false;  // inside a `dynamic = [` array spanning lines
-  int line_no = 0;
-  // Reads the items of `dynamic = [...]` on one line; true when the closing ']' was reached
-  // (the array may span lines).
-  auto read_dynamic_items = [&](std::string_view& rest, const std::string& where) {
-    while (!rest.empty() && rest.front() != ']') {
-      if (rest.front() == ',') {
-        rest = trim(rest.substr(1));
-        continue;
-      }
-      if (toml_string(rest, where) == "version") p.version_dynamic = true;
-      rest = trim(rest);
-    }
-    return !rest.empty();
+  const auto* project = doc.get_as<toml::table>("project");
+  if (!project) return p;
+  p.has_project = true;
+  // A key of the wrong type is as wrong as bad TOML for the checks that compare with it.
+  auto string_key = [&](const char* key) -> std::string {
+    const auto* n = project->get(key);
+    if (!n) return {};
+    if (auto s = n->value<std::string>()) return *s;
+    throw Error(file + ":" + std::to_string(toml_line(n)) + ":" +
+                std::to_string(n->source().begin.column) + ": project." + key +
+                " must be a string");
   };
-  for (const auto& raw : split_lines(text)) {
-    ++line_no;
-    std::string where = file + ":" + std::to_string(line_no);
-    std::string_view line = trim(strip_comment(raw));
-    if (in_dynamic) {
-      std::string_view rest = line;
-      in_dynamic = !read_dynamic_items(rest, where);
-      continue;
-    }
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      // [project] only; [project.urls] and [[...]] arrays of tables are other tables.
-      auto close = line.find(']');
-      auto inner =
-          close == std::string_view::npos ? std::string_view() : trim(line.substr(1, close - 1));
-      in_project = !line.starts_with("[[") && inner == "project";
-      if (in_project) p.has_project = true;
-      continue;
-    }
-    if (!in_project) continue;
-    auto eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string key(trim(line.substr(0, eq)));
-    if (key.size() >= 2 && (key.front() == '"' || key.front() == '\''))
-      key = key.substr(1, key.size() - 2);
-    std::string_view rest = line.substr(eq + 1);
-    if (key == "name") {
-      p.name = toml_string(rest, where);
-    } else if (key == "version") {
-      p.version = toml_string(rest, where);
-    } else if (key == "dynamic") {
-      rest = trim(rest);
-      if (rest.empty() || rest.front() != '[') throw Error(where + ": dynamic must be an array");
-      rest = trim(rest.substr(1));
-      in_dynamic = !read_dynamic_items(rest, where);
-    }
+  p.name = string_key("name");
+  p.version = string_key("version");
+  if (const auto* d = project->get("dynamic")) {
+    if (!d->is_array())
+      throw Error(file + ":" + std::to_string(toml_line(d)) + ": project.dynamic must be an array");
+    for (const auto& s : toml_strings(d).value_or(std::vector<std::string>{}))
+      if (s == "version") p.version_dynamic = true;
   }
   return p;
 }

@@ -32,9 +32,8 @@ struct PyProject {
   std::string version;
   bool version_dynamic = false;
 };
-// Reads that subset of TOML (basic and literal strings, arrays over several lines, comments);
-// other tables and keys are skipped. Throws pw::Error "file:line: ..." on a malformed value of
-// one of those keys.
+// Parsed with toml++ (python/toml.h). Throws pw::Error "file:line:col: ..." when the text is not
+// valid TOML or one of those keys has the wrong type.
 PyProject read_pyproject(std::string_view text, const std::string& file_for_errors);
 
 // A RECORD hash value for `data`: "sha256=" + urlsafe base64 of the digest without '=' padding.

@@ -8,6 +8,7 @@
 #include "analysis/writers.h"
 #include "engine/build_store.h"
 #include "exec/capture.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/sonar.h"
 #include "util/fs.h"
@@ -76,6 +77,7 @@ void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pi
                        "new_code must be branch, branch:NAME, previous-build or commit:REV"));
   get_bool(spec, "include_tests", &diags);
   get_list(spec, "exclude", &diags);
+  get_list(spec, "sources", &diags);
   get_int(spec, "min_tokens", &diags);
   get_int(spec, "min_lines", &diags);
   get_string(spec, "hotspot_reviews", &diags);
@@ -94,19 +96,72 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   in.root = ws;
   in.include_tests = get_bool(spec, "include_tests").value_or(false);
   in.exclude = get_list(spec, "exclude").value_or(std::vector<std::string>{});
+  // The project's code, as sonar.sources: the detected packages (or the `sources` setting), so
+  // setup.py, noxfile.py, docs/, examples/ and vendored folders are not production code. Tests
+  // are measured apart (sonar.tests) and join only with include_tests.
+  auto model = detect_project(ws, ctx.pipeline());
+  auto glob_of = [](const std::string& path) {
+    return path.ends_with(".py") || path.find('*') != std::string::npos ? path : path + "/**";
+  };
+  if (auto s = get_list(spec, "sources")) {
+    for (const auto& p : *s) in.include.push_back(glob_of(p));
+  } else {
+    for (const auto& p : model.package_paths()) in.include.push_back(glob_of(p));
+  }
+  if (in.include_tests && !in.include.empty())
+    for (const auto& t : model.test_paths()) in.include.push_back(glob_of(t));
+  ctx.data()["sources"] = in.include;
   if (fs::exists(reports / "coverage.xml")) in.coverage_xml = reports / "coverage.xml";
   if (fs::exists(reports / "report.xml")) in.junit_xml = reports / "report.xml";
   for (const char* s : {"quality.sarif", "dependency-scan.sarif"})
     if (fs::exists(reports / s)) in.sarif_files.push_back(reports / s);
   in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
+  // Which definition of new code this build uses, said in the gate's output.
+  std::string definition;
   if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base && in.new_code_reference.value.empty()) {
     // The workspace is a clone: the main branch may exist only as origin/main there.
+    std::string main_branch;
     for (const char* candidate : {"main", "origin/main", "master", "origin/master"}) {
       if (exec::git(ws, {"rev-parse", "--verify", "-q", std::string(candidate) + "^{commit}"})) {
-        in.new_code_reference.value = candidate;
+        main_branch = candidate;
         break;
       }
     }
+    in.new_code_reference.value = main_branch;
+    definition = "merge base with " + (main_branch.empty() ? std::string("the main branch") : main_branch);
+    // A build of the main branch itself has no merge base to compare with (every gate would
+    // pass on no new code): as SonarQube, new code there is what changed since the previous
+    // version, the last tag, else the previous successful build's commit.
+    std::string branch = ctx.branch();
+    bool on_main = branch == "main" || branch == "master";
+    if (!on_main && !main_branch.empty()) {
+      auto head = exec::git(ws, {"rev-parse", "HEAD"});
+      auto base = exec::git(ws, {"rev-parse", main_branch + "^{commit}"});
+      on_main = branch.empty() && head && base && trim(*head) == trim(*base);
+    }
+    if (on_main) {
+      auto tag = exec::git(ws, {"describe", "--tags", "--abbrev=0", "HEAD^"});
+      if (tag && !trim(*tag).empty()) {
+        in.new_code_reference = {analysis::ReferenceMode::commit, std::string(trim(*tag))};
+        definition = "main branch: changes since the last tag " + std::string(trim(*tag));
+      } else if (auto prev = previous_successful_commit(ctx); !prev.empty()) {
+        in.new_code_reference = {analysis::ReferenceMode::commit, prev};
+        definition = "main branch: changes since the previous successful build (" + prev.substr(0, 12) +
+                     "; no tag)";
+      } else {
+        analysis::NewCode unknown;
+        unknown.reason = "cannot compute new code: a first build of the main branch, with no tag and "
+                         "no earlier successful build";
+        in.new_code = unknown;
+        definition = "main branch: no tag and no earlier successful build";
+      }
+    }
+  } else if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base) {
+    definition = "merge base with " + in.new_code_reference.value;
+  } else if (in.new_code_reference.mode == analysis::ReferenceMode::commit) {
+    definition = "changes since " + in.new_code_reference.value;
+  } else {
+    definition = "changes since the previous successful build";
   }
   if (in.new_code_reference.mode == analysis::ReferenceMode::previous_build) {
     in.new_code_reference.value = previous_successful_commit(ctx);
@@ -143,6 +198,7 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   ctx.data()["new_code"] = {{"available", result.new_code_info.available},
                             {"reason", result.new_code_info.reason},
                             {"reference", result.new_code_info.reference},
+                            {"definition", definition},
                             {"new_lines", result.new_code_info.new_lines}};
   ctx.data()["files"] = result.files.size();
 
@@ -245,11 +301,13 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
       if (v.is_string()) target[k] = v.get<std::string>();
   }
   analysis::NewCodeInfo nc;
+  std::string new_code_definition;
   if (data.contains("new_code") && data["new_code"].is_object()) {
     const auto& j = data["new_code"];
     nc.available = j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
     nc.reason = str(j, "reason");
     nc.reference = str(j, "reference");
+    new_code_definition = str(j, "definition");
     nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number() ? j["new_lines"].get<long long>() : 0;
   }
 
@@ -287,6 +345,8 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   if (nc.available && nc.new_lines == 0)
     table += "\n  note: no new code since " + nc.reference + ": the new-code conditions pass";
   for (const auto& w : gate.warnings) table += "\n  note: " + w;
+  if (!new_code_definition.empty()) table += "\n  new code: " + new_code_definition;
+  ctx.data()["new_code_definition"] = new_code_definition;
   ctx.show(table);
   ctx.data()["status"] = std::string(analysis::to_string(gate.status));
   ctx.data()["conditions"] = cj;

@@ -33,9 +33,15 @@ std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec,
   else if (spec.kind == "audit")
     return {"**"};
   else {
-    paths = {p.project.package};
-    if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black")
-      paths.push_back(p.project.tests);
+    // project.package and project.tests as pipewright.yaml lists them; not set, the project
+    // model detects them from the tree, which the key then covers whole ("" below).
+    paths = pipeline::ProjectSpec::list(p.project.package);
+    if (paths.empty()) paths.push_back("");
+    if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black") {
+      auto tests = pipeline::ProjectSpec::list(p.project.tests);
+      if (tests.empty()) tests.push_back("");
+      paths.insert(paths.end(), tests.begin(), tests.end());
+    }
   }
   for (auto path : paths) {
     while (path.size() > 1 && path.back() == '/') path.pop_back();

@@ -11,6 +11,7 @@
 #include "security/dependency_report.h"
 #include "security/store.h"
 #include "stages/dist_info.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -195,7 +196,10 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   std::vector<security::ScannedPackage> packages;
   std::set<std::string> closure;
   auto explicit_requirements = get_string(spec, "requirements");
-  std::string req_name = explicit_requirements.value_or(project.requirements);
+  std::string req_name = explicit_requirements.value_or("");
+  if (req_name.empty())
+    if (auto files = detect_project(ws, ctx.pipeline()).requirements_files(); !files.empty())
+      req_name = files.front();
   auto declared = python::read_declarations(ws);
   for (const auto& d : declared.declarations) closure.insert(d.requirement.normalized_name());
   std::string lock_name;

@@ -8,6 +8,7 @@
 #include "python/lock_sync.h"
 #include "python/names.h"
 #include "stages/dist_info.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -152,7 +153,11 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   fs::path ws = ctx.workspace();
   auto explicit_requirements = get_string(spec, "requirements");
-  std::string req_name = explicit_requirements.value_or(ctx.pipeline().project.requirements);
+  std::string req_name = explicit_requirements.value_or("");
+  if (req_name.empty()) {
+    auto files = detect_project(ws, ctx.pipeline()).requirements_files();
+    req_name = files.empty() ? "requirements-dev.txt" : files.front();
+  }
   fs::path root = ws / req_name;
   // A lock file decides unless a requirements file is named explicitly for this stage.
   auto declared = python::read_declarations(ws);

@@ -91,8 +91,7 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   }
   if (py.empty())
     return engine::StageOutcome::skipped("the build module (PyPA build) is not installed for " +
-                                         join(candidates, " nor ") + ": add `build` to " +
-                                         ctx.pipeline().project.requirements +
+                                         join(candidates, " nor ") + ": add `build` to the dev dependencies"
                                          " (Debian: apt-get install python3-build)");
 
   // Old builds are removed first, as the seed does: a stale wheel in dist/ would be archived and

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "python/lock_sync.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -36,6 +37,8 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
                         "print('venv' if u.find_spec('venv') and u.find_spec('ensurepip') else 'no-venv')"},
                        out, {.cwd = ws});
   auto lines = split_lines(out);
+  // Stopped because another stage failed: nothing was concluded about this machine.
+  if (r.aborted) return {engine::Status::aborted, "aborted before the checks finished"};
   bool py_ok = r.ok() && lines.size() == 3;
   std::string py_version = py_ok ? lines[0] : "";
   checks.push_back({"python (" + py + (py_ok ? " " + py_version : "") + ")", py_ok,
@@ -50,25 +53,33 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
     checks.push_back({"pip", false, "needs a working python first"});
   }
 
-  bool has_pyproject = fs::exists(ws / "pyproject.toml");
-  bool has_setup = fs::exists(ws / "setup.py");
-  checks.push_back({"pyproject.toml or setup.py", has_pyproject || has_setup,
+  // The project as detected (src/project): what it is and where each fact came from.
+  auto model = detect_project(ws, ctx.pipeline());
+  for (const auto& l : project::describe(model)) ctx.log("  " + l);
+  bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
+  checks.push_back({"pyproject.toml, setup.py or setup.cfg", buildable,
                     "add a pyproject.toml (PEP 621) or a setup.py at the project root"});
-  checks.push_back({"package folder " + project.package + "/", fs::is_directory(ws / project.package),
-                    "create " + project.package + "/ or set project.package in pipewright.yaml "
-                    "to the folder that holds your code"});
-  checks.push_back({"tests folder " + project.tests + "/", fs::is_directory(ws / project.tests),
-                    "create " + project.tests + "/ with pytest tests, or set project.tests"});
-  // A lock file (uv.lock, poetry.lock, ...) is where a locked project pins its dependencies.
-  auto lock = python::choose_lock(ws);
-  if (lock.chosen) {
-    checks.push_back({"lock file " + lock.chosen->filename().string(), true, ""});
+  for (const auto& d : model.problems) checks.push_back({d.str(), false, "fix it (see the message)"});
+  if (model.packages.empty()) {
+    checks.push_back({"import package", false,
+                      "set project.package in pipewright.yaml to the folder that holds your code"});
   } else {
-    checks.push_back({project.requirements, fs::is_regular_file(ws / project.requirements),
-                      "add " + project.requirements + " with the pinned dev dependencies "
-                      "(name==version per line), or a lock file (uv lock, poetry lock, pdm lock, "
-                      "pipenv lock), or set project.requirements"});
+    for (const auto& pk : model.packages)
+      checks.push_back({"package " + pk.path + (pk.from.file.empty() ? "" : " (" + pk.from.str() + ")"),
+                        fs::exists(ws / pk.path),
+                        "create " + pk.path + " or set project.package in pipewright.yaml"});
   }
+  for (const auto& t : model.tests)
+    checks.push_back({"tests " + t.path, fs::exists(ws / t.path),
+                      "create " + t.path + "/ with pytest tests, or set project.tests"});
+  // Absent tests or dev dependencies are notes, not failures: pytest may find tests elsewhere,
+  // and a project may need nothing beyond itself.
+  for (const auto& n : model.notes) ctx.warn(n);
+  ctx.data()["project"] = {{"packages", model.package_paths()}, {"tests", model.test_paths()},
+                           {"backend", model.build_backend}};
+  // A lock file (uv.lock, poetry.lock, ...) is where a locked project pins its dependencies.
+  if (auto lock = python::choose_lock(ws); lock.chosen)
+    checks.push_back({"lock file " + lock.chosen->filename().string(), true, ""});
   for (const auto& extra : get_list(ctx.spec(), "require").value_or(std::vector<std::string>{}))
     checks.push_back({extra, fs::exists(ws / extra), "add " + extra + " (listed in preflight.require)"});
 

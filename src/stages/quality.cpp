@@ -6,6 +6,7 @@
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
 #include "stages/run_command.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "stages/venv_cache.h"
@@ -41,7 +42,7 @@ const Tool* find_tool(const std::string& name) {
       {"ruff-format", "ruff", "ruff", {"format", "--check", "--diff", "--no-cache"}, true, reports::parse_ruff_format},
       {"black", "black", "black", {"--check", "--diff", "--no-color"}, true, reports::parse_black},
       {"mypy", "mypy", "mypy", {"--show-column-numbers", "--show-error-codes", "--no-color-output",
-                                "--no-error-summary"}, false, reports::parse_mypy},
+                                "--no-error-summary", "--no-pretty"}, false, reports::parse_mypy},
       {"bandit", "bandit", "bandit", {"-f", "json", "-q", "-r"}, false, reports::parse_bandit_json},
       {"pip-audit", "pip_audit", "pip-audit", {"-f", "json", "--progress-spinner", "off", "-r"}, false,
        parse_pip_audit},
@@ -63,20 +64,24 @@ std::string tool_for(const pipeline::StageSpec& spec) {
 
 std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
                                        const fs::path& ws) {
-  if (spec.kind == "audit") return {p.project.requirements};
+  auto model = detect_project(ws, p);
+  if (spec.kind == "audit") {
+    auto files = model.requirements_files();
+    return files.empty() ? std::vector<std::string>{} : std::vector<std::string>{files.front()};
+  }
   std::vector<std::string> out;
-  std::vector<std::string> candidates = {p.project.package};
+  std::vector<std::string> candidates = model.package_paths();
   if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black")
-    candidates.push_back(p.project.tests);
+    for (const auto& t : model.test_paths()) candidates.push_back(t);
   for (const auto& c : candidates)
-    if (fs::exists(ws / c)) out.push_back(c);
+    if (fs::exists(ws / c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   return out;
 }
 
-std::string install_hint(const Tool& t, const pipeline::Pipeline& p) {
+std::string install_hint(const Tool& t, const pipeline::Pipeline&) {
   std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
-  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " +
-         p.project.requirements;
+  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg +
+         " to the project's dev dependencies";
 }
 
 // Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
@@ -145,6 +150,9 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   bool via_python = fs::exists(py);
   std::string exe = find_on_path(tool->exe);
   auto paths = get_list(spec, "paths").value_or(default_paths(spec, p, ws));
+  if (paths.empty() && spec.kind == "audit")
+    return engine::StageOutcome::skipped("no requirements file to audit (the project declares its dev "
+                                         "dependencies elsewhere); dependency-scan checks the environment");
   if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
   auto user_args = get_list(spec, "args").value_or(std::vector<std::string>{});
   auto command = [&](std::vector<std::string> argv) {

@@ -1,5 +1,6 @@
 #include "stages/setup_python.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -8,11 +9,14 @@
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
+#include "python/pip_output.h"
 #include "python/requirement.h"
 #include "python/editable.h"
 #include "python/requirements_file.h"
 #include "python/version.h"
+#include "project/install.h"
 #include "stages/dist_info.h"
+#include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/venv_cache.h"
@@ -30,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // Bumped when what an entry holds changes meaning, so old entries are not reused.
-constexpr const char* kCacheFormat = "pipewright-venv 1";
+constexpr const char* kCacheFormat = "pipewright-venv 2";
 
 struct PipOptions {
   std::vector<std::string> args;  // index and link options, passed to every pip install
@@ -170,9 +174,6 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   PipOptions opt = read_options(spec, nullptr);
   fs::path ws = ctx.workspace();
   std::string py = configured_python(ctx.pipeline());
-  std::string req_name =
-      get_string(spec, "requirements").value_or(ctx.pipeline().project.requirements);
-  fs::path req = ws / req_name;
 
   std::string py_path = find_on_path(py);
   if (py_path.empty())
@@ -206,7 +207,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   // A lock file, when the project has one and no requirements file is named for this stage: the
   // environment gets exactly its versions (with hashes when it has them), for the groups in use.
   std::string lock_text;  // the requirements written from the lock; "" when there is no lock
-  std::string install_label = "-r " + req_name;
+  std::string install_label = "the dev dependencies";
   if (!get_string(spec, "requirements")) {
     auto declared = python::read_declarations(ws);
     auto choice = python::choose_lock(ws, declared.tool);
@@ -245,30 +246,35 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
               ")");
     }
   }
-  // Every requirements file read (includes followed) goes into the key by content.
-  std::vector<fs::path> files;
-  if (!lock_text.empty()) {
-    // The key covers what is installed: the lock's selection for these groups and markers.
-  } else if (fs::exists(req)) {
-    // pip itself reports bad lines; here only the list of files matters.
-    auto parsed = python::read_requirements_file(req);
-    for (const auto& d : parsed.diagnostics) ctx.log("note: " + d.str());
-    for (const auto& f : parsed.files)
-      if (fs::exists(f)) files.push_back(fs::path(f));
-  } else {
-    ctx.log("note: " + req_name + " does not exist; the environment gets no dev dependencies");
-  }
+  // The dev dependencies from wherever the project declares them (src/project): one generated
+  // requirements file for the cached environment, local and editable requirements for this
+  // build only. The key covers every file read, by content.
+  auto model = detect_project(ws, ctx.pipeline());
+  for (const auto& d : model.problems) ctx.log("note: " + d.str());
+  auto plan = project::plan_install(model);
+  for (const auto& d : plan.problems) ctx.log("note: " + d.str());
+  for (const auto& d : model.dev_dependencies) ctx.log("dev dependencies: " + d.str());
+  if (model.dev_dependencies.empty())
+    ctx.log("note: no development dependencies declared; the environment gets only the project");
+  fs::path gen_dir = ctx.paths().root / "setup-python";
+  fs::create_directories(gen_dir);
+  fs::path gen_req = gen_dir / "dev-requirements.txt";
+  fs::path gen_con = gen_dir / "constraints.txt";
+  write_file_atomic(gen_req, plan.requirements);
+  if (!plan.constraints.empty()) write_file_atomic(gen_con, plan.constraints);
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& d : model.dev_dependencies)
+    sources.push_back({{"kind", d.kind}, {"file", d.file}, {"name", d.name}, {"line", d.line}});
+  ctx.data()["dev_dependencies"] = sources;
+  ctx.data()["files_read"] = plan.files;
 
   Sha256 key_hash;
   key_hash.update(std::string(kCacheFormat) + "\n" + real + "\n" + version + "\n");
   for (const auto& a : opt.args) key_hash.update(a + "\n");
   key_hash.update(std::string("upgrade=") + (opt.upgrade_tools ? "1" : "0") +
                   " system=" + (opt.system_site_packages ? "1" : "0") + "\n");
-  for (const auto& f : files) {
-    key_hash.update(fs::relative(f, ws).string() + "\n");
-    key_hash.update(sha256_file_hex(f) + "\n");
-  }
   if (!lock_text.empty()) key_hash.update("lock\n" + lock_text);
+  else key_hash.update(plan.key_material);
   std::string key = key_hash.hex_digest().substr(0, 24);
   ctx.data()["cache_key"] = key;
 
@@ -278,6 +284,21 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     argv.insert(argv.end(), opt.args.begin(), opt.args.end());
     argv.insert(argv.end(), what.begin(), what.end());
     return ctx.run(argv);
+  };
+  // A failed pip says why a few lines above its last words: that line goes into the summary,
+  // with the settings that fix an install on a machine without the package index.
+  bool offline = std::find(opt.args.begin(), opt.args.end(), "--no-index") != opt.args.end();
+  auto pip_failed = [&](const exec::ProcessResult& r, const std::string& what) {
+    auto f = python::explain_pip_failure(ctx.output_tail());
+    if (f.cause.empty() || r.timed_out || !r.spawn_error.empty())
+      return describe_failure(r, ctx.output_tail(), what);
+    std::string msg = what + " failed: " + f.cause;
+    if (f.index_unreachable && !offline)
+      msg += " (without a reachable package index: set setup-python no_index: true with find_links: "
+             "[a folder of wheels] or system_site_packages: true, and upgrade_tools: false)";
+    else if (f.index_unreachable && opt.upgrade_tools)
+      msg += " (offline, pip, setuptools and wheel cannot be upgraded: set upgrade_tools: false)";
+    return msg;
   };
   auto make_venv = [&](const fs::path& dir, bool with_pip) {
     std::vector<std::string> argv = {py_path, "-m", "venv"};
@@ -291,18 +312,19 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     fs::path vpy = venv / "bin" / "python";
     if (opt.upgrade_tools) {
       auto u = pip_install(vpy, {"--upgrade", "pip", "setuptools", "wheel"});
-      if (!u.ok())
-        return describe_failure(u, ctx.output_tail(), "pip install --upgrade pip setuptools wheel");
+      if (!u.ok()) return pip_failed(u, "pip install --upgrade pip setuptools wheel");
     }
     if (!lock_text.empty()) {
       // The lock is the whole closure: --no-deps keeps pip from adding anything it does not pin.
       fs::path file = venv / "pipewright-locked-requirements.txt";
       write_file_atomic(file, lock_text);
       auto i = pip_install(vpy, {"--no-deps", "-r", file.string()});
-      if (!i.ok()) return describe_failure(i, ctx.output_tail(), "pip install " + install_label);
-    } else if (!files.empty()) {
-      auto i = pip_install(vpy, {"-r", req.string()});
-      if (!i.ok()) return describe_failure(i, ctx.output_tail(), "pip install -r " + req_name);
+      if (!i.ok()) return pip_failed(i, "pip install " + install_label);
+    } else if (plan.requirement_count > 0) {
+      std::vector<std::string> what = {"-r", gen_req.string()};
+      if (!plan.constraints.empty()) what.insert(what.end(), {"-c", gen_con.string()});
+      auto i = pip_install(vpy, what);
+      if (!i.ok()) return pip_failed(i, "pip install of the dev dependencies");
     }
     return {};
   };
@@ -375,16 +397,30 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   std::vector<std::string> what;
   if (!opt.build_isolation) what.push_back("--no-build-isolation");
   if (opt.editable) what.push_back("-e");
-  what.push_back(ws.string());
+  std::string extras = plan.project_extras.empty() ? "" : "[" + join(plan.project_extras, ",") + "]";
+  what.push_back(ws.string() + extras);
   std::vector<std::string> no_deps = what;
   no_deps.insert(no_deps.begin(), "--no-deps");
   // A project with static metadata is installed natively (what pip's editable install leaves,
   // written directly: milliseconds instead of a build backend's seconds); pip does the rest.
+  // Where the sources are is the project model's answer (the one every stage uses), so the
+  // .pth puts on sys.path the folder its packages are imported from.
   bool native = false;
   if (opt.editable && get_bool(spec, "native_install").value_or(true)) {
     std::string why_not;
     auto build_sites = venv_site_dirs(build_venv);
-    if (auto proj = python::static_editable_project(ws, why_not); proj && !build_sites.empty()) {
+    auto proj = python::static_editable_project(ws, why_not);
+    if (proj && !model.packages.empty()) {
+      std::set<std::string> roots;
+      for (const auto& pk : model.packages) roots.insert(pk.import_root());
+      if (roots.size() == 1) {
+        proj->source_root = roots.begin()->empty() ? ws : ws / *roots.begin();
+      } else {
+        why_not = "the packages are imported from several folders (" + model.package_list() + ")";
+        proj.reset();
+      }
+    }
+    if (proj && !build_sites.empty()) {
       python::install_editable(*proj, ws, build_sites.front(), build_venv / "bin", venv_python(ws));
       native = true;
       ctx.log("installed " + proj->name + " " + proj->version + " natively as pip's editable install "
@@ -397,7 +433,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   exec::ProcessResult p;
   if (!native) {
     p = pip_install(venv_python(ws), no_deps);
-    if (!p.ok()) return engine::StageOutcome::failed(describe_failure(p, ctx.output_tail(), "pip install -e ."));
+    if (!p.ok()) return engine::StageOutcome::failed(pip_failed(p, "pip install -e ."));
   }
   std::vector<fs::path> sites = venv_site_dirs(build_venv);
   if (opt.cache) {
@@ -411,9 +447,18 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     ctx.log("the project needs " + join(missing, ", ") +
             ", which the environment lacks: installing them");
     p = pip_install(venv_python(ws), what);
-    if (!p.ok())
-      return engine::StageOutcome::failed(
-          describe_failure(p, ctx.output_tail(), "pip install -e ."));
+    if (!p.ok()) return engine::StageOutcome::failed(pip_failed(p, "pip install -e ."));
+  }
+  // Local requirements (`-e ./plugin`, `./vendor/x`) point into this workspace: built here, with
+  // build_isolation applying to them as to the project.
+  for (const auto& l : plan.local) {
+    std::vector<std::string> argv;
+    if (!opt.build_isolation) argv.push_back("--no-build-isolation");
+    if (l.editable) argv.push_back("-e");
+    argv.push_back(l.path);
+    auto li = pip_install(venv_python(ws), argv);
+    if (!li.ok())
+      return engine::StageOutcome::failed(pip_failed(li, "pip install " + l.path + " (" + l.origin + ")"));
   }
   auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
   ctx.data()["project_ms"] = proj_ms.count();

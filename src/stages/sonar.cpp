@@ -8,6 +8,7 @@
 #include "analysis/gate.h"
 #include "analysis/sonar_task.h"
 #include "exec/masker.h"
+#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "util/duration.h"
 #include "util/fs.h"
@@ -209,17 +210,15 @@ engine::StageOutcome run_sonar_analysis(engine::StageContext& ctx, const SonarSe
   fs::remove(task_file, ec);  // a retry must not read the previous attempt's task
   std::string key = settings.project_key.empty() ? default_project_key(ctx) : settings.project_key;
 
-  const auto& project = ctx.pipeline().project;
   std::vector<std::string> argv = {exe};
   auto D = [&](const std::string& k, const std::string& v) { argv.push_back("-D" + k + "=" + v); };
   D("sonar.host.url", settings.host_url);
   D("sonar.projectKey", key);
   D("sonar.projectBaseDir", ws.string());
   D("sonar.working.directory", work.string());
-  D("sonar.sources", fs::is_directory(ws / project.package) ? project.package : ".");
-  if (!project.tests.empty() && fs::is_directory(ws / project.tests) &&
-      fs::is_directory(ws / project.package))
-    D("sonar.tests", project.tests);
+  auto model = detect_project(ws, ctx.pipeline());
+  D("sonar.sources", model.packages.empty() ? std::string(".") : join(model.package_paths(), ","));
+  if (!model.tests.empty() && !model.packages.empty()) D("sonar.tests", join(model.test_paths(), ","));
   if (fs::exists(reports / "coverage.xml"))
     D("sonar.python.coverage.reportPaths", (reports / "coverage.xml").string());
   if (fs::exists(reports / "report.xml"))

@@ -1,10 +1,12 @@
 #include "stages/tests.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "reports/cobertura.h"
 #include "reports/junit.h"
+#include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -56,7 +58,6 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
 
 engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
-  const auto& project = ctx.pipeline().project;
   fs::path ws = ctx.workspace();
   fs::path py = venv_python(ws);
   if (!fs::exists(py))
@@ -72,13 +73,23 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
 
   std::vector<std::string> argv = {py.string(), "-m", "pytest", "--junitxml=" + junit.string(),
                                    "-p", "no:cacheprovider"};
+  auto model = detect_project(ws, ctx.pipeline());
   if (coverage) {
-    argv.push_back("--cov=" + project.package);
+    // By import name: coverage measures the package where Python imports it from (src/ through
+    // an editable install, site-packages through a regular one), as the project's tests see it.
+    for (const auto& name : model.import_names()) argv.push_back("--cov=" + name);
+    if (model.packages.empty()) argv.push_back("--cov=.");
     argv.push_back("--cov-report=xml:" + cov.string());
     argv.push_back("--cov-report=term");
     if (branch) argv.push_back("--cov-branch");
   }
-  for (const auto& a : get_list(spec, "pytest_args").value_or(std::vector<std::string>{})) argv.push_back(a);
+  auto pytest_args = get_list(spec, "pytest_args").value_or(std::vector<std::string>{});
+  argv.insert(argv.end(), pytest_args.begin(), pytest_args.end());
+  // The detected test folders, unless the arguments already name what to run.
+  bool names_paths = std::any_of(pytest_args.begin(), pytest_args.end(),
+                                 [](const std::string& a) { return !a.starts_with("-"); });
+  if (!names_paths)
+    for (const auto& t : model.test_paths()) argv.push_back(t);
   auto r = ctx.run(argv, {.cwd = ws});
   if (r.aborted) return {engine::Status::aborted, "aborted"};
   if (r.timed_out) return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");

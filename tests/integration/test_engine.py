@@ -513,3 +513,30 @@ def test_latin1_requirements_file_is_read_as_pip_reads_it(repo, pw, env):
     lc = [s for s in record["stages"] if s["id"] == "lock-check"][0]
     assert "requirements-dev.txt:3" in lc["summary"] and "r\u00e9quests" in lc["summary"], lc
 
+
+def test_failure_lets_running_stages_finish_and_starts_nothing_new(repo, pw):
+    # `bad` fails only once `slow` runs, and `slow` ends only after `bad` failed (marker files),
+    # so the order is certain whatever the scheduler starts first.
+    stages = ("  bad:\n    run: while [ ! -e slow.started ]; do sleep 0.05; done; touch bad.done; exit 1\n"
+              "  slow:\n    run: touch slow.started; while [ ! -e bad.done ]; do sleep 0.05; done; "
+              "sleep 0.3; echo 3 passed\n"
+              "  later:\n    run: 'true'\n    needs: [slow]\n")
+    project = repo({"pipewright.yaml": yaml_stages(stages)})
+    r = pw(project, "run", "-j", "2")
+    assert r.code == 1, r
+    st = {s["id"]: s for s in r.build()["stages"]}
+    assert st["bad"]["status"] == "FAILURE"
+    assert st["slow"]["status"] == "SUCCESS", st["slow"]  # finished and reported
+    assert st["later"]["status"] == "NOT_BUILT"  # nothing new starts after a blocking failure
+
+    # fail_fast: true (pipeline-wide, or on the failing stage) stops the running ones.
+    for cfg in ["fail_fast: true\n" + yaml_stages(stages),
+                yaml_stages(stages.replace("exit 1\n", "exit 1\n    fail_fast: true\n", 1))]:
+        project = repo({"pipewright.yaml": cfg})
+        r = pw(project, "run", "-j", "2")
+        assert r.code == 1, r
+        st = {s["id"]: s for s in r.build()["stages"]}
+        assert st["bad"]["status"] == "FAILURE"
+        assert st["slow"]["status"] == "ABORTED", st["slow"]
+        assert "stopped: 'bad' failed" in st["slow"]["summary"]
+

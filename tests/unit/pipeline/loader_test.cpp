@@ -29,7 +29,17 @@ TEST(Loader, DefaultPipelineLoadsWithoutAFile) {
   ASSERT_NE(p.find("preflight"), nullptr);
   ASSERT_NE(p.find("post"), nullptr);
   EXPECT_EQ(p.find("checkout")->kind, "checkout");
-  EXPECT_EQ(p.project.package, "app");
+  EXPECT_EQ(p.project.package, "");  // detected from the project's files (src/project)
+}
+
+TEST(Loader, ProjectKeysTakeListsAndFailFastIsRead) {
+  auto p = load("fail_fast: true\nproject:\n  package: [src/a, b]\n  tests: tests\n"
+                "stages:\n  lint:\n    fail_fast: false\n");
+  EXPECT_EQ(ProjectSpec::list(p.project.package), (std::vector<std::string>{"src/a", "b"}));
+  EXPECT_EQ(ProjectSpec::list(p.project.tests), std::vector<std::string>{"tests"});
+  EXPECT_TRUE(p.fail_fast);
+  EXPECT_EQ(p.find("lint")->fail_fast, std::optional<bool>(false));
+  EXPECT_EQ(p.find("tests")->fail_fast, std::nullopt);
 }
 
 TEST(Loader, ReadsEveryGenericKey) {

@@ -1,0 +1,21 @@
+// What pip's and the build frontends' output says went wrong, in one line: the last words of a
+// failed install are "error: subprocess-exited-with-error" or a traceback's tail, while the line
+// a user needs ("No matching distribution found for X", the missing build dependency, the
+// metadata error) is a few lines above. Pure text matching over the lines the stage kept.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pw::python {
+
+struct PipFailure {
+  std::string cause;  // the explaining line, trimmed; "" when none was recognised
+  // The failure looks like the index could not be reached or lacks the package (an offline
+  // machine): the caller suggests no_index/find_links/upgrade_tools: false.
+  bool index_unreachable = false;
+};
+
+PipFailure explain_pip_failure(const std::vector<std::string>& lines);
+
+}  // namespace pw::python

@@ -1,0 +1,240 @@
+"""Zero configuration on the layouts real Python projects use: each fixture project is built
+here, run through `pipewright run` with only the offline settings this machine needs (no PyPI:
+Debian's packages through system site packages, --no-index, no build isolation), and the test
+checks what was detected, that the stages passed, and that the figures equal the tools' own:
+pytest's counts and coverage.py's total, measured here by running the tools directly."""
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import SYSTEM_PYTHON
+
+pytestmark = pytest.mark.skipif(
+    subprocess.run([SYSTEM_PYTHON, "-c", "import pytest, pytest_cov, flake8, hatchling, flit_core"],
+                   capture_output=True).returncode != 0,
+    reason="Debian's Python tools or build backends are missing: run scripts/install-deps.sh")
+
+# Only what this machine needs: no index, Debian's packages, no build isolation.
+OFFLINE = textwrap.dedent("""\
+    version: 1
+    project:
+      python: /usr/bin/python3
+    stages:
+      lint:
+        tool: flake8
+      package:
+        isolation: false
+      setup-python:
+        system_site_packages: true
+        no_index: true
+        upgrade_tools: false
+        build_isolation: false
+    """)
+
+CODE = textwrap.dedent('''\
+    """A small module with a branch the tests leave half covered."""
+
+
+    def classify(n: int) -> str:
+        if n < 0:
+            return "negative"
+        if n == 0:
+            return "zero"
+        return "positive"
+
+
+    def unused(x: int) -> int:
+        total = 0
+        for i in range(x):
+            total += i
+        return total
+    ''')
+
+TESTS = textwrap.dedent('''\
+    import pytest
+
+    from {pkg}.core import classify
+
+
+    def test_positive() -> None:
+        assert classify(3) == "positive"
+
+
+    def test_zero() -> None:
+        assert classify(0) == "zero"
+
+
+    @pytest.mark.skip(reason="not today")
+    def test_skipped() -> None:
+        assert False
+    ''')
+
+
+def layout_src_hatch():
+    return "src/hatch_pkg", "tests", {
+        "pyproject.toml": textwrap.dedent("""\
+            [build-system]
+            requires = ["hatchling"]
+            build-backend = "hatchling.build"
+
+            [project]
+            name = "hatch-pkg"
+            version = "1.0.0"
+            requires-python = ">=3.9"
+
+            [tool.hatch.build.targets.wheel]
+            packages = ["src/hatch_pkg"]
+
+            [dependency-groups]
+            test = ["pytest>=7", "pytest-cov"]
+            dev = [{include-group = "test"}, "flake8"]
+            """),
+        "src/hatch_pkg/__init__.py": '"""hatch_pkg."""\n',
+        "src/hatch_pkg/core.py": CODE,
+        "tests/test_core.py": TESTS.format(pkg="hatch_pkg"),
+        "docs/conf.py": "project = 'x'\nextensions = []\n",
+    }, {"kind": "dependency-group", "name": "dev"}
+
+
+def layout_flat_flit():
+    return "flit_pkg", "test", {
+        "pyproject.toml": textwrap.dedent("""\
+            [build-system]
+            requires = ["flit_core >=3.2,<4"]
+            build-backend = "flit_core.buildapi"
+
+            [project]
+            name = "flit_pkg"
+            dynamic = ["version", "description"]
+
+            [project.optional-dependencies]
+            test = ["pytest", "pytest-cov"]
+            """),
+        "flit_pkg/__init__.py": '"""A flit package."""\n__version__ = "0.3.0"\n',
+        "flit_pkg/core.py": CODE,
+        "test/test_core.py": TESTS.format(pkg="flit_pkg"),
+    }, {"kind": "extra", "name": "test"}
+
+
+def layout_setuptools_cfg():
+    return "src/cfg_pkg", "tests", {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+        "setup.cfg": textwrap.dedent("""\
+            [metadata]
+            name = cfg-pkg
+            version = 0.2.0
+
+            [options]
+            package_dir =
+                =src
+            packages = find:
+
+            [options.packages.find]
+            where = src
+
+            [tool:pytest]
+            testpaths = tests
+            """),
+        "src/cfg_pkg/__init__.py": "",
+        "src/cfg_pkg/core.py": CODE,
+        "tests/test_core.py": TESTS.format(pkg="cfg_pkg"),
+        "requirements/test.in": "pytest\npytest-cov\n",
+        "requirements/test.txt": "# pip-compile output\npytest==7.2.1\npytest-cov==4.0.0\ncoverage==6.5.0\n",
+        "setup.py": "from setuptools import setup\nsetup()\n",
+    }, {"kind": "pip-tools", "file": "requirements/test.txt"}
+
+
+def layout_seed():
+    return "app", "tests", {
+        "setup.py": "from setuptools import setup, find_packages\n\nsetup(name='seed-app', version='0.1.0', "
+                    "packages=find_packages(exclude=['tests']))\n",
+        "app/__init__.py": "",
+        "app/core.py": CODE,
+        "tests/__init__.py": "",
+        "tests/test_core.py": TESTS.format(pkg="app"),
+        "requirements-dev.txt": "pytest==7.2.1\npytest-cov==4.0.0\ncoverage==6.5.0\nflake8==5.0.4\n",
+    }, {"kind": "requirements", "file": "requirements-dev.txt"}
+
+
+def layout_setup_py_only():
+    return "legacy_pkg", "tests", {
+        "setup.py": "from setuptools import setup\n\nsetup(\n    name='legacy-pkg',\n    version='2.0',\n"
+                    "    packages=['legacy_pkg'],\n)\n",
+        "legacy_pkg/__init__.py": "",
+        "legacy_pkg/core.py": CODE,
+        "tests/test_core.py": TESTS.format(pkg="legacy_pkg"),
+    }, None
+
+
+LAYOUTS = {
+    "src-hatchling-groups": layout_src_hatch,
+    "flat-flit-extras": layout_flat_flit,
+    "setuptools-cfg-piptools": layout_setuptools_cfg,
+    "seed-app-setup-py": layout_seed,
+    "setup-py-only": layout_setup_py_only,
+}
+
+
+def own_figures(project: Path, pkg_path: str, tests: str, tmp_path: Path):
+    """pytest's counts and coverage.py's total, from the tools run directly on the checkout."""
+    import_root = str(project / Path(pkg_path).parent) if "/" in pkg_path else str(project)
+    name = Path(pkg_path).name
+    out = tmp_path / "own.json"
+    e = dict(os.environ, PYTHONPATH=import_root, COVERAGE_FILE=str(tmp_path / ".coverage"))
+    r = subprocess.run([SYSTEM_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        f"--cov={name}", "--cov-branch", "--cov-report=",
+                        f"--junitxml={tmp_path / 'own.xml'}", tests],
+                       cwd=project, env=e, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # pytest-cov 4.0 has no JSON report: coverage.py's own command writes it from the data.
+    r = subprocess.run([SYSTEM_PYTHON, "-m", "coverage", "json", "-o", str(out)],
+                       cwd=project, env=e, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    totals = json.loads(out.read_text())["totals"]
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(tmp_path / "own.xml").getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    counts = {k: int(suite.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+    return counts, totals["percent_covered"]
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_layout_runs_with_only_offline_settings(layout, repo, pw, tmp_path):
+    pkg_path, tests, files, source = LAYOUTS[layout]()
+    files = dict(files)
+    files["pipewright.yaml"] = OFFLINE
+    if layout == "src-hatchling-groups":
+        # hatchling's editable wheels need `editables`, which Debian 12 does not package: the
+        # project is installed as a regular wheel, and coverage measures the installed package.
+        files["pipewright.yaml"] += "    editable: false\n"
+        # For the same reason `python -m build` finds hatchling's own requirements unmet.
+        files["pipewright.yaml"] = files["pipewright.yaml"].replace(
+            "    isolation: false\n", "    isolation: false\n    args: [--skip-dependency-check]\n")
+    project = repo(files)
+
+    plan = pw(project, "plan")
+    assert plan.code == 0, plan
+    assert f"package      {Path(pkg_path).name} at {pkg_path}" in plan.out, plan.out
+    assert f"tests        {tests}" in plan.out, plan.out
+
+    r = pw(project, "run", timeout=600)
+    st = {s["id"]: s for s in r.build()["stages"]}
+    for sid in ["preflight", "setup-python", "tests", "lint", "package", "analysis", "quality-gate"]:
+        assert st[sid]["status"] == "SUCCESS", (sid, st[sid], r)
+    assert r.code == 0, r
+
+    pre = st["preflight"]["data"]["project"]
+    assert pre["packages"] == [pkg_path] and pre["tests"] == [tests]
+    deps = st["setup-python"]["data"]["dev_dependencies"]
+    if source:
+        assert any(all(d.get(k) == v for k, v in source.items()) for d in deps), deps
+
+    counts, total = own_figures(project, pkg_path, tests, tmp_path)
+    t = st["tests"]["data"]["tests"]
+    assert t["tests"] == counts["tests"] and t["skipped"] == counts["skipped"]
+    assert t["failed"] == counts["failures"] and t["errors"] == counts["errors"]
+    assert abs(st["tests"]["data"]["coverage"]["percent"] - total) < 0.05, (st["tests"]["data"], total)

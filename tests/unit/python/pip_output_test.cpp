@@ -1,0 +1,66 @@
+// The explaining line of real pip and build failures, from output captured on this machine.
+#include "python/pip_output.h"
+
+#include <gtest/gtest.h>
+
+#include "python/toml.h"
+
+namespace pw::python {
+namespace {
+
+TEST(PipOutputTest, NoMatchingDistributionWinsOverTheLastWords) {
+  auto f = explain_pip_failure({
+      "Looking in indexes: https://pypi.org/simple",
+      "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) "
+      "after connection broken by "
+      "'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object>: Failed to "
+      "establish a new connection: [Errno -3] Temporary failure in name resolution')': "
+      "/simple/pytest/",
+      "ERROR: Could not find a version that satisfies the requirement pytest==7.2.1 (from "
+      "versions: none)",
+      "ERROR: No matching distribution found for pytest==7.2.1",
+  });
+  EXPECT_EQ(f.cause, "No matching distribution found for pytest==7.2.1");
+  EXPECT_TRUE(f.index_unreachable);
+}
+
+TEST(PipOutputTest, MissingBuildBackendAndMetadataErrors) {
+  auto f = explain_pip_failure({"  Preparing metadata (pyproject.toml): started",
+                                "  error: subprocess-exited-with-error",
+                                "  ModuleNotFoundError: No module named 'hatchling'",
+                                "  error: metadata-generation-failed"});
+  EXPECT_EQ(f.cause, "ModuleNotFoundError: No module named 'hatchling'");
+  EXPECT_FALSE(f.index_unreachable);
+  auto b = explain_pip_failure({"* Checking dependencies...",
+                                "ERROR Missing dependencies:", "\thatchling", "\teditables>=0.3"});
+  EXPECT_EQ(b.cause, "the build backend's dependencies are missing: hatchling, editables>=0.3");
+  auto m =
+      explain_pip_failure({"      configuration error: `project.name` must be pep508-identifier",
+                           "      error: subprocess-exited-with-error"});
+  EXPECT_EQ(m.cause, "configuration error: `project.name` must be pep508-identifier");
+  EXPECT_EQ(explain_pip_failure({"something else", "error: subprocess-exited-with-error"}).cause,
+            "");
+}
+
+TEST(TomlTest, InvalidTomlIsFileLineColumn) {
+  std::vector<Diagnostic> diags;
+  EXPECT_FALSE(parse_toml("[a]\nx = 1\ny = [1,\n", "pyproject.toml", diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].file, "pyproject.toml");
+  EXPECT_GE(diags[0].line, 3);
+  EXPECT_GT(diags[0].col, 0);
+  diags.clear();
+  auto t = parse_toml(
+      "[tool.x]\n\"a.b\" = 1\nlist = [\"p\", \"q\"]\ninline = {k = 'v'}\n"
+      "s = '''multi\nline'''\n[[arr]]\nn = 1\n[[arr]]\nn = 2\n",
+      "f.toml", diags);
+  ASSERT_TRUE(t) << diags.at(0).str();
+  EXPECT_EQ(toml_strings(toml_at(*t, "tool.x.list")).value(), (std::vector<std::string>{"p", "q"}));
+  EXPECT_EQ(toml_string_at(*t, "tool.x.inline.k").value(), "v");
+  EXPECT_EQ(toml_string_at(*t, "tool.x.s").value(), "multi\nline");
+  EXPECT_EQ(toml_line(toml_at(*t, "tool.x.list")), 3);
+  EXPECT_EQ((*t)["arr"].as_array()->size(), 2u);
+}
+
+}  // namespace
+}  // namespace pw::python
