@@ -78,10 +78,18 @@ std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pi
   return out;
 }
 
-std::string install_hint(const Tool& t, const pipeline::Pipeline&) {
+std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::path& ws) {
   std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
-  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg +
-         " to the project's dev dependencies";
+  // Where this project declares its dev dependencies, so the hint names the file to edit.
+  auto model = detect_project(ws, p);
+  std::string where = "the project's dev dependencies";
+  if (!model.dev_dependencies.empty()) {
+    const auto& d = model.dev_dependencies.front();
+    if (d.kind == "dependency-group") where = "[dependency-groups] " + d.name + " in " + d.file;
+    else if (d.kind == "extra") where = "[project.optional-dependencies] " + d.name + " in " + d.file;
+    else where = d.file;
+  }
+  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " + where;
 }
 
 // Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
@@ -180,7 +188,7 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
     found = true;
   }
   if (!found) {
-    std::string hint = install_hint(*tool, p);
+    std::string hint = install_hint(*tool, p, ws);
     if (spec.kind == "audit") hint += " (pipewright's dependency scan checks the same pins offline)";
     ctx.log(hint);
     ctx.data()["missing"] = true;
