@@ -154,8 +154,10 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   fs::path ws = ctx.workspace();
   auto explicit_requirements = get_string(spec, "requirements");
   std::string req_name = explicit_requirements.value_or("");
+  bool detected_none = false;
   if (req_name.empty()) {
     auto files = detect_project(ws, ctx.pipeline()).requirements_files();
+    detected_none = files.empty();
     req_name = files.empty() ? "requirements-dev.txt" : files.front();
   }
   fs::path root = ws / req_name;
@@ -163,6 +165,18 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   auto declared = python::read_declarations(ws);
   auto choice = python::choose_lock(ws, declared.tool);
   if (choice.chosen && !explicit_requirements) return check_lock_file(ctx, ws, choice, declared);
+  // Neither a lock nor a requirements file (dev dependencies only in pyproject.toml, say):
+  // nothing pins versions, which is said, but a zero-configuration build goes on.
+  if (detected_none) {
+    if (!declared.declarations.empty()) {
+      auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
+      for (const auto& p : r.problems) ctx.warn(p.str());
+      ctx.data()["checked"] = r.checked;
+    }
+    return engine::StageOutcome::skipped(
+        "the project has no lock file and declares its dev dependencies in no requirements file "
+        "(nothing pinned to check); set project.requirements to check one");
+  }
   if (!fs::exists(root)) {
     if (!declared.declarations.empty()) {
       auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
