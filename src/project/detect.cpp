@@ -9,6 +9,7 @@
 
 #include "project/ini.h"
 #include "project/model.h"
+#include "python/declarations.h"
 #include "python/names.h"
 #include "python/requirement.h"
 #include "python/requirements_file.h"
@@ -111,6 +112,7 @@ class Detector {
   const Overrides& o_;
   Project p_;
   std::optional<toml::table> pyproject_;
+  python::DeclaredProject decl_;
   std::optional<IniFile> setup_cfg_, tox_ini_, pytest_ini_;
   std::string setup_py_;
 
@@ -146,6 +148,16 @@ class Detector {
     if (auto t = read("pyproject.toml")) {
       p_.has_pyproject = true;
       pyproject_ = python::parse_toml(*t, "pyproject.toml", p_.problems);
+      // Dependency groups and extras come from the lock-file work's declarations reader, so
+      // the install and the lock's sync check read one list.
+      if (pyproject_) python::read_pyproject_declarations(*pyproject_, "pyproject.toml", decl_);
+      // A group's errors are problems where the group is used (add_declared); a requirement
+      // that does not parse is left out of what is installed, and said.
+      std::set<std::string> group_errors;
+      for (const auto& g : decl_.groups)
+        for (const auto& e : g.errors) group_errors.insert(e.str());
+      for (const auto& d : decl_.diagnostics)
+        if (!group_errors.count(d.str())) p_.notes.push_back(d.str() + " (not installed)");
     }
     if (auto t = read("setup.cfg")) {
       p_.has_setup_cfg = true;
@@ -690,89 +702,57 @@ class Detector {
     }
   }
 
-  // PEP 735: a group's requirements with include-group expanded; a cycle is a problem.
-  void expand_group(const toml::table& groups, const std::string& name,
-                    std::vector<std::string>& stack, DependencySource& out) {
-    const toml::node* g = nullptr;
-    std::string key;
-    for (const auto& [k, v] : groups)
-      if (python::normalize_name(k.str()) == python::normalize_name(name))
-        g = &v, key = std::string(k.str());
-    if (!g) {
-      p_.problems.push_back({"pyproject.toml", out.line, 0,
-                             "include-group '" + name + "' names no group in [dependency-groups]"});
-      return;
-    }
-    if (std::find(stack.begin(), stack.end(), python::normalize_name(key)) != stack.end()) {
-      p_.problems.push_back({"pyproject.toml", python::toml_line(g), 0,
-                             "dependency group '" + key + "' includes itself (" +
-                                 join(stack, " -> ") + " -> " + python::normalize_name(key) + ")"});
-      return;
-    }
-    const auto* arr = g->as_array();
-    if (!arr) {
-      p_.problems.push_back({"pyproject.toml", python::toml_line(g), 0,
-                             "dependency group '" + key + "' must be an array"});
-      return;
-    }
-    stack.push_back(python::normalize_name(key));
-    for (const auto& item : *arr) {
-      if (auto s = item.value<std::string>()) {
-        out.requirements.push_back({*s, "pyproject.toml", python::toml_line(&item), false});
-      } else if (const auto* t = item.as_table()) {
-        if (auto inc = t->get("include-group") ? t->get("include-group")->value<std::string>()
-                                               : std::nullopt)
-          expand_group(groups, *inc, stack, out);
-      }
-    }
-    stack.pop_back();
+  const python::DeclaredGroup* declared_group(const std::string& key) const {
+    for (const auto& g : decl_.groups)
+      if (g.key == key) return &g;
+    return nullptr;
   }
 
+  void add_problem(const Diagnostic& d) {
+    for (const auto& p : p_.problems)
+      if (p.str() == d.str()) return;
+    p_.problems.push_back(d);
+  }
+
+  // A declared group's ("dev") or extra's ("extra:test") requirements into `s`, its errors (a
+  // group including itself) as problems, and an extra's self-references ("myproj[docs]")
+  // expanded into the extras they name.
+  void add_declared(const std::string& key, DependencySource& s, std::set<std::string>& seen) {
+    if (!seen.insert(key).second) return;
+    const auto* g = declared_group(key);
+    if (!g) return;
+    for (const auto& e : g->errors) add_problem(e);
+    bool extra = key.starts_with("extra:");
+    for (const auto& d : decl_.declarations) {
+      if (d.group != key) continue;
+      if (extra && !p_.name.empty() &&
+          d.requirement.normalized_name() == python::normalize_name(p_.name)) {
+        for (const auto& x : d.requirement.extras)
+          add_declared("extra:" + python::normalize_name(x), s, seen);
+        continue;
+      }
+      s.requirements.push_back({d.requirement.str(), d.file, d.line, false});
+    }
+  }
+
+  // PEP 735 [dependency-groups] with the default (or configured) names.
   void add_dependency_groups() {
-    const auto* groups =
-        pyproject_ ? pyproject_->get_as<toml::table>("dependency-groups") : nullptr;
-    if (!groups) return;
-    for (const auto& [k, v] : *groups) {
-      std::string name(k.str());
-      if (!wanted(name)) continue;
-      DependencySource s{
-          "dependency-group", "pyproject.toml", name, python::toml_line(&v), {}, {}, {}};
-      std::vector<std::string> stack;
-      expand_group(*groups, name, stack, s);
+    for (const auto& g : decl_.groups) {
+      if (g.key.starts_with("extra:") || !wanted(g.name)) continue;
+      DependencySource s{"dependency-group", g.file, g.name, g.line, {}, {}, {}};
+      std::set<std::string> seen;
+      add_declared(g.key, s, seen);
       p_.dev_dependencies.push_back(std::move(s));
     }
   }
 
-  // The project's extras: its own requirements, with self-references ("myproj[test]")
-  // expanded into the extras they name.
+  // The project's extras: its own requirements, installed with the project ("-e .[test]").
   void add_extras() {
-    const auto* extras =
-        pyproject_ ? pyproject_->at_path("project.optional-dependencies").as_table() : nullptr;
-    if (!extras) return;
-    for (const auto& [k, v] : *extras) {
-      std::string name(k.str());
-      if (!wanted(name)) continue;
-      DependencySource s{"extra", "pyproject.toml", name, python::toml_line(&v), {}, {}, {name}};
+    for (const auto& g : decl_.groups) {
+      if (!g.key.starts_with("extra:") || !wanted(g.name)) continue;
+      DependencySource s{"extra", g.file, g.name, g.line, {}, {}, {g.name}};
       std::set<std::string> seen;
-      std::function<void(const std::string&)> expand = [&](const std::string& extra) {
-        if (!seen.insert(python::normalize_name(extra)).second) return;
-        const toml::node* e = nullptr;
-        for (const auto& [ek, ev] : *extras)
-          if (python::normalize_name(ek.str()) == python::normalize_name(extra)) e = &ev;
-        if (!e || !e->is_array()) return;
-        for (const auto& item : *e->as_array()) {
-          auto str = item.value<std::string>();
-          if (!str) continue;
-          auto req = python::parse_requirement(*str);
-          if (req && !p_.name.empty() &&
-              python::normalize_name(req->name) == python::normalize_name(p_.name)) {
-            for (const auto& x : req->extras) expand(x);
-            continue;
-          }
-          s.requirements.push_back({*str, "pyproject.toml", python::toml_line(&item), false});
-        }
-      };
-      expand(name);
+      add_declared(g.key, s, seen);
       p_.dev_dependencies.push_back(std::move(s));
     }
   }
@@ -829,12 +809,15 @@ class Detector {
     if (const auto* ex = get("extras"))
       for (const auto& [e, line] : ini_list(*ex, true)) s.project_extras.push_back(e);
     if (const auto* dg = get("dependency_groups")) {
-      const auto* groups =
-          pyproject_ ? pyproject_->get_as<toml::table>("dependency-groups") : nullptr;
+      std::set<std::string> seen;
       for (const auto& [g, line] : ini_list(*dg, true)) {
-        if (!groups) continue;
-        std::vector<std::string> stack;
-        expand_group(*groups, g, stack, s);
+        std::string key = python::normalize_name(g);
+        if (!declared_group(key))
+          p_.problems.push_back({"tox.ini", line, 0,
+                                 "dependency_groups names '" + g +
+                                     "', which is not in pyproject.toml's [dependency-groups]"});
+        else
+          add_declared(key, s, seen);
       }
     }
     for (const auto& e : s.project_extras) add_extra_requirements(e, s);
@@ -842,20 +825,11 @@ class Detector {
       p_.dev_dependencies.push_back(std::move(s));
   }
 
+  // The requirements of the project's extras a test runner installs with it (tox's extras,
+  // nox's `.[test]`), for the hints and the display; pip installs them with the project.
   void add_extra_requirements(const std::string& extra, DependencySource& s) {
-    const auto* extras =
-        pyproject_ ? pyproject_->at_path("project.optional-dependencies").as_table() : nullptr;
-    if (!extras) return;
-    for (const auto& [k, v] : *extras)
-      if (python::normalize_name(k.str()) == python::normalize_name(extra) && v.is_array())
-        for (const auto& item : *v.as_array())
-          if (auto str = item.value<std::string>()) {
-            auto req = python::parse_requirement(*str);
-            if (req && !p_.name.empty() &&
-                python::normalize_name(req->name) == python::normalize_name(p_.name))
-              continue;
-            s.requirements.push_back({*str, "pyproject.toml", python::toml_line(&item), false});
-          }
+    std::set<std::string> seen;
+    add_declared("extra:" + python::normalize_name(extra), s, seen);
   }
 
   // noxfile.py read as text: the session named test/tests/testing (or the first whose name

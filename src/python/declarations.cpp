@@ -2,6 +2,7 @@
 // column of its entry so a stale lock can point at the declaration.
 #include "python/declarations.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <toml++/toml.h>
@@ -84,17 +85,61 @@ void add(DeclaredProject& out, const std::string& file, const toml::node& where,
 }
 
 void add_array(DeclaredProject& out, const std::string& file, const toml::array* arr,
-               const std::string& group, const toml::table* groups_table = nullptr, int depth = 0) {
+               const std::string& group) {
   if (!arr) return;
+  for (const auto& item : *arr)
+    if (auto s = item.value<std::string>()) add(out, file, item, *s, group);
+}
+
+Diagnostic error_at(const std::string& file, const toml::node& n, std::string message) {
+  return {file, static_cast<int>(n.source().begin.line), static_cast<int>(n.source().begin.column),
+          std::move(message)};
+}
+
+// PEP 735 names groups as distributions are named: include-group "Test" finds [test].
+const toml::node* find_group(const toml::table& groups, std::string_view name, std::string& key) {
+  for (const auto& [k, v] : groups)
+    if (normalize_name(k.str()) == normalize_name(name)) {
+      key = std::string(k.str());
+      return &v;
+    }
+  return nullptr;
+}
+
+// One group's requirements into `g`, include-group expanded. `stack` holds the groups being
+// expanded, so a group that includes itself is an error rather than an endless recursion.
+void add_group_items(DeclaredProject& out, const std::string& file, const toml::table& groups,
+                     const toml::node& node, const std::string& key, DeclaredGroup& g,
+                     std::vector<std::string>& stack) {
+  const toml::array* arr = node.as_array();
+  if (!arr) {
+    g.errors.push_back(error_at(file, node, "dependency group '" + key + "' must be an array"));
+    return;
+  }
+  stack.push_back(normalize_name(key));
   for (const auto& item : *arr) {
     if (auto s = item.value<std::string>()) {
-      add(out, file, item, *s, group);
-    } else if (const toml::table* t = item.as_table(); t && groups_table && depth < 8) {
-      // PEP 735: { include-group = "other" } pulls that group's requirements into this one.
-      if (auto inc = (*t)["include-group"].value<std::string>())
-        add_array(out, file, (*groups_table)[*inc].as_array(), group, groups_table, depth + 1);
+      add(out, file, item, *s, g.key);
+      continue;
+    }
+    const toml::table* t = item.as_table();
+    auto inc = t ? (*t)["include-group"].value<std::string>() : std::nullopt;
+    if (!inc) continue;
+    std::string inc_key;
+    const toml::node* target = find_group(groups, *inc, inc_key);
+    if (!target) {
+      g.errors.push_back(error_at(
+          file, item, "include-group '" + *inc + "' names no group in [dependency-groups]"));
+    } else if (std::find(stack.begin(), stack.end(), normalize_name(inc_key)) != stack.end()) {
+      g.errors.push_back(error_at(file, *target,
+                                  "dependency group '" + inc_key + "' includes itself (" +
+                                      join(stack, " -> ") + " -> " + normalize_name(inc_key) +
+                                      ")"));
+    } else {
+      add_group_items(out, file, groups, *target, inc_key, g, stack);
     }
   }
+  stack.pop_back();
 }
 
 // Poetry and Pipfile write `name = "spec"` or `name = { version = "spec", markers = "..." }`.
@@ -158,14 +203,34 @@ void read_pyproject_declarations(std::string_view text, const std::string& file,
                                std::string(e.description())});
     return;
   }
+  read_pyproject_declarations(doc, file, out);
+}
+
+void read_pyproject_declarations(const toml::table& doc, const std::string& file,
+                                 DeclaredProject& out) {
   out.files.push_back(file);
   add_array(out, file, doc["project"]["dependencies"].as_array(), std::string(kMainGroup));
-  if (const toml::table* opt = doc["project"]["optional-dependencies"].as_table())
-    for (const auto& [k, v] : *opt)
-      add_array(out, file, v.as_array(), "extra:" + normalize_name(k.str()));
-  if (const toml::table* groups = doc["dependency-groups"].as_table())
-    for (const auto& [k, v] : *groups)
-      add_array(out, file, v.as_array(), normalize_name(k.str()), groups);
+  if (const toml::table* opt = doc["project"]["optional-dependencies"].as_table()) {
+    for (const auto& [k, v] : *opt) {
+      std::string key = "extra:" + normalize_name(k.str());
+      out.groups.push_back(
+          {std::string(k.str()), key, file, static_cast<int>(v.source().begin.line), {}});
+      add_array(out, file, v.as_array(), key);
+    }
+  }
+  if (const toml::table* groups = doc["dependency-groups"].as_table()) {
+    for (const auto& [k, v] : *groups) {
+      DeclaredGroup g{std::string(k.str()),
+                      normalize_name(k.str()),
+                      file,
+                      static_cast<int>(v.source().begin.line),
+                      {}};
+      std::vector<std::string> stack;
+      add_group_items(out, file, *groups, v, g.name, g, stack);
+      out.diagnostics.insert(out.diagnostics.end(), g.errors.begin(), g.errors.end());
+      out.groups.push_back(std::move(g));
+    }
+  }
   if (const toml::table* uv = doc["tool"]["uv"].as_table()) {
     out.tool = "uv";
     add_array(out, file, (*uv)["dev-dependencies"].as_array(), "dev");

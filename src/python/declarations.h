@@ -11,12 +11,25 @@
 #include <vector>
 
 #include "python/lock_sync.h"
+#include "python/toml.h"
 #include "util/error.h"
 
 namespace pw::python {
 
+// A PEP 735 dependency group or a [project.optional-dependencies] extra of pyproject.toml.
+struct DeclaredGroup {
+  std::string name;  // as written
+  std::string key;   // as in Declaration::group: the normalized name, or "extra:<normalized>"
+  std::string file;
+  int line = 0;
+  // An include-group that names no group, or a group that includes itself: the group is read
+  // without that include, and the error is in DeclaredProject::diagnostics too.
+  std::vector<Diagnostic> errors;
+};
+
 struct DeclaredProject {
   std::vector<Declaration> declarations;
+  std::vector<DeclaredGroup> groups;    // extras, then groups, each by name (toml++ sorts)
   std::vector<Diagnostic> diagnostics;  // unreadable files, requirements that do not parse
   // The lock tool the configuration names: "uv", "poetry", "pdm", "pipenv" or "".
   std::string tool;
@@ -28,6 +41,9 @@ DeclaredProject read_declarations(const std::filesystem::path& folder);
 
 // Declarations of one pyproject.toml / Pipfile text; `file` is used in locations.
 void read_pyproject_declarations(std::string_view text, const std::string& file,
+                                 DeclaredProject& out);
+// The same over a document already parsed (the project model parses pyproject.toml once).
+void read_pyproject_declarations(const toml::table& doc, const std::string& file,
                                  DeclaredProject& out);
 void read_pipfile_declarations(std::string_view text, const std::string& file,
                                DeclaredProject& out);

@@ -51,6 +51,38 @@ package = true
   EXPECT_EQ(p.declarations[0].column, 5);
 }
 
+TEST(Declarations, GroupCyclesAndMissingIncludesAreErrorsOfTheirGroup) {
+  // The project model installs dev/test groups from this reader, so a group that includes
+  // itself must end (with an error naming the chain), not recurse.
+  DeclaredProject p;
+  read_pyproject_declarations(R"([project]
+name = "x"
+[project.optional-dependencies]
+Test = ["pytest"]
+[dependency-groups]
+dev = [{include-group = "Lint"}, "mypy"]
+lint = ["flake8", {include-group = "dev"}, {include-group = "nope"}]
+)",
+                              "pyproject.toml", p);
+  ASSERT_EQ(p.groups.size(), 3u);
+  EXPECT_EQ(p.groups[0].key, "extra:test");
+  EXPECT_EQ(p.groups[0].name, "Test");
+  EXPECT_EQ(p.groups[1].key, "dev");
+  EXPECT_EQ(p.groups[1].line, 6);
+  ASSERT_EQ(p.groups[1].errors.size(), 2u);
+  EXPECT_EQ(p.groups[1].errors[0].str(),
+            "pyproject.toml:6:7: dependency group 'dev' includes itself (dev -> lint -> dev)");
+  EXPECT_EQ(p.groups[1].errors[1].str(),
+            "pyproject.toml:7:44: include-group 'nope' names no group in [dependency-groups]");
+  EXPECT_EQ(p.diagnostics.size(), 4u);  // both groups' errors
+  EXPECT_EQ(listing(p).substr(0, listing(p).find("pyproject.toml")),
+            "dev flake8 @7\n"
+            "dev mypy @6\n"
+            "extra:test pytest @4\n"
+            "lint flake8 @7\n"
+            "lint mypy @6\n");
+}
+
 TEST(Declarations, PoetryTables) {
   DeclaredProject p;
   read_pyproject_declarations(R"([tool.poetry]
