@@ -123,6 +123,7 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& p, const pipeline::Graph
   Plan plan;
   plan.engine = engine;
   plan.options = &p.exports;
+  plan.fail_fast = p.fail_fast;
   // The file's name, not its path: the output must not depend on where the project lives.
   std::string config = std::filesystem::path(p.config_file).filename().string();
   plan.source = p.config_file.empty() ? "the built-in default pipeline"

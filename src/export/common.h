@@ -60,6 +60,7 @@ struct Plan {
   std::string post_name;                      // its job name
   int levels = 0;
   bool has_tests = false;  // a built-in `tests` stage runs: JUnit and Cobertura to publish
+  bool fail_fast = false;  // the pipeline's fail_fast (a stage's own is on its spec)
   const pipeline::ExportSpec* options = nullptr;
   // Things the engine cannot express, each said once as a warning (and as a comment in place).
   std::vector<std::string> warnings;

@@ -212,7 +212,12 @@ std::string render_jenkins(Plan& plan) {
     std::vector<std::string> names;
     for (auto* j : group) names.push_back(j->name);
     t.line("stage(" + groovy_quote(join(names, " | ")) + ") {").in();
-    t.line("failFast true  // as pipewright: a blocking failure stops the stages beside it");
+    // Without failFast the branches beside a failure finish and the next stages do not start,
+    // as pipewright's default; fail_fast (pipeline-wide or on a stage of the level) stops them.
+    bool fail_fast = plan.fail_fast;
+    for (auto* j : group) fail_fast = fail_fast || (j->spec && j->spec->fail_fast.value_or(false));
+    if (fail_fast)
+      t.line("failFast true  // as pipewright's fail_fast: a failure stops the stages beside it");
     t.line("parallel {").in();
     for (auto* j : group) stage_block(t, plan, *j);
     t.out().line("}");

@@ -361,6 +361,9 @@ struct Builder {
   std::set<std::string> ids;
   std::string analysis_stage;
   std::string checkout_id;
+  // Inside a `parallel` with failFast true: a failing branch stops the others (pipewright's
+  // fail_fast on each branch), where without it they finish, as in Jenkins.
+  bool fail_fast = false;
 
   pipeline::Setting setting(const std::string& key, YAML::Node v, Pos pos) {
     return {key, v, {path, pos.line, pos.col}};
@@ -401,6 +404,7 @@ struct Builder {
       s.where = {path, st.pos.line, st.pos.col};
       s.timeout = timeout;
       s.retry = st.options.retry;
+      if (fail_fast) s.fail_fast = true;
       common(s, p, st.pos);
       for (const auto& b : builtins_of(st))
         if (b == "analysis") analysis_stage = s.id;
@@ -432,12 +436,15 @@ struct Builder {
       return cur;
     }
     std::vector<std::string> ends;
+    bool outer = fail_fast;
+    fail_fast = fail_fast || st.fail_fast;
     for (size_t i = 0; i < st.parallel.size(); ++i) {
       auto q = p;
       q.push_back(static_cast<int>(i));
       auto e = stage(st.parallel[i], q, needs, st.name, timeout);
       ends.insert(ends.end(), e.begin(), e.end());
     }
+    fail_fast = outer;
     return ends;
   }
 };
@@ -448,6 +455,7 @@ pipeline::Pipeline to_run_pipeline(const Pipeline& jp, const std::string& path,
                                    const RunSettings& settings) {
   Builder b{jp, path, settings, {}, {}, {}, {}};
   b.out.config_file = path;
+  b.out.fail_fast = jp.options.fail_fast;  // parallelsAlwaysFailFast
   std::vector<std::string> needs;
   if (!jp.options.skip_default_checkout && jp.agent.type != "none") {
     pipeline::StageSpec c;
@@ -542,6 +550,7 @@ struct Importer {
   std::vector<std::string> used_builtins;
   std::set<std::string> ids;
   std::vector<std::string> notes;
+  bool fail_fast = false;  // inside a parallel with failFast true (see Builder)
 
   std::string id_for(const std::string& name) {
     std::string id;
@@ -630,7 +639,10 @@ struct Importer {
         }
         ends.insert(ends.end(), cur.begin(), cur.end());
       } else {
+        bool outer = fail_fast;
+        fail_fast = fail_fast || st.fail_fast;
         for (const auto& c : st.parallel) stage(c, needs, ends, timeout);
+        fail_fast = outer;
       }
       if (!st.when.empty() || !st.environment.empty())
         notes.push_back("stage \"" + st.name +
@@ -690,6 +702,7 @@ struct Importer {
       body << "]\n";
     }
     if (nonblocking) body << "    blocking: false\n";
+    if (fail_fast) body << "    fail_fast: true\n";
     if (timeout) body << "    timeout: " << duration_to_yaml(*timeout) << "\n";
     if (st.options.retry) body << "    retry: " << st.options.retry << "\n";
     if (!plain.empty() && kind.empty()) {
@@ -773,7 +786,9 @@ std::string to_pipewright_yaml(const Pipeline& jp, const std::string& source_nam
     for (const auto& p : jp.parameters) o << " " << p.name << "=" << p.default_value;
     o << "\n";
   }
-  o << "version: 1\nstages:\n";
+  o << "version: 1\n";
+  if (jp.options.fail_fast) o << "fail_fast: true  # parallelsAlwaysFailFast\n";
+  o << "stages:\n";
   // The built-in default pipeline is under every pipewright.yaml: its stages the Jenkinsfile
   // does not have are turned off, so the file runs what the Jenkinsfile ran.
   auto defaults = pipeline::load_pipeline({});

@@ -221,6 +221,12 @@ TEST(Declarative, RunPipelineOrder) {
   EXPECT_EQ(deploy->needs, (std::vector<std::string>{"A", "B2"}));
   EXPECT_EQ(deploy->timeout->count(), 30000);
   EXPECT_TRUE(run.find("post"));
+  // failFast true on 'Parallel': its branches stop each other; stages outside it do not (a
+  // running stage beside a failure finishes, as in Jenkins without failFast).
+  EXPECT_EQ(run.find("A")->fail_fast, std::optional<bool>(true));
+  EXPECT_EQ(b2->fail_fast, std::optional<bool>(true));
+  EXPECT_EQ(deploy->fail_fast, std::nullopt);
+  EXPECT_FALSE(run.fail_fast);
 }
 
 // Golden files: the model of each fixture Jenkinsfile, as `plan --jenkinsfile --model` prints it.
