@@ -192,9 +192,23 @@ def test_stale_lock_fails_naming_the_package_and_its_declaration(tmp_path, env, 
     assert ("uv lock" if lock == "uv.lock" else "poetry lock") in lc["summary"]
 
 
-def test_declarations_without_a_lock_fail_as_unpinned(tmp_path, env, pw):
-    p = make_repo(tmp_path / "nolock", {"pyproject.toml": PYPROJECT, "pipewright.yaml": PIPEWRIGHT,
-                                        "lockdemo/__init__.py": "", "tests/test_x.py": ""}, env)
+def test_declarations_without_a_lock_are_named_as_unpinned(tmp_path, env, pw):
+    # No lock and no requirements file: each unpinned declaration is named with the command that
+    # makes a lock, as warnings; the stage is SKIPPED so that a project declaring everything in
+    # pyproject.toml builds with zero configuration (issue 16).
+    files = {"pyproject.toml": PYPROJECT, "pipewright.yaml": PIPEWRIGHT,
+             "lockdemo/__init__.py": "", "tests/test_x.py": ""}
+    p = make_repo(tmp_path / "nolock", files, env)
+    r = pw(p, "run", "lock-check", timeout=300)
+    assert r.code == 0, r
+    lc = r.stage("lock-check")
+    assert lc["status"] == "SKIPPED" and "no lock file" in lc["summary"], lc
+    assert "packaging >=23 is not pinned" in r.out and "uv lock" in r.out, r.out
+    assert lc["data"]["checked"] == 2, lc
+    # A team that names the requirements file to check gets the failure, each declaration named.
+    files["pipewright.yaml"] = PIPEWRIGHT.replace("stages:\n", "stages:\n  lock-check:\n"
+                                                  "    requirements: requirements-dev.txt\n")
+    p = make_repo(tmp_path / "nolock-named", files, env)
     r = pw(p, "run", "lock-check", timeout=300)
     assert r.code == 1, r
     s = r.stage("lock-check")["summary"]
