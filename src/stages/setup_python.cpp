@@ -12,6 +12,7 @@
 #include "python/pip_output.h"
 #include "python/requirement.h"
 #include "python/editable.h"
+#include "python/editable_reuse.h"
 #include "python/requirements_file.h"
 #include "python/version.h"
 #include "project/install.h"
@@ -429,12 +430,45 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       ctx.log("note: pip installs the project: " + why_not);
     }
   }
-  ctx.data()["project_install"] = native ? "native" : "pip";
+  // Otherwise what pip wrote for the same metadata files in an earlier build is put back (with
+  // this build's paths), and pip runs only when they changed.
+  bool reused = false;
   exec::ProcessResult p;
   if (!native) {
-    p = pip_install(venv_python(ws), no_deps);
-    if (!p.ok()) return engine::StageOutcome::failed(pip_failed(p, "pip install -e ."));
+    auto build_sites = venv_site_dirs(build_venv);
+    std::string why_not;
+    std::optional<std::string> install_key;
+    if (opt.editable && !build_sites.empty())
+      // pip's flags without the workspace (the last argument): every build has its own.
+      install_key = python::editable_install_key(
+          ws, key + "\n" + join({no_deps.begin(), no_deps.end() - 1}, " ") + "\n" + extras,
+          why_not);
+    fs::path store = python::default_editable_store();
+    if (install_key && python::restore_editable_install(store, *install_key, build_sites.front(),
+                                                        build_venv / "bin", ws, why_not)) {
+      reused = true;
+      ctx.log("reused pip's editable install of an earlier build with the same metadata files "
+              "(key " + install_key->substr(0, 12) + ")");
+    } else {
+      if (!why_not.empty()) ctx.log("note: pip installs the project: " + why_not);
+      std::set<std::string> site_before, bin_before;
+      if (install_key) {
+        site_before = python::files_under(build_sites.front());
+        bin_before = python::files_under(build_venv / "bin");
+      }
+      p = pip_install(venv_python(ws), no_deps);
+      if (!p.ok()) return engine::StageOutcome::failed(pip_failed(p, "pip install -e ."));
+      if (install_key) {
+        try {
+          python::save_editable_install(store, *install_key, build_sites.front(),
+                                        build_venv / "bin", site_before, bin_before, ws);
+        } catch (const Error& e) {
+          ctx.log("note: pip's install was not kept for later builds: " + std::string(e.what()));
+        }
+      }
+    }
   }
+  ctx.data()["project_install"] = native ? "native" : reused ? "reused" : "pip";
   std::vector<fs::path> sites = venv_site_dirs(build_venv);
   if (opt.cache) {
     auto entry_sites = venv_site_dirs(VenvCache::user_default().entry_dir(key));

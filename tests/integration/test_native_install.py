@@ -158,3 +158,54 @@ def test_dynamic_metadata_falls_back_to_pip(tmp_path, env, pw):
     assert b"pip installs the project: [project] computes version" in r.log("setup-python")
     ws = Path(r.build()["workspace"])
     assert probe(ws / ".venv/bin/python", ws)["version"] == "1.2.0"
+
+
+def test_pips_install_is_reused_until_the_metadata_files_change(tmp_path, env, pw):
+    """Dynamic metadata: pip installs the project once; later builds with the same metadata files
+    get pip's install back, moved to their own workspace, and show what pip would show."""
+    spec = dict(LAYOUTS["setuptools-flat"])
+    project = make_project(tmp_path / "demo", spec, env)
+    text = (project / "pyproject.toml").read_text().replace('version = "1.2.0"\n', 'dynamic = ["version"]\n')
+    text += "\n[tool.setuptools.dynamic]\nversion = {attr = \"demo_tool.VERSION\"}\n"
+    (project / "pyproject.toml").write_text(text)
+    subprocess.run(["git", "commit", "-qam", "dynamic"], cwd=project, env=env, check=True)
+
+    def build():
+        r = pw(project, "run", "setup-python", timeout=300)
+        assert r.code == 0, r
+        ws = Path(r.build()["workspace"])
+        return r, ws, probe(ws / ".venv/bin/python", ws)
+
+    r1, ws1, first = build()
+    assert r1.stage("setup-python")["data"]["project_install"] == "pip"
+    # A source file changes: the metadata files do not, so pip's install is reused.
+    (project / "demo_tool" / "cli.py").write_text(CLI.replace("hi", "hello"))
+    subprocess.run(["git", "commit", "-qam", "source"], cwd=project, env=env, check=True)
+    r2, ws2, second = build()
+    assert ws2 != ws1
+    assert r2.stage("setup-python")["data"]["project_install"] == "reused", r2.log("setup-python")
+    assert first["url"] == "file://" + str(ws1) and second["url"] == "file://" + str(ws2)
+    assert {**first, "url": ""} == {**second, "url": ""}  # same metadata, entry points, module
+    out = subprocess.run([str(ws2 / ".venv/bin/demo-tool")], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout == "demo says hello\n", out  # this build's sources
+    listed = json.loads(subprocess.run([str(ws2 / ".venv/bin/python"), "-m", "pip", "list", "--format",
+                                        "json", "--editable"], capture_output=True, text=True).stdout)
+    assert [(p["name"], p["version"], p["editable_project_location"]) for p in listed
+            if p["name"] == "Demo-Tool"] == [("Demo-Tool", "1.2.0", str(ws2))]
+    # pip's own check of the restored install: RECORD matches the files.
+    check = subprocess.run([str(ws2 / ".venv/bin/python"), "-c",
+                            "import importlib.metadata as m, hashlib, base64, os, sys\n"
+                            "d = m.distribution('Demo-Tool')\n"
+                            "for f in d.files:\n"
+                            "    if f.hash is None: continue\n"
+                            "    data = open(f.locate(), 'rb').read()\n"
+                            "    h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()\n"
+                            "    assert h == f.hash.value and len(data) == f.size, f\n"
+                            "print('ok', len(d.files))\n"], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.startswith("ok"), check
+    # The version the metadata is read from changes: pip runs again and its answer shows.
+    (project / "demo_tool" / "__init__.py").write_text("VERSION = '1.3.0'\n")
+    subprocess.run(["git", "commit", "-qam", "version"], cwd=project, env=env, check=True)
+    r3, ws3, third = build()
+    assert r3.stage("setup-python")["data"]["project_install"] == "pip"
+    assert third["version"] == "1.3.0"
