@@ -54,7 +54,7 @@ def test_dashboard_in_chromium(repo, pw, env, tmp_path):
         e = dict(env, PW_URL=url, PW_SHOTS=str(shots), PW_BUILDS="4", PW_FAILING_BUILD="3",
                  PW_FIRST_FAILED="2", PW_RUNNING_BUILD="4", PW_RELEASE_FILE=str(project / "release"))
         r = subprocess.run(["node", str(WEB / "e2e" / "dashboard.mjs")], env=e, capture_output=True,
-                           text=True, timeout=180)
+                           text=True, timeout=600)
         print(r.stdout, r.stderr, f"screenshots in {shots}")
         assert r.returncode == 0, r.stdout + r.stderr
         assert running.wait(timeout=30) == 3
