@@ -227,9 +227,18 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
         for (const auto& one : *g)
           so.groups.insert(one.starts_with("extra:") ? one : python::normalize_name(one));
       } else {
-        for (const auto& d : declared.declarations) so.groups.insert(d.group);
-        for (const auto& p : read.lock->packages)
-          for (const auto& g : p.groups) so.groups.insert(g);
+        // The groups the project model takes as the dev dependencies (dev, test, tests, testing
+        // or project.groups), as every other stage sees them: not docs or release groups.
+        for (const auto& d : detect_project(ws, ctx.pipeline()).dev_dependencies) {
+          if (d.kind == "dependency-group") so.groups.insert(python::normalize_name(d.name));
+          if (d.kind == "extra") so.groups.insert("extra:" + python::normalize_name(d.name));
+        }
+        // A lock none of whose groups has such a name: all of them, as before there was a model.
+        if (so.groups.empty()) {
+          for (const auto& d : declared.declarations) so.groups.insert(d.group);
+          for (const auto& p : read.lock->packages)
+            for (const auto& g : p.groups) so.groups.insert(g);
+        }
       }
       auto env = interpreter_marker_environment(py_path);
       if (!env.empty()) so.environment = env;

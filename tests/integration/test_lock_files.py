@@ -180,6 +180,32 @@ def test_locked_project_checks_installs_and_scans_its_closure(tmp_path, env, pw,
     assert any(v.startswith(lock + ":") for v in found), pytest_c
 
 
+def test_lock_installs_the_dev_groups_not_the_docs_group(tmp_path, env, pw):
+    """The groups the project model takes as dev dependencies (dev, test, tests, testing), as the
+    other stages see them: a docs group's packages (here one no index has) are not installed."""
+    pyproject = PYPROJECT.replace('dev = ["pytest>=7"]\n', 'dev = ["pytest>=7"]\ndocs = ["nodocs-theme>=1"]\n')
+    text = uv_lock().replace(
+        "dev = [{ name = \"pytest\" }]\n",
+        "dev = [{ name = \"pytest\" }]\ndocs = [{ name = \"nodocs-theme\" }]\n") + (
+        '\n[[package]]\nname = "nodocs-theme"\nversion = "1.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n')
+    p = make_repo(tmp_path / "lockdemo", {
+        "pyproject.toml": pyproject, "pipewright.yaml": PIPEWRIGHT, "uv.lock": text,
+        "lockdemo/__init__.py": "VALUE = 1\n",
+        "tests/test_value.py": "def test_value():\n    assert True\n"}, env)
+    r = pw(p, "run", "setup-python", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "SUCCESS", (sp, r.log("setup-python"))
+    assert sp["data"]["groups"] == ["dev"], sp
+    assert sp["data"]["locked_packages"] == 5, sp
+    # Asked for, the docs group is installed (and fails here: no index has it).
+    (p / "pipewright.yaml").write_text(PIPEWRIGHT + "    groups: [dev, docs]\n")
+    subprocess.run(["git", "commit", "-qam", "docs too"], cwd=p, env=env, check=True)
+    r = pw(p, "run", "setup-python", timeout=600)
+    assert r.stage("setup-python")["status"] == "FAILURE"
+    assert "nodocs-theme" in r.stage("setup-python")["summary"], r.stage("setup-python")
+
+
 @pytest.mark.parametrize("lock", ["uv.lock", "poetry.lock"])
 def test_stale_lock_fails_naming_the_package_and_its_declaration(tmp_path, env, pw, lock):
     stale = PYPROJECT.replace('    "packaging>=23",\n', '    "packaging>=23",\n    "rich>=13",\n')
