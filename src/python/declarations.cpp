@@ -231,24 +231,39 @@ void read_pyproject_declarations(const toml::table& doc, const std::string& file
       out.groups.push_back(std::move(g));
     }
   }
+  // The lock tools' own groups are groups too (the project model installs the dev ones); a name
+  // PEP 735 already declares is that group.
+  auto tool_group = [&](const std::string& name, const toml::node* at) {
+    std::string key = normalize_name(name);
+    for (const auto& g : out.groups)
+      if (g.key == key) return;
+    if (at) out.groups.push_back({name, key, file, static_cast<int>(at->source().begin.line), {}});
+  };
   if (const toml::table* uv = doc["tool"]["uv"].as_table()) {
     out.tool = "uv";
     add_array(out, file, (*uv)["dev-dependencies"].as_array(), "dev");
+    tool_group("dev", (*uv)["dev-dependencies"].node());
   }
   if (const toml::table* pdm = doc["tool"]["pdm"].as_table()) {
     out.tool = "pdm";
     if (const toml::table* dev = (*pdm)["dev-dependencies"].as_table())
-      for (const auto& [k, v] : *dev) add_array(out, file, v.as_array(), normalize_name(k.str()));
+      for (const auto& [k, v] : *dev) {
+        add_array(out, file, v.as_array(), normalize_name(k.str()));
+        tool_group(std::string(k.str()), &v);
+      }
   }
   if (const toml::table* poetry = doc["tool"]["poetry"].as_table()) {
     out.tool = "poetry";
     add_named_table(out, file, (*poetry)["dependencies"].as_table(), std::string(kMainGroup), true);
     add_named_table(out, file, (*poetry)["dev-dependencies"].as_table(), "dev", true);
+    tool_group("dev", (*poetry)["dev-dependencies"].node());
     if (const toml::table* groups = (*poetry)["group"].as_table())
       for (const auto& [k, v] : *groups)
-        if (const toml::table* g = v.as_table())
+        if (const toml::table* g = v.as_table()) {
           add_named_table(out, file, (*g)["dependencies"].as_table(), normalize_name(k.str()),
                           true);
+          tool_group(std::string(k.str()), (*g)["dependencies"].node());
+        }
   }
 }
 

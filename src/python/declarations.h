@@ -16,7 +16,8 @@
 
 namespace pw::python {
 
-// A PEP 735 dependency group or a [project.optional-dependencies] extra of pyproject.toml.
+// A PEP 735 dependency group or a [project.optional-dependencies] extra of pyproject.toml, or a
+// lock tool's own group (Poetry's [tool.poetry.group.X], PDM's and uv's dev-dependencies).
 struct DeclaredGroup {
   std::string name;  // as written
   std::string key;   // as in Declaration::group: the normalized name, or "extra:<normalized>"

@@ -104,6 +104,27 @@ pytest = ">=8,<9"
             "main pysocks<1.8,>=1.7; sys_platform == \"linux\" @7\n"
             "main requests<3.0,>=2.31 @6\n");
   EXPECT_EQ(p.tool, "poetry");
+  // Poetry's group is a group the project model can choose (tomlkit declares its dev tools so).
+  ASSERT_EQ(p.groups.size(), 1u);
+  EXPECT_EQ(p.groups[0].key, "dev");
+  EXPECT_EQ(p.groups[0].line, 10);  // its table's header
+}
+
+TEST(Declarations, ToolGroupsDoNotDuplicatePep735Groups) {
+  DeclaredProject p;
+  read_pyproject_declarations(R"([dependency-groups]
+dev = ["pytest"]
+
+[tool.uv]
+dev-dependencies = ["coverage"]
+
+[tool.pdm.dev-dependencies]
+lint = ["flake8"]
+)",
+                              "pyproject.toml", p);
+  std::vector<std::string> keys;
+  for (const auto& g : p.groups) keys.push_back(g.key + "@" + std::to_string(g.line));
+  EXPECT_EQ(keys, (std::vector<std::string>{"dev@2", "lint@8"}));
 }
 
 TEST(Declarations, Pipfile) {
