@@ -89,17 +89,21 @@ int cmd_plan(const Common& c, const std::vector<std::string>& targets, bool only
             << (p.config_file.empty() ? "built-in default" : "built-in default + " + p.config_file)
             << ")\n\n";
   size_t w = 5;
-  for (const auto& s : p.stages) w = std::max(w, s.id.size());
+  size_t kw = 4;  // "Kind"; dependency-scan and setup-python are longer than most ids
+  for (const auto& s : p.stages) {
+    w = std::max(w, s.id.size());
+    kw = std::max(kw, s.kind.size());
+  }
   auto pad = [](std::string s, size_t n) {
     return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
   };
-  std::cout << pad("Stage", w) << "  " << pad("Kind", 10) << "  " << pad("Blocking", 8) << "  "
+  std::cout << pad("Stage", w) << "  " << pad("Kind", kw) << "  " << pad("Blocking", 8) << "  "
             << pad("Timeout", 8) << "  " << pad("Retry", 5) << "  Needs\n";
   auto row = [&](const pipeline::StageSpec& s, const std::vector<std::string>& needs) {
     std::string when;
     if (!s.when.branch.empty()) when += " when branch=" + s.when.branch;
     if (!s.when.changes.empty()) when += " when changes=" + join(s.when.changes, ",");
-    std::cout << pad(s.id, w) << "  " << pad(s.kind, 10) << "  "
+    std::cout << pad(s.id, w) << "  " << pad(s.kind, kw) << "  "
               << pad(s.blocking ? "yes" : "no", 8) << "  "
               << pad(s.timeout ? duration_to_yaml(*s.timeout) : "none", 8) << "  "
               << pad(std::to_string(s.retry), 5) << "  "
