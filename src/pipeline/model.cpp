@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "util/strings.h"
+
 namespace pw::pipeline {
 
 std::string credential_env_name(const std::string& id, const std::string& field) {
@@ -38,15 +40,8 @@ namespace pw::pipeline {
 
 std::vector<std::string> ProjectSpec::list(const std::string& value) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    std::string item = value.substr(start, comma - start);
-    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-    start = comma + 1;
-  }
+  for (const auto& item : split(value, ','))
+    if (auto t = trim(item); !t.empty()) out.emplace_back(t);
   return out;
 }
 

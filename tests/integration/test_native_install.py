@@ -145,13 +145,18 @@ def test_native_install_matches_pips_editable_install(layout, tmp_path, env, pw)
     assert entry[0]["editable_project_location"] == str(ws)
 
 
-def test_dynamic_metadata_falls_back_to_pip(tmp_path, env, pw):
-    spec = dict(LAYOUTS["setuptools-flat"])
-    project = make_project(tmp_path / "demo", spec, env)
+def dynamic_project(tmp_path, env) -> Path:
+    """The flat setuptools project with its version read from the package (dynamic metadata)."""
+    project = make_project(tmp_path / "demo", dict(LAYOUTS["setuptools-flat"]), env)
     text = (project / "pyproject.toml").read_text().replace('version = "1.2.0"\n', 'dynamic = ["version"]\n')
     text += "\n[tool.setuptools.dynamic]\nversion = {attr = \"demo_tool.VERSION\"}\n"
     (project / "pyproject.toml").write_text(text)
     subprocess.run(["git", "commit", "-qam", "dynamic"], cwd=project, env=env, check=True)
+    return project
+
+
+def test_dynamic_metadata_falls_back_to_pip(tmp_path, env, pw):
+    project = dynamic_project(tmp_path, env)
     r = pw(project, "run", "setup-python", timeout=300)
     assert r.code == 0, r
     assert r.stage("setup-python")["data"]["project_install"] == "pip"
@@ -163,12 +168,7 @@ def test_dynamic_metadata_falls_back_to_pip(tmp_path, env, pw):
 def test_pips_install_is_reused_until_the_metadata_files_change(tmp_path, env, pw):
     """Dynamic metadata: pip installs the project once; later builds with the same metadata files
     get pip's install back, moved to their own workspace, and show what pip would show."""
-    spec = dict(LAYOUTS["setuptools-flat"])
-    project = make_project(tmp_path / "demo", spec, env)
-    text = (project / "pyproject.toml").read_text().replace('version = "1.2.0"\n', 'dynamic = ["version"]\n')
-    text += "\n[tool.setuptools.dynamic]\nversion = {attr = \"demo_tool.VERSION\"}\n"
-    (project / "pyproject.toml").write_text(text)
-    subprocess.run(["git", "commit", "-qam", "dynamic"], cwd=project, env=env, check=True)
+    project = dynamic_project(tmp_path, env)
 
     def build():
         r = pw(project, "run", "setup-python", timeout=300)
