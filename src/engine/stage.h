@@ -24,6 +24,7 @@
 #include "exec/cancel.h"
 #include "exec/process.h"
 #include "pipeline/model.h"
+#include "pipeline/settings.h"
 #include "util/error.h"
 
 namespace pw::exec { class Masker; }
@@ -90,6 +91,8 @@ class StageContext {
                Control control, nlohmann::json& data);
 
   const pipeline::StageSpec& spec() const { return spec_; }
+  // The stage's settings typed by the table (pipeline/builtins.cpp), checked before the build.
+  const pipeline::StageSettings& settings() const;
   const pipeline::Pipeline& pipeline() const { return *build_.pipeline; }
   const BuildPaths& paths() const { return build_.paths; }
   const std::filesystem::path& project_dir() const { return build_.project_dir; }
@@ -149,6 +152,7 @@ class StageContext {
   StageOutput& output_;
   Control control_;
   nlohmann::json& data_;
+  mutable std::optional<pipeline::StageSettings> settings_;
 };
 
 class Stage {

@@ -1,6 +1,7 @@
-#include "engine/stage.h"
+#include <algorithm>
 
 #include "engine/console.h"
+#include "engine/stage.h"
 #include "engine/stage_output.h"
 #include "exec/interrupts.h"
 #include "exec/masker.h"
@@ -16,6 +17,11 @@ StageContext::StageContext(BuildContext& build, const pipeline::StageSpec& spec,
       output_(output),
       control_(control),
       data_(data) {}
+
+const pipeline::StageSettings& StageContext::settings() const {
+  if (!settings_) settings_ = pipeline::resolve_settings(spec_);
+  return *settings_;
+}
 
 std::filesystem::path StageContext::workspace() const {
   std::lock_guard<std::mutex> lock(build_.mu);
@@ -170,7 +176,21 @@ void StageRegistry::validate(const pipeline::StageSpec& spec, const pipeline::Pi
                      "stage '" + spec.id + "': no implementation for kind '" + spec.kind + "'"});
     return;
   }
-  if (it->second.validator) it->second.validator(spec, p, diags);
+  // The table's types first, then a stage's own checks of what a type cannot say (names,
+  // references, the grammar of a structured setting), so every problem is reported at once.
+  pipeline::resolve_settings(spec, &diags);
+  if (!it->second.validator) return;
+  // A stage that reads its settings with the older helpers (setup-python, lock-check) checks
+  // their types again on the way; the table already said so, once is enough.
+  std::vector<Diagnostic> own;
+  it->second.validator(spec, p, own);
+  for (auto& d : own) {
+    bool said = std::any_of(diags.begin(), diags.end(), [&](const Diagnostic& have) {
+      return have.file == d.file && have.line == d.line && have.col == d.col &&
+             have.message == d.message;
+    });
+    if (!said) diags.push_back(std::move(d));
+  }
 }
 
 }  // namespace pw::engine

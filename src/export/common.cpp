@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "pipeline/builtins.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -214,11 +215,30 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& p, const pipeline::Graph
       ancestors[id].insert(n);
       ancestors[id].insert(ancestors[n].begin(), ancestors[n].end());
     }
-    for (const auto& c : s->credentials) j.credentials.push_back(credential(c));
+    // The credentials a built-in stage's settings name, with the fields its table declares
+    // (image-push's registry login, upload's AWS keys, ...), then those the stage lists.
+    auto settings = pipeline::resolve_settings(*s);
+    auto bind = [&](const Credential& c) {
+      for (const auto& have : j.credentials)
+        if (have.id == c.id) return;
+      j.credentials.push_back(c);
+    };
+    for (const auto& [id, fields] : settings.credentials()) {
+      if (declared.count(id)) {
+        bind(credential(id));
+        continue;
+      }
+      Credential c;
+      c.id = id;
+      c.declared = true;
+      if (fields.empty()) c.fields.emplace_back("", pipeline::credential_env_name(id, ""));
+      for (const auto& f : fields) c.fields.emplace_back(f, pipeline::credential_env_name(id, f));
+      bind(c);
+    }
+    for (const auto& c : s->credentials) bind(credential(c));
     if (s->kind == "tests") plan.has_tests = true;
     if (s->kind == "setup-python") {
-      const pipeline::Setting* cache = s->setting("cache");
-      if (!cache || !cache->value.IsScalar() || cache->value.Scalar() != "false")
+      if (settings.flag("cache", true))
         plan.warnings.push_back(
             "stage '" + id +
             "' keeps the dependencies in pipewright's environment cache, outside "
@@ -254,19 +274,10 @@ Plan make_plan(Engine engine, const pipeline::Pipeline& p, const pipeline::Graph
 
 std::vector<std::pair<std::string, std::vector<std::string>>> post_commands(
     const pipeline::StageSpec& post) {
-  static const std::vector<std::string> order = {"always",       "changed", "fixed",   "regression",
-                                                 "aborted",      "failure", "success", "unstable",
-                                                 "unsuccessful", "cleanup"};
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
-  for (const auto& c : order) {
-    const pipeline::Setting* s = post.setting(c);
-    if (!s || !s->value) continue;
-    std::vector<std::string> cmds;
-    if (s->value.IsScalar())
-      cmds.push_back(s->value.Scalar());
-    else if (s->value.IsSequence())
-      for (const auto& item : s->value)
-        if (item.IsScalar()) cmds.push_back(item.Scalar());
+  auto settings = pipeline::resolve_settings(post);
+  for (const auto& c : pipeline::post_conditions()) {
+    auto cmds = settings.list(c);
     if (!cmds.empty()) out.emplace_back(c, cmds);
   }
   return out;

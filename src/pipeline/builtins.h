@@ -1,21 +1,17 @@
-// The names of the built-in stages and the settings each accepts. The loader needs them to tell
-// a typo from a setting; the stages layer implements the behaviour. A new built-in stage adds a
-// row here, a file in src/stages, and its defaults in default-pipeline.yaml.
+// The built-in stage kinds and the typed table of each one's settings (settings.h has the row
+// type and what is derived from it). A new built-in stage is a row in builtins.cpp and its file
+// in src/stages.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "pipeline/settings.h"
+
 namespace pw::pipeline {
 
-struct BuiltinKind {
-  std::string kind;
-  std::string summary;
-  std::vector<std::string> settings;
-};
-
-const std::vector<BuiltinKind>& builtin_kinds();
-const BuiltinKind* find_builtin(const std::string& kind);
+// The post stage's conditions in the order Jenkins (and pipewright's post) evaluates them.
+const std::vector<std::string>& post_conditions();
 
 // The keys every stage accepts.
 const std::vector<std::string>& generic_stage_keys();

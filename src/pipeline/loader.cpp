@@ -233,7 +233,8 @@ class Reader {
     }
     const BuiltinKind* builtin = find_builtin(st.id);
     std::vector<std::string> valid = generic_stage_keys();
-    if (builtin) valid.insert(valid.end(), builtin->settings.begin(), builtin->settings.end());
+    std::vector<std::string> own = builtin ? builtin->names() : std::vector<std::string>{};
+    valid.insert(valid.end(), own.begin(), own.end());
     std::string where = "stage '" + st.id + "'";
 
     each_key(n, where, [&](const YAML::Node& k, const YAML::Node& v) {
@@ -290,13 +291,10 @@ class Reader {
         }
       } else if (name == "when") {
         st.when = read_when(v, where);
-      } else if (name == "cache" && !(builtin && std::find(builtin->settings.begin(),
-                                                           builtin->settings.end(),
-                                                           name) != builtin->settings.end())) {
+      } else if (name == "cache" && !(builtin && builtin->row(name))) {
+        // setup-python's own `cache` setting keeps its name; every other stage's is the cache's.
         st.cache = read_cache(v, where);
-      } else if (builtin &&
-                 std::find(builtin->settings.begin(), builtin->settings.end(), name) !=
-                     builtin->settings.end()) {
+      } else if (builtin && builtin->row(name)) {
         st.settings.push_back({name, v, loc(v)});
       } else {
         unknown_key(k, where, valid);
@@ -445,6 +443,7 @@ Pipeline load_pipeline_text(const std::string& default_text, const std::string& 
     StageSpec s;
     s.id = o.id;
     s.where = o.where;
+    s.settings = default_settings(o.id);  // the table's defaults first, in its order
     apply(s, o);
     p.stages.push_back(std::move(s));
   }
@@ -455,6 +454,7 @@ Pipeline load_pipeline_text(const std::string& default_text, const std::string& 
       s = &p.stages.back();
       s->id = o.id;
       s->where = o.where;
+      if (!o.run) s->settings = default_settings(o.id);
     } else if (o.run && find_builtin(o.id)) {
       // A project's `run` on a built-in stage replaces its behaviour; its built-in settings go.
       s->settings.clear();

@@ -81,10 +81,6 @@ void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pi
   get_int(spec, "min_tokens", &diags);
   get_int(spec, "min_lines", &diags);
   get_string(spec, "hotspot_reviews", &diags);
-  if (auto f = get_string(spec, "sonar_issues_format", &diags); f && *f != "current" && *f != "deprecated")
-    report(&diags, at(*spec.setting("sonar_issues_format"),
-                      "stage '" + spec.id + "' sonar_issues_format must be current (SonarQube 10.3 "
-                      "and later) or deprecated (older servers)"));
   read_sonar_settings(spec, &diags);
 }
 
@@ -180,7 +176,7 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   write_file_atomic(reports / "analysis.json", analysis::analysis_json(result));
   // SonarQube 10.3+ reads rules with clean code attributes and impacts; older servers only the
   // deprecated shape, chosen with sonar_issues_format: deprecated.
-  auto sonar_format = get_string(spec, "sonar_issues_format").value_or("current") == "deprecated"
+  auto sonar_format = ctx.settings().text_or("sonar_issues_format", "current") == "deprecated"
                           ? analysis::SonarIssuesFormat::deprecated
                           : analysis::SonarIssuesFormat::current;
   write_file_atomic(reports / "sonar-external-issues.json",

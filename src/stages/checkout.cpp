@@ -12,13 +12,6 @@ namespace pw::stages {
 
 namespace fs = std::filesystem;
 
-void CheckoutStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                             std::vector<Diagnostic>& diags) {
-  get_string(spec, "repo", &diags);
-  get_string(spec, "ref", &diags);
-  get_bool(spec, "in_place", &diags);
-}
-
 namespace {
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
@@ -62,9 +55,9 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
 engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   const auto& ov = ctx.overrides();
-  std::string repo = !ov.repo.empty() ? ov.repo : get_string(spec, "repo").value_or("");
-  std::string ref = !ov.ref.empty() ? ov.ref : get_string(spec, "ref").value_or("");
-  bool inplace = ov.in_place || get_bool(spec, "in_place").value_or(false);
+  std::string repo = !ov.repo.empty() ? ov.repo : ctx.settings().text_or("repo", "");
+  std::string ref = !ov.ref.empty() ? ov.ref : ctx.settings().text_or("ref", "");
+  bool inplace = ov.in_place || ctx.settings().flag("in_place", false);
   if (inplace) return in_place(ctx);
 
   fs::path ws = ctx.paths().workspace;

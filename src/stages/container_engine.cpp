@@ -2,7 +2,6 @@
 
 #include <cctype>
 
-#include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -12,13 +11,6 @@ namespace {
 const char* kInstallHint =
     "install one: podman (Debian/Ubuntu: apt-get install podman) or Docker Engine "
     "(https://docs.docker.com/engine/install/)";
-}
-
-void validate_engine_setting(const pipeline::StageSpec& spec, std::vector<Diagnostic>& diags) {
-  if (auto v = get_string(spec, "engine", &diags))
-    if (*v != "docker" && *v != "podman" && *v != "auto")
-      diags.push_back(
-          at(*spec.setting("engine"), "engine must be docker, podman or auto, not '" + *v + "'"));
 }
 
 std::optional<ContainerEngine> find_container_engine(engine::StageContext& ctx,

@@ -23,9 +23,6 @@ struct ContainerEngine {
 std::optional<ContainerEngine> find_container_engine(engine::StageContext& ctx,
                                                      const std::string& setting, std::string& why);
 
-// Checks an `engine` setting's value.
-void validate_engine_setting(const pipeline::StageSpec& spec, std::vector<Diagnostic>& diags);
-
 // The engine's own error lines from the end of its output ("Error: ...", "ERROR: ...", a
 // Dockerfile step that failed), at most `max` of them, joined with " | ".
 std::string engine_error_lines(const std::vector<std::string>& tail, size_t max = 3);

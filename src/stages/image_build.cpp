@@ -18,31 +18,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// build_args: a mapping of ARG names to plain values.
-std::vector<std::pair<std::string, std::string>> build_args(const pipeline::StageSpec& spec,
-                                                            std::vector<Diagnostic>* diags) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const pipeline::Setting* s = spec.setting("build_args");
-  if (!s || s->value.IsNull()) return out;
-  if (!s->value.IsMap()) {
-    report(diags, at(*s, "stage '" + spec.id + "' build_args must map ARG names to values"));
-    return out;
-  }
-  for (const auto& kv : s->value) {
-    std::string key = kv.first.Scalar();
-    if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-      report(diags, at(*s, "build_args." + key + " must be a single value"));
-      continue;
-    }
+// build_args' names (the table checked that it maps names to plain values).
+void check_build_args(const pipeline::StageSettings& settings, std::vector<Diagnostic>& diags) {
+  for (const auto& [key, value] : settings.map("build_args")) {
     bool ok = !key.empty();
     for (char c : key) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    if (!ok) {
-      report(diags, at(*s, "build_args key '" + key + "' is not an ARG name (letters, digits, _)"));
-      continue;
-    }
-    out.emplace_back(key, kv.second.IsNull() ? std::string() : kv.second.Scalar());
+    if (!ok)
+      diags.push_back(at(*settings.find("build_args"),
+                         "build_args key '" + key + "' is not an ARG name (letters, digits, _)"));
   }
-  return out;
 }
 
 // Where the source of this image lives, for org.opencontainers.image.source: the repository
@@ -79,27 +63,25 @@ std::string project_version(const engine::StageContext& ctx, const fs::path& ws)
 
 void ImageBuildStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
                                std::vector<Diagnostic>& diags) {
-  validate_engine_setting(spec, diags);
-  if (auto v = get_string(spec, "image", &diags); v && !valid_image_name(*v))
-    diags.push_back(at(*spec.setting("image"),
+  auto settings = pipeline::resolve_settings(spec);
+  if (auto v = settings.text("image"); v && !valid_image_name(*v))
+    diags.push_back(at(*settings.find("image"),
                        "image '" + *v +
                            "' is not a valid image name (lower case letters, digits and "
                            "'.', '_', '-' between them, '/' between components)"));
-  get_string(spec, "dockerfile", &diags);
-  get_string(spec, "context", &diags);
-  get_string(spec, "target", &diags);
-  build_args(spec, &diags);
+  check_build_args(settings, diags);
 }
 
 engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
+  const auto& settings = ctx.settings();
   fs::path ws = ctx.workspace();
   if (!fs::is_directory(ws))
     return engine::StageOutcome::failed("the workspace " + ws.string() +
                                         " does not exist: run checkout first");
-  std::string dockerfile_rel = get_string(spec, "dockerfile").value_or("Dockerfile");
+  std::string dockerfile_rel = settings.text_or("dockerfile", "Dockerfile");
   fs::path dockerfile = ws / dockerfile_rel;
-  fs::path context = ws / get_string(spec, "context").value_or(".");
+  fs::path context = ws / settings.text_or("context", ".");
   std::error_code ec;
   if (!fs::is_regular_file(dockerfile, ec))
     return engine::StageOutcome::skipped("no " + dockerfile_rel +
@@ -109,10 +91,10 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
                                         " is not a folder");
 
   std::string why;
-  auto engine = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  auto engine = find_container_engine(ctx, settings.text_or("engine", "auto"), why);
   if (!engine) return engine::StageOutcome::skipped(why);
 
-  std::string image = get_string(spec, "image").value_or("");
+  std::string image = settings.text_or("image", "");
   if (image.empty()) {
     std::string project = ctx.pipeline().project.name;
     if (project.empty()) project = ctx.project_dir().filename().string();
@@ -141,9 +123,9 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
   for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
   // Build args are on the command line (docker takes them no other way): they are for
   // configuration, never for secrets, which would also stay readable in the image's history.
-  for (const auto& [k, v] : build_args(spec, nullptr))
+  for (const auto& [k, v] : settings.map("build_args"))
     argv.insert(argv.end(), {"--build-arg", k + "=" + v});
-  if (auto t = get_string(spec, "target")) argv.insert(argv.end(), {"--target", *t});
+  if (auto t = settings.text("target")) argv.insert(argv.end(), {"--target", *t});
   argv.push_back(context.string());
   auto r = ctx.run(argv, {.cwd = ws});
   if (r.aborted) return {engine::Status::aborted, "aborted"};

@@ -102,17 +102,15 @@ PushProblem classify_push_output(const std::string& output) {
 
 void ImagePushStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
                               std::vector<Diagnostic>& diags) {
-  validate_engine_setting(spec, diags);
-  if (auto r = get_string(spec, "registry", &diags); r && !valid_registry(*r))
+  auto settings = pipeline::resolve_settings(spec);
+  if (auto r = settings.text("registry"); r && !valid_registry(*r))
     diags.push_back(at(
-        *spec.setting("registry"),
+        *settings.find("registry"),
         "registry is a host with an optional port (docker.io, 127.0.0.1:5000), not '" + *r + "'"));
-  if (auto r = get_string(spec, "repository", &diags); r && !valid_image_name(*r))
+  if (auto r = settings.text("repository"); r && !valid_image_name(*r))
     diags.push_back(
-        at(*spec.setting("repository"),
+        at(*settings.find("repository"),
            "repository '" + *r + "' is not a valid repository name (lower case, e.g. team/app)"));
-  get_string(spec, "credential", &diags);
-  get_bool(spec, "tls_verify", &diags);
 }
 
 engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
@@ -129,10 +127,14 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
     return engine::StageOutcome::failed("image_tag.txt holds '" + tag_ref + "', not <image>:<tag>");
   std::string image = tag_ref.substr(0, colon), tag = tag_ref.substr(colon + 1);
 
-  std::string registry = get_string(spec, "registry").value_or("docker.io");
-  std::string cred =
-      get_string(spec, "credential")
-          .value_or(spec.credentials.empty() ? std::string("dockerhub") : spec.credentials.front());
+  const auto& settings = ctx.settings();
+  std::string registry = settings.text_or("registry", "docker.io");
+  // The table's default (dockerhub) gives way to a credential the stage lists itself.
+  const pipeline::SettingValue* cv = settings.find("credential");
+  std::string cred = cv && !(cv->from_default && !spec.credentials.empty())
+                         ? cv->text
+                         : (spec.credentials.empty() ? std::string("dockerhub")
+                                                     : spec.credentials.front());
   // From the credentials file, else from the environment a CI's credential binding sets
   // (DOCKERHUB_USERNAME, DOCKERHUB_PASSWORD).
   auto env = ctx.environment();
@@ -157,14 +159,14 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
       base = base.substr(slash + 1);
   }
   std::string repository =
-      get_string(spec, "repository").value_or(image_name_from(user) + "/" + base);
+      settings.text_or("repository", image_name_from(user) + "/" + base);
   if (!valid_image_name(repository))
     return engine::StageOutcome::failed("'" + repository +
                                         "' is not a valid repository: set image-push.repository");
-  bool tls_verify = get_bool(spec, "tls_verify").value_or(true);
+  bool tls_verify = settings.flag("tls_verify", true);
 
   std::string why;
-  auto engine = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  auto engine = find_container_engine(ctx, settings.text_or("engine", "auto"), why);
   if (!engine) return engine::StageOutcome::skipped(why);
 
   AuthDir auth;

@@ -19,17 +19,6 @@ namespace pw::stages {
 namespace fs = std::filesystem;
 using security::Rating;
 
-void ImageScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                              std::vector<Diagnostic>& diags) {
-  if (auto f = get_string(spec, "fail_on", &diags); f && !security::parse_fail_on(*f))
-    diags.push_back(
-        at(*spec.setting("fail_on"), "fail_on must be none, low, medium, high or critical"));
-  validate_engine_setting(spec, diags);
-  if (auto t = get_string(spec, "trivy", &diags);
-      t && *t != "true" && *t != "false" && *t != "auto")
-    diags.push_back(at(*spec.setting("trivy"), "trivy must be true, false or auto"));
-}
-
 engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   fs::path tag_file = ctx.paths().artifacts / "image_tag.txt";
@@ -55,7 +44,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
                                          " is empty: run `pipewright db import PATH|URL`");
 
   std::string why;
-  auto eng = find_container_engine(ctx, get_string(spec, "engine").value_or("auto"), why);
+  auto eng = find_container_engine(ctx, ctx.settings().text_or("engine", "auto"), why);
   if (!eng) return engine::StageOutcome::skipped(why);
 
   // The saved image is big (the whole image) and only needed while reading it: it goes next to
@@ -95,7 +84,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
           " entries in " + std::to_string(inv.elapsed.count()) + " ms");
 
   auto report = image::trivy_report(result);
-  std::string trivy_mode = get_string(spec, "trivy").value_or("false");
+  std::string trivy_mode = ctx.settings().text_or("trivy", "false");
   if (trivy_mode != "false") {
     // Untested on pipewright's own machines (Trivy is not installable there); see docs.
     std::string trivy = find_on_path("trivy");
@@ -133,7 +122,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
   ctx.data()["database_records"] = status.records;
 
   std::string summary = image::findings_summary(result);
-  auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
+  auto fail_on = security::parse_fail_on(ctx.settings().text_or("fail_on", "none"));
   if (fail_on && *fail_on != Rating::none && image::fails(result, *fail_on)) {
     // As in dependency-scan: the team's written policy fails the build though the stage is
     // non-blocking.

@@ -16,13 +16,6 @@ namespace pw::stages {
 
 namespace fs = std::filesystem;
 
-void PackageStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                            std::vector<Diagnostic>& diags) {
-  get_bool(spec, "isolation", &diags);
-  get_string(spec, "python", &diags);
-  get_list(spec, "args", &diags);
-}
-
 namespace {
 
 std::string size_text(std::uint64_t bytes) {
@@ -73,7 +66,7 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   // The project's interpreter: the build's environment when setup-python made one (its build
   // module and backend are the ones the project pinned), else the configured python.
   std::vector<std::string> candidates;
-  if (auto p = get_string(spec, "python")) {
+  if (auto p = ctx.settings().text("python")) {
     candidates.push_back(*p);
   } else {
     if (fs::exists(venv_python(ws))) candidates.push_back(venv_python(ws).string());
@@ -106,12 +99,12 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
     ctx.log("removed the old dist/");
   }
 
-  bool isolation = get_bool(spec, "isolation").value_or(true);
+  bool isolation = ctx.settings().flag("isolation", true);
   // No --sdist/--wheel: build then makes the sdist and the wheel from the unpacked sdist, so a
   // file missing from the sdist shows up as a broken wheel here, not at a user's pip install.
   std::vector<std::string> argv = {py, "-m", "build", "--outdir", dist.string()};
   if (!isolation) argv.push_back("--no-isolation");
-  for (const auto& a : get_list(spec, "args").value_or(std::vector<std::string>{}))
+  for (const auto& a : ctx.settings().list("args"))
     argv.push_back(a);
   argv.push_back(ws.string());
   auto r = ctx.run(argv, {.cwd = ws});

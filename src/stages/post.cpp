@@ -9,6 +9,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "stages/run_command.h"
+#include "pipeline/builtins.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -17,12 +18,7 @@ namespace pw::stages {
 using engine::Status;
 
 namespace {
-const std::vector<std::string>& order() {
-  static const std::vector<std::string> o = {"always",  "changed", "fixed",   "regression",
-                                             "aborted", "failure", "success", "unstable",
-                                             "unsuccessful", "cleanup"};
-  return o;
-}
+const std::vector<std::string>& order() { return pipeline::post_conditions(); }
 }  // namespace
 
 std::vector<std::string> post_conditions(Status cur, std::optional<Status> prev) {
@@ -44,12 +40,6 @@ std::vector<std::string> post_conditions(Status cur, std::optional<Status> prev)
     if (holds) out.push_back(c);
   }
   return out;
-}
-
-void PostStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                         std::vector<Diagnostic>& diags) {
-  for (const auto& c : order()) get_list(spec, c, &diags);
-  get_list(spec, "archive", &diags);
 }
 
 ArchiveResult archive_build(const std::filesystem::path& workspace, const std::filesystem::path& reports,
@@ -137,7 +127,7 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
             (conditions.empty() ? std::string("none") : join(conditions, ", ")));
   }
   for (const auto& cond : conditions) {
-    auto cmds = get_list(ctx.spec(), cond).value_or(std::vector<std::string>{});
+    auto cmds = ctx.settings().list(cond);
     if (cmds.empty()) continue;
     ran.push_back(cond);
     for (const auto& cmd : cmds) {
@@ -157,7 +147,7 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
   // Archive what the build produced, whatever happened (Jenkins' archiveArtifacts in post).
   std::string archived;
   try {
-    auto globs = get_list(ctx.spec(), "archive").value_or(std::vector<std::string>{"dist/*"});
+    auto globs = ctx.settings().list_if_set("archive").value_or(std::vector<std::string>{"dist/*"});
     auto a = archive_build(ctx.workspace(), ctx.paths().reports, ctx.paths().artifacts, globs, &ctx.masker());
     for (const auto& f : a.files) ctx.log("archived " + f);
     ctx.data()["archived"] = a.files;

@@ -18,8 +18,6 @@ namespace pw::stages {
 class PostStage : public engine::Stage {
  public:
   engine::StageOutcome run(engine::StageContext& ctx) override;
-  static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
-                       std::vector<Diagnostic>& diags);
 };
 
 struct ArchiveResult {

@@ -53,8 +53,8 @@ const Tool* find_tool(const std::string& name) {
 }
 
 // The tool a sub-stage runs: its `tool` setting, else the seed's.
-std::string tool_for(const pipeline::StageSpec& spec) {
-  if (auto t = get_string(spec, "tool")) return *t;
+std::string tool_for(const pipeline::StageSpec& spec, const pipeline::StageSettings& settings) {
+  if (auto t = settings.text("tool")) return *t;
   static const std::map<std::string, std::string> defaults = {
       {"lint", "ruff"},        {"format-ruff", "ruff-format"}, {"format-black", "black"},
       {"typecheck", "mypy"},   {"security-lint", "bandit"},    {"audit", "pip-audit"}};
@@ -127,27 +127,11 @@ const std::vector<std::string>& quality_substages() {
   return ids;
 }
 
-void QualityToolStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                                std::vector<Diagnostic>& diags) {
-  get_list(spec, "args", &diags);
-  get_list(spec, "paths", &diags);
-  if (auto t = get_string(spec, "tool", &diags)) {
-    static const std::map<std::string, std::vector<std::string>> allowed = {
-        {"lint", {"ruff", "flake8", "pylint"}}, {"format-ruff", {"ruff-format"}},
-        {"format-black", {"black"}},            {"typecheck", {"mypy"}},
-        {"security-lint", {"bandit"}},          {"audit", {"pip-audit"}}};
-    auto it = allowed.find(spec.kind);
-    if (it != allowed.end() && std::find(it->second.begin(), it->second.end(), *t) == it->second.end())
-      diags.push_back(at(*spec.setting("tool"), "stage '" + spec.id + "' tool must be one of: " +
-                                                    join(it->second, ", ")));
-  }
-}
-
 engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   const auto& p = ctx.pipeline();
   fs::path ws = ctx.workspace();
-  const Tool* tool = find_tool(tool_for(spec));
+  const Tool* tool = find_tool(tool_for(spec, ctx.settings()));
   if (!tool) return engine::StageOutcome::failed("no tool configured");
   ctx.data()["tool"] = tool->name;
 
@@ -157,12 +141,12 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   fs::path py = venv_python(ws);
   bool via_python = fs::exists(py);
   std::string exe = find_on_path(tool->exe);
-  auto paths = get_list(spec, "paths").value_or(default_paths(spec, p, ws));
+  auto paths = ctx.settings().list_if_set("paths").value_or(default_paths(spec, p, ws));
   if (paths.empty() && spec.kind == "audit")
     return engine::StageOutcome::skipped("no requirements file to audit (the project declares its dev "
                                          "dependencies elsewhere); dependency-scan checks the environment");
   if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
-  auto user_args = get_list(spec, "args").value_or(std::vector<std::string>{});
+  auto user_args = ctx.settings().list("args");
   auto command = [&](std::vector<std::string> argv) {
     argv.insert(argv.end(), tool->args.begin(), tool->args.end());
     // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh

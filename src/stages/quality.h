@@ -20,8 +20,6 @@ namespace pw::stages {
 class QualityToolStage : public engine::Stage {
  public:
   engine::StageOutcome run(engine::StageContext& ctx) override;
-  static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
-                       std::vector<Diagnostic>& diags);
 };
 
 class QualityStage : public engine::Stage {

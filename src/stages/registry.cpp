@@ -28,19 +28,19 @@ static engine::StageRegistry::Factory make() {
 
 void register_builtin_stages(engine::StageRegistry& r) {
   r.add("run", make<RunCommandStage>());
-  r.add("checkout", make<CheckoutStage>(), CheckoutStage::validate, cache_policy("checkout"));
+  r.add("checkout", make<CheckoutStage>(), {}, cache_policy("checkout"));
   r.add("preflight", make<PreflightStage>(), PreflightStage::validate, cache_policy("preflight"));
   r.add("setup-python", make<SetupPythonStage>(), SetupPythonStage::validate, cache_policy("setup-python"));
   r.add("lock-check", make<LockCheckStage>(), LockCheckStage::validate, cache_policy("lock-check"));
   r.add("tests", make<TestsStage>(), TestsStage::validate, cache_policy("tests"));
   for (const auto& id : quality_substages())
-    r.add(id, make<QualityToolStage>(), QualityToolStage::validate, cache_policy(id));
+    r.add(id, make<QualityToolStage>(), {}, cache_policy(id));
   r.add("quality", make<QualityStage>(), {}, cache_policy("quality"));
   r.add("dependency-scan", make<DependencyScanStage>(), DependencyScanStage::validate, cache_policy("dependency-scan"));
-  r.add("image-scan", make<ImageScanStage>(), ImageScanStage::validate, cache_policy("image-scan"));
+  r.add("image-scan", make<ImageScanStage>(), {}, cache_policy("image-scan"));
   r.add("analysis", make<AnalysisStage>(), AnalysisStage::validate, cache_policy("analysis"));
   r.add("quality-gate", make<QualityGateStage>(), QualityGateStage::validate, cache_policy("quality-gate"));
-  r.add("package", make<PackageStage>(), PackageStage::validate, cache_policy("package"));
+  r.add("package", make<PackageStage>(), {}, cache_policy("package"));
   r.add("image-build", make<ImageBuildStage>(), ImageBuildStage::validate, cache_policy("image-build"));
   r.add("image-push", make<ImagePushStage>(), ImagePushStage::validate, cache_policy("image-push"));
   r.add("upload", make<UploadStage>(), UploadStage::validate, cache_policy("upload"));
@@ -53,7 +53,6 @@ void register_builtin_stages(engine::StageRegistry& r) {
         },
         [](const pipeline::StageSpec& s, const pipeline::Pipeline& p, std::vector<Diagnostic>& d) {
           if (s.setting("jenkinsfile")) JenkinsStage::validate(s, p, d);
-          else PostStage::validate(s, p, d);
         });
   r.add("jenkins", make<JenkinsStage>(), JenkinsStage::validate);  // steps: never cached
 }

@@ -8,6 +8,10 @@ Diagnostic at(const pipeline::Setting& s, const std::string& message) {
   return {s.where.file, s.where.line, s.where.col, message};
 }
 
+Diagnostic at(const pipeline::SettingValue& v, const std::string& message) {
+  return {v.where.file, v.where.line, v.where.col, message};
+}
+
 void report(std::vector<Diagnostic>* diags, Diagnostic d) {
   if (diags) diags->push_back(std::move(d));
   else throw ConfigError(std::vector<Diagnostic>{d});

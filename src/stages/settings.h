@@ -6,11 +6,14 @@
 #include <vector>
 
 #include "pipeline/model.h"
+#include "pipeline/settings.h"
 #include "util/error.h"
 
 namespace pw::stages {
 
 Diagnostic at(const pipeline::Setting& s, const std::string& message);
+// The same for a value of the settings table (where it was written, or the table's default).
+Diagnostic at(const pipeline::SettingValue& v, const std::string& message);
 // Adds `d` to `diags` when given (validation collects everything), else throws ConfigError.
 void report(std::vector<Diagnostic>* diags, Diagnostic d);
 

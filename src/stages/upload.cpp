@@ -84,33 +84,16 @@ std::optional<UploadSettings> read_upload_settings(const pipeline::StageSpec& sp
            at(*s3, "stage '" + spec.id + "' s3.endpoint must be an http:// or https:// URL"));
     bad = true;
   }
-  auto positive = [&](const std::string& key, int& into, int max) {
-    if (auto v = get_string(spec, key, diags)) {
-      auto n = parse_int(*v, 1, max);
-      if (!n) {
-        report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key +
-                                                 " must be a whole number from 1 to " +
-                                                 std::to_string(max) + ": " + n.error()));
-        bad = true;
-      } else {
-        into = static_cast<int>(*n);
-      }
-    }
-  };
-  positive("concurrency", out.concurrency, 64);
-  positive("attempts", out.attempts, 20);
-  if (auto v = get_string(spec, "part_size", diags)) {
-    auto n = parse_size(*v);
-    if (!n || *n < (5ull << 20) || *n > (5ull << 30)) {
-      report(diags,
-             at(*spec.setting("part_size"),
-                "stage '" + spec.id + "' part_size must be a size from 5MiB to 5GiB (e.g. 16MiB)" +
-                    (n ? std::string() : ": " + n.error())));
-      bad = true;
-    } else {
-      out.part_size = out.multipart_threshold = *n;
-    }
+  // The table checked these; an invalid one leaves the stage's settings unusable.
+  std::vector<Diagnostic> typed;
+  auto settings = pipeline::resolve_settings(spec, &typed);
+  if (!typed.empty()) {
+    if (!diags) throw ConfigError(typed);
+    bad = true;
   }
+  out.concurrency = static_cast<int>(settings.integer("concurrency", out.concurrency));
+  out.attempts = static_cast<int>(settings.integer("attempts", out.attempts));
+  out.part_size = out.multipart_threshold = settings.size("part_size", out.part_size);
   if (bad) return std::nullopt;
   return out;
 }
@@ -322,7 +305,11 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
   std::string region;
   try {
     auto aws = s3::resolve_aws_setup(lookup, home);
-    creds = find_credentials(ctx.spec().credentials, ctx.credentials(), aws);
+    // The declared credential first, then any the stage lists under `credentials`.
+    std::vector<std::string> ids;
+    if (auto id = ctx.settings().text("credential")) ids.push_back(*id);
+    ids.insert(ids.end(), ctx.spec().credentials.begin(), ctx.spec().credentials.end());
+    creds = find_credentials(ids, ctx.credentials(), aws);
     region = effective_region(*settings, aws);
   } catch (const Error& e) {
     return engine::StageOutcome::failed(e.what());
