@@ -227,6 +227,15 @@ def test_yaml_syntax_error_names_file_line_column(repo, pw):
     assert not (project / ".pipewright").exists(), "nothing may run on a bad config"
 
 
+def test_a_setting_of_the_wrong_type_is_a_config_error_before_the_build(repo, pw):
+    project = repo({"pipewright.yaml": "stages:\n  tests:\n    fail_under: ''\n"})
+    for cmd in (["plan"], ["run"]):
+        r = pw(project, *cmd)
+        assert r.code == 2, r
+        assert "pipewright.yaml:3:17: stage 'tests' fail_under must be a percentage from 0 to 100" in r.err, r.err
+    assert not (project / ".pipewright").exists(), "nothing may run on a bad config"
+
+
 def test_unknown_key_suggests_closest(repo, pw):
     project = repo({"pipewright.yaml": "stages:\n  a:\n    run: 'true'\n    timout: 5s\n"})
     r = pw(project, "plan")

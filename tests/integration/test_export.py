@@ -85,6 +85,25 @@ def small_pipeline(pw, tmp_path, stages: str, export: str = "") -> str:
     return "version: 1\n" + export + "stages:\n" + off + stages
 
 
+def test_the_default_pipeline_binds_the_registry_credential_image_push_declares(tmp_path, pw):
+    """image-push's settings table declares `dockerhub` (username, password): every engine binds
+    it for that job, as the seed's withCredentials(usernamePassword('dockerhub')) did."""
+    empty = tmp_path / "plain"
+    empty.mkdir()
+    jenkins = pw(empty, "export", "jenkins", "-o", "-")
+    assert jenkins.code == 0, jenkins
+    push = jenkins.out[jenkins.out.index("stage('image-push')"):]
+    push = push[:push.index("\n    stage(")]
+    assert "usernamePassword(credentialsId: 'dockerhub'" in push, push
+    assert "DOCKERHUB_USERNAME" in push and "DOCKERHUB_PASSWORD" in push, push
+    assert "PIPEWRIGHT_CREDENTIALS_FROM_ENV" in push, push
+    for engine in ("github", "gitlab"):
+        r = pw(empty, "export", engine, "-o", "-")
+        assert r.code == 0, r
+        assert "DOCKERHUB_PASSWORD" in r.out, engine
+        assert "credential 'dockerhub' is not in export.credentials" not in r.err
+
+
 def test_export_writes_default_paths_deterministically_and_check_finds_a_stale_file(repo, pw):
     project = repo({"pipewright.yaml": "version: 1\nstages:\n  docs:\n    run: echo docs\n"})
     for engine, path in [("jenkins", "Jenkinsfile"), ("github", ".github/workflows/pipewright.yml"),
