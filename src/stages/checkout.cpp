@@ -53,7 +53,6 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
 }  // namespace
 
 engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
   const auto& ov = ctx.overrides();
   std::string repo = !ov.repo.empty() ? ov.repo : ctx.settings().text_or("repo", "");
   std::string ref = !ov.ref.empty() ? ov.ref : ctx.settings().text_or("ref", "");

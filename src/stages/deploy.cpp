@@ -8,6 +8,7 @@
 #include "stages/deploy_config.h"
 #include "stages/deploy_health.h"
 #include "stages/deploy_remote.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -352,20 +353,17 @@ std::string Deployer::record(const std::vector<TargetRun>& runs, const std::stri
 
 engine::StageOutcome Deployer::run() {
   auto t0 = Clock::now();
-  const auto& art = ctx_.paths().artifacts;
   int build = ctx_.paths().number;
-  if (!fs::exists(art / "dockerhub_image.txt"))
+  auto pushed = pushed_image(ctx_);
+  if (!pushed)
     return engine::StageOutcome::skipped(
         "no image was pushed in build #" + std::to_string(build) +
         " (artifacts/dockerhub_image.txt is missing): image-push must succeed first");
-  image_ref_ = std::string(trim(read_file(art / "dockerhub_image.txt")));
-  if (auto nl = image_ref_.find('\n'); nl != std::string::npos)
-    image_ref_ = image_ref_.substr(0, nl);
+  image_ref_ = pushed->reference;
   ref_ = parse_image_ref(image_ref_);
   if (image_ref_.empty() || ref_.repository.empty())
     return engine::StageOutcome::failed("artifacts/dockerhub_image.txt does not name an image");
-  if (fs::exists(art / "image_digest.txt"))
-    digest_ = std::string(trim(read_file(art / "image_digest.txt")));
+  digest_ = pushed->digest;
   if (!digest_.empty() && !is_sha256_digest(digest_))
     return engine::StageOutcome::failed("artifacts/image_digest.txt holds '" + digest_ +
                                         "', not a sha256:<hex> digest");
@@ -374,11 +372,8 @@ engine::StageOutcome Deployer::run() {
   if (digest_.empty()) ctx_.warn("no artifacts/image_digest.txt: deploying by tag " + image_ref_);
 
   // The push's registry credential and TLS choice, as image-push used them.
-  std::string cred = "dockerhub";
-  if (const auto* push = ctx_.pipeline().find("image-push")) {
-    cred = get_string(*push, "credential").value_or(cred);
-    tls_verify_ = get_bool(*push, "tls_verify").value_or(true);
-  }
+  std::string cred = pushed->credential;
+  tls_verify_ = pushed->tls_verify;
   if (ctx_.credentials().has(cred)) {
     user_ = ctx_.credentials().field(cred, "username");
     password_ = ctx_.credentials().field(cred, "password");

@@ -7,6 +7,7 @@
 #include "net/http.h"
 #include "python/distribution.h"
 #include "stages/container_engine.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -45,10 +46,7 @@ std::string source_url(const engine::StageContext& ctx) {
 
 // The version label: what package built (its METADATA), else pyproject.toml's.
 std::string project_version(const engine::StageContext& ctx, const fs::path& ws) {
-  auto pkg = ctx.stage_data("package");
-  if (pkg.contains("version") && pkg["version"].is_string() &&
-      !pkg["version"].get<std::string>().empty())
-    return pkg["version"];
+  if (auto pkg = packages(ctx); pkg && !pkg->version.empty()) return pkg->version;
   std::error_code ec;
   if (fs::exists(ws / "pyproject.toml", ec)) {
     try {
@@ -139,13 +137,7 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
     image_id = std::string(trim(read_file(iidfile)));
     fs::remove(iidfile, ec);
   }
-  fs::create_directories(ctx.paths().artifacts, ec);
-  write_file_atomic(ctx.paths().artifacts / "image_tag.txt", tag + "\n");
-
-  ctx.data()["engine"] = engine->name;
-  ctx.data()["image"] = image;
-  ctx.data()["tag"] = tag;
-  ctx.data()["image_id"] = image_id;
+  publish(ctx, BuiltImage{engine->name, image, tag, image_id});
   nlohmann::json lj = nlohmann::json::object();
   for (const auto& [k, v] : labels) lj[k] = v;
   ctx.data()["labels"] = lj;

@@ -9,6 +9,7 @@
 #include "exec/process.h"
 #include "net/registry_api.h"
 #include "stages/container_engine.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -116,12 +117,11 @@ void ImagePushStage::validate(const pipeline::StageSpec& spec, const pipeline::P
 engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   // The image image-build made in this build (or recorded in artifacts on a re-run of this stage).
-  std::string tag_ref = ctx.stage_data("image-build").value("tag", "");
-  fs::path tag_file = ctx.paths().artifacts / "image_tag.txt";
-  std::error_code ec;
-  if (tag_ref.empty() && fs::exists(tag_file, ec)) tag_ref = std::string(trim(read_file(tag_file)));
-  if (tag_ref.empty())
+  auto built = built_image(ctx);
+  if (!built)
     return engine::StageOutcome::skipped("no image to push: image-build built none in this build");
+  std::string tag_ref = built->tag;
+  std::error_code ec;
   auto colon = tag_ref.rfind(':');
   if (colon == std::string::npos || tag_ref.find('/', colon) != std::string::npos)
     return engine::StageOutcome::failed("image_tag.txt holds '" + tag_ref + "', not <image>:<tag>");
@@ -256,18 +256,8 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
     return engine::StageOutcome::failed("the registry serves " + m.digest + " for " + reference +
                                         ", but " + engine->name + " pushed " + digest);
 
-  fs::create_directories(ctx.paths().artifacts, ec);
-  // Line 1 is the pushed tag, as the seed's job saved it; line 2 the same image by digest, so
-  // whoever reads the file can pull exactly the pushed bytes (deploy does, from image_digest.txt).
-  std::string by_digest = reference.substr(0, reference.rfind(':')) + "@" + digest;
-  write_file_atomic(ctx.paths().artifacts / "dockerhub_image.txt", reference + "\n" + by_digest + "\n");
-  write_file_atomic(ctx.paths().artifacts / "image_digest.txt", digest + "\n");
-  ctx.data()["registry"] = registry;
-  ctx.data()["repository"] = repository;
-  ctx.data()["tag"] = tag;
-  ctx.data()["reference"] = reference;
-  ctx.data()["digest"] = digest;
-  ctx.data()["engine"] = engine->name;
+  publish(ctx, PushedImage{registry, repository, tag, reference, digest, engine->name, cred,
+                           tls_verify});
   return engine::StageOutcome::ok("pushed " + reference + " (" + digest.substr(0, 19) +
                                   "), the registry serves that digest");
 }

@@ -9,6 +9,7 @@
 #include "security/scan.h"
 #include "security/store.h"
 #include "stages/container_engine.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -20,13 +21,12 @@ namespace fs = std::filesystem;
 using security::Rating;
 
 engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
-  fs::path tag_file = ctx.paths().artifacts / "image_tag.txt";
-  if (!fs::exists(tag_file))
+  auto built = built_image(ctx);
+  if (!built)
     return engine::StageOutcome::skipped(
         "no image was built in this build (no artifacts/image_tag.txt from image-build): nothing "
         "to scan");
-  std::string tag(trim(read_file(tag_file)));
+  std::string tag = built->tag;
   if (tag.empty())
     return engine::StageOutcome::skipped("artifacts/image_tag.txt is empty: nothing to scan");
 

@@ -6,6 +6,7 @@
 
 #include "python/distribution.h"
 #include "stages/run_command.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -44,7 +45,6 @@ std::string build_error(const std::vector<std::string>& tail) {
 }  // namespace
 
 engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
   fs::path ws = ctx.workspace();
   if (!fs::is_directory(ws))
     return engine::StageOutcome::failed("the workspace " + ws.string() +
@@ -153,7 +153,7 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
                              a.version);
   }
 
-  nlohmann::json files = nlohmann::json::array();
+  Packages out;
   std::vector<std::string> bad, shown;
   for (const auto& c : checks) {
     std::string file = "dist/" + c.file.filename().string();
@@ -162,14 +162,8 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
             std::to_string(c.members) + " files, " + size_text(c.size) + ", sha256 " + sum +
             (c.ok() ? ", verified" : ""));
     for (const auto& p : c.problems) ctx.log(file + ": " + p);
-    files.push_back({{"file", file},
-                     {"kind", c.kind},
-                     {"name", c.name},
-                     {"version", c.version},
-                     {"members", c.members},
-                     {"size", c.size},
-                     {"sha256", sum},
-                     {"verified", c.ok()}});
+    out.dist.push_back({file, c.kind, c.name, c.version, static_cast<int>(c.members),
+                        static_cast<std::uint64_t>(c.size), sum, c.ok()});
     if (!c.ok())
       bad.push_back(file + ": " + c.problems.front() +
                     (c.problems.size() > 1
@@ -177,11 +171,11 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
                          : ""));
     shown.push_back(c.file.filename().string() + " (" + size_text(c.size) + ")");
   }
-  ctx.data()["dist"] = files;
   if (!checks.empty()) {
-    ctx.data()["name"] = checks.front().name;
-    ctx.data()["version"] = checks.front().version;
+    out.name = checks.front().name;
+    out.version = checks.front().version;
   }
+  publish(ctx, out);
   if (!bad.empty()) return engine::StageOutcome::failed("verification failed: " + join(bad, "; "));
   return engine::StageOutcome::ok(join(shown, " and ") +
                                   " built and verified (RECORD hashes, metadata " +

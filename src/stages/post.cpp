@@ -10,6 +10,7 @@
 #include "util/hash.h"
 #include "stages/run_command.h"
 #include "pipeline/builtins.h"
+#include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -160,12 +161,9 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
   // The test results, where the summary table shows them (Jenkins' junit step in post).
   std::string tests;
   {
-    auto prev_tests = ctx.stage_data("tests");
-    if (prev_tests.contains("tests")) {
-      const auto& t = prev_tests["tests"];
-      tests = "tests " + std::to_string(t.value("passed", 0)) + " passed, " +
-              std::to_string(t.value("failed", 0) + t.value("errors", 0)) + " failed";
-    }
+    if (auto t = test_results(ctx))
+      tests = "tests " + std::to_string(t->passed) + " passed, " +
+              std::to_string(t->failed + t->errors) + " failed";
   }
   std::vector<std::string> parts;
   if (!tests.empty()) parts.push_back(tests);

@@ -11,23 +11,10 @@
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/strings.h"
-#include "util/numbers.h"
 
 namespace pw::stages {
 
 namespace fs = std::filesystem;
-
-void TestsStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                          std::vector<Diagnostic>& diags) {
-  get_list(spec, "pytest_args", &diags);
-  get_bool(spec, "coverage", &diags);
-  get_bool(spec, "branch", &diags);
-  if (auto v = get_string(spec, "fail_under", &diags)) {
-    if (auto d = parse_percent(*v); !d)
-      diags.push_back(at(*spec.setting("fail_under"),
-                         "fail_under must be a percentage from 0 to 100: " + d.error()));
-  }
-}
 
 namespace {
 std::string pct(double v) {
@@ -57,14 +44,14 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
 }  // namespace
 
 engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
   fs::path ws = ctx.workspace();
   fs::path py = venv_python(ws);
   if (!fs::exists(py))
     return engine::StageOutcome::failed("no Python environment at " + (ws / ".venv").string() +
                                         ": run setup-python first");
-  bool coverage = get_bool(spec, "coverage").value_or(true);
-  bool branch = get_bool(spec, "branch").value_or(true);
+  const auto& settings = ctx.settings();
+  bool coverage = settings.flag("coverage", true);
+  bool branch = settings.flag("branch", true);
   fs::path junit = ctx.paths().reports / "report.xml";
   fs::path cov = ctx.paths().reports / "coverage.xml";
   std::error_code ec;
@@ -83,7 +70,7 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     argv.push_back("--cov-report=term");
     if (branch) argv.push_back("--cov-branch");
   }
-  auto pytest_args = get_list(spec, "pytest_args").value_or(std::vector<std::string>{});
+  auto pytest_args = ctx.settings().list("pytest_args");
   argv.insert(argv.end(), pytest_args.begin(), pytest_args.end());
   // The detected test folders, unless the arguments already name what to run.
   bool names_paths = std::any_of(pytest_args.begin(), pytest_args.end(),
@@ -158,8 +145,9 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     }
     return engine::StageOutcome::failed(summary + first);
   }
-  if (auto fu = get_string(spec, "fail_under"); fu && cov_pct && *cov_pct < parse_percent(*fu).value_or(0))
-    return engine::StageOutcome::failed(summary + ": coverage is below fail_under " + *fu + "%");
+  if (auto fu = settings.percentage("fail_under"); fu && cov_pct && *cov_pct < *fu)
+    return engine::StageOutcome::failed(summary + ": coverage is below fail_under " +
+                                        settings.find("fail_under")->node.Scalar() + "%");
   return engine::StageOutcome::ok(summary);
 }
 

@@ -10,8 +10,6 @@ namespace pw::stages {
 class TestsStage : public engine::Stage {
  public:
   engine::StageOutcome run(engine::StageContext& ctx) override;
-  static void validate(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
-                       std::vector<Diagnostic>& diags);
 };
 
 }  // namespace pw::stages
