@@ -30,7 +30,7 @@
 #include "project/model.h"
 #include "stages/project_model.h"
 #include "stages/registry.h"
-#include "stages/venv_cache.h"
+#include "python/venv_cache.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -167,7 +167,7 @@ void stage_cache_ls() {
 }
 
 int cmd_cache(const std::string& action, const std::string& older_than, bool all) {
-  auto cache = stages::VenvCache::user_default();
+  auto cache = python::VenvCache::user_default();
   if (action == "ls") {
     struct StagesToo {
       ~StagesToo() { stage_cache_ls(); }

@@ -11,8 +11,8 @@
 #include "image/trivy_report.h"
 #include "image/vulnerabilities.h"
 #include "security/store.h"
-#include "stages/dependency_scan.h"
-#include "stages/dist_info.h"
+#include "security/scan_output.h"
+#include "python/dist_info.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -36,7 +36,7 @@ std::vector<fs::path> base_sites_of(const fs::path& venv) {
   } catch (const Error&) {
     return out;
   }
-  return stages::interpreter_site_dirs(home.empty() ? "python3" : home + "/python3");
+  return python::interpreter_site_dirs(home.empty() ? "python3" : home + "/python3");
 }
 
 }  // namespace
@@ -102,10 +102,10 @@ int cmd_scan_deps(const std::vector<std::string>& given, const std::string& out_
     return 2;
   }
   for (const auto& w : result.warnings) std::cerr << "warning: " << w.str() << "\n";
-  if (!result.findings.empty()) std::cout << stages::findings_table(result) << "\n";
-  std::cout << stages::findings_summary(result) << "\n";
+  if (!result.findings.empty()) std::cout << security::findings_table(result) << "\n";
+  std::cout << security::findings_summary(result) << "\n";
   if (!out_dir.empty()) {
-    auto files = stages::write_scan_reports(result, out_dir, fs::current_path().string());
+    auto files = security::write_scan_reports(result, out_dir, fs::current_path().string());
     std::cout << "reports in " << out_dir << ": " << join(files, ", ") << "\n";
   }
   return security::fails(result, *fail_on) ? 1 : 0;

@@ -9,7 +9,7 @@
 
 #include "engine/build_store.h"
 #include "engine/credentials.h"
-#include "stages/upload.h"
+#include "s3/build_upload.h"
 #include "util/error.h"
 
 namespace pw::cli {
@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int build_number) {
   const pipeline::StageSpec* spec = p.find("upload");
   if (!spec) throw ConfigError("the pipeline has no 'upload' stage");
-  auto settings = stages::read_upload_settings(*spec);
+  auto settings = s3::read_upload_settings(*spec);
   if (!settings) {
     throw ConfigError("upload.s3 is not configured in " +
                       (p.config_file.empty() ? std::string("pipewright.yaml") : p.config_file) +
@@ -52,14 +52,16 @@ int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int bui
   // As `run` does: on a CI engine the credential arrives as environment variables.
   if (const char* from_env = std::getenv("PIPEWRIGHT_CREDENTIALS_FROM_ENV"))
     creds_store.add_from_environment(from_env);
-  auto creds = stages::find_credentials(spec->credentials, creds_store, aws);
-  std::string region = stages::effective_region(*settings, aws);
+  auto creds = s3::find_credentials(
+      s3::credential_ids(*spec),
+      [&](const std::string& id, const std::string& f) { return creds_store.field(id, f); }, aws);
+  std::string region = s3::effective_region(*settings, aws);
   if (region.empty()) {
     throw ConfigError(
         "no region for S3: set upload.s3.region, AWS_REGION or region in ~/.aws/config");
   }
 
-  stages::BuildFacts facts;
+  s3::BuildFacts facts;
   facts.project = record->project.empty()
                       ? (p.project.name.empty() ? project_dir.filename().string() : p.project.name)
                       : record->project;
@@ -72,7 +74,7 @@ int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int bui
   bool terminal = ::isatty(STDOUT_FILENO) && !std::getenv("CI");
   std::mutex mu;
   bool drew = false;
-  stages::UploadHooks hooks;
+  s3::UploadHooks hooks;
   hooks.on_retry = [&](const std::string& line) {
     std::lock_guard lock(mu);
     std::cerr << (drew ? "\n" : "") << "retrying: " << line << "\n";
@@ -81,8 +83,7 @@ int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int bui
   if (terminal) {
     hooks.progress = [&](std::uint64_t sent, std::uint64_t total, double secs) {
       std::lock_guard lock(mu);
-      std::string rate =
-          secs > 0 ? s3::human_bytes(static_cast<std::uint64_t>(sent / secs)) + "/s" : "";
+      std::string rate = s3::rate_text(sent, secs);
       std::cout << "\r\033[K" << s3::human_bytes(sent) << " of " << s3::human_bytes(total) << "  "
                 << rate << std::flush;
       drew = true;
@@ -90,7 +91,7 @@ int cmd_upload(const fs::path& project_dir, const pipeline::Pipeline& p, int bui
   }
   std::cout << "uploading build " << build_number << " (" << facts.status << ") from "
             << artifacts.string() << "\n";
-  auto rep = stages::upload_build(*settings, creds, region, artifacts, facts, hooks);
+  auto rep = s3::upload_build(*settings, creds, region, artifacts, facts, hooks);
   if (drew) std::cout << "\r\033[K";
   std::cout << rep.summary() << "\n";
   if (rep.ok()) return 0;

@@ -9,8 +9,9 @@
 #include "python/lock_sync.h"
 #include "security/dependency_check.h"
 #include "security/dependency_report.h"
+#include "security/scan_output.h"
 #include "security/store.h"
-#include "stages/dist_info.h"
+#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -23,18 +24,6 @@ namespace fs = std::filesystem;
 using security::Rating;
 
 namespace {
-
-std::string pad(std::string s, size_t n) {
-  return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
-}
-
-// Which tool found a finding, when Dependency-Check took part.
-std::string found_by_note(const security::VulnFinding& f) {
-  bool dc = std::find(f.found_by.begin(), f.found_by.end(), security::kDependencyCheckTool) !=
-            f.found_by.end();
-  if (!dc) return "";
-  return f.found_by.size() > 1 ? "  [pipewright, dependency-check]" : "  [dependency-check]";
-}
 
 // Dependency-Check's CLI as its distributions install it: the zip's bin/dependency-check.sh,
 // or a package manager's dependency-check wrapper.
@@ -104,59 +93,6 @@ std::string run_dependency_check(engine::StageContext& ctx, security::ScanResult
 
 }  // namespace
 
-std::string findings_summary(const security::ScanResult& r) {
-  auto c = security::count_findings(r);
-  if (c.total() == 0)
-    return "no known vulnerability in " + std::to_string(r.packages.size()) + " packages" +
-           (c.ignored ? " (" + std::to_string(c.ignored) + " ignored)" : "");
-  std::string s =
-      security::vulnerability_count_text(c.critical, c.high, c.medium, c.low, c.unknown + c.none) +
-      " in " + std::to_string(r.packages.size()) + " packages";
-  if (c.ignored) s += ", " + std::to_string(c.ignored) + " ignored";
-  for (const auto& f : r.findings) {
-    if (f.ignored) continue;
-    s += "; " + f.package.name + " " + f.package.version + ": " + f.match.id;
-    if (!f.match.aliases.empty()) s += " (" + f.match.aliases.front() + ")";
-    if (!f.fixed_versions.empty()) s += ", fixed in " + f.fixed_versions.front();
-    break;
-  }
-  return s;
-}
-
-std::string findings_table(const security::ScanResult& r) {
-  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) +
-                    pad("Aliases", 18) + pad("Severity", 15) + "Fixed in\n";
-  for (const auto& f : r.findings) {
-    char score[16] = "";
-    if (f.cvss_score) std::snprintf(score, sizeof score, " %.1f", *f.cvss_score);
-    out += pad(f.package.name, 24) + pad(f.package.version, 12) + pad(f.match.id, 22) +
-           pad(f.match.aliases.empty() ? "-" : f.match.aliases.front(), 18) +
-           pad(f.severity + score, 15) +
-           (f.fixed_versions.empty() ? std::string("-") : join(f.fixed_versions, ", ")) +
-           (f.ignored ? "  (ignored: " + f.ignore_reason + ")" : "") + found_by_note(f) + "\n";
-  }
-  return out;
-}
-
-std::vector<std::string> write_scan_reports(const security::ScanResult& result, const fs::path& dir,
-                                            const std::string& root) {
-  fs::create_directories(dir);
-  security::DependencyReportOptions o;
-  o.root = root;
-  o.tool_version = PW_VERSION_STRING;
-  // pipewright's own JSON has its own name; dependency-check-report.* are in Dependency-Check's
-  // schemas, as the tools that read those names expect.
-  write_file_atomic(dir / "dependency-scan.json", security::write_dependency_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.json",
-                    security::write_dependency_check_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.xml",
-                    security::write_dependency_check_xml(result, o));
-  write_file_atomic(dir / "dependency-scan.sarif", security::write_dependency_sarif(result, o));
-  write_file_atomic(dir / "sbom.cdx.json", security::write_cyclonedx(result, o));
-  return {"dependency-scan.json", "dependency-check-report.json", "dependency-check-report.xml",
-          "dependency-scan.sarif", "sbom.cdx.json"};
-}
-
 void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
                                    std::vector<Diagnostic>& diags) {
   get_string(spec, "requirements", &diags);
@@ -213,7 +149,7 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
         python::SyncOptions so;  // every group the lock holds, for this interpreter
         for (const auto& p : read.lock->packages)
           for (const auto& g : p.groups) so.groups.insert(g);
-        auto env = interpreter_marker_environment(configured_python(ctx.pipeline()));
+        auto env = python::interpreter_marker_environment(configured_python(ctx.pipeline()));
         if (!env.empty()) so.environment = env;
         for (const auto* p : python::packages_to_install(*read.lock, so)) {
           if (p->version.empty()) continue;
@@ -241,11 +177,11 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   }
   fs::path venv = ws / ".venv";
   if (get_bool(spec, "scan_environment").value_or(true) && fs::exists(venv / "pyvenv.cfg")) {
-    std::vector<fs::path> dirs = venv_site_dirs(venv);
+    std::vector<fs::path> dirs = python::venv_site_dirs(venv);
     // The build's venv layers the cached environment under it (setup_python.h).
     auto sp = ctx.stage_data("setup-python");
     if (sp.contains("cache_dir")) {
-      auto more = venv_site_dirs(sp["cache_dir"].get<std::string>());
+      auto more = python::venv_site_dirs(sp["cache_dir"].get<std::string>());
       dirs.insert(dirs.end(), more.begin(), more.end());
     }
     // Everything in the build's venv and its cached layer was installed for the project.
@@ -257,13 +193,13 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     // packages: only those the project's closure reaches through Requires-Dist are its own.
     std::vector<fs::path> system;
     auto found =
-        security::site_dirs_of_venv(venv, interpreter_site_dirs(configured_python(ctx.pipeline())));
+        security::site_dirs_of_venv(venv, python::interpreter_site_dirs(configured_python(ctx.pipeline())));
     for (const auto& d : found.value)
       if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) system.push_back(d);
     if (!system.empty()) {
       std::vector<fs::path> all = dirs;
       all.insert(all.end(), system.begin(), system.end());
-      auto requires_ = installed_requirements(all);
+      auto requires_ = python::installed_requirements(all);
       std::vector<std::string> todo(closure.begin(), closure.end());
       while (!todo.empty()) {
         std::string n = todo.back();
@@ -316,8 +252,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   }
   for (const auto& w : result.warnings) ctx.warn(w.str());
 
-  auto files = write_scan_reports(result, ctx.paths().reports, ws.string());
-  ctx.log(findings_table(result));
+  auto files = security::write_scan_reports(result, ctx.paths().reports, ws.string());
+  ctx.log(security::findings_table(result));
   auto c = security::count_findings(result);
   ctx.data()["packages"] = result.packages.size();
   ctx.data()["findings"] = {
@@ -326,7 +262,7 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   ctx.data()["reports"] = files;
   ctx.data()["database_records"] = status.records;
 
-  std::string summary = findings_summary(result);
+  std::string summary = security::findings_summary(result);
   if (!dc_note.empty()) summary += " (" + dc_note + ")";
   auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
   if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {

@@ -23,13 +23,4 @@ class DependencyScanStage : public engine::Stage {
                        std::vector<Diagnostic>& diags);
 };
 
-// The console table of findings: package, version, advisory, severity, fixed in.
-std::string findings_table(const security::ScanResult& result);
-// "3 vulnerabilities (1 high, 2 medium), 1 ignored" or "no known vulnerability".
-std::string findings_summary(const security::ScanResult& result);
-// Writes the four reports into `dir`; returns their file names.
-std::vector<std::string> write_scan_reports(const security::ScanResult& result,
-                                            const std::filesystem::path& dir,
-                                            const std::string& root);
-
 }  // namespace pw::stages

@@ -7,7 +7,7 @@
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
-#include "stages/dist_info.h"
+#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -103,7 +103,7 @@ engine::StageOutcome check_lock_file(engine::StageContext& ctx, const fs::path& 
   } else {
     for (const auto& d : declared.declarations) opt.groups.insert(d.group);
   }
-  auto env = interpreter_marker_environment(configured_python(ctx.pipeline()));
+  auto env = python::interpreter_marker_environment(configured_python(ctx.pipeline()));
   if (!env.empty())
     opt.environment = env;
   else
@@ -198,10 +198,10 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
 
   // Versions to suggest: the build's venv when setup-python already made it, else the site
   // folders of the configured interpreter (one short python start, then a native scan).
-  std::vector<fs::path> dirs = venv_site_dirs(ws / ".venv");
-  auto sites = interpreter_site_dirs(configured_python(ctx.pipeline()));
+  std::vector<fs::path> dirs = python::venv_site_dirs(ws / ".venv");
+  auto sites = python::interpreter_site_dirs(configured_python(ctx.pipeline()));
   dirs.insert(dirs.end(), sites.begin(), sites.end());
-  opt.installed = installed_versions(dirs);
+  opt.installed = python::installed_versions(dirs);
 
   auto result = python::check_lock(root, opt);
   // Paths relative to the workspace read better than the build folder's absolute ones.

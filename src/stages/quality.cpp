@@ -9,7 +9,7 @@
 #include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
-#include "stages/venv_cache.h"
+#include "python/venv_cache.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -96,7 +96,7 @@ std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::p
 // sub-stages finish in any order and at the same time.
 void merge_sarif(const fs::path& reports_dir, const std::string& root) {
   fs::path dir = reports_dir / "quality";
-  EntryLock lock(dir / ".lock");
+  python::EntryLock lock(dir / ".lock");
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))

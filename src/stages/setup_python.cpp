@@ -16,11 +16,11 @@
 #include "python/requirements_file.h"
 #include "python/version.h"
 #include "project/install.h"
-#include "stages/dist_info.h"
+#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
-#include "stages/venv_cache.h"
+#include "python/venv_cache.h"
 #include "util/disk.h"
 #include "util/duration.h"
 #include "util/fs.h"
@@ -33,9 +33,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Bumped when what an entry holds changes meaning, so old entries are not reused.
-constexpr const char* kCacheFormat = "pipewright-venv 2";
 
 struct PipOptions {
   std::vector<std::string> args;  // index and link options, passed to every pip install
@@ -240,7 +237,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
             for (const auto& g : p.groups) so.groups.insert(g);
         }
       }
-      auto env = interpreter_marker_environment(py_path);
+      auto env = python::interpreter_marker_environment(py_path);
       if (!env.empty()) so.environment = env;
       python::LockFile lock = *read.lock;
       lock.path = choice.chosen->filename().string();
@@ -278,14 +275,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   ctx.data()["dev_dependencies"] = sources;
   ctx.data()["files_read"] = plan.files;
 
-  Sha256 key_hash;
-  key_hash.update(std::string(kCacheFormat) + "\n" + real + "\n" + version + "\n");
-  for (const auto& a : opt.args) key_hash.update(a + "\n");
-  key_hash.update(std::string("upgrade=") + (opt.upgrade_tools ? "1" : "0") +
-                  " system=" + (opt.system_site_packages ? "1" : "0") + "\n");
-  if (!lock_text.empty()) key_hash.update("lock\n" + lock_text);
-  else key_hash.update(plan.key_material);
-  std::string key = key_hash.hex_digest().substr(0, 24);
+  std::string key = python::venv_cache_key({real, version, opt.args, opt.upgrade_tools,
+                                            opt.system_site_packages, lock_text, plan.key_material});
   ctx.data()["cache_key"] = key;
 
   auto pip_install = [&](const fs::path& python, std::vector<std::string> what) {
@@ -346,10 +337,10 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   bool hit = false;
   std::string cache_note;
   if (opt.cache) {
-    VenvCache cache = VenvCache::user_default();
+    python::VenvCache cache = python::VenvCache::user_default();
     fs::path entry = cache.entry_dir(key);
     {
-      EntryLock lock(cache.lock_path(key));  // a concurrent builder of the same key waits here
+      python::EntryLock lock(cache.lock_path(key));  // a concurrent builder of the same key waits here
       if (cache.is_complete(key)) {
         hit = true;
         cache.touch(key);
@@ -375,14 +366,14 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     }
     ctx.data()["cache"] = hit ? "hit" : "miss";
     ctx.data()["cache_dir"] = entry.string();
-    auto entry_sites = venv_site_dirs(entry);
+    auto entry_sites = python::venv_site_dirs(entry);
     std::string entry_sp = entry_sites.empty() ? std::string() : entry_sites.front().string();
-    ctx.data()["dependencies"] = installed_versions(entry_sites).size();
+    ctx.data()["dependencies"] = python::installed_versions(entry_sites).size();
     // The build's own venv, layered over the entry.
     auto v = make_venv(build_venv, false);
     if (!v.ok())
       return engine::StageOutcome::failed(describe_failure(v, ctx.output_tail(), "python -m venv"));
-    auto build_sites = venv_site_dirs(build_venv);
+    auto build_sites = python::venv_site_dirs(build_venv);
     std::string sp = build_sites.empty() ? std::string() : build_sites.front().string();
     if (sp.empty()) return engine::StageOutcome::failed("the new venv has no site-packages folder");
     write_file_atomic(fs::path(sp) / "_pipewright_cached_env.pth",
@@ -418,7 +409,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   bool native = false;
   if (opt.editable && get_bool(spec, "native_install").value_or(true)) {
     std::string why_not;
-    auto build_sites = venv_site_dirs(build_venv);
+    auto build_sites = python::venv_site_dirs(build_venv);
     auto proj = python::static_editable_project(ws, why_not);
     if (proj && !model.packages.empty()) {
       std::set<std::string> roots;
@@ -444,7 +435,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   bool reused = false;
   exec::ProcessResult p;
   if (!native) {
-    auto build_sites = venv_site_dirs(build_venv);
+    auto build_sites = python::venv_site_dirs(build_venv);
     std::string why_not;
     std::optional<std::string> install_key;
     if (opt.editable && !build_sites.empty())
@@ -478,13 +469,13 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     }
   }
   ctx.data()["project_install"] = native ? "native" : reused ? "reused" : "pip";
-  std::vector<fs::path> sites = venv_site_dirs(build_venv);
+  std::vector<fs::path> sites = python::venv_site_dirs(build_venv);
   if (opt.cache) {
-    auto entry_sites = venv_site_dirs(VenvCache::user_default().entry_dir(key));
+    auto entry_sites = python::venv_site_dirs(python::VenvCache::user_default().entry_dir(key));
     sites.insert(sites.end(), entry_sites.begin(), entry_sites.end());
   }
   if (opt.system_site_packages) sites.insert(sites.end(), system_sites.begin(), system_sites.end());
-  auto missing = unmet_dependencies(venv_site_dirs(build_venv), installed_versions(sites));
+  auto missing = unmet_dependencies(python::venv_site_dirs(build_venv), python::installed_versions(sites));
   ctx.data()["project_dependencies_missing"] = missing;
   if (!missing.empty()) {
     ctx.log("the project needs " + join(missing, ", ") +

@@ -145,9 +145,11 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     }
     return engine::StageOutcome::failed(summary + first);
   }
-  if (auto fu = settings.percentage("fail_under"); fu && cov_pct && *cov_pct < *fu)
-    return engine::StageOutcome::failed(summary + ": coverage is below fail_under " +
-                                        settings.find("fail_under")->node.Scalar() + "%");
+  if (auto fu = settings.percentage("fail_under"); fu && cov_pct && *cov_pct < *fu) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g%%", *fu);
+    return engine::StageOutcome::failed(summary + ": coverage is below fail_under " + limit);
+  }
   return engine::StageOutcome::ok(summary);
 }
 

@@ -1,4 +1,4 @@
-#include "stages/dist_info.h"
+#include "python/dist_info.h"
 
 #include "exec/capture.h"
 #include "python/names.h"
@@ -7,7 +7,7 @@
 #include "util/fs.h"
 #include "util/strings.h"
 
-namespace pw::stages {
+namespace pw::python {
 
 namespace fs = std::filesystem;
 
@@ -126,4 +126,4 @@ std::vector<fs::path> venv_site_dirs(const fs::path& venv) {
   return out;
 }
 
-}  // namespace pw::stages
+}  // namespace pw::python

@@ -1,4 +1,4 @@
-#include "stages/venv_cache.h"
+#include "python/venv_cache.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,8 +11,27 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/hash.h"
 
-namespace pw::stages {
+namespace pw::python {
+
+namespace {
+// Bumped when what an entry holds changes meaning, so old entries are not reused.
+constexpr const char* kCacheFormat = "pipewright-venv 2";
+}
+
+std::string venv_cache_key(const VenvKeyInputs& in) {
+  Sha256 h;
+  h.update(std::string(kCacheFormat) + "\n" + in.interpreter + "\n" + in.version + "\n");
+  for (const auto& a : in.pip_args) h.update(a + "\n");
+  h.update(std::string("upgrade=") + (in.upgrade_tools ? "1" : "0") +
+           " system=" + (in.system_site_packages ? "1" : "0") + "\n");
+  if (!in.lock_text.empty())
+    h.update("lock\n" + in.lock_text);
+  else
+    h.update(in.material);
+  return h.hex_digest().substr(0, 24);
+}
 
 namespace fs = std::filesystem;
 
@@ -118,4 +137,4 @@ std::vector<VenvEntry> VenvCache::prune(std::optional<std::chrono::system_clock:
   return removed;
 }
 
-}  // namespace pw::stages
+}  // namespace pw::python

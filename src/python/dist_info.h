@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace pw::stages {
+namespace pw::python {
 
 // Scans each folder (site-packages, dist-packages); earlier folders win for a name.
 std::map<std::string, std::string> installed_versions(const std::vector<std::filesystem::path>& dirs);
@@ -29,4 +29,4 @@ std::map<std::string, std::vector<std::string>> installed_requirements(
 // The site-packages folders of a venv (lib/pythonX.Y/site-packages).
 std::vector<std::filesystem::path> venv_site_dirs(const std::filesystem::path& venv);
 
-}  // namespace pw::stages
+}  // namespace pw::python

@@ -3,7 +3,7 @@
 // built in place under an exclusive flock and marked complete only at the end, so a half-built
 // entry (crash, Ctrl-C, full disk) is never used: the next builder, holding the lock, sees no
 // marker, removes it and builds again. Builds never install into an entry; they layer a small
-// venv of their own over it (see setup_python.cpp), so no build can change what another sees.
+// venv of their own over it (see stages/setup_python.cpp), so no build can change what another sees.
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,23 @@
 #include <string>
 #include <vector>
 
-namespace pw::stages {
+namespace pw::python {
+
+// What a cached environment is made of: equal inputs give the same key.
+struct VenvKeyInputs {
+  std::string interpreter;  // its real path
+  std::string version;      // its full version
+  std::vector<std::string> pip_args;
+  bool upgrade_tools = true;
+  bool system_site_packages = false;
+  // The lock's selection installed for the groups and markers in use ("" without a lock).
+  std::string lock_text;
+  // Without a lock: what the project's install plan read (the generated requirements and every
+  // file behind them, by content; project/install.h's key_material).
+  std::string material;
+};
+// 24 hex digits of a SHA-256 over the inputs (and the cache's format version).
+std::string venv_cache_key(const VenvKeyInputs& in);
 
 struct VenvEntry {
   std::string key;
@@ -61,4 +77,4 @@ class EntryLock {
   bool held_ = false;
 };
 
-}  // namespace pw::stages
+}  // namespace pw::python
