@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -227,6 +228,9 @@ class Run {
       std::lock_guard<std::mutex> lock(build_.mu);
       build_.record.put(rec);
     }
+    // RUNNING reaches build.json (the dashboard, `log --follow`) while the stage runs, not only
+    // when a later write happens to carry it: a stage blocked for minutes was shown pending.
+    dirty_ = true;
     console_.stage_started(spec.id, t0);
     std::filesystem::path log_path = build_.paths.logs / (spec.id + ".log");
     std::error_code ec;
@@ -550,7 +554,9 @@ class Run {
   BuildStore& store_;
   int root_fd_ = -1;
   Clock::time_point last_save_{};
-  bool dirty_ = false;
+  // Set by save() when it skipped a write, and by a worker when its stage starts: the main loop
+  // writes build.json on its next turn (at most 100 ms later).
+  std::atomic<bool> dirty_{false};
   std::string record_error_;
   std::string stop_reason_;
   const StageCache* cache_ = nullptr;

@@ -549,3 +549,30 @@ def test_failure_lets_running_stages_finish_and_starts_nothing_new(repo, pw):
         assert st["slow"]["status"] == "ABORTED", st["slow"]
         assert "stopped: 'bad' failed" in st["slow"]["summary"]
 
+
+
+def test_a_blocked_stage_is_recorded_running_while_it_runs(repo, env, tmp_path):
+    """build.json says RUNNING for a stage while it runs, whatever the timing of the writes before
+    it: here its needs end half a second apart, so no earlier write was pending to carry it."""
+    project = repo({"pipewright.yaml": yaml_stages(
+        "  quick:\n    run: \"true\"\n"
+        "  later:\n    run: sleep 0.5\n"
+        f"  held:\n    run: while [ ! -f {tmp_path}/release ]; do sleep 0.05; done\n"
+        "    needs: [quick, later]\n")})
+    run = subprocess.Popen([str(BINARY), "run", "-j", "2"], cwd=project, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        record = project / ".pipewright" / "builds" / "1" / "build.json"
+        status = None
+        deadline = time.monotonic() + 60
+        while status != "RUNNING":
+            assert time.monotonic() < deadline, f"held was never recorded RUNNING (last: {status})"
+            time.sleep(0.1)
+            try:
+                stages = {s["id"]: s["status"] for s in json.loads(record.read_text())["stages"]}
+            except (OSError, ValueError):
+                continue
+            status = stages.get("held")
+    finally:
+        (tmp_path / "release").write_text("go\n")
+        assert run.wait(timeout=60) == 0
