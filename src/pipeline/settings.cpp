@@ -233,7 +233,7 @@ std::vector<std::pair<std::string, std::string>> StageSettings::map(const std::s
   return get(name, SettingType::map, SettingType::map).map;
 }
 
-const YAML::Node* StageSettings::structured(const std::string& name) const {
+const YAML::Node* StageSettings::structured(const std::string& name) const& {
   const auto& v = get(name, SettingType::structured, SettingType::structured);
   return v.row ? &v.node : nullptr;
 }

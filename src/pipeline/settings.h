@@ -99,7 +99,9 @@ class StageSettings {
   std::vector<std::string> list(const std::string& name) const;
   std::optional<std::vector<std::string>> list_if_set(const std::string& name) const;
   std::vector<std::pair<std::string, std::string>> map(const std::string& name) const;
-  const YAML::Node* structured(const std::string& name) const;
+  // Points into these settings: not callable on a temporary (ASan found a test doing that).
+  const YAML::Node* structured(const std::string& name) const&;
+  const YAML::Node* structured(const std::string& name) const&& = delete;
 
   // The credential ids the settings name, with the fields each must hold.
   std::vector<std::pair<std::string, std::vector<std::string>>> credentials() const;

@@ -85,7 +85,8 @@ TEST(Settings, EveryTypeConverts) {
   EXPECT_EQ(b.text("engine"), "auto");
   EXPECT_FALSE(resolve_settings(*p.find("image-push")).flag("tls_verify", true));
   EXPECT_EQ(resolve_settings(*p.find("quality-gate")).integer("small_changeset_lines", 9), 0);
-  const YAML::Node* sonar = resolve_settings(*p.find("analysis")).structured("sonar");
+  auto analysis = resolve_settings(*p.find("analysis"));  // structured() points into it
+  const YAML::Node* sonar = analysis.structured("sonar");
   ASSERT_NE(sonar, nullptr);
   EXPECT_EQ((*sonar)["token"].Scalar(), "sonar-token");
 }
