@@ -94,8 +94,7 @@ CoverageAnalysis analyse_coverage(const reports::CoverageReport& report,
       c.conditions_to_cover = line.branches_total;
       c.covered_conditions = line.branches_covered;
       summary.overall.add(c);
-      if (fresh && std::binary_search(fresh->begin(), fresh->end(), line.number))
-      {
+      if (fresh && std::binary_search(fresh->begin(), fresh->end(), line.number)) {
         summary.new_code.add(c);
         if (line.hits == 0 || line.branches_covered < line.branches_total)
           summary.uncovered_new_lines.push_back(line.number);

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "util/duration.h"
-#include "util/strings.h"
-#include "util/numbers.h"
 #include "util/json.h"
+#include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::analysis::sonar {
 

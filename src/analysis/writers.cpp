@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace pw::analysis {
 namespace {

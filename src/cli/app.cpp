@@ -28,9 +28,9 @@
 #include "pipeline/loader.h"
 #include "pipeline/writer.h"
 #include "project/model.h"
+#include "python/venv_cache.h"
 #include "stages/project_model.h"
 #include "stages/registry.h"
-#include "python/venv_cache.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -473,7 +473,8 @@ int main(int argc, char** argv) {
   auto* reportc = app.add_subcommand("report", "Write one self-contained HTML page of a build");
   int report_build = -1;  // -1: the newest; 0 is a number CI engines give (see run --build)
   std::string report_html;
-  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")->check(CLI::Range(0, 999999999));
+  reportc->add_option("--build", report_build, "Build number (default: the newest indexed)")
+      ->check(CLI::Range(0, 999999999));
   reportc->add_option("--html", report_html, "The HTML file to write (- for stdout)")->required();
 
   // help

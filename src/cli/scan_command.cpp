@@ -1,7 +1,7 @@
 #include "cli/scan_command.h"
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -10,9 +10,9 @@
 #include "image/save.h"
 #include "image/trivy_report.h"
 #include "image/vulnerabilities.h"
-#include "security/store.h"
-#include "security/scan_output.h"
 #include "python/dist_info.h"
+#include "security/scan_output.h"
+#include "security/store.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -31,7 +31,8 @@ std::vector<fs::path> base_sites_of(const fs::path& venv) {
   try {
     for (const auto& line : split_lines(read_file(venv / "pyvenv.cfg"))) {
       auto eq = line.find('=');
-      if (eq != std::string::npos && trim(line.substr(0, eq)) == "home") home = std::string(trim(line.substr(eq + 1)));
+      if (eq != std::string::npos && trim(line.substr(0, eq)) == "home")
+        home = std::string(trim(line.substr(eq + 1)));
     }
   } catch (const Error&) {
     return out;
@@ -57,7 +58,8 @@ int cmd_scan_deps(const std::vector<std::string>& given, const std::string& out_
     for (const char* p : {".venv", "requirements-dev.txt", "requirements.txt"})
       if (fs::exists(p)) paths.push_back(p);
     if (paths.empty()) {
-      std::cerr << "pipewright: nothing to scan here: name requirements files or a virtual environment\n";
+      std::cerr
+          << "pipewright: nothing to scan here: name requirements files or a virtual environment\n";
       return 2;
     }
   }
@@ -89,7 +91,8 @@ int cmd_scan_deps(const std::vector<std::string>& given, const std::string& out_
   }
   packages = security::merge_packages(std::move(packages));
   auto result = security::scan(store, packages, fs::current_path().filename().string());
-  fs::path ignore = ignore_file.empty() ? fs::path(security::kDefaultIgnoreFile) : fs::path(ignore_file);
+  fs::path ignore =
+      ignore_file.empty() ? fs::path(security::kDefaultIgnoreFile) : fs::path(ignore_file);
   if (fs::exists(ignore)) {
     auto list = security::load_ignore_file(ignore);
     if (!list.ok()) {

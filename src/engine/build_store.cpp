@@ -183,7 +183,8 @@ int BuildStore::newest() const {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(builds_, ec)) {
     std::string name = e.path().filename().string();
-    if (is_number(name) && e.is_directory()) best = std::max(best, static_cast<int>(parse_int(name).value_or(0)));
+    if (is_number(name) && e.is_directory())
+      best = std::max(best, static_cast<int>(parse_int(name).value_or(0)));
   }
   return best;
 }

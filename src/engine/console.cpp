@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::engine {
 
@@ -38,7 +38,8 @@ std::string elide(const std::string& s, int width) {
     if (++cols > width) {
       std::string out = s.substr(0, i);
       // Room for the ellipsis: drop one more code point.
-      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+        out.pop_back();
       if (!out.empty()) out.pop_back();
       return out + "\xE2\x80\xA6";
     }
@@ -55,11 +56,16 @@ std::string pad(const std::string& s, size_t w) {
 
 const char* status_color(Status s) {
   switch (s) {
-    case Status::success: return kGreen;
-    case Status::unstable: return kYellow;
-    case Status::failure: return kRed;
-    case Status::aborted: return kMagenta;
-    default: return kDim;
+    case Status::success:
+      return kGreen;
+    case Status::unstable:
+      return kYellow;
+    case Status::failure:
+      return kRed;
+    case Status::aborted:
+      return kMagenta;
+    default:
+      return kDim;
   }
 }
 
@@ -74,11 +80,16 @@ ConsoleOptions ConsoleOptions::detect(int fd, bool verbose) {
   o.live = smart && !env_set("CI");
   o.color = (smart && !env_set("NO_COLOR")) || env_set("FORCE_COLOR");
   winsize ws{};
-  if (tty && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) o.width = ws.ws_col;
-  else if (const char* cols = std::getenv("COLUMNS")) o.width = static_cast<int>(std::max(40LL, parse_int(cols, 0, 10000).value_or(80)));
-  if (env_set("GITHUB_ACTIONS")) o.ci = "github";
-  else if (env_set("GITLAB_CI")) o.ci = "gitlab";
-  else if (env_set("JENKINS_URL")) o.ci = "jenkins";
+  if (tty && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+    o.width = ws.ws_col;
+  else if (const char* cols = std::getenv("COLUMNS"))
+    o.width = static_cast<int>(std::max(40LL, parse_int(cols, 0, 10000).value_or(80)));
+  if (env_set("GITHUB_ACTIONS"))
+    o.ci = "github";
+  else if (env_set("GITLAB_CI"))
+    o.ci = "gitlab";
+  else if (env_set("JENKINS_URL"))
+    o.ci = "jenkins";
   return o;
 }
 
@@ -88,12 +99,18 @@ namespace {
 std::string gh_escape(std::string_view s, bool property) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -142,8 +159,8 @@ void Console::draw_live(SteadyClock::time_point now) {
   for (const auto& r : running_) {
     auto elapsed = std::chrono::duration_cast<Millis>(now - r.since);
     if (elapsed.count() < 0) elapsed = Millis(0);
-    std::string line = std::string(frames[frame_ % 10]) + " " + pad(r.id, 16) + " " +
-                       format_duration(elapsed);
+    std::string line =
+        std::string(frames[frame_ % 10]) + " " + pad(r.id, 16) + " " + format_duration(elapsed);
     std::fputs((paint(elide(line, opt_.width - 1), kBold) + "\n").c_str(), out_);
     ++live_lines_;
   }
@@ -182,13 +199,13 @@ void Console::stage_finished(const std::string& id, Status status, Millis durati
                  running_.end());
   std::string text;
   if (opt_.live) {
-    const char* mark = status == Status::success   ? "\xE2\x9C\x94"  // check mark
-                       : status == Status::failure ? "\xE2\x9C\x98"  // ballot x
+    const char* mark = status == Status::success    ? "\xE2\x9C\x94"  // check mark
+                       : status == Status::failure  ? "\xE2\x9C\x98"  // ballot x
                        : status == Status::unstable ? "!"
                                                     : "-";
     // Elide the summary alone: the escape codes around the mark and status take no columns.
-    std::string head_plain = std::string("x ") + pad(id, 16) + " " + pad(to_string(status), 9) + " " +
-                             pad(format_duration(duration), 8) + " ";
+    std::string head_plain = std::string("x ") + pad(id, 16) + " " + pad(to_string(status), 9) +
+                             " " + pad(format_duration(duration), 8) + " ";
     int cols = 0;
     for (unsigned char c : head_plain)
       if ((c & 0xC0) != 0x80) ++cols;
@@ -207,8 +224,8 @@ void Console::stage_finished(const std::string& id, Status status, Millis durati
     text += "\n::endgroup::";
     if (status == Status::failure || status == Status::unstable)
       text += std::string("\n::") + (status == Status::failure ? "error" : "warning") +
-              " title=" + gh_escape("pipewright " + id, true) + "::" +
-              gh_escape(to_string(status) + (summary.empty() ? "" : ": " + summary), false);
+              " title=" + gh_escape("pipewright " + id, true) +
+              "::" + gh_escape(to_string(status) + (summary.empty() ? "" : ": " + summary), false);
   }
   if (!opt_.live && opt_.ci == "gitlab")
     text += "\n\x1b[0Ksection_end:" + epoch_now() + ":" + gl_section(id) + "\r\x1b[0K";
@@ -269,8 +286,8 @@ void Console::summary(const BuildRecord& record, const std::string& build_dir, E
         int line = f.value("line", 0);
         text += "::error " + (file.empty() ? "" : "file=" + gh_escape(file, true) + ",") +
                 (line > 0 ? "line=" + std::to_string(line) + "," : "") +
-                "title=" + gh_escape(f.value("nodeid", st.id), true) + "::" +
-                gh_escape(msg.substr(0, msg.find('\n')), false) + "\n";
+                "title=" + gh_escape(f.value("nodeid", st.id), true) +
+                "::" + gh_escape(msg.substr(0, msg.find('\n')), false) + "\n";
       }
     }
   }

@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -133,7 +133,7 @@ class Run {
   }
 
   std::string folder_gone_text() const {
-    struct stat st{};
+    struct stat st {};
     bool root_there = ::stat(build_.paths.root.c_str(), &st) == 0 && st.st_ino == ino_;
     return (root_there ? "part of the build folder " : "the build folder ") +
            build_.paths.root.string() + " disappeared during the run";
@@ -150,7 +150,7 @@ class Run {
   // left, which no new folder (even one that got the old inode number back) can fake.
   void remember_folder() {
     root_fd_ = ::open(build_.paths.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct stat st{};
+    struct stat st {};
     if (root_fd_ >= 0 && ::fstat(root_fd_, &st) == 0) {
       dev_ = st.st_dev;
       ino_ = st.st_ino;
@@ -159,7 +159,8 @@ class Run {
   // Also false when a folder the engine made in it is gone: a `rm -rf` of the build folder that
   // raced with a concurrent stage's writes leaves the root (not empty any more) without them.
   bool folder_intact() const {
-    struct stat held{}, now{};
+    struct stat held {
+    }, now{};
     if (root_fd_ < 0 || ::fstat(root_fd_, &held) != 0 || held.st_nlink == 0) return false;
     if (::stat(build_.paths.root.c_str(), &now) != 0 || now.st_dev != dev_ || now.st_ino != ino_)
       return false;
@@ -216,7 +217,8 @@ class Run {
   }
 
  private:
-  StageRecord run_stage_unguarded(const pipeline::StageSpec& spec, const exec::CancelToken& cancel) {
+  StageRecord run_stage_unguarded(const pipeline::StageSpec& spec,
+                                  const exec::CancelToken& cancel) {
     StageRecord rec;
     rec.id = spec.id;
     rec.blocking = spec.blocking;
@@ -461,7 +463,8 @@ class Run {
       KeyInputs in{spec, *build_.pipeline, workspace(), build_.paths.root};
       components["extra"] = pol.extra(in);
     }
-    components["pipewright"] = std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
+    components["pipewright"] =
+        std::string(PW_ENGINE_VERSION) + " cache " + std::to_string(CacheEntry::kFormat);
     return sha256_hex(dump_json(components));
   }
 
@@ -650,16 +653,16 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   b.record.number = b.paths.number;
   b.record.status = Status::running;
   b.record.reason.clear();
-  b.record.project = pipeline_.project.name.empty() ? project_dir_.filename().string()
-                                                    : pipeline_.project.name;
+  b.record.project =
+      pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
   auto started_wall = std::chrono::system_clock::now();
   if (b.record.started.empty()) b.record.started = iso8601(started_wall);
   b.previous = store.previous(b.paths.number);
   auto t0 = Clock::now();
 
-  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " +
-                b.record.project + " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) +
-                " stages, " + std::to_string(req.jobs) + " at a time)");
+  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " + b.record.project +
+                " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) + " stages, " +
+                std::to_string(req.jobs) + " at a time)");
   for (const auto& w : store.take_warnings()) console_.warn(w);
 
   Run run(b, registry_, console_, store);
