@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "exec/capture.h"
 #include "util/fs.h"
@@ -75,7 +76,12 @@ ChangedLines parse_unified_diff(std::string_view diff, std::vector<Diagnostic>* 
   ChangedLines out;
   std::string current;  // the new side's path of the file being read; "" when none or deleted
   int line_no = 0;
-  int pending_old = 0, pending_new = 0;  // hunk body lines still to skip
+  int pending_old = 0, pending_new = 0;  // hunk body lines still to read
+  // The new side's number of the hunk's next '+' line. Lines are recorded as the body is read,
+  // not from the header's count: a header claiming two billion lines costs nothing then (a fuzzed
+  // "@@ -1 +1,2000000000 @@" took seconds and gigabytes when the header's range was expanded).
+  long long next_new = 0;
+  std::vector<int>* target = nullptr;  // the current file's lines; null when not recorded
   size_t pos = 0;
   while (pos < diff.size()) {
     size_t nl = diff.find('\n', pos);
@@ -91,6 +97,9 @@ ChangedLines parse_unified_diff(std::string_view diff, std::vector<Diagnostic>* 
       }
       if (!line.empty() && line[0] == '+' && pending_new > 0) {
         --pending_new;
+        if (target && next_new > 0 && next_new <= std::numeric_limits<int>::max())
+          target->push_back(static_cast<int>(next_new));
+        ++next_new;
         continue;
       }
       if (!line.empty() && line[0] == '\\') continue;  // "\ No newline at end of file"
@@ -139,18 +148,19 @@ ChangedLines parse_unified_diff(std::string_view diff, std::vector<Diagnostic>* 
       }
       pending_old = old_count;
       pending_new = new_count;
-      if (current.empty() || new_count <= 0) continue;
-      auto& v = out[current];
-      for (int l = new_start; l < new_start + new_count; ++l) v.push_back(l);
+      next_new = new_start;
+      target = current.empty() || new_count <= 0 ? nullptr : &out[current];
       continue;
     }
     if (warnings)
       warnings->push_back(
           {"git diff", line_no, 1, "unexpected line: " + std::string(line.substr(0, 80))});
   }
-  for (auto& [path, v] : out) {
+  for (auto it = out.begin(); it != out.end();) {
+    auto& v = it->second;
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
+    it = v.empty() ? out.erase(it) : std::next(it);  // a hunk whose body was cut off
   }
   return out;
 }

@@ -93,6 +93,23 @@ TEST(UnifiedDiff, GarbageGivesWarningsNotExceptions) {
   EXPECT_TRUE(parse_unified_diff("").empty());
 }
 
+// Found by fuzz_unified_diff in CI (a 1 s timeout): the header's count was expanded into line
+// numbers before the body was read. Only the '+' lines present count now.
+TEST(UnifiedDiff, HeaderCountBeyondTheBodyCostsNothing) {
+  std::string diff =
+      "diff --git a/a.py b/a.py\n"
+      "@@ -1 +1,2000000000 @@\n"
+      "+x\n"
+      "diff --git a/b.py b/b.py\n"
+      "@@ -1 +2147483647,5 @@\n"
+      "+y\n"
+      "+z\n";
+  auto lines = parse_unified_diff(diff);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines["a.py"], (std::vector<int>{1}));
+  EXPECT_EQ(lines["b.py"], (std::vector<int>{2147483647}));
+}
+
 // A scripted repository: main with two commits, a feature branch changing and adding code.
 class GitRepo : public ::testing::Test {
  protected:
