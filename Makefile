@@ -7,7 +7,7 @@ JOBS  ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_ONLY ?=
 
-.PHONY: all build deps deps-demo configure demo test unit integration sanitize fuzz san-build bench clean
+.PHONY: all build deps deps-demo configure demo test unit integration sanitize fuzz san-build bench format clean
 
 all: build
 
@@ -55,6 +55,10 @@ sanitize: san-build
 fuzz:
 	@BUILD_SAN=$(BUILD_SAN) JOBS=$(JOBS) bash scripts/test.sh --build-san-only pw_fuzzers
 	@BUILD_SAN=$(BUILD_SAN) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_ONLY)
+
+# Rewrites the tracked C++ files as .clang-format says (make test checks it).
+format:
+	@bash scripts/format.sh
 
 bench: deps build
 	@bash bench/run.sh

@@ -45,17 +45,20 @@ double ms_since(Clock::time_point t) {
 int generate(const std::string& corpus, const std::string& out_path, size_t n) {
   std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> by_name;
   ReadStats rs;
-  read_location(corpus, [&](SourceDocument&& d) {
-    for (const auto& r : parse_osv(d.text, d.format, d.name).records) {
-      for (const auto& a : r.affected) {
-        auto& [listed, fixed] = by_name[a.package.name];
-        listed.insert(listed.end(), a.versions.begin(), a.versions.end());
-        for (const auto& range : a.ranges)
-          for (const auto& e : range.events)
-            if (e.kind == EventKind::fixed) fixed.push_back(e.version);
-      }
-    }
-  }, rs);
+  read_location(
+      corpus,
+      [&](SourceDocument&& d) {
+        for (const auto& r : parse_osv(d.text, d.format, d.name).records) {
+          for (const auto& a : r.affected) {
+            auto& [listed, fixed] = by_name[a.package.name];
+            listed.insert(listed.end(), a.versions.begin(), a.versions.end());
+            for (const auto& range : a.ranges)
+              for (const auto& e : range.events)
+                if (e.kind == EventKind::fixed) fixed.push_back(e.version);
+          }
+        }
+      },
+      rs);
   std::vector<std::string> names;
   for (const auto& [name, v] : by_name) names.push_back(name);
   std::ofstream out(out_path);
@@ -65,9 +68,12 @@ int generate(const std::string& corpus, const std::string& out_path, size_t n) {
     const std::string& name = names[(x >> 8) % names.size()];
     const auto& [listed, fixed] = by_name[name];
     std::string version;
-    if (i % 2 == 0 && !listed.empty()) version = listed[(x >> 4) % listed.size()];
-    else if (i % 4 == 1 && !fixed.empty()) version = fixed[(x >> 4) % fixed.size()];
-    else version = "999.0";
+    if (i % 2 == 0 && !listed.empty())
+      version = listed[(x >> 4) % listed.size()];
+    else if (i % 4 == 1 && !fixed.empty())
+      version = fixed[(x >> 4) % fixed.size()];
+    else
+      version = "999.0";
     out << name << "==" << version << "\n";
   }
   return 0;
@@ -76,7 +82,8 @@ int generate(const std::string& corpus, const std::string& out_path, size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 5 && std::string(argv[1]) == "--generate") return generate(argv[2], argv[3], std::stoul(argv[4]));
+  if (argc == 5 && std::string(argv[1]) == "--generate")
+    return generate(argv[2], argv[3], std::stoul(argv[4]));
   const bool scan_only = argc == 4 && std::string(argv[1]) == "--scan-only";
   if (argc != 4) {
     std::cerr << "usage: bench_osv_scan CORPUS_VULNS ENV DB | --scan-only ENV DB | "

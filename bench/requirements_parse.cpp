@@ -38,25 +38,42 @@ std::string generate(int lines) {
     int n = 1;
     std::string p = "pkg" + std::to_string(i);
     switch (i % 10) {
-      case 0: block = "# comment line " + std::to_string(i); break;
-      case 1: block = p + "==1." + std::to_string(i % 17) + "." + std::to_string(i % 5); break;
+      case 0:
+        block = "# comment line " + std::to_string(i);
+        break;
+      case 1:
+        block = p + "==1." + std::to_string(i % 17) + "." + std::to_string(i % 5);
+        break;
       case 2:
-        block = p + "[extra1,extra2]>=1." + std::to_string(i % 7) + ",<2 ; python_version >= \"3.8\"";
+        block =
+            p + "[extra1,extra2]>=1." + std::to_string(i % 7) + ",<2 ; python_version >= \"3.8\"";
         break;
       case 3:
         block = p + "==3." + std::to_string(i % 11) + " \\\n    --hash=sha256:" + hex64(i) +
                 " \\\n    --hash=sha256:" + hex64(i + 7);
         n = 3;
         break;
-      case 4: block = "Pkg_" + std::to_string(i) + ".Name ~= 1." + std::to_string(i % 9) + ".0  # pinned later"; break;
+      case 4:
+        block = "Pkg_" + std::to_string(i) + ".Name ~= 1." + std::to_string(i % 9) +
+                ".0  # pinned later";
+        break;
       case 5:
         block = p + "==1.0." + std::to_string(i) +
-                " ; sys_platform == \"linux\" and (platform_machine == \"x86_64\" or python_version < \"3.12\")";
+                " ; sys_platform == \"linux\" and (platform_machine == \"x86_64\" or "
+                "python_version < \"3.12\")";
         break;
-      case 6: block = ""; break;
-      case 7: block = p + " @ https://files.example.com/" + p + "-1.0.tar.gz#sha256=" + hex64(i); break;
-      case 8: block = p + "[socks] (>=2.0, !=2.1.*)"; break;
-      default: block = p + "==2." + std::to_string(i % 13) + ".post1 --hash=sha256:" + hex64(i); break;
+      case 6:
+        block = "";
+        break;
+      case 7:
+        block = p + " @ https://files.example.com/" + p + "-1.0.tar.gz#sha256=" + hex64(i);
+        break;
+      case 8:
+        block = p + "[socks] (>=2.0, !=2.1.*)";
+        break;
+      default:
+        block = p + "==2." + std::to_string(i % 13) + ".post1 --hash=sha256:" + hex64(i);
+        break;
     }
     if (written + n > lines) block = "# filler", n = 1;
     out += block + "\n";

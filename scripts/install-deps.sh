@@ -35,6 +35,8 @@ if [ "$profile" = test ]; then
   packages+=(
     # the sanitizer and fuzzing tree (issue 14): clang 14 and its sanitizer and libFuzzer runtimes
     clang-14 libclang-rt-14-dev
+    # `make test` checks that every C++ file is as .clang-format says (scripts/format.sh)
+    clang-format-14
     # Debian's docker-registry with htpasswd auth is the test registry
     docker-registry apache2-utils
     # S3 upload (issue 8): botocore as an independent signer and client for read-back

@@ -88,6 +88,8 @@ case "$mode" in
   sanitize) sanitize; exit 0 ;;
 esac
 
+step "format check"
+bash scripts/format.sh --check
 step "unit tests"
 unit_tests "$BUILD"
 build_san pipewright pw_unit_tests pw_fuzzers

@@ -16,8 +16,10 @@ void print_summary(const security::ImportSummary& s, const security::Store& stor
             << " unchanged, " << s.removed << " removed, " << s.skipped << " skipped";
   if (s.duplicates) std::cout << ", " << s.duplicates << " duplicate id(s) (newest kept)";
   std::cout << "\n";
-  for (const auto& [why, n] : s.skipped_reasons) std::cout << "  skipped " << n << ": " << why << "\n";
-  for (const auto& [why, n] : s.dropped_parts) std::cout << "  left out " << n << ": " << why << "\n";
+  for (const auto& [why, n] : s.skipped_reasons)
+    std::cout << "  skipped " << n << ": " << why << "\n";
+  for (const auto& [why, n] : s.dropped_parts)
+    std::cout << "  left out " << n << ": " << why << "\n";
   auto st = store.status();
   std::cout << "database " << st.path.string() << ": " << st.records << " record(s)";
   std::vector<std::string> eco;
@@ -50,10 +52,12 @@ int cmd_db_update() {
 int cmd_db_status() {
   security::Store store;
   auto st = store.status();
-  std::cout << "advisory database " << st.path.string() << " (schema " << st.schema_version << ")\n";
+  std::cout << "advisory database " << st.path.string() << " (schema " << st.schema_version
+            << ")\n";
   if (st.records == 0) {
-    std::cout << "empty: import OSV records with `pipewright db import PATH|URL` (a file, a folder, "
-                 "an osv.dev zip or its URL)\n";
+    std::cout
+        << "empty: import OSV records with `pipewright db import PATH|URL` (a file, a folder, "
+           "an osv.dev zip or its URL)\n";
     return 0;
   }
   std::cout << st.records << " record(s)";
@@ -66,7 +70,8 @@ int cmd_db_status() {
               << format_duration(std::chrono::duration_cast<Millis>(*st.age)) << " ago)\n";
   std::cout << "sources:\n";
   for (const auto& s : st.sources)
-    std::cout << "  " << s.location << "  " << s.records << " record(s), imported " << s.imported_at << "\n";
+    std::cout << "  " << s.location << "  " << s.records << " record(s), imported " << s.imported_at
+              << "\n";
   return 0;
 }
 

@@ -27,7 +27,7 @@ std::string Credentials::env_name(const std::string& id, const std::string& fiel
 Credentials Credentials::load(const std::filesystem::path& path) {
   Credentials c;
   c.path_ = path;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return c;  // no file: no credentials
   if (st.st_mode & 0066) {
     char mode[8];
@@ -47,8 +47,8 @@ Credentials Credentials::load(const std::filesystem::path& path) {
   }
   if (root.IsNull()) return c;
   auto fail = [&](const YAML::Node& n, const std::string& msg) {
-    throw ConfigError(std::vector<Diagnostic>{
-        {path.string(), n.Mark().line + 1, n.Mark().column + 1, msg}});
+    throw ConfigError(
+        std::vector<Diagnostic>{{path.string(), n.Mark().line + 1, n.Mark().column + 1, msg}});
   };
   if (!root.IsMap()) fail(root, "the credentials file must map ids to values or to fields");
   for (const auto& kv : root) {
@@ -59,8 +59,9 @@ Credentials Credentials::load(const std::filesystem::path& path) {
       fields[""] = v.Scalar();
     } else if (v.IsMap()) {
       for (const auto& f : v) {
-        if (!f.second.IsScalar()) fail(f.second, "credential '" + id + "' field '" +
-                                                     f.first.Scalar() + "' must be a single value");
+        if (!f.second.IsScalar())
+          fail(f.second,
+               "credential '" + id + "' field '" + f.first.Scalar() + "' must be a single value");
         fields[f.first.Scalar()] = f.second.Scalar();
       }
     } else {

@@ -19,8 +19,8 @@ struct BuildRequest {
   std::vector<std::string> targets;  // empty: the whole pipeline
   bool only = false;                 // run the targets without what they need
   int jobs = 2;
-  bool keep_going = false;           // start independent stages after a blocking failure
-  std::optional<int> build_number;   // run inside an existing (or given) build folder
+  bool keep_going = false;          // start independent stages after a blocking failure
+  std::optional<int> build_number;  // run inside an existing (or given) build folder
   Overrides overrides;
   bool unstable_ok = false;
   // Stages whose inputs did not change come from the stage cache (--no-cache turns it off).

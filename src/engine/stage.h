@@ -4,14 +4,13 @@
 // into FAILURE by the engine. New built-in stages implement Stage and register a factory.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +26,9 @@
 #include "pipeline/settings.h"
 #include "util/error.h"
 
-namespace pw::exec { class Masker; }
+namespace pw::exec {
+class Masker;
+}
 
 namespace pw::engine {
 
@@ -36,8 +37,8 @@ class StageOutput;
 
 // Command-line choices that stages read (checkout's source, for example).
 struct Overrides {
-  std::string repo;    // --repo URL
-  std::string ref;     // --ref REF
+  std::string repo;  // --repo URL
+  std::string ref;   // --ref REF
   bool in_place = false;
 };
 
@@ -70,10 +71,10 @@ struct StageOutcome {
 };
 
 struct RunOptions {
-  std::filesystem::path cwd;  // empty: the workspace
+  std::filesystem::path cwd;                             // empty: the workspace
   std::vector<std::pair<std::string, std::string>> env;  // extra variables for this call
   std::optional<std::string> stdin_data;
-  bool log_command = true;    // write "$ argv" to the log
+  bool log_command = true;  // write "$ argv" to the log
 };
 
 class StageContext {

@@ -12,11 +12,7 @@ namespace pw::engine {
 
 StageContext::StageContext(BuildContext& build, const pipeline::StageSpec& spec,
                            StageOutput& output, Control control, nlohmann::json& data)
-    : build_(build),
-      spec_(spec),
-      output_(output),
-      control_(control),
-      data_(data) {}
+    : build_(build), spec_(spec), output_(output), control_(control), data_(data) {}
 
 const pipeline::StageSettings& StageContext::settings() const {
   if (!settings_) settings_ = pipeline::resolve_settings(spec_);
@@ -84,9 +80,7 @@ std::vector<std::string> StageContext::environment() const {
   return env;
 }
 
-bool StageContext::aborted() const {
-  return control_.cancel && control_.cancel->cancelled();
-}
+bool StageContext::aborted() const { return control_.cancel && control_.cancel->cancelled(); }
 
 bool StageContext::should_stop() const {
   return aborted() || (control_.deadline && std::chrono::steady_clock::now() >= *control_.deadline);
@@ -140,7 +134,8 @@ exec::ProcessResult StageContext::spawn(const std::vector<std::string>& argv,
   return result;
 }
 
-exec::ProcessResult StageContext::run(const std::vector<std::string>& argv, const RunOptions& opts) {
+exec::ProcessResult StageContext::run(const std::vector<std::string>& argv,
+                                      const RunOptions& opts) {
   return spawn(argv, opts, nullptr, nullptr);
 }
 

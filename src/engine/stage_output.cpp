@@ -48,7 +48,8 @@ void StageOutput::feed_lines(int s, std::string_view masked) {
   size_t start = 0;
   while (start < masked.size()) {
     size_t nl = masked.find('\n', start);
-    std::string_view piece = masked.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    std::string_view piece =
+        masked.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     // Keep at most kMaxDisplayLine bytes of a line for display; count the rest.
     size_t room = partial_[s].size() < kMaxDisplayLine ? kMaxDisplayLine - partial_[s].size() : 0;
     if (piece.size() > room) {

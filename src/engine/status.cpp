@@ -4,13 +4,20 @@ namespace pw::engine {
 
 std::string to_string(Status s) {
   switch (s) {
-    case Status::success: return "SUCCESS";
-    case Status::unstable: return "UNSTABLE";
-    case Status::failure: return "FAILURE";
-    case Status::aborted: return "ABORTED";
-    case Status::skipped: return "SKIPPED";
-    case Status::not_built: return "NOT_BUILT";
-    case Status::running: return "RUNNING";
+    case Status::success:
+      return "SUCCESS";
+    case Status::unstable:
+      return "UNSTABLE";
+    case Status::failure:
+      return "FAILURE";
+    case Status::aborted:
+      return "ABORTED";
+    case Status::skipped:
+      return "SKIPPED";
+    case Status::not_built:
+      return "NOT_BUILT";
+    case Status::running:
+      return "RUNNING";
   }
   return "?";
 }
@@ -46,10 +53,14 @@ Status build_status(const std::vector<Status>& stages, bool aborted) {
 
 ExitCode exit_code_for(Status build, bool unstable_ok) {
   switch (build) {
-    case Status::success: return ExitCode::success;
-    case Status::unstable: return unstable_ok ? ExitCode::success : ExitCode::unstable;
-    case Status::aborted: return ExitCode::aborted;
-    default: return ExitCode::failure;
+    case Status::success:
+      return ExitCode::success;
+    case Status::unstable:
+      return unstable_ok ? ExitCode::success : ExitCode::unstable;
+    case Status::aborted:
+      return ExitCode::aborted;
+    default:
+      return ExitCode::failure;
   }
 }
 

@@ -22,7 +22,8 @@ Captured capture(const std::vector<std::string>& argv, const std::filesystem::pa
   return c;
 }
 
-std::optional<std::string> git(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+std::optional<std::string> git(const std::filesystem::path& dir,
+                               const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"git", "-C", dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto c = capture(argv);

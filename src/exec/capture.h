@@ -11,8 +11,8 @@ namespace pw::exec {
 
 struct Captured {
   int exit_code = -1;
-  std::string out;   // stdout
-  std::string err;   // stderr
+  std::string out;  // stdout
+  std::string err;  // stderr
   bool ok() const { return exit_code == 0; }
 };
 
@@ -20,6 +20,7 @@ Captured capture(const std::vector<std::string>& argv, const std::filesystem::pa
                  int timeout_seconds = 60);
 
 // `git -C dir args...` stdout with the trailing newline removed; nullopt when git fails.
-std::optional<std::string> git(const std::filesystem::path& dir, const std::vector<std::string>& args);
+std::optional<std::string> git(const std::filesystem::path& dir,
+                               const std::vector<std::string>& args);
 
 }  // namespace pw::exec

@@ -63,8 +63,8 @@ std::vector<std::string> shell_argv(const std::string& command) {
       continue;
     }
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == ':' ||
-                 c == '+' || c == '@' || c == '%' || c == '=';
+                 c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == ':' || c == '+' ||
+                 c == '@' || c == '%' || c == '=';
     if (!plain) {
       simple = false;
       break;
@@ -103,9 +103,16 @@ struct Pipe {
     w = fds[1];
     return true;
   }
-  void close_r() { if (r >= 0) ::close(r), r = -1; }
-  void close_w() { if (w >= 0) ::close(w), w = -1; }
-  ~Pipe() { close_r(); close_w(); }
+  void close_r() {
+    if (r >= 0) ::close(r), r = -1;
+  }
+  void close_w() {
+    if (w >= 0) ::close(w), w = -1;
+  }
+  ~Pipe() {
+    close_r();
+    close_w();
+  }
 };
 
 }  // namespace
@@ -127,8 +134,10 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  if (spec.stdin_data) posix_spawn_file_actions_adddup2(&fa, in.r, 0);
-  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (spec.stdin_data)
+    posix_spawn_file_actions_adddup2(&fa, in.r, 0);
+  else
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out.w, 1);
   posix_spawn_file_actions_adddup2(&fa, spec.merge_stderr ? out.w : err.w, 2);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
@@ -258,9 +267,18 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
     pollfd fds[8];
     int n = 0;
     int i_out = -1, i_err = -1, i_in = -1, i_abort = -1;
-    if (out.r >= 0) { i_out = n; fds[n++] = {out.r, POLLIN, 0}; }
-    if (err.r >= 0) { i_err = n; fds[n++] = {err.r, POLLIN, 0}; }
-    if (in.w >= 0) { i_in = n; fds[n++] = {in.w, POLLOUT, 0}; }
+    if (out.r >= 0) {
+      i_out = n;
+      fds[n++] = {out.r, POLLIN, 0};
+    }
+    if (err.r >= 0) {
+      i_err = n;
+      fds[n++] = {err.r, POLLIN, 0};
+    }
+    if (in.w >= 0) {
+      i_in = n;
+      fds[n++] = {in.w, POLLOUT, 0};
+    }
     if (pidfd >= 0 && !exited) fds[n++] = {pidfd, POLLIN, 0};
     if (!result.aborted) {
       i_abort = n;
@@ -285,8 +303,10 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
     auto pump = [&](int idx, Pipe& p, Stream s) {
       if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
       ssize_t r = ::read(p.r, buf, sizeof buf);
-      if (r > 0) on_output(s, std::string_view(buf, static_cast<size_t>(r)));
-      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) p.close_r();
+      if (r > 0)
+        on_output(s, std::string_view(buf, static_cast<size_t>(r)));
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+        p.close_r();
     };
     pump(i_out, out, Stream::out);
     pump(i_err, err, Stream::err);

@@ -15,11 +15,11 @@
 namespace pw::exec {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;      // argv[0] is looked up on PATH of `env`
-  std::filesystem::path cwd;          // empty: the current directory
-  std::vector<std::string> env;       // the child's whole environment, "KEY=value"
+  std::vector<std::string> argv;          // argv[0] is looked up on PATH of `env`
+  std::filesystem::path cwd;              // empty: the current directory
+  std::vector<std::string> env;           // the child's whole environment, "KEY=value"
   std::optional<std::string> stdin_data;  // nullopt: stdin is /dev/null
-  bool merge_stderr = true;           // stderr into the same pipe as stdout (keeps order)
+  bool merge_stderr = true;               // stderr into the same pipe as stdout (keeps order)
 };
 
 struct ProcessLimits {
@@ -32,11 +32,11 @@ enum class Stream { out, err };
 using OutputFn = std::function<void(Stream, std::string_view)>;
 
 struct ProcessResult {
-  int exit_code = -1;        // the exit status, or 128 + the signal that ended it
+  int exit_code = -1;  // the exit status, or 128 + the signal that ended it
   int term_signal = 0;
   bool timed_out = false;
   bool aborted = false;
-  std::string spawn_error;   // set when the program could not be started at all
+  std::string spawn_error;  // set when the program could not be started at all
   std::chrono::milliseconds duration{0};
 
   bool ok() const { return spawn_error.empty() && !timed_out && !aborted && exit_code == 0; }

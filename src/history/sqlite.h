@@ -25,7 +25,8 @@ class Db {
   const std::filesystem::path& path() const { return path_; }
   void exec(const char* sql);
   // exec, retried while another connection holds a lock SQLite does not wait for itself: switching
-  // a fresh file to WAL needs an exclusive lock and returns SQLITE_BUSY at once, busy timeout or not.
+  // a fresh file to WAL needs an exclusive lock and returns SQLITE_BUSY at once, busy timeout or
+  // not.
   void exec_when_free(const char* sql, int timeout_ms = 10000);
   [[noreturn]] void fail(std::string_view what) const;
   [[noreturn]] void fail_with(const std::string& msg) const;

@@ -6,8 +6,8 @@
 #include "python/names.h"
 #include "security/dpkg_version.h"
 #include "security/scan.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace pw::image {
 
@@ -187,7 +187,9 @@ ordered_json trivy_report(const ImageScanResult& r) {
   return out;
 }
 
-std::string write_trivy_report(const ImageScanResult& r) { return dump_json(trivy_report(r), 2) + "\n"; }
+std::string write_trivy_report(const ImageScanResult& r) {
+  return dump_json(trivy_report(r), 2) + "\n";
+}
 
 ordered_json merge_trivy_reports(const std::string& trivy_json, const ordered_json& ours) {
   ordered_json theirs;

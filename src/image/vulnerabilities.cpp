@@ -4,9 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <tuple>
-
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "python/names.h"
 #include "security/scan.h"

@@ -32,8 +32,8 @@ struct ImageFinding {
   std::string purl;
   security::Match match;
   security::Rating rating = security::Rating::unknown;
-  std::string severity;  // CRITICAL|HIGH|MEDIUM|LOW|NONE|UNKNOWN
-  std::string fixed;     // fixing versions, ", "-joined ("" when none is known)
+  std::string severity;   // CRITICAL|HIGH|MEDIUM|LOW|NONE|UNKNOWN
+  std::string fixed;      // fixing versions, ", "-joined ("" when none is known)
   size_t layer = 0;       // the package's layer (DebPackage::layer, PythonPackage::layer)
   std::string published;  // the advisory's `published` (RFC 3339), "" when it has none
 };

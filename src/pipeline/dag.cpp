@@ -50,16 +50,16 @@ Graph resolve(const Pipeline& p) {
 
   // Bridge disabled stages: a need on one becomes its needs, transitively.
   std::function<void(const std::string&, std::vector<std::string>&, std::set<std::string>&)>
-      expand = [&](const std::string& id, std::vector<std::string>& out,
-                   std::set<std::string>& seen) {
-        if (!seen.insert(id).second) return;
-        const StageSpec* s = p.find(id);
-        if (s->enabled) {
-          if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
-          return;
-        }
-        for (const auto& n : raw[id]) expand(n, out, seen);
-      };
+      expand =
+          [&](const std::string& id, std::vector<std::string>& out, std::set<std::string>& seen) {
+            if (!seen.insert(id).second) return;
+            const StageSpec* s = p.find(id);
+            if (s->enabled) {
+              if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+              return;
+            }
+            for (const auto& n : raw[id]) expand(n, out, seen);
+          };
 
   Graph g;
   std::vector<const StageSpec*> nodes;

@@ -9,8 +9,8 @@
 #include "pipeline/default_pipeline_text.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::pipeline {
 
@@ -43,7 +43,8 @@ struct Document {
 
 class Reader {
  public:
-  Reader(std::string file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {}
+  Reader(std::string file, std::vector<Diagnostic>& diags)
+      : file_(std::move(file)), diags_(diags) {}
 
   Location loc(const YAML::Node& n) const {
     auto m = n.Mark();
@@ -60,8 +61,10 @@ class Reader {
     std::string k = key.Scalar();
     std::string msg = "unknown key '" + k + "' in " + where;
     std::string best = closest_match(k, valid);
-    if (!best.empty()) msg += "; did you mean '" + best + "'?";
-    else msg += " (valid keys: " + join(valid, ", ") + ")";
+    if (!best.empty())
+      msg += "; did you mean '" + best + "'?";
+    else
+      msg += " (valid keys: " + join(valid, ", ") + ")";
     error(key, msg);
   }
 
@@ -83,7 +86,8 @@ class Reader {
     return std::nullopt;
   }
 
-  std::optional<std::vector<std::string>> string_list(const YAML::Node& n, const std::string& what) {
+  std::optional<std::vector<std::string>> string_list(const YAML::Node& n,
+                                                      const std::string& what) {
     std::vector<std::string> out;
     if (n.IsNull()) return out;
     if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
@@ -126,7 +130,8 @@ class Reader {
       error(root, "a pipeline file must be a mapping with 'stages:' (and optionally 'project:')");
       return doc;
     }
-    static const std::vector<std::string> top = {"version", "project", "stages", "export", "fail_fast"};
+    static const std::vector<std::string> top = {"version", "project", "stages", "export",
+                                                 "fail_fast"};
     each_key(root, "the pipeline file", [&](const YAML::Node& key, const YAML::Node& value) {
       const std::string& k = key.Scalar();
       if (k == "version") {
@@ -192,8 +197,9 @@ class Reader {
         doc.exports.cache = boolean(value, "export.cache").value_or(false);
       } else if (k == "credentials") {
         if (!value.IsMap()) {
-          error(value, "export.credentials must map credential ids to their fields, e.g. "
-                       "{dockerhub: [username, password], sonar-token: []}");
+          error(value,
+                "export.credentials must map credential ids to their fields, e.g. "
+                "{dockerhub: [username, password], sonar-token: []}");
           return;
         }
         each_key(value, "export.credentials", [&](const YAML::Node& id, const YAML::Node& fields) {
@@ -224,8 +230,7 @@ class Reader {
     bool id_ok = !st.id.empty();
     for (char c : st.id)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) id_ok = false;
-    if (!id_ok)
-      error(key, "stage id '" + st.id + "' may use only letters, digits, '-' and '_'");
+    if (!id_ok) error(key, "stage id '" + st.id + "' may use only letters, digits, '-' and '_'");
     if (n.IsNull()) return st;
     if (!n.IsMap()) {
       error(n, "stage '" + st.id + "' must be a mapping of settings (for a command: run: ...)");
@@ -271,8 +276,10 @@ class Reader {
       } else if (name == "retry") {
         if (auto s = scalar(v, where + " retry")) {
           auto r = parse_int(*s, 0, 100);
-          if (!r) error(v, where + " retry must be a whole number from 0 to 100: " + r.error());
-          else st.retry = static_cast<int>(*r);
+          if (!r)
+            error(v, where + " retry must be a whole number from 0 to 100: " + r.error());
+          else
+            st.retry = static_cast<int>(*r);
         }
       } else if (name == "env") {
         if (!v.IsMap()) {
@@ -397,11 +404,16 @@ void apply(StageSpec& s, const StageOverlay& o) {
 
 void apply_project(ProjectSpec& p, const Document& d) {
   for (const auto& [k, v] : d.project) {
-    if (k == "name") p.name = v.first;
-    else if (k == "package") p.package = v.first;
-    else if (k == "tests") p.tests = v.first;
-    else if (k == "requirements") p.requirements = v.first;
-    else if (k == "python") p.python = v.first;
+    if (k == "name")
+      p.name = v.first;
+    else if (k == "package")
+      p.package = v.first;
+    else if (k == "tests")
+      p.tests = v.first;
+    else if (k == "requirements")
+      p.requirements = v.first;
+    else if (k == "python")
+      p.python = v.first;
   }
 }
 
@@ -468,8 +480,9 @@ Pipeline load_pipeline_text(const std::string& default_text, const std::string& 
     if (!s.run.empty()) {
       s.kind = "run";
       if (s.id == "post")
-        diags.push_back({s.where.file, s.where.line, s.where.col,
-                         "stage 'post' takes command lists (always, success, failure, ...), not run"});
+        diags.push_back(
+            {s.where.file, s.where.line, s.where.col,
+             "stage 'post' takes command lists (always, success, failure, ...), not run"});
       for (const auto& set : s.settings)
         diags.push_back({set.where.file, set.where.line, set.where.col,
                          "'" + set.key + "' is a setting of the built-in stage '" + s.id +

@@ -54,8 +54,8 @@ struct StageSpec {
   std::string run;
   std::vector<std::string> needs;  // as written; implicit needs are added by the DAG
   bool blocking = true;
-  std::optional<Millis> timeout;   // nullopt: no timeout
-  int retry = 0;                   // extra attempts after a failure
+  std::optional<Millis> timeout;  // nullopt: no timeout
+  int retry = 0;                  // extra attempts after a failure
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> credentials;
   bool enabled = true;

@@ -32,8 +32,10 @@ std::string or_list(const std::vector<std::string>& v) {
 }
 
 void report(std::vector<Diagnostic>* diags, Diagnostic d) {
-  if (diags) diags->push_back(std::move(d));
-  else throw ConfigError(std::vector<Diagnostic>{d});
+  if (diags)
+    diags->push_back(std::move(d));
+  else
+    throw ConfigError(std::vector<Diagnostic>{d});
 }
 
 // Converts one value by its row; false (with a diagnostic) when it does not fit.
@@ -77,9 +79,12 @@ bool convert(const SettingRow& row, const YAML::Node& n, const std::string& what
   switch (row.type) {
     case SettingType::boolean: {
       std::string v = to_lower(s);
-      if (v == "true" || v == "yes" || v == "on") out.flag = true;
-      else if (v == "false" || v == "no" || v == "off") out.flag = false;
-      else return fail("must be true or false");
+      if (v == "true" || v == "yes" || v == "on")
+        out.flag = true;
+      else if (v == "false" || v == "no" || v == "off")
+        out.flag = false;
+      else
+        return fail("must be true or false");
       return true;
     }
     case SettingType::integer: {
@@ -138,17 +143,28 @@ bool convert(const SettingRow& row, const YAML::Node& n, const std::string& what
 
 std::string type_name(SettingType t) {
   switch (t) {
-    case SettingType::boolean: return "bool";
-    case SettingType::integer: return "int";
-    case SettingType::duration: return "duration";
-    case SettingType::size: return "size";
-    case SettingType::percentage: return "percentage";
-    case SettingType::enumeration: return "enum";
-    case SettingType::string: return "string";
-    case SettingType::list: return "list";
-    case SettingType::map: return "map";
-    case SettingType::credential: return "credential id";
-    case SettingType::structured: return "structured";
+    case SettingType::boolean:
+      return "bool";
+    case SettingType::integer:
+      return "int";
+    case SettingType::duration:
+      return "duration";
+    case SettingType::size:
+      return "size";
+    case SettingType::percentage:
+      return "percentage";
+    case SettingType::enumeration:
+      return "enum";
+    case SettingType::string:
+      return "string";
+    case SettingType::list:
+      return "list";
+    case SettingType::map:
+      return "map";
+    case SettingType::credential:
+      return "credential id";
+    case SettingType::structured:
+      return "structured";
   }
   return "";
 }
@@ -170,7 +186,8 @@ const SettingValue* StageSettings::find(const std::string& name) const {
   return it == values_.end() ? nullptr : &it->second;
 }
 
-const SettingValue& StageSettings::get(const std::string& name, SettingType a, SettingType b) const {
+const SettingValue& StageSettings::get(const std::string& name, SettingType a,
+                                       SettingType b) const {
   static const SettingValue none;
   const SettingValue* v = find(name);
   if (!v) return none;
@@ -264,8 +281,8 @@ StageSettings resolve_settings(const StageSpec& spec, std::vector<Diagnostic>* d
       v.row = &row;
       v.where = {kTableFile, 0, 0};
       v.from_default = true;
-      if (!convert(row, YAML::Load(row.default_yaml), "the default of " + kind->kind + "." + row.name,
-                   v.where, v, nullptr))
+      if (!convert(row, YAML::Load(row.default_yaml),
+                   "the default of " + kind->kind + "." + row.name, v.where, v, nullptr))
         continue;
       out.values_[row.name] = std::move(v);
     }

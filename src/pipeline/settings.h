@@ -23,17 +23,17 @@
 namespace pw::pipeline {
 
 enum class SettingType {
-  boolean,     // true/false (yes/no, on/off)
-  integer,     // a whole number within [min, max]
-  duration,    // 90, 90s, 5m, 1h30m
-  size,        // 16MiB, 8MB, 5242880
-  percentage,  // a number from 0 to 100, '%' allowed
-  enumeration, // one of `choices`
-  string,      // any single value
-  list,        // a value or a list of values
-  map,         // NAME: value pairs
-  credential,  // a credential id of the credentials file, with `fields`
-  structured,  // a mapping or list read by the layer that owns its grammar
+  boolean,      // true/false (yes/no, on/off)
+  integer,      // a whole number within [min, max]
+  duration,     // 90, 90s, 5m, 1h30m
+  size,         // 16MiB, 8MB, 5242880
+  percentage,   // a number from 0 to 100, '%' allowed
+  enumeration,  // one of `choices`
+  string,       // any single value
+  list,         // a value or a list of values
+  map,          // NAME: value pairs
+  credential,   // a credential id of the credentials file, with `fields`
+  structured,   // a mapping or list read by the layer that owns its grammar
 };
 
 // "bool", "int", ... as docs/settings.md names them.
@@ -42,8 +42,8 @@ std::string type_name(SettingType t);
 struct SettingRow {
   std::string name;
   SettingType type = SettingType::string;
-  std::string default_yaml;  // the default as YAML text ("" none), printed by `plan --yaml`
-  std::string doc;           // one line
+  std::string default_yaml;          // the default as YAML text ("" none), printed by `plan --yaml`
+  std::string doc;                   // one line
   std::vector<std::string> choices;  // enumeration
   std::int64_t min = 0, max = 0;     // integer and size bounds (max 0: none)
   // credential: the fields the id must hold ({} a single value), so export binds the right kind.
@@ -69,13 +69,13 @@ struct SettingValue {
   bool from_default = false;  // the table's default, not a pipeline file
   Location where;
   bool flag = false;
-  std::int64_t number = 0;    // integer, size (bytes)
+  std::int64_t number = 0;  // integer, size (bytes)
   Millis duration{0};
   double percent = 0;
-  std::string text;           // string, enumeration, credential id
+  std::string text;  // string, enumeration, credential id
   std::vector<std::string> list;
   std::vector<std::pair<std::string, std::string>> map;
-  YAML::Node node;            // the value as written (structured settings read this)
+  YAML::Node node;  // the value as written (structured settings read this)
 };
 
 // A stage's settings resolved against its kind's table: every row with a value (set in a file

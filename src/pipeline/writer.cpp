@@ -16,8 +16,10 @@ std::string to_yaml(const Pipeline& p) {
     auto items = ProjectSpec::list(value);
     if (items.empty()) return;
     out << YAML::Key << key << YAML::Value;
-    if (items.size() == 1) out << items.front();
-    else out << YAML::Flow << items;
+    if (items.size() == 1)
+      out << items.front();
+    else
+      out << YAML::Flow << items;
   };
   list_key("package", p.project.package);
   list_key("tests", p.project.tests);
@@ -44,7 +46,8 @@ std::string to_yaml(const Pipeline& p) {
     if (s.retry) out << YAML::Key << "retry" << YAML::Value << s.retry;
     if (!s.env.empty()) {
       out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
-      for (const auto& [k, v] : s.env) out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+      for (const auto& [k, v] : s.env)
+        out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
       out << YAML::EndMap;
     }
     if (!s.credentials.empty())
@@ -64,7 +67,8 @@ std::string to_yaml(const Pipeline& p) {
         out << YAML::BeginMap;
         if (!s.cache.enabled) out << YAML::Key << "enabled" << YAML::Value << false;
         out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << s.cache.inputs;
-        if (!s.cache.env.empty()) out << YAML::Key << "env" << YAML::Value << YAML::Flow << s.cache.env;
+        if (!s.cache.env.empty())
+          out << YAML::Key << "env" << YAML::Value << YAML::Flow << s.cache.env;
         if (!s.cache.outputs.empty())
           out << YAML::Key << "outputs" << YAML::Value << YAML::Flow << s.cache.outputs;
         out << YAML::EndMap;

@@ -2,10 +2,10 @@
 // column of its entry so a stale lock can point at the declaration.
 #include "python/declarations.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <toml++/toml.h>
 
 #include "python/names.h"
 #include "util/fs.h"

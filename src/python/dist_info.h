@@ -10,7 +10,8 @@
 namespace pw::python {
 
 // Scans each folder (site-packages, dist-packages); earlier folders win for a name.
-std::map<std::string, std::string> installed_versions(const std::vector<std::filesystem::path>& dirs);
+std::map<std::string, std::string> installed_versions(
+    const std::vector<std::filesystem::path>& dirs);
 
 // An interpreter's own site folders (site.getsitepackages()), asked of it once; empty when it
 // cannot be run. `python` is a name on PATH or a path.

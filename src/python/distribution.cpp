@@ -14,8 +14,8 @@
 #include "python/version.h"
 #include "util/error.h"
 #include "util/hash.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::python {
 

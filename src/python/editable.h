@@ -15,8 +15,8 @@
 namespace pw::python {
 
 struct EditableProject {
-  std::string name;     // as [project] writes it
-  std::string version;  // normalised as PEP 440 prints it
+  std::string name;          // as [project] writes it
+  std::string version;       // normalised as PEP 440 prints it
   std::string metadata;      // the METADATA file (core metadata 2.1)
   std::string entry_points;  // entry_points.txt; "" when the project has none
   std::vector<std::pair<std::string, std::string>> console_scripts;  // name -> "module:attr"

@@ -35,7 +35,8 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 std::string url_path(const std::string& path) {
   std::string out;
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos) {
+    if (std::isalnum(c) ||
+        std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
@@ -125,8 +126,7 @@ std::optional<std::string> editable_install_key(const fs::path& ws, const std::s
     for (const auto& f : module_files((*it)[1].str())) named.insert(f);
   for (std::sregex_iterator it(defining.begin(), defining.end(), literal_re), end; it != end; ++it)
     named.insert((*it)[1].str());
-  for (std::sregex_iterator it(defining.begin(), defining.end(), cfg_file_re), end; it != end;
-       ++it)
+  for (std::sregex_iterator it(defining.begin(), defining.end(), cfg_file_re), end; it != end; ++it)
     for (auto& f : split((*it)[1].str(), ',')) named.insert(std::string(trim(f)));
   // Files setup.py builds a path to in pieces (os.path.join("pkg", "__init__.py")) are among
   // these: the packages' version modules, the readmes and the requirements files.
@@ -148,7 +148,8 @@ std::optional<std::string> editable_install_key(const fs::path& ws, const std::s
   std::string material = "pipewright editable install 1\n" + extra + "\n";
   for (const auto& f : files) material += f + " " + sha256_file_hex(ws / f) + "\n";
   static const std::regex vcs_re(
-      "setuptools[-_]scm|hatch[-_]vcs|versioneer|use_scm_version|pbr|dunamai|source\\s*=\\s*\"vcs\"",
+      "setuptools[-_]scm|hatch[-_]vcs|versioneer|use_scm_version|pbr|dunamai|source\\s*=\\s*"
+      "\"vcs\"",
       std::regex::icase);
   if (std::regex_search(defining, vcs_re)) {
     std::string state = vcs_state(ws);
@@ -176,9 +177,8 @@ std::set<std::string> files_under(const fs::path& dir) {
   return out;
 }
 
-void save_editable_install(const fs::path& store, const std::string& key,
-                           const fs::path& site, const fs::path& bin,
-                           const std::set<std::string>& site_before,
+void save_editable_install(const fs::path& store, const std::string& key, const fs::path& site,
+                           const fs::path& bin, const std::set<std::string>& site_before,
                            const std::set<std::string>& bin_before, const fs::path& ws) {
   std::error_code ec;
   fs::path entry = store / key;

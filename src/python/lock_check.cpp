@@ -12,18 +12,30 @@ namespace pw::python {
 
 std::string_view violation_kind_name(ViolationKind kind) {
   switch (kind) {
-    case ViolationKind::not_pinned: return "not-pinned";
-    case ViolationKind::range: return "range";
-    case ViolationKind::wildcard: return "wildcard";
-    case ViolationKind::multiple_specifiers: return "multiple-specifiers";
-    case ViolationKind::constraint_conflict: return "constraint-conflict";
-    case ViolationKind::conflicting_pins: return "conflicting-pins";
-    case ViolationKind::url_forbidden: return "url-forbidden";
-    case ViolationKind::url_not_immutable: return "url-not-immutable";
-    case ViolationKind::editable_forbidden: return "editable-forbidden";
-    case ViolationKind::editable_not_immutable: return "editable-not-immutable";
-    case ViolationKind::missing_hash: return "missing-hash";
-    case ViolationKind::cannot_hash: return "cannot-hash";
+    case ViolationKind::not_pinned:
+      return "not-pinned";
+    case ViolationKind::range:
+      return "range";
+    case ViolationKind::wildcard:
+      return "wildcard";
+    case ViolationKind::multiple_specifiers:
+      return "multiple-specifiers";
+    case ViolationKind::constraint_conflict:
+      return "constraint-conflict";
+    case ViolationKind::conflicting_pins:
+      return "conflicting-pins";
+    case ViolationKind::url_forbidden:
+      return "url-forbidden";
+    case ViolationKind::url_not_immutable:
+      return "url-not-immutable";
+    case ViolationKind::editable_forbidden:
+      return "editable-forbidden";
+    case ViolationKind::editable_not_immutable:
+      return "editable-not-immutable";
+    case ViolationKind::missing_hash:
+      return "missing-hash";
+    case ViolationKind::cannot_hash:
+      return "cannot-hash";
   }
   return "";
 }
@@ -49,11 +61,16 @@ const Marker* marker_of(const RequirementEntry& e) {
 
 std::string display_spec(const RequirementEntry& e) {
   switch (e.form) {
-    case RequirementForm::named: return e.requirement ? e.requirement->specifier_text : "";
-    case RequirementForm::url: return "@ " + redact_url(e.target);
-    case RequirementForm::bare_url: return redact_url(e.target);
-    case RequirementForm::path: return e.target;
-    case RequirementForm::editable: return "-e " + redact_url(e.target);
+    case RequirementForm::named:
+      return e.requirement ? e.requirement->specifier_text : "";
+    case RequirementForm::url:
+      return "@ " + redact_url(e.target);
+    case RequirementForm::bare_url:
+      return redact_url(e.target);
+    case RequirementForm::path:
+      return e.target;
+    case RequirementForm::editable:
+      return "-e " + redact_url(e.target);
   }
   return "";
 }
@@ -97,7 +114,8 @@ class Checker {
             continue;
           }
           if (!applies)
-            out_.diagnostics.push_back({e.file, e.line, 0, "cannot evaluate marker: " + applies.error()});
+            out_.diagnostics.push_back(
+                {e.file, e.line, 0, "cannot evaluate marker: " + applies.error()});
         }
       }
       std::string norm = e.normalized_name();
@@ -108,11 +126,17 @@ class Checker {
       }
       ++out_.checked;
       switch (e.form) {
-        case RequirementForm::named: check_named(e, norm); break;
+        case RequirementForm::named:
+          check_named(e, norm);
+          break;
         case RequirementForm::url:
-        case RequirementForm::bare_url: check_url(e); break;
+        case RequirementForm::bare_url:
+          check_url(e);
+          break;
         case RequirementForm::editable:
-        case RequirementForm::path: check_local(e); break;
+        case RequirementForm::path:
+          check_local(e);
+          break;
       }
     }
   }
@@ -136,7 +160,8 @@ class Checker {
     for (const auto& o : parsed_.options) {
       if (!out_.hashes_required && o.option == "--require-hashes") {
         out_.hashes_required = true;
-        out_.hashes_required_because = "--require-hashes at " + o.file + ":" + std::to_string(o.line);
+        out_.hashes_required_because =
+            "--require-hashes at " + o.file + ":" + std::to_string(o.line);
       }
     }
     for (const auto& e : parsed_.requirements) {
@@ -168,8 +193,8 @@ class Checker {
 
   void add(const RequirementEntry& e, ViolationKind kind, std::string reason,
            std::string suggestion = "") {
-    out_.violations.push_back({e.file, e.line, e.name, display_spec(e), kind, std::move(reason),
-                               std::move(suggestion)});
+    out_.violations.push_back(
+        {e.file, e.line, e.name, display_spec(e), kind, std::move(reason), std::move(suggestion)});
   }
 
   std::string suggest(const RequirementEntry& e, const std::string& norm, std::string& note) {
@@ -262,7 +287,8 @@ class Checker {
     std::string rev = vcs_revision(url);
     if (is_commit_id(rev)) return true;
     if (rev.empty())
-      why = "VCS URL without a revision follows the default branch; pin a full commit id (@<40 hex>)";
+      why =
+          "VCS URL without a revision follows the default branch; pin a full commit id (@<40 hex>)";
     else
       why = "`@" + rev + "` is a branch or tag, which can move; pin a full commit id";
     return false;
@@ -292,8 +318,8 @@ class Checker {
   void check_local(const RequirementEntry& e) {
     bool editable = e.form == RequirementForm::editable;
     std::string scheme = url_scheme(e.target);
-    bool vcs = !vcs_of(e.target).empty() || scheme == "git" || scheme == "hg" ||
-               scheme == "svn" || scheme == "bzr";
+    bool vcs = !vcs_of(e.target).empty() || scheme == "git" || scheme == "hg" || scheme == "svn" ||
+               scheme == "bzr";
     const char* what = editable ? "editable requirements" : "local path requirements";
     if (opt_.editables == Policy::forbid) {
       add(e, ViolationKind::editable_forbidden,

@@ -82,7 +82,8 @@ struct LockViolation {
   std::string file;
   int line = 0;
   std::string name;  // as written (or deduced from #egg= / a wheel name); "" when unknown
-  std::string spec;  // as written: ">=2.0", "==1.*", "", "@ https://...", "-e ./lib" (URLs redacted)
+  std::string
+      spec;  // as written: ">=2.0", "==1.*", "", "@ https://...", "-e ./lib" (URLs redacted)
   ViolationKind kind = ViolationKind::not_pinned;
   std::string reason;      // "`>=` is a range, not a pin"
   std::string suggestion;  // "requests==2.31.0" when the installed version is known, else ""

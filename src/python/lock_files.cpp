@@ -761,9 +761,10 @@ LockReadResult read_pipfile(std::string_view text, const std::string& path) {
         p.source_kind = "url";
         p.source = jstr(e, "file");
       } else if (e.contains("path")) {
-        p.source_kind = e.contains("editable") && e["editable"].is_boolean() && e["editable"].get<bool>()
-                            ? "editable"
-                            : "directory";
+        p.source_kind =
+            e.contains("editable") && e["editable"].is_boolean() && e["editable"].get<bool>()
+                ? "editable"
+                : "directory";
         p.source = jstr(e, "path");
         p.is_project = p.source == ".";
       } else {

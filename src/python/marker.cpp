@@ -14,8 +14,8 @@ namespace {
 
 bool is_word(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || u >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         u >= 0x80;
 }
 
 struct VarSpelling {
@@ -201,7 +201,7 @@ class Parser {
       return true;
     }
     static constexpr std::pair<std::string_view, MarkerOp> kOps[] = {
-        {"===", MarkerOp::arbitrary}, {"==", MarkerOp::equal},     {"~=", MarkerOp::compatible},
+        {"===", MarkerOp::arbitrary}, {"==", MarkerOp::equal},      {"~=", MarkerOp::compatible},
         {"!=", MarkerOp::not_equal},  {"<=", MarkerOp::less_equal}, {">=", MarkerOp::greater_equal},
         {"<", MarkerOp::less},        {">", MarkerOp::greater},
     };
@@ -254,15 +254,25 @@ void format(const MarkerNode& n, std::string& out, bool top) {
 bool string_compare(MarkerOp op, const std::string& l, const std::string& r, bool& ok) {
   ok = true;
   switch (op) {
-    case MarkerOp::in: return r.find(l) != std::string::npos;
-    case MarkerOp::not_in: return r.find(l) == std::string::npos;
-    case MarkerOp::less: return l < r;
-    case MarkerOp::less_equal: return l <= r;
-    case MarkerOp::equal: return l == r;
-    case MarkerOp::not_equal: return l != r;
-    case MarkerOp::greater_equal: return l >= r;
-    case MarkerOp::greater: return l > r;
-    default: ok = false; return false;
+    case MarkerOp::in:
+      return r.find(l) != std::string::npos;
+    case MarkerOp::not_in:
+      return r.find(l) == std::string::npos;
+    case MarkerOp::less:
+      return l < r;
+    case MarkerOp::less_equal:
+      return l <= r;
+    case MarkerOp::equal:
+      return l == r;
+    case MarkerOp::not_equal:
+      return l != r;
+    case MarkerOp::greater_equal:
+      return l >= r;
+    case MarkerOp::greater:
+      return l > r;
+    default:
+      ok = false;
+      return false;
   }
 }
 
@@ -322,16 +332,26 @@ Result<bool> eval(const MarkerNode& n, const MarkerEnvironment& env) {
 
 std::string_view marker_op_str(MarkerOp op) {
   switch (op) {
-    case MarkerOp::less: return "<";
-    case MarkerOp::less_equal: return "<=";
-    case MarkerOp::equal: return "==";
-    case MarkerOp::not_equal: return "!=";
-    case MarkerOp::greater_equal: return ">=";
-    case MarkerOp::greater: return ">";
-    case MarkerOp::compatible: return "~=";
-    case MarkerOp::arbitrary: return "===";
-    case MarkerOp::in: return "in";
-    case MarkerOp::not_in: return "not in";
+    case MarkerOp::less:
+      return "<";
+    case MarkerOp::less_equal:
+      return "<=";
+    case MarkerOp::equal:
+      return "==";
+    case MarkerOp::not_equal:
+      return "!=";
+    case MarkerOp::greater_equal:
+      return ">=";
+    case MarkerOp::greater:
+      return ">";
+    case MarkerOp::compatible:
+      return "~=";
+    case MarkerOp::arbitrary:
+      return "===";
+    case MarkerOp::in:
+      return "in";
+    case MarkerOp::not_in:
+      return "not in";
   }
   return "";
 }
@@ -353,10 +373,18 @@ std::string Marker::str() const {
 Result<bool> Marker::evaluate(const MarkerEnvironment& env) const { return eval(root_, env); }
 
 const std::vector<std::string_view>& marker_variables() {
-  static const std::vector<std::string_view> vars = {
-      "implementation_name", "implementation_version", "os_name", "platform_machine",
-      "platform_python_implementation", "platform_release", "platform_system",
-      "platform_version", "python_full_version", "python_version", "sys_platform", "extra"};
+  static const std::vector<std::string_view> vars = {"implementation_name",
+                                                     "implementation_version",
+                                                     "os_name",
+                                                     "platform_machine",
+                                                     "platform_python_implementation",
+                                                     "platform_release",
+                                                     "platform_system",
+                                                     "platform_version",
+                                                     "python_full_version",
+                                                     "python_version",
+                                                     "sys_platform",
+                                                     "extra"};
   return vars;
 }
 

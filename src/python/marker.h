@@ -17,7 +17,16 @@ namespace pw::python {
 using MarkerEnvironment = std::map<std::string, std::string, std::less<>>;
 
 enum class MarkerOp : uint8_t {
-  less, less_equal, equal, not_equal, greater_equal, greater, compatible, arbitrary, in, not_in
+  less,
+  less_equal,
+  equal,
+  not_equal,
+  greater_equal,
+  greater,
+  compatible,
+  arbitrary,
+  in,
+  not_in
 };
 std::string_view marker_op_str(MarkerOp op);
 

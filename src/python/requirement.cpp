@@ -49,8 +49,9 @@ class Parser {
       skip_ws();
       if (at_end()) return r;
       if (peek() != ';')
-        return fail("expected the end or ';' after the URL (a ';' after a URL needs a space before it)",
-                    pos_);
+        return fail(
+            "expected the end or ';' after the URL (a ';' after a URL needs a space before it)",
+            pos_);
     } else {
       size_t spec_start = pos_;
       if (auto f = read_specifiers(r)) return *f;
@@ -58,8 +59,9 @@ class Parser {
       if (at_end()) return r;
       if (peek() != ';') {
         if (r.specifier_text.empty())
-          return fail("expected a version specifier (==, >=, ...), '@ url', ';' or the end after the name",
-                      pos_ == spec_start ? pos_ : spec_start);
+          return fail(
+              "expected a version specifier (==, >=, ...), '@ url', ';' or the end after the name",
+              pos_ == spec_start ? pos_ : spec_start);
         return fail("expected ',' between version specifiers, or ';' before a marker", pos_);
       }
     }

@@ -28,11 +28,16 @@ namespace fs = std::filesystem;
 
 std::string_view form_name(RequirementForm form) {
   switch (form) {
-    case RequirementForm::named: return "named";
-    case RequirementForm::url: return "url";
-    case RequirementForm::bare_url: return "bare-url";
-    case RequirementForm::path: return "path";
-    case RequirementForm::editable: return "editable";
+    case RequirementForm::named:
+      return "named";
+    case RequirementForm::url:
+      return "url";
+    case RequirementForm::bare_url:
+      return "bare-url";
+    case RequirementForm::path:
+      return "path";
+    case RequirementForm::editable:
+      return "editable";
   }
   return "";
 }
@@ -64,7 +69,12 @@ std::string_view trim(std::string_view s) {
 size_t line_break_at(std::string_view content, size_t i) {
   char c = content[i];
   switch (c) {
-    case '\n': case '\v': case '\f': case '\x1c': case '\x1d': case '\x1e':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\x1c':
+    case '\x1d':
+    case '\x1e':
       return 1;
     case '\r':
       return (i + 1 < content.size() && content[i + 1] == '\n') ? 2 : 1;
@@ -98,9 +108,24 @@ std::string_view strip_comment(std::string_view line) {
 // ---- pip's option parser (optparse over SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ) ----
 
 enum class Dest : uint8_t {
-  index_url, extra_index_url, no_index, constraint, requirement, editable, find_links,
-  no_binary, only_binary, prefer_binary, require_hashes, pre, trusted_host, use_feature,
-  install_option, global_option, hash, config_settings,
+  index_url,
+  extra_index_url,
+  no_index,
+  constraint,
+  requirement,
+  editable,
+  find_links,
+  no_binary,
+  only_binary,
+  prefer_binary,
+  require_hashes,
+  pre,
+  trusted_host,
+  use_feature,
+  install_option,
+  global_option,
+  hash,
+  config_settings,
 };
 
 struct OptDef {
@@ -135,12 +160,18 @@ constexpr OptDef kLongOptions[] = {
 
 const OptDef* short_option(char c) {
   switch (c) {
-    case 'i': return &kLongOptions[7];
-    case 'c': return &kLongOptions[1];
-    case 'r': return &kLongOptions[16];
-    case 'e': return &kLongOptions[2];
-    case 'f': return &kLongOptions[4];
-    default: return nullptr;
+    case 'i':
+      return &kLongOptions[7];
+    case 'c':
+      return &kLongOptions[1];
+    case 'r':
+      return &kLongOptions[16];
+    case 'e':
+      return &kLongOptions[2];
+    case 'f':
+      return &kLongOptions[4];
+    default:
+      return nullptr;
   }
 }
 
@@ -154,11 +185,21 @@ struct LineOptions {
 std::optional<std::string> apply(const OptDef* def, std::string_view spelled, std::string value,
                                  LineOptions& out) {
   switch (def->dest) {
-    case Dest::requirement: out.requirements.push_back(value); break;
-    case Dest::constraint: out.constraints.push_back(value); break;
-    case Dest::editable: out.editables.push_back(value); break;
-    case Dest::global_option: out.global_options.push_back(value); break;
-    case Dest::install_option: out.install_options.push_back(value); break;
+    case Dest::requirement:
+      out.requirements.push_back(value);
+      break;
+    case Dest::constraint:
+      out.constraints.push_back(value);
+      break;
+    case Dest::editable:
+      out.editables.push_back(value);
+      break;
+    case Dest::global_option:
+      out.global_options.push_back(value);
+      break;
+    case Dest::install_option:
+      out.install_options.push_back(value);
+      break;
     case Dest::config_settings:
       if (value.find('=') == std::string::npos)
         return "Arguments to " + std::string(spelled) + " must be of the form KEY=VAL";
@@ -176,7 +217,8 @@ std::optional<std::string> apply(const OptDef* def, std::string_view spelled, st
       out.hashes[algo].push_back(value.substr(colon + 1));
       break;
     }
-    default: break;
+    default:
+      break;
   }
   out.seen.emplace_back(def, std::move(value));
   return std::nullopt;
@@ -299,7 +341,8 @@ class Reader {
         content, opts_.locale_encoding.empty() ? locale_encoding() : opts_.locale_encoding);
     if (!decoded) {
       size_t at = std::min(decoded.failure().offset, content.size());
-      int line = 1 + static_cast<int>(std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      int line = 1 + static_cast<int>(std::count(
+                         content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
       size_t bol = content.rfind('\n', at == 0 ? 0 : at - 1);
       int col = static_cast<int>(at - (bol == std::string::npos || at == 0 ? 0 : bol + 1)) + 1;
       out_.diagnostics.push_back({file, line, col, decoded.failure().message});
@@ -328,7 +371,8 @@ class Reader {
 
     if (content.starts_with("\xEF\xBB\xBF")) content.remove_prefix(3);
     if (content.starts_with("\xFF\xFE") || content.starts_with("\xFE\xFF")) {
-      out_.diagnostics.push_back({file, 1, 1, "UTF-16 requirements files are not supported; save it as UTF-8"});
+      out_.diagnostics.push_back(
+          {file, 1, 1, "UTF-16 requirements files are not supported; save it as UTF-8"});
       stack_.pop_back();
       return;
     }
@@ -375,7 +419,8 @@ class Reader {
   }
 
   void diag(const std::string& file, const LogicalLine& ll, size_t offset, std::string message) {
-    out_.diagnostics.push_back({file, ll.line, ll.column + static_cast<int>(offset), std::move(message)});
+    out_.diagnostics.push_back(
+        {file, ll.line, ll.column + static_cast<int>(offset), std::move(message)});
   }
 
   void handle_line(const LogicalLine& ll, const std::string& file, bool constraint) {
@@ -488,15 +533,16 @@ class Reader {
       std::string_view target = strip_extras(text);
       e.target = std::string(target);
       std::string scheme = url_scheme(target);
-      bool vcs = !vcs_of(target).empty() || scheme == "git" || scheme == "hg" ||
-                 scheme == "svn" || scheme == "bzr";
+      bool vcs = !vcs_of(target).empty() || scheme == "git" || scheme == "hg" || scheme == "svn" ||
+                 scheme == "bzr";
       bool local = !is_pip_url(target) && !vcs;
       if (scheme == "file") local = true;
       if (!local && !vcs) {
-        diag(file, ll, 0,
-             "'" + redact_url(text) +
-                 "' is not a valid editable requirement: it should be a path to a local project "
-                 "or a VCS URL (git+https://..., hg+https://..., svn+https://..., bzr+https://...)");
+        diag(
+            file, ll, 0,
+            "'" + redact_url(text) +
+                "' is not a valid editable requirement: it should be a path to a local project "
+                "or a VCS URL (git+https://..., hg+https://..., svn+https://..., bzr+https://...)");
         return;
       }
       std::string egg = egg_fragment(target);
@@ -520,7 +566,8 @@ class Reader {
         if (!marker_text.empty()) {
           auto m = Marker::parse(marker_text);
           if (!m) {
-            diag(file, ll, static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
+            diag(file, ll,
+                 static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
                  "invalid marker: " + m.failure().message);
             return;
           }
@@ -554,7 +601,8 @@ class Reader {
           if (!marker_text.empty()) {
             auto m = Marker::parse(marker_text);
             if (!m) {
-              diag(file, ll, static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
+              diag(file, ll,
+                   static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
                    "invalid marker: " + m.failure().message);
               return;
             }

@@ -41,8 +41,8 @@ struct RequirementEntry {
   // Parsed PEP 508 requirement for named/url forms; also for bare URLs and paths when pip can
   // tell the name (#egg=name, or a wheel file name, which reads as name==version).
   std::optional<Requirement> requirement;
-  std::string name;    // as written or deduced; "" when unknown (e.g. "-e .")
-  std::string target;  // the URL or path for url/bare_url/path/editable forms
+  std::string name;              // as written or deduced; "" when unknown (e.g. "-e .")
+  std::string target;            // the URL or path for url/bare_url/path/editable forms
   std::optional<Marker> marker;  // the marker of a bare URL / path line ("url ; marker")
   std::map<std::string, std::vector<std::string>> hashes;  // --hash: "sha256" -> digests
   std::vector<std::string> global_options;                 // --global-option
@@ -95,14 +95,15 @@ RequirementsFile parse_requirements_text(std::string_view content, const std::st
 
 // One logical line as pip's preprocess() yields it, before options are split off.
 struct LogicalLine {
-  int line = 0;        // first physical line
-  std::string text;    // joined, comment removed, trimmed, ${VAR} not yet expanded
-  int column = 1;      // 1-based column of text[0] on that physical line (single-line case)
+  int line = 0;      // first physical line
+  std::string text;  // joined, comment removed, trimmed, ${VAR} not yet expanded
+  int column = 1;    // 1-based column of text[0] on that physical line (single-line case)
 };
 // pip's join_lines + ignore_comments (blank and comment-only lines are dropped).
 std::vector<LogicalLine> logical_lines(std::string_view content);
 // pip's expand_env_variables on one line: ${NAME} with NAME in [A-Z0-9_]+.
-std::string expand_env_vars(std::string_view line,
-                            const std::function<std::optional<std::string>(std::string_view)>& getenv);
+std::string expand_env_vars(
+    std::string_view line,
+    const std::function<std::optional<std::string>(std::string_view)>& getenv);
 
 }  // namespace pw::python

@@ -70,14 +70,22 @@ bool prefix_match(const Version& v, uint64_t epoch, const std::vector<uint64_t>&
 
 std::string_view Specifier::op_str() const {
   switch (op_) {
-    case Op::compatible: return "~=";
-    case Op::equal: return "==";
-    case Op::not_equal: return "!=";
-    case Op::less_equal: return "<=";
-    case Op::greater_equal: return ">=";
-    case Op::less: return "<";
-    case Op::greater: return ">";
-    case Op::arbitrary: return "===";
+    case Op::compatible:
+      return "~=";
+    case Op::equal:
+      return "==";
+    case Op::not_equal:
+      return "!=";
+    case Op::less_equal:
+      return "<=";
+    case Op::greater_equal:
+      return ">=";
+    case Op::less:
+      return "<";
+    case Op::greater:
+      return ">";
+    case Op::arbitrary:
+      return "===";
   }
   return "";
 }
@@ -93,17 +101,28 @@ Result<Specifier> Specifier::parse(std::string_view text) {
   std::string_view t = trim(text, &lead);
   Specifier s;
   size_t n = 0;
-  if (t.starts_with("===")) s.op_ = Op::arbitrary, n = 3;
-  else if (t.starts_with("~=")) s.op_ = Op::compatible, n = 2;
-  else if (t.starts_with("==")) s.op_ = Op::equal, n = 2;
-  else if (t.starts_with("!=")) s.op_ = Op::not_equal, n = 2;
-  else if (t.starts_with("<=")) s.op_ = Op::less_equal, n = 2;
-  else if (t.starts_with(">=")) s.op_ = Op::greater_equal, n = 2;
-  else if (t.starts_with("<")) s.op_ = Op::less, n = 1;
-  else if (t.starts_with(">")) s.op_ = Op::greater, n = 1;
-  else if (t.starts_with("=")) return fail("'=' is not a version operator; did you mean '=='?", lead);
-  else if (t.starts_with("~")) return fail("'~' is not a version operator; did you mean '~='?", lead);
-  else return fail("expected a version operator (==, !=, <=, >=, <, >, ~=, ===)", lead);
+  if (t.starts_with("==="))
+    s.op_ = Op::arbitrary, n = 3;
+  else if (t.starts_with("~="))
+    s.op_ = Op::compatible, n = 2;
+  else if (t.starts_with("=="))
+    s.op_ = Op::equal, n = 2;
+  else if (t.starts_with("!="))
+    s.op_ = Op::not_equal, n = 2;
+  else if (t.starts_with("<="))
+    s.op_ = Op::less_equal, n = 2;
+  else if (t.starts_with(">="))
+    s.op_ = Op::greater_equal, n = 2;
+  else if (t.starts_with("<"))
+    s.op_ = Op::less, n = 1;
+  else if (t.starts_with(">"))
+    s.op_ = Op::greater, n = 1;
+  else if (t.starts_with("="))
+    return fail("'=' is not a version operator; did you mean '=='?", lead);
+  else if (t.starts_with("~"))
+    return fail("'~' is not a version operator; did you mean '~='?", lead);
+  else
+    return fail("expected a version operator (==, !=, <=, >=, <, >, ~=, ===)", lead);
 
   size_t pos = n;
   while (pos < t.size() && is_space(t[pos])) ++pos;
@@ -141,9 +160,8 @@ Result<Specifier> Specifier::parse(std::string_view text) {
     return fail("a local version label (+" + v->local() + ") is only allowed with == and !=",
                 at + rest.find('+'));
   if (s.op_ == Op::compatible && v->release().size() < 2)
-    return fail("~= needs at least two release numbers (~=" + std::to_string(v->release()[0]) +
-                    ".0)",
-                at);
+    return fail(
+        "~= needs at least two release numbers (~=" + std::to_string(v->release()[0]) + ".0)", at);
   s.version_ = std::move(v).value();
   return s;
 }
@@ -183,8 +201,10 @@ bool Specifier::matches(const Version& v) const {
       }
       return op_ == Op::equal ? eq : !eq;
     }
-    case Op::less_equal: return compare(v.without_local(), spec) <= 0;
-    case Op::greater_equal: return compare(v.without_local(), spec) >= 0;
+    case Op::less_equal:
+      return compare(v.without_local(), spec) <= 0;
+    case Op::greater_equal:
+      return compare(v.without_local(), spec) >= 0;
     case Op::less: {
       if (compare(v, spec) >= 0) return false;
       // <1.0 must not admit 1.0rc1: a pre-release of the very version named is not "less".
@@ -200,7 +220,8 @@ bool Specifier::matches(const Version& v) const {
       if (v.has_local() && compare(v.base(), spec.base()) == 0) return false;
       return true;
     }
-    case Op::arbitrary: break;
+    case Op::arbitrary:
+      break;
   }
   return false;
 }

@@ -24,17 +24,17 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
 }
 
 constexpr std::array<std::string_view, 22> kVcsSchemes = {
-    "git+http",  "git+https", "git+ssh",  "git+git",  "git+file", "hg+file",
-    "hg+http",   "hg+https",  "hg+ssh",   "hg+static-http",       "svn+ssh",
-    "svn+http",  "svn+https", "svn+svn",  "svn+file", "bzr+http", "bzr+https",
-    "bzr+ssh",   "bzr+sftp",  "bzr+ftp",  "bzr+lp",   "bzr+file"};
+    "git+http",  "git+https", "git+ssh",  "git+git",        "git+file",  "hg+file",
+    "hg+http",   "hg+https",  "hg+ssh",   "hg+static-http", "svn+ssh",   "svn+http",
+    "svn+https", "svn+svn",   "svn+file", "bzr+http",       "bzr+https", "bzr+ssh",
+    "bzr+sftp",  "bzr+ftp",   "bzr+lp",   "bzr+file"};
 
 // [#&]key=value up to the next '&'.
 std::string fragment_value(std::string_view url, std::string_view key) {
   size_t pos = 0;
   while ((pos = url.find(key, pos)) != std::string_view::npos) {
-    if (pos > 0 && (url[pos - 1] == '#' || url[pos - 1] == '&') && pos + key.size() < url.size() + 1 &&
-        url.substr(pos + key.size(), 1) == "=") {
+    if (pos > 0 && (url[pos - 1] == '#' || url[pos - 1] == '&') &&
+        pos + key.size() < url.size() + 1 && url.substr(pos + key.size(), 1) == "=") {
       size_t start = pos + key.size() + 1;
       size_t end = url.find('&', start);
       if (end == std::string_view::npos) end = url.size();
@@ -45,7 +45,9 @@ std::string fragment_value(std::string_view url, std::string_view key) {
   return "";
 }
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 }  // namespace
 

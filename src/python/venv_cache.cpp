@@ -4,8 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 
 #include "util/clock.h"
@@ -18,7 +18,7 @@ namespace pw::python {
 namespace {
 // Bumped when what an entry holds changes meaning, so old entries are not reused.
 constexpr const char* kCacheFormat = "pipewright-venv 2";
-}
+}  // namespace
 
 std::string venv_cache_key(const VenvKeyInputs& in) {
   Sha256 h;
@@ -79,7 +79,8 @@ namespace {
 std::uintmax_t tree_size(const fs::path& dir) {
   std::uintmax_t total = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
@@ -91,7 +92,8 @@ std::chrono::system_clock::time_point mtime(const fs::path& p) {
   std::error_code ec;
   auto t = fs::last_write_time(p, ec);
   if (ec) return {};
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(t));
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+      std::chrono::file_clock::to_sys(t));
 }
 }  // namespace
 
@@ -117,11 +119,13 @@ std::vector<VenvEntry> VenvCache::list() const {
     if (v.last_used.time_since_epoch().count() == 0) v.last_used = v.created;
     out.push_back(std::move(v));
   }
-  std::sort(out.begin(), out.end(), [](const VenvEntry& a, const VenvEntry& b) { return a.last_used > b.last_used; });
+  std::sort(out.begin(), out.end(),
+            [](const VenvEntry& a, const VenvEntry& b) { return a.last_used > b.last_used; });
   return out;
 }
 
-std::vector<VenvEntry> VenvCache::prune(std::optional<std::chrono::system_clock::time_point> cutoff) const {
+std::vector<VenvEntry> VenvCache::prune(
+    std::optional<std::chrono::system_clock::time_point> cutoff) const {
   std::vector<VenvEntry> removed;
   for (auto& v : list()) {
     if (cutoff && v.complete && v.last_used >= *cutoff) continue;

@@ -3,7 +3,8 @@
 // built in place under an exclusive flock and marked complete only at the end, so a half-built
 // entry (crash, Ctrl-C, full disk) is never used: the next builder, holding the lock, sees no
 // marker, removes it and builds again. Builds never install into an entry; they layer a small
-// venv of their own over it (see stages/setup_python.cpp), so no build can change what another sees.
+// venv of their own over it (see stages/setup_python.cpp), so no build can change what another
+// sees.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ std::string venv_cache_key(const VenvKeyInputs& in);
 struct VenvEntry {
   std::string key;
   std::filesystem::path dir;
-  std::string python;       // interpreter path and version, as recorded
+  std::string python;  // interpreter path and version, as recorded
   std::uintmax_t bytes = 0;
   std::chrono::system_clock::time_point created{}, last_used{};
   bool complete = false;

@@ -13,9 +13,7 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
-bool is_alnum(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 // What Python's re `\s` matches among single bytes (str.isspace() for ASCII).
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
@@ -95,8 +93,10 @@ Result<Version> Version::parse(std::string_view text) {
     size_t save = sc.i;
     sc.optional_sep();
     std::optional<PreKind> kind;
-    if (sc.keyword("alpha") || sc.keyword("a")) kind = PreKind::a;
-    else if (sc.keyword("beta") || sc.keyword("b")) kind = PreKind::b;
+    if (sc.keyword("alpha") || sc.keyword("a"))
+      kind = PreKind::a;
+    else if (sc.keyword("beta") || sc.keyword("b"))
+      kind = PreKind::b;
     else if (sc.keyword("preview") || sc.keyword("pre") || sc.keyword("rc") || sc.keyword("c"))
       kind = PreKind::rc;
     if (kind) {
@@ -179,7 +179,8 @@ Result<Version> Version::parse(std::string_view text) {
                     std::string(text.substr(b, e - b)) + "'",
                 sc.i);
   }
-  if (!sc.error.empty()) return fail(sc.error + " in version '" + std::string(text.substr(b, e - b)) + "'", b);
+  if (!sc.error.empty())
+    return fail(sc.error + " in version '" + std::string(text.substr(b, e - b)) + "'", b);
   return v;
 }
 

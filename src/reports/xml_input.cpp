@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <system_error>
-#include <future>
 #include <thread>
 
 #include "reports/text.h"

@@ -28,14 +28,15 @@ std::string trim_slashes(std::string s) {
   return s;
 }
 
-
 Diagnostic at(const pipeline::Setting& s, const std::string& message) {
   return {s.where.file, s.where.line, s.where.col, message};
 }
 
 void report(std::vector<Diagnostic>* diags, Diagnostic d) {
-  if (diags) diags->push_back(std::move(d));
-  else throw ConfigError(std::vector<Diagnostic>{d});
+  if (diags)
+    diags->push_back(std::move(d));
+  else
+    throw ConfigError(std::vector<Diagnostic>{d});
 }
 
 }  // namespace

@@ -286,23 +286,24 @@ TransferResult upload_files(Client& client, const std::vector<TransferItem>& ite
 std::vector<std::string> verify_objects(Client& client, const std::vector<Expected>& expected,
                                         int concurrency) {
   std::vector<std::string> problems(expected.size());
-  parallel_for(expected.size(), static_cast<std::size_t>(std::max(1, concurrency)), [&](std::size_t i) {
-    const auto& e = expected[i];
-    try {
-      auto info = client.head_object(e.key);
-      if (!info) {
-        problems[i] = e.key + ": missing";
-      } else if (info->size != e.size) {
-        problems[i] = e.key + ": " + std::to_string(info->size) + " bytes in the store, " +
-                      std::to_string(e.size) + " expected";
-      } else if (!info->sha256_hex.empty() && !e.sha256_hex.empty() &&
-                 info->sha256_hex != e.sha256_hex) {
-        problems[i] = e.key + ": SHA-256 in the store differs";
-      }
-    } catch (const std::exception& err) {
-      problems[i] = e.key + ": " + err.what();
-    }
-  });
+  parallel_for(expected.size(), static_cast<std::size_t>(std::max(1, concurrency)),
+               [&](std::size_t i) {
+                 const auto& e = expected[i];
+                 try {
+                   auto info = client.head_object(e.key);
+                   if (!info) {
+                     problems[i] = e.key + ": missing";
+                   } else if (info->size != e.size) {
+                     problems[i] = e.key + ": " + std::to_string(info->size) +
+                                   " bytes in the store, " + std::to_string(e.size) + " expected";
+                   } else if (!info->sha256_hex.empty() && !e.sha256_hex.empty() &&
+                              info->sha256_hex != e.sha256_hex) {
+                     problems[i] = e.key + ": SHA-256 in the store differs";
+                   }
+                 } catch (const std::exception& err) {
+                   problems[i] = e.key + ": " + err.what();
+                 }
+               });
   std::vector<std::string> out;
   for (auto& p : problems)
     if (!p.empty()) out.push_back(std::move(p));

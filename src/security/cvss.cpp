@@ -10,12 +10,18 @@ namespace pw::security {
 
 std::string_view to_string(Rating rating) {
   switch (rating) {
-    case Rating::none: return "NONE";
-    case Rating::low: return "LOW";
-    case Rating::medium: return "MEDIUM";
-    case Rating::high: return "HIGH";
-    case Rating::critical: return "CRITICAL";
-    case Rating::unknown: return "UNKNOWN";
+    case Rating::none:
+      return "NONE";
+    case Rating::low:
+      return "LOW";
+    case Rating::medium:
+      return "MEDIUM";
+    case Rating::high:
+      return "HIGH";
+    case Rating::critical:
+      return "CRITICAL";
+    case Rating::unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -51,10 +57,10 @@ double roundup(double value) {
 // Allowed values of every v3 metric (base, temporal, environmental).
 const std::map<std::string, std::string, std::less<>>& metric_values() {
   static const std::map<std::string, std::string, std::less<>> m = {
-      {"AV", "NALP"}, {"AC", "LH"},     {"PR", "NLH"},    {"UI", "NR"},    {"S", "UC"},
-      {"C", "HLN"},   {"I", "HLN"},     {"A", "HLN"},     {"E", "XUPFH"},  {"RL", "XOTWU"},
-      {"RC", "XURC"}, {"CR", "XLMH"},   {"IR", "XLMH"},   {"AR", "XLMH"},  {"MAV", "XNALP"},
-      {"MAC", "XLH"}, {"MPR", "XNLH"},  {"MUI", "XNR"},   {"MS", "XUC"},   {"MC", "XHLN"},
+      {"AV", "NALP"}, {"AC", "LH"},    {"PR", "NLH"},  {"UI", "NR"},   {"S", "UC"},
+      {"C", "HLN"},   {"I", "HLN"},    {"A", "HLN"},   {"E", "XUPFH"}, {"RL", "XOTWU"},
+      {"RC", "XURC"}, {"CR", "XLMH"},  {"IR", "XLMH"}, {"AR", "XLMH"}, {"MAV", "XNALP"},
+      {"MAC", "XLH"}, {"MPR", "XNLH"}, {"MUI", "XNR"}, {"MS", "XUC"},  {"MC", "XHLN"},
       {"MI", "XHLN"}, {"MA", "XHLN"},
   };
   return m;
@@ -109,9 +115,12 @@ python::Result<CvssV3> parse_cvss_v3(std::string_view vector) {
   const bool changed = out.scope == 'C';
   double av = out.av == 'N' ? 0.85 : out.av == 'A' ? 0.62 : out.av == 'L' ? 0.55 : 0.2;
   double ac = out.ac == 'L' ? 0.77 : 0.44;
-  double pr = out.pr == 'N' ? 0.85 : out.pr == 'L' ? (changed ? 0.68 : 0.62) : (changed ? 0.5 : 0.27);
+  double pr = out.pr == 'N'   ? 0.85
+              : out.pr == 'L' ? (changed ? 0.68 : 0.62)
+                              : (changed ? 0.5 : 0.27);
   double ui = out.ui == 'N' ? 0.85 : 0.62;
-  double iss = 1.0 - (1.0 - weight_cia(out.c)) * (1.0 - weight_cia(out.i)) * (1.0 - weight_cia(out.a));
+  double iss =
+      1.0 - (1.0 - weight_cia(out.c)) * (1.0 - weight_cia(out.i)) * (1.0 - weight_cia(out.a));
   double impact = changed ? 7.52 * (iss - 0.029) - 3.25 * std::pow(iss - 0.02, 15) : 6.42 * iss;
   double exploitability = 8.22 * av * ac * pr * ui;
   if (impact <= 0) {

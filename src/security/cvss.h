@@ -16,7 +16,8 @@ namespace pw::security {
 
 // The CVSS v3 qualitative scale, plus `unknown` for an advisory without any severity.
 enum class Rating { none, low, medium, high, critical, unknown };
-std::string_view to_string(Rating rating);  // "NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNKNOWN"
+std::string_view to_string(
+    Rating rating);  // "NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNKNOWN"
 // The v3.1 table: 0.0 None, 0.1-3.9 Low, 4.0-6.9 Medium, 7.0-8.9 High, 9.0-10.0 Critical.
 Rating rating_for_score(double score);
 // GHSA's database_specific.severity words (CRITICAL, HIGH, MODERATE, LOW; also MEDIUM, NONE),

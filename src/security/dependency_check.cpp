@@ -8,8 +8,8 @@
 
 #include "python/names.h"
 #include "security/ecosystem.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::security {
 

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "security/cvss.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 #ifndef PW_VERSION
 #define PW_VERSION "0.0.0"

@@ -79,8 +79,10 @@ PreparedRange prepare_range(const Range& range, const VersionScheme* scheme,
                             ParsedVersions* parsed) {
   PreparedRange out;
   out.semver = range.type == RangeType::semver;
-  if (out.semver) scheme = &semver_scheme();
-  else if (range.type != RangeType::ecosystem || !scheme) return out;
+  if (out.semver)
+    scheme = &semver_scheme();
+  else if (range.type != RangeType::ecosystem || !scheme)
+    return out;
   out.events.reserve(range.events.size());
   for (const auto& e : range.events) {
     PreparedEvent p;
@@ -328,7 +330,8 @@ std::vector<Match> match(const std::vector<Record>& records, std::string_view ec
     Match m;
     bool hit = false;
     for (const auto& a : r.affected) {
-      if (a.package.ecosystem != ecosystem || normalized(ecosystem, a.package.name) != want) continue;
+      if (a.package.ecosystem != ecosystem || normalized(ecosystem, a.package.name) != want)
+        continue;
       Verdict v = evaluate(a, q);
       if (!v.affected) continue;
       if (!hit) m.package = a.package.name;

@@ -9,8 +9,8 @@
 
 #include "security/ecosystem.h"
 #include "security/semver.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace pw::security {
 
@@ -18,19 +18,26 @@ using nlohmann::json;
 
 std::string_view to_string(RangeType type) {
   switch (type) {
-    case RangeType::ecosystem: return "ECOSYSTEM";
-    case RangeType::semver: return "SEMVER";
-    case RangeType::git: return "GIT";
+    case RangeType::ecosystem:
+      return "ECOSYSTEM";
+    case RangeType::semver:
+      return "SEMVER";
+    case RangeType::git:
+      return "GIT";
   }
   return "?";
 }
 
 std::string_view to_string(EventKind kind) {
   switch (kind) {
-    case EventKind::introduced: return "introduced";
-    case EventKind::fixed: return "fixed";
-    case EventKind::last_affected: return "last_affected";
-    case EventKind::limit: return "limit";
+    case EventKind::introduced:
+      return "introduced";
+    case EventKind::fixed:
+      return "fixed";
+    case EventKind::last_affected:
+      return "last_affected";
+    case EventKind::limit:
+      return "limit";
   }
   return "?";
 }
@@ -184,9 +191,9 @@ struct Walker {
       std::string why;
       if (!scheme->parse(e.version, &why)) {
         drop("invalid version in range", "range left out: " + std::string(to_string(e.kind)) +
-                                              " '" + e.version + "' is not a valid " +
-                                              (semver ? "SemVer" : a.package.ecosystem) +
-                                              " version (" + why + ")");
+                                             " '" + e.version + "' is not a valid " +
+                                             (semver ? "SemVer" : a.package.ecosystem) +
+                                             " version (" + why + ")");
         return false;
       }
     }
@@ -221,8 +228,8 @@ struct Walker {
         auto parsed = scheme->parse(v, &why);
         if (!parsed) {
           drop("invalid version in versions", "version '" + v + "' of " + a.package.name +
-                                                   " left out: not a valid " +
-                                                   a.package.ecosystem + " version (" + why + ")");
+                                                  " left out: not a valid " + a.package.ecosystem +
+                                                  " version (" + why + ")");
           continue;
         }
         a.version_keys.push_back(parsed->key());

@@ -26,7 +26,7 @@ struct Event {
 
 struct Range {
   RangeType type = RangeType::ecosystem;
-  std::string repo;  // GIT only
+  std::string repo;           // GIT only
   std::vector<Event> events;  // as written (not necessarily sorted)
 };
 
@@ -71,8 +71,9 @@ struct Record {
   std::vector<SeverityEntry> severity;
   std::vector<Affected> affected;
   std::vector<Reference> references;
-  std::string database_severity;  // database_specific.severity as GHSA writes it: "HIGH", "MODERATE"
-  std::string json;               // the whole record as compact JSON (YAML converted)
+  std::string
+      database_severity;  // database_specific.severity as GHSA writes it: "HIGH", "MODERATE"
+  std::string json;       // the whole record as compact JSON (YAML converted)
 };
 
 enum class Format { json, yaml };

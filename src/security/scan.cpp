@@ -16,8 +16,8 @@
 #include "security/store.h"
 #include "util/clock.h"
 #include "util/fs.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::security {
 
@@ -81,12 +81,18 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 int rank(Rating r) {
   switch (r) {
-    case Rating::none: return 0;
-    case Rating::low: return 1;
-    case Rating::medium: return 2;
-    case Rating::high: return 3;
-    case Rating::critical: return 4;
-    case Rating::unknown: return 2;
+    case Rating::none:
+      return 0;
+    case Rating::low:
+      return 1;
+    case Rating::medium:
+      return 2;
+    case Rating::high:
+      return 3;
+    case Rating::critical:
+      return 4;
+    case Rating::unknown:
+      return 2;
   }
   return 2;
 }
@@ -191,7 +197,8 @@ reports::Parsed<std::vector<fs::path>> site_dirs_of_venv(const fs::path& venv,
     if (seen.insert(ec ? p : canon).second) unique.push_back(p);
   }
   if (unique.empty()) {
-    out.errors.push_back({venv.string(), 0, 0, "no lib/python*/site-packages: not a virtual environment"});
+    out.errors.push_back(
+        {venv.string(), 0, 0, "no lib/python*/site-packages: not a virtual environment"});
   }
   // pyvenv.cfg: "key = value" lines; the key pip and venv write is
   // include-system-site-packages.
@@ -290,12 +297,24 @@ SeverityCounts count_findings(const ScanResult& result) {
       continue;
     }
     switch (f.rating) {
-      case Rating::critical: ++c.critical; break;
-      case Rating::high: ++c.high; break;
-      case Rating::medium: ++c.medium; break;
-      case Rating::low: ++c.low; break;
-      case Rating::none: ++c.none; break;
-      case Rating::unknown: ++c.unknown; break;
+      case Rating::critical:
+        ++c.critical;
+        break;
+      case Rating::high:
+        ++c.high;
+        break;
+      case Rating::medium:
+        ++c.medium;
+        break;
+      case Rating::low:
+        ++c.low;
+        break;
+      case Rating::none:
+        ++c.none;
+        break;
+      case Rating::unknown:
+        ++c.unknown;
+        break;
     }
   }
   return c;
@@ -320,15 +339,15 @@ std::string vulnerability_count_text(int critical, int high, int medium, int low
 
 namespace {
 
-const std::vector<std::string> kEntryKeys = {"id", "reason", "expires", "package", "state",
-                                             "justification"};
+const std::vector<std::string> kEntryKeys = {"id",      "reason", "expires",
+                                             "package", "state",  "justification"};
 // CycloneDX 1.5 impactAnalysisState and impactAnalysisJustification.
-const std::vector<std::string> kStates = {"resolved",    "resolved_with_pedigree", "exploitable",
-                                          "in_triage",   "false_positive",         "not_affected"};
+const std::vector<std::string> kStates = {"resolved",  "resolved_with_pedigree", "exploitable",
+                                          "in_triage", "false_positive",         "not_affected"};
 const std::vector<std::string> kJustifications = {
-    "code_not_present",       "code_not_reachable",   "requires_configuration",
-    "requires_dependency",    "requires_environment", "protected_by_compiler",
-    "protected_at_runtime",   "protected_at_perimeter", "protected_by_mitigating_control"};
+    "code_not_present",     "code_not_reachable",     "requires_configuration",
+    "requires_dependency",  "requires_environment",   "protected_by_compiler",
+    "protected_at_runtime", "protected_at_perimeter", "protected_by_mitigating_control"};
 
 std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
@@ -345,8 +364,7 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
 
 Diagnostic at(const std::string& file, const YAML::Node& n, std::string message) {
   YAML::Mark m = n.Mark();
-  return {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-          std::move(message)};
+  return {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, std::move(message)};
 }
 
 }  // namespace
@@ -368,7 +386,8 @@ IgnoreList parse_ignore_text(std::string_view text, const std::string& file_name
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>("");
     if (key != "ignore") {
-      out.diagnostics.push_back(at(file_name, kv.first, "unknown key `" + key + "` (expected `ignore`)"));
+      out.diagnostics.push_back(
+          at(file_name, kv.first, "unknown key `" + key + "` (expected `ignore`)"));
     }
   }
   YAML::Node list = root["ignore"];
@@ -401,9 +420,9 @@ IgnoreList parse_ignore_text(std::string_view text, const std::string& file_name
       std::string key = kv.first.as<std::string>("");
       if (std::find(kEntryKeys.begin(), kEntryKeys.end(), key) == kEntryKeys.end()) {
         std::string hint = closest_match(key, kEntryKeys);
-        out.diagnostics.push_back(at(file_name, kv.first,
-                                     "unknown key `" + key + "`" +
-                                         (hint.empty() ? "" : " (did you mean `" + hint + "`?)")));
+        out.diagnostics.push_back(at(
+            file_name, kv.first,
+            "unknown key `" + key + "`" + (hint.empty() ? "" : " (did you mean `" + hint + "`?)")));
         good = false;
         continue;
       }
@@ -426,16 +445,17 @@ IgnoreList parse_ignore_text(std::string_view text, const std::string& file_name
       } else if (key == "state") {
         e.state = *v;
         if (std::find(kStates.begin(), kStates.end(), *v) == kStates.end()) {
-          out.diagnostics.push_back(at(file_name, kv.second,
-                                       "`state` must be one of " + join(kStates, ", ")));
+          out.diagnostics.push_back(
+              at(file_name, kv.second, "`state` must be one of " + join(kStates, ", ")));
           good = false;
         }
       } else if (key == "justification") {
         e.justification = *v;
         if (std::find(kJustifications.begin(), kJustifications.end(), *v) ==
             kJustifications.end()) {
-          out.diagnostics.push_back(at(file_name, kv.second, "`justification` must be one of " +
-                                                                 join(kJustifications, ", ")));
+          out.diagnostics.push_back(
+              at(file_name, kv.second,
+                 "`justification` must be one of " + join(kJustifications, ", ")));
           good = false;
         }
       }
@@ -498,9 +518,9 @@ void apply_ignores(ScanResult& result, const IgnoreList& ignores,
       result.warnings.push_back(
           {e.file, e.line, 0, "ignore entry for " + e.id + " expired on " + e.expires_text});
     } else if (!any) {
-      result.warnings.push_back(
-          {e.file, e.line, 0,
-           "ignore entry for " + e.id + " matches no finding: remove it if it is no longer needed"});
+      result.warnings.push_back({e.file, e.line, 0,
+                                 "ignore entry for " + e.id +
+                                     " matches no finding: remove it if it is no longer needed"});
     }
   }
 }
@@ -521,9 +541,7 @@ std::optional<Rating> parse_fail_on(std::string_view text) {
   return std::nullopt;
 }
 
-Rating gating_rating(Rating rating) {
-  return rating == Rating::unknown ? Rating::medium : rating;
-}
+Rating gating_rating(Rating rating) { return rating == Rating::unknown ? Rating::medium : rating; }
 
 bool fails(const ScanResult& result, Rating fail_on) {
   if (fail_on == Rating::none || fail_on == Rating::unknown) return false;

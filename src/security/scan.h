@@ -74,14 +74,14 @@ struct VulnFinding {
 
 struct ScanResult {
   std::string project;
-  std::string scanned_at;  // ISO 8601 UTC
+  std::string scanned_at;                // ISO 8601 UTC
   std::vector<ScannedPackage> packages;  // sorted by normalized name, then version
   std::vector<VulnFinding> findings;     // sorted by package, version, advisory id
   std::vector<Diagnostic> warnings;      // collection, database and ignore-file notes
   // The advisory database the scan answered from.
   std::string database_path;
   size_t database_records = 0;
-  std::string database_last_import;           // ISO 8601, "" when never imported
+  std::string database_last_import;                  // ISO 8601, "" when never imported
   std::optional<std::chrono::seconds> database_age;  // since the last import
 };
 
@@ -107,7 +107,8 @@ reports::Parsed<std::vector<ScannedPackage>> packages_from_site_dirs(
 // include-system-site-packages = true. The caller supplies the base interpreter's dirs (it
 // knows how it found them); this function never starts Python. Error when none is found.
 reports::Parsed<std::vector<std::filesystem::path>> site_dirs_of_venv(
-    const std::filesystem::path& venv, const std::vector<std::filesystem::path>& base_site_dirs = {});
+    const std::filesystem::path& venv,
+    const std::vector<std::filesystem::path>& base_site_dirs = {});
 
 // Merges the same distribution (normalized name, PEP 440-equal version) found in several
 // places: found_in joined, the first pin kept. Sorted by normalized name, then version.

@@ -14,12 +14,14 @@ namespace pw::security {
 
 namespace {
 
-std::string pad(std::string s, size_t n) { return s.size() >= n ? s : s + std::string(n - s.size(), ' '); }
+std::string pad(std::string s, size_t n) {
+  return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
+}
 
 // Which tool found a finding, when Dependency-Check took part.
 std::string found_by_note(const VulnFinding& f) {
-  bool dc = std::find(f.found_by.begin(), f.found_by.end(), kDependencyCheckTool) !=
-            f.found_by.end();
+  bool dc =
+      std::find(f.found_by.begin(), f.found_by.end(), kDependencyCheckTool) != f.found_by.end();
   if (!dc) return "";
   return f.found_by.size() > 1 ? "  [pipewright, dependency-check]" : "  [dependency-check]";
 }
@@ -32,8 +34,8 @@ std::string findings_summary(const ScanResult& r) {
     return "no known vulnerability in " + std::to_string(r.packages.size()) + " packages" +
            (c.ignored ? " (" + std::to_string(c.ignored) + " ignored)" : "");
   std::string s =
-      vulnerability_count_text(c.critical, c.high, c.medium, c.low, c.unknown + c.none) +
-      " in " + std::to_string(r.packages.size()) + " packages";
+      vulnerability_count_text(c.critical, c.high, c.medium, c.low, c.unknown + c.none) + " in " +
+      std::to_string(r.packages.size()) + " packages";
   if (c.ignored) s += ", " + std::to_string(c.ignored) + " ignored";
   for (const auto& f : r.findings) {
     if (f.ignored) continue;
@@ -46,8 +48,8 @@ std::string findings_summary(const ScanResult& r) {
 }
 
 std::string findings_table(const ScanResult& r) {
-  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) + pad("Aliases", 18) +
-                    pad("Severity", 15) + "Fixed in\n";
+  std::string out = pad("Package", 24) + pad("Version", 12) + pad("Advisory", 22) +
+                    pad("Aliases", 18) + pad("Severity", 15) + "Fixed in\n";
   for (const auto& f : r.findings) {
     char score[16] = "";
     if (f.cvss_score) std::snprintf(score, sizeof score, " %.1f", *f.cvss_score);
@@ -60,7 +62,8 @@ std::string findings_table(const ScanResult& r) {
   return out;
 }
 
-std::vector<std::string> write_scan_reports(const ScanResult& result, const std::filesystem::path& dir,
+std::vector<std::string> write_scan_reports(const ScanResult& result,
+                                            const std::filesystem::path& dir,
                                             const std::string& root) {
   fs::create_directories(dir);
   DependencyReportOptions o;

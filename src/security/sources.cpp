@@ -157,8 +157,8 @@ bool is_url(std::string_view location) {
 void read_zip_memory(const std::string& data, const std::string& name,
                      const std::function<void(SourceDocument&&)>& sink, ReadStats& stats,
                      const ReadOptions& options) {
-  check_zip_end(std::string_view(data).substr(data.size() > 65535 + 22 ? data.size() - 65535 - 22 : 0),
-                name);
+  check_zip_end(
+      std::string_view(data).substr(data.size() > 65535 + 22 ? data.size() - 65535 - 22 : 0), name);
   ArchivePtr a = new_zip_reader();
   if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
     throw Error(name + ": not a readable zip archive: " +

@@ -27,9 +27,9 @@ struct ReadOptions {
 };
 
 struct ReadStats {
-  size_t files = 0;                         // documents handed to the sink
-  std::map<std::string, size_t> skipped;    // members/files left out, by reason
-  std::vector<Diagnostic> diagnostics;      // one per skip
+  size_t files = 0;                       // documents handed to the sink
+  std::map<std::string, size_t> skipped;  // members/files left out, by reason
+  std::vector<Diagnostic> diagnostics;    // one per skip
 };
 
 // True for "http://..." and "https://...".

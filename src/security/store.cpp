@@ -105,8 +105,10 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, std::optional<double> v) {
-    if (v) sqlite3_bind_double(s_, i, *v);
-    else sqlite3_bind_null(s_, i);
+    if (v)
+      sqlite3_bind_double(s_, i, *v);
+    else
+      sqlite3_bind_null(s_, i);
     return *this;
   }
   // True while rows come; throws on error.
@@ -171,10 +173,14 @@ std::string time_key(std::string_view t) {
 
 char event_code(EventKind k) {
   switch (k) {
-    case EventKind::introduced: return 'i';
-    case EventKind::fixed: return 'f';
-    case EventKind::last_affected: return 'l';
-    case EventKind::limit: return 'm';
+    case EventKind::introduced:
+      return 'i';
+    case EventKind::fixed:
+      return 'f';
+    case EventKind::last_affected:
+      return 'l';
+    case EventKind::limit:
+      return 'm';
   }
   return '?';
 }
@@ -216,10 +222,18 @@ std::vector<Range> decode_ranges(std::string_view text) {
       }
       Event e;
       switch (line[p]) {
-        case 'i': e.kind = EventKind::introduced; break;
-        case 'f': e.kind = EventKind::fixed; break;
-        case 'l': e.kind = EventKind::last_affected; break;
-        default: e.kind = EventKind::limit; break;
+        case 'i':
+          e.kind = EventKind::introduced;
+          break;
+        case 'f':
+          e.kind = EventKind::fixed;
+          break;
+        case 'l':
+          e.kind = EventKind::last_affected;
+          break;
+        default:
+          e.kind = EventKind::limit;
+          break;
       }
       e.version = std::string(line.substr(p + 1, q - p - 1));
       range.events.push_back(std::move(e));
@@ -236,9 +250,8 @@ std::vector<ParseOutcome> parse_parallel(const std::vector<SourceDocument>& docs
   std::vector<ParseOutcome> out(docs.size());
   size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
   // parse_osv reports a bad record in its outcome; anything it throws reaches this thread.
-  parallel_for(docs.size(), workers, [&](size_t i) {
-    parse_osv(docs[i].text, docs[i].format, docs[i].name, out[i]);
-  });
+  parallel_for(docs.size(), workers,
+               [&](size_t i) { parse_osv(docs[i].text, docs[i].format, docs[i].name, out[i]); });
   return out;
 }
 
@@ -338,11 +351,14 @@ struct Store::Statements {
         put_affected(db,
                      "INSERT INTO affected(ecosystem, name, record_id, package, ranges) "
                      "VALUES(?,?,?,?,?)"),
-        put_listed(db, "INSERT OR IGNORE INTO listed(ecosystem, name, key, record_id) VALUES(?,?,?,?)"),
+        put_listed(db,
+                   "INSERT OR IGNORE INTO listed(ecosystem, name, key, record_id) VALUES(?,?,?,?)"),
         candidates(db,
                    "SELECT record_id, package, ranges FROM affected "
                    "WHERE ecosystem = ? AND name = ? ORDER BY record_id, rowid"),
-        listed(db, "SELECT DISTINCT record_id FROM listed WHERE ecosystem = ? AND name = ? AND key = ?"),
+        listed(
+            db,
+            "SELECT DISTINCT record_id FROM listed WHERE ecosystem = ? AND name = ? AND key = ?"),
         advisory(db,
                  "SELECT id, modified, summary, details, aliases, rating, score, vector, "
                  "vector_type, severity_source FROM records WHERE id = ?"),
@@ -424,8 +440,7 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
   // was a tenth of a scan's instructions.
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) !=
-      SQLITE_OK) {
+                      nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -490,7 +505,7 @@ void Store::migrate() {
 }
 
 std::vector<Candidate> Store::candidates(std::string_view ecosystem, std::string_view name,
-                                        std::string_view version_key) const {
+                                         std::string_view version_key) const {
   std::vector<PackageIndex> idx = lookup(ecosystem, {{name, version_key}});
   std::unordered_set<std::string_view> listed(idx[0].listed.begin(), idx[0].listed.end());
   std::vector<Candidate> out;
@@ -899,7 +914,8 @@ ImportSummary Store::import(const std::vector<std::string>& paths_or_urls,
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     // The database's own failures (a full disk) say what became of the import.
     if (std::string_view(e.what()).starts_with("advisory database"))
-      throw Error(std::string(e.what()) + " (the import was rolled back: the database is as before)");
+      throw Error(std::string(e.what()) +
+                  " (the import was rolled back: the database is as before)");
     throw;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -924,8 +940,9 @@ StoreStatus Store::status(std::chrono::system_clock::time_point now) const {
   out.schema_version = current_schema_version();
   int64_t last_unix = -1;
   {
-    Stmt s(db_, "SELECT id, location, imported_at, imported_at_unix, records FROM sources "
-                "ORDER BY location");
+    Stmt s(db_,
+           "SELECT id, location, imported_at, imported_at_unix, records FROM sources "
+           "ORDER BY location");
     Stmt c(db_, "SELECT ecosystem, records FROM source_counts WHERE source_id = ? ORDER BY 1");
     while (s.step()) {
       SourceStatus src;

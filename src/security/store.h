@@ -67,16 +67,16 @@ struct StoreStatus {
   std::vector<SourceStatus> sources;  // by location
   size_t records = 0;
   std::map<std::string, size_t> records_by_ecosystem;  // a record counts once per ecosystem
-  std::string newest_id;        // the record with the latest `modified`
+  std::string newest_id;                               // the record with the latest `modified`
   std::string newest_modified;
-  std::string last_import;      // ISO 8601 of the most recent import, "" when never imported
+  std::string last_import;  // ISO 8601 of the most recent import, "" when never imported
   std::optional<std::chrono::seconds> age;  // now - last import
 };
 
 // An index row: one affected package entry of one record (see match.h).
 struct Candidate {
   std::string record_id;
-  std::string package;  // as the advisory spells it
+  std::string package;                                       // as the advisory spells it
   std::shared_ptr<const std::vector<PreparedRange>> ranges;  // shared with the store's cache
   // The record's `versions` list names the asked version and its ranges do not include it (a
   // version they include is affected either way: see `listed` above).
@@ -132,8 +132,8 @@ class Store {
                        const ReadOptions& options = {});
   // Re-imports every recorded source.
   ImportSummary update(const ReadOptions& options = {});
-  StoreStatus status(std::chrono::system_clock::time_point now =
-                         std::chrono::system_clock::now()) const;
+  StoreStatus status(
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
 
   // The match index for one package (name normalized by the ecosystem's scheme); `version_key`
   // (QueryVersion::key) sets Candidate::listed. Ranges are parsed once per package and cached

@@ -290,7 +290,8 @@ std::string report_html(const fs::path& project_dir, int build) {
   if (build < 0) {
     build = p.index->newest();
     if (build <= 0)
-      throw Error("no finished build to report in " + (project_dir / ".pipewright/builds").string());
+      throw Error("no finished build to report in " +
+                  (project_dir / ".pipewright/builds").string());
   }
   json data;
   auto b = build_json(p, build);

@@ -21,7 +21,8 @@ struct ServeOptions {
 int serve(const ServeOptions& options);
 
 // A standalone HTML page of build N (assets and API answers inline) for `report --html`.
-std::string report_html(const std::filesystem::path& project_dir, int build);  // build < 0: the newest
+std::string report_html(const std::filesystem::path& project_dir,
+                        int build);  // build < 0: the newest
 
 bool is_loopback(const std::string& host);
 

@@ -12,8 +12,8 @@
 #include "stages/settings.h"
 #include "stages/sonar.h"
 #include "util/fs.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 
@@ -43,13 +43,14 @@ std::optional<analysis::NewCodeReference> parse_new_code(const std::string& text
 }
 
 // A whole number setting, at least `min` (1 unless zero means something, such as "off").
-std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key, std::vector<Diagnostic>* diags,
-                           int min = 1) {
+std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key,
+                           std::vector<Diagnostic>* diags, int min = 1) {
   auto s = get_string(spec, key, diags);
   if (!s) return std::nullopt;
   auto v = parse_int(*s, min, std::numeric_limits<int>::max());
   if (v) return static_cast<int>(*v);
-  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key + " must be a whole number, at least " +
+  report(diags, at(*spec.setting(key), "stage '" + spec.id + "' " + key +
+                                           " must be a whole number, at least " +
                                            std::to_string(min) + ": " + v.error()));
   return std::nullopt;
 }
@@ -60,13 +61,12 @@ std::string previous_successful_commit(engine::StageContext& ctx) {
   for (int n = ctx.paths().number - 1; n >= 1; --n) {
     auto r = store.read(n);
     for (const auto& w : store.take_warnings()) ctx.log("# warning: " + w);
-    if (r && (r->status == engine::Status::success || r->status == engine::Status::unstable) && !r->commit.empty())
+    if (r && (r->status == engine::Status::success || r->status == engine::Status::unstable) &&
+        !r->commit.empty())
       return r->commit;
   }
   return {};
 }
-
-
 
 }  // namespace
 
@@ -114,7 +114,8 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
   // Which definition of new code this build uses, said in the gate's output.
   std::string definition;
-  if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base && in.new_code_reference.value.empty()) {
+  if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base &&
+      in.new_code_reference.value.empty()) {
     // The workspace is a clone: the main branch may exist only as origin/main there.
     std::string main_branch;
     for (const char* candidate : {"main", "origin/main", "master", "origin/master"}) {
@@ -124,7 +125,8 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
       }
     }
     in.new_code_reference.value = main_branch;
-    definition = "merge base with " + (main_branch.empty() ? std::string("the main branch") : main_branch);
+    definition =
+        "merge base with " + (main_branch.empty() ? std::string("the main branch") : main_branch);
     // A build of the main branch itself has no merge base to compare with (every gate would
     // pass on no new code): as SonarQube, new code there is what changed since the previous
     // version, the last tag, else the previous successful build's commit.
@@ -142,12 +144,13 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
         definition = "main branch: changes since the last tag " + std::string(trim(*tag));
       } else if (auto prev = previous_successful_commit(ctx); !prev.empty()) {
         in.new_code_reference = {analysis::ReferenceMode::commit, prev};
-        definition = "main branch: changes since the previous successful build (" + prev.substr(0, 12) +
-                     "; no tag)";
+        definition = "main branch: changes since the previous successful build (" +
+                     prev.substr(0, 12) + "; no tag)";
       } else {
         analysis::NewCode unknown;
-        unknown.reason = "cannot compute new code: a first build of the main branch, with no tag and "
-                         "no earlier successful build";
+        unknown.reason =
+            "cannot compute new code: a first build of the main branch, with no tag and "
+            "no earlier successful build";
         in.new_code = unknown;
         definition = "main branch: no tag and no earlier successful build";
       }
@@ -204,16 +207,18 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
     return v ? analysis::format_value(key, *v) : std::string("-");
   };
   std::string s = fmt("ncloc") + " lines of code in " + std::to_string(result.files.size()) +
-                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " + fmt("coverage");
+                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " +
+                  fmt("coverage");
   if (result.new_code_info.available)
     s += " (new code: " + std::to_string(result.new_code_info.new_lines) + " lines, coverage " +
          fmt("new_coverage") + ")";
   else
     s += " (new code unknown)";
   s += std::string("; ratings ") + analysis::letter(result.overall.reliability) +
-       analysis::letter(result.overall.security) + analysis::letter(result.overall.maintainability) +
-       "; " + fmt("bugs") + " bugs, " + fmt("vulnerabilities") + " vulnerabilities, " +
-       fmt("code_smells") + " smells, " + fmt("security_hotspots") + " hotspots";
+       analysis::letter(result.overall.security) +
+       analysis::letter(result.overall.maintainability) + "; " + fmt("bugs") + " bugs, " +
+       fmt("vulnerabilities") + " vulnerabilities, " + fmt("code_smells") + " smells, " +
+       fmt("security_hotspots") + " hotspots";
   // SonarQube mode runs after the native analysis, whose generic issues JSON it imports.
   if (auto sonar = read_sonar_settings(spec, nullptr)) return run_sonar_analysis(ctx, *sonar, s);
   return engine::StageOutcome::ok(s);
@@ -222,7 +227,7 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
 namespace {
 
 std::optional<std::vector<analysis::Condition>> read_conditions(const pipeline::StageSpec& spec,
-                                                               std::vector<Diagnostic>* diags) {
+                                                                std::vector<Diagnostic>* diags) {
   const pipeline::Setting* s = spec.setting("conditions");
   if (!s || s->value.IsNull()) return std::nullopt;
   std::vector<analysis::Condition> out;
@@ -239,15 +244,16 @@ std::optional<std::vector<analysis::Condition>> read_conditions(const pipeline::
     cond.metric = c["metric"].Scalar();
     auto op = analysis::parse_op(c["op"].Scalar());
     if (!op) {
-      report(diags, at(*s, "condition on " + cond.metric + ": op must be GT or LT (the gate fails when "
-                                                           "the value is greater / less than threshold)"));
+      report(diags, at(*s, "condition on " + cond.metric +
+                               ": op must be GT or LT (the gate fails when "
+                               "the value is greater / less than threshold)"));
       return std::nullopt;
     }
     cond.op = *op;
     auto threshold = parse_double(c["threshold"].Scalar());
     if (!threshold) {
-      report(diags, at(*s, "condition on " + cond.metric + ": threshold must be a number: " +
-                               threshold.error()));
+      report(diags, at(*s, "condition on " + cond.metric +
+                               ": threshold must be a number: " + threshold.error()));
       return std::nullopt;
     }
     cond.threshold = *threshold;
@@ -267,7 +273,8 @@ void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline:
                                 std::vector<Diagnostic>& diags) {
   read_conditions(spec, &diags);
   if (auto w = get_string(spec, "when_new_code_unknown", &diags); w && *w != "pass" && *w != "fail")
-    diags.push_back(at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
+    diags.push_back(
+        at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
   get_int(spec, "small_changeset_lines", &diags, 0);
 }
 
@@ -300,18 +307,21 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   std::string new_code_definition;
   if (data.contains("new_code") && data["new_code"].is_object()) {
     const auto& j = data["new_code"];
-    nc.available = j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
+    nc.available =
+        j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
     nc.reason = str(j, "reason");
     nc.reference = str(j, "reference");
     new_code_definition = str(j, "definition");
-    nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number() ? j["new_lines"].get<long long>() : 0;
+    nc.new_lines =
+        j.contains("new_lines") && j["new_lines"].is_number() ? j["new_lines"].get<long long>() : 0;
   }
 
   auto conditions = read_conditions(ctx.spec(), nullptr).value_or(analysis::default_gate());
   analysis::GateOptions opt;
   if (get_string(ctx.spec(), "when_new_code_unknown").value_or("pass") == "fail")
     opt.when_new_code_unknown = analysis::WhenNewCodeUnknown::fail;
-  if (auto n = get_int(ctx.spec(), "small_changeset_lines", nullptr, 0)) opt.small_changeset_lines = *n;
+  if (auto n = get_int(ctx.spec(), "small_changeset_lines", nullptr, 0))
+    opt.small_changeset_lines = *n;
   auto gate = analysis::evaluate_gate(measures, conditions, nc, opt);
   write_file_atomic(ctx.paths().reports / "quality-gate.json", analysis::quality_gate_json(gate));
 
@@ -323,8 +333,9 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   for (const auto& c : gate.conditions) {
     std::string actual = c.actual ? analysis::format_value(c.metric, *c.actual) : "-";
     char line[256];
-    std::snprintf(line, sizeof line, "\n  %-8s %-40s %-10s %s %s", std::string(analysis::to_string(c.status)).c_str(),
-                  c.name.c_str(), actual.c_str(), c.op == analysis::Op::GT ? "must be at most" : "must be at least",
+    std::snprintf(line, sizeof line, "\n  %-8s %-40s %-10s %s %s",
+                  std::string(analysis::to_string(c.status)).c_str(), c.name.c_str(),
+                  actual.c_str(), c.op == analysis::Op::GT ? "must be at most" : "must be at least",
                   analysis::format_value(c.metric, c.threshold).c_str());
     table += line;
     // "no new code since X" once, below the table, rather than under every condition.
@@ -334,9 +345,11 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
       ++failed;
       if (first_failure.empty()) first_failure = c.message.empty() ? c.name : c.message;
     }
-    cj.push_back({{"metric", c.metric}, {"status", std::string(analysis::to_string(c.status))},
+    cj.push_back({{"metric", c.metric},
+                  {"status", std::string(analysis::to_string(c.status))},
                   {"actual", c.actual ? nlohmann::json(*c.actual) : nlohmann::json()},
-                  {"threshold", c.threshold}, {"message", c.message}});
+                  {"threshold", c.threshold},
+                  {"message", c.message}});
   }
   if (nc.available && nc.new_lines == 0)
     table += "\n  note: no new code since " + nc.reference + ": the new-code conditions pass";
@@ -347,9 +360,11 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   ctx.data()["status"] = std::string(analysis::to_string(gate.status));
   ctx.data()["conditions"] = cj;
   if (!gate.passed())
-    return engine::StageOutcome::failed(std::to_string(failed) + " of " + std::to_string(gate.conditions.size()) +
+    return engine::StageOutcome::failed(std::to_string(failed) + " of " +
+                                        std::to_string(gate.conditions.size()) +
                                         " conditions failed: " + first_failure);
-  return engine::StageOutcome::ok("passed: " + std::to_string(gate.conditions.size()) + " conditions" +
+  return engine::StageOutcome::ok("passed: " + std::to_string(gate.conditions.size()) +
+                                  " conditions" +
                                   (nc.available && nc.new_lines == 0 ? " (no new code)" : ""));
 }
 

@@ -1,5 +1,6 @@
-// What each built-in stage kind reads and leaves behind, for the stage cache (engine/stage_cache.h):
-// the tree paths in its key, the files restored from an entry, and what else its key covers.
+// What each built-in stage kind reads and leaves behind, for the stage cache
+// (engine/stage_cache.h): the tree paths in its key, the files restored from an entry, and what
+// else its key covers.
 #pragma once
 
 #include <string>

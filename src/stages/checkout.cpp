@@ -43,7 +43,8 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
   std::string branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
   if (branch == "HEAD") branch = ci_branch();
   ctx.set_source(*commit, branch, dir);
-  auto status = exec::git(dir, {"status", "--porcelain", "--untracked-files=normal", "--", "."}).value_or("");
+  auto status =
+      exec::git(dir, {"status", "--porcelain", "--untracked-files=normal", "--", "."}).value_or("");
   size_t changes = status.empty() ? 0 : split_lines(status).size();
   std::string s = "in place at " + short_sha(*commit) + (branch.empty() ? "" : " (" + branch + ")");
   if (changes) s += ", " + std::to_string(changes) + " uncommitted change(s) included";
@@ -74,12 +75,13 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
     auto top = exec::git(dir, {"rev-parse", "--show-toplevel"});
     if (!top)
       return engine::StageOutcome::failed(
-          dir.string() + " is not in a git repository: commit the project to git, or run with "
-                         "--in-place to build the folder as it is");
+          dir.string() +
+          " is not in a git repository: commit the project to git, or run with "
+          "--in-place to build the folder as it is");
     auto head = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
     if (!head)
-      return engine::StageOutcome::failed(
-          "the repository at " + *top + " has no commits yet: commit first, or use --in-place");
+      return engine::StageOutcome::failed("the repository at " + *top +
+                                          " has no commits yet: commit first, or use --in-place");
     source = *top;
     if (ref.empty()) {
       ref = *head;
@@ -90,20 +92,23 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
     if (ec || subdir == ".") subdir.clear();
     auto dirty = exec::git(dir, {"status", "--porcelain", "--untracked-files=no"}).value_or("");
     if (!dirty.empty())
-      ctx.log("note: the working tree has uncommitted changes; the build uses the committed "
-              "state (run with --in-place to include them)");
+      ctx.log(
+          "note: the working tree has uncommitted changes; the build uses the committed "
+          "state (run with --in-place to include them)");
   }
 
   auto r = ctx.run({"git", "clone", "--quiet", "--no-checkout", source, ws.string()},
                    {.cwd = ctx.paths().root});
-  if (!r.ok()) return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git clone"));
+  if (!r.ok())
+    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git clone"));
   if (ref.empty()) {
     // A plain clone of a URL: its default branch.
     branch = exec::git(ws, {"symbolic-ref", "--short", "-q", "HEAD"}).value_or("");
     r = ctx.run({"git", "checkout", "--quiet", branch.empty() ? "HEAD" : branch}, {.cwd = ws});
   } else {
     // A branch name of the source becomes a local branch (as CI checks out), else detached.
-    bool is_branch = exec::git(ws, {"rev-parse", "--verify", "-q", "refs/remotes/origin/" + ref}).has_value();
+    bool is_branch =
+        exec::git(ws, {"rev-parse", "--verify", "-q", "refs/remotes/origin/" + ref}).has_value();
     if (is_branch) {
       branch = ref;
       r = ctx.run({"git", "checkout", "--quiet", "-B", ref, "origin/" + ref}, {.cwd = ws});
@@ -114,7 +119,8 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
     }
   }
   if (!r.ok())
-    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git checkout " + ref));
+    return engine::StageOutcome::failed(
+        describe_failure(r, ctx.output_tail(), "git checkout " + ref));
   auto commit = exec::git(ws, {"rev-parse", "HEAD"}).value_or("");
   fs::path workdir = subdir.empty() ? ws : ws / subdir;
   ctx.set_source(commit, branch, workdir);

@@ -5,13 +5,13 @@
 
 #include "exec/capture.h"
 #include "python/declarations.h"
+#include "python/dist_info.h"
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "security/dependency_check.h"
 #include "security/dependency_report.h"
 #include "security/scan_output.h"
 #include "security/store.h"
-#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -192,8 +192,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     // The system's site-packages (a venv with system site packages) hold the machine's
     // packages: only those the project's closure reaches through Requires-Dist are its own.
     std::vector<fs::path> system;
-    auto found =
-        security::site_dirs_of_venv(venv, python::interpreter_site_dirs(configured_python(ctx.pipeline())));
+    auto found = security::site_dirs_of_venv(
+        venv, python::interpreter_site_dirs(configured_python(ctx.pipeline())));
     for (const auto& d : found.value)
       if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) system.push_back(d);
     if (!system.empty()) {
@@ -228,7 +228,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     ctx.log("no environment at " + venv.string() + ": scanning the pinned requirements only");
   }
   packages = security::merge_packages(std::move(packages));
-  if (ctx.should_stop()) return engine::StageOutcome::failed("stopped (timeout or abort) before matching");
+  if (ctx.should_stop())
+    return engine::StageOutcome::failed("stopped (timeout or abort) before matching");
   if (packages.empty())
     return engine::StageOutcome::skipped("found no package to scan (no " + req_name +
                                          " and no environment)");

@@ -12,9 +12,9 @@
 #include "stages/settings.h"
 #include "util/clock.h"
 #include "util/fs.h"
-#include "util/strings.h"
-#include "util/numbers.h"
 #include "util/json.h"
+#include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 
@@ -285,7 +285,7 @@ void Deployer::finish(TargetRun& r) {
 }
 
 std::string Deployer::record(const std::vector<TargetRun>& runs, const std::string& status,
-                            Millis took) {
+                             Millis took) {
   nlohmann::json d = {{"build", ctx_.paths().number},
                       {"image", image_ref_},
                       {"digest", digest_},
@@ -333,9 +333,10 @@ std::string Deployer::record(const std::vector<TargetRun>& runs, const std::stri
       aside += ".damaged-" + std::to_string(ctx_.paths().number) + "-" +
                std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
       fs::rename(file, aside, ec);
-      problem = file.string() + " was damaged (" + damage + "); kept as " +
-                (ec ? file.string() + " (could not move it: " + ec.message() + ")" : aside.string()) +
-                ", and this deployment starts a new history";
+      problem =
+          file.string() + " was damaged (" + damage + "); kept as " +
+          (ec ? file.string() + " (could not move it: " + ec.message() + ")" : aside.string()) +
+          ", and this deployment starts a new history";
       ctx_.warn(problem);
       all = nlohmann::json::array();
       if (ec) {
@@ -478,10 +479,11 @@ engine::StageOutcome Deployer::run() {
   for (const auto& r : runs)
     parts.push_back(r.t->name +
                     (r.health ? " (" + describe(*r.health) + ")" : " (no health check)"));
-  std::string summary = "deployed build #" + std::to_string(build) + " (" + image_ref_ + ") to " +
-                        join(parts, ", ");
+  std::string summary =
+      "deployed build #" + std::to_string(build) + " (" + image_ref_ + ") to " + join(parts, ", ");
   // Deployed, but its history was damaged: UNSTABLE, so that someone looks at the file.
-  if (!history_problem.empty()) return engine::StageOutcome::unstable(summary + "; " + history_problem);
+  if (!history_problem.empty())
+    return engine::StageOutcome::unstable(summary + "; " + history_problem);
   return engine::StageOutcome::ok(summary);
 }
 

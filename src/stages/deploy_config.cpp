@@ -5,8 +5,8 @@
 #include <set>
 
 #include "stages/settings.h"
-#include "util/strings.h"
 #include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 

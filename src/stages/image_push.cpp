@@ -131,10 +131,10 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
   std::string registry = settings.text_or("registry", "docker.io");
   // The table's default (dockerhub) gives way to a credential the stage lists itself.
   const pipeline::SettingValue* cv = settings.find("credential");
-  std::string cred = cv && !(cv->from_default && !spec.credentials.empty())
-                         ? cv->text
-                         : (spec.credentials.empty() ? std::string("dockerhub")
-                                                     : spec.credentials.front());
+  std::string cred =
+      cv && !(cv->from_default && !spec.credentials.empty())
+          ? cv->text
+          : (spec.credentials.empty() ? std::string("dockerhub") : spec.credentials.front());
   // From the credentials file, else from the environment a CI's credential binding sets
   // (DOCKERHUB_USERNAME, DOCKERHUB_PASSWORD).
   auto env = ctx.environment();
@@ -158,8 +158,7 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
         first == "localhost")
       base = base.substr(slash + 1);
   }
-  std::string repository =
-      settings.text_or("repository", image_name_from(user) + "/" + base);
+  std::string repository = settings.text_or("repository", image_name_from(user) + "/" + base);
   if (!valid_image_name(repository))
     return engine::StageOutcome::failed("'" + repository +
                                         "' is not a valid repository: set image-push.repository");

@@ -12,8 +12,8 @@
 #include "stages/outputs.h"
 #include "stages/settings.h"
 #include "util/fs.h"
-#include "util/strings.h"
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 

@@ -809,7 +809,8 @@ class Interp {
     // timeout, which signals the script's whole process group (the stage's own deadline still
     // holds over it).
     std::vector<std::string> prefix;
-    if (std::getenv("JENKINS_HOME")) prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
+    if (std::getenv("JENKINS_HOME"))
+      prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
     bool timed = false;
     if (sc.deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now())

@@ -3,11 +3,11 @@
 #include <filesystem>
 
 #include "python/declarations.h"
+#include "python/dist_info.h"
 #include "python/lock_check.h"
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
-#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"

@@ -108,9 +108,14 @@ std::optional<PushedImage> pushed_image(const engine::StageContext& ctx) {
 void publish(engine::StageContext& ctx, const Packages& out) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& d : out.dist)
-    files.push_back({{"file", d.file},       {"kind", d.kind}, {"name", d.name},
-                     {"version", d.version}, {"members", d.members}, {"size", d.size},
-                     {"sha256", d.sha256},   {"verified", d.verified}});
+    files.push_back({{"file", d.file},
+                     {"kind", d.kind},
+                     {"name", d.name},
+                     {"version", d.version},
+                     {"members", d.members},
+                     {"size", d.size},
+                     {"sha256", d.sha256},
+                     {"verified", d.verified}});
   ctx.data()["dist"] = files;
   if (!out.name.empty()) ctx.data()["name"] = out.name;
   if (!out.version.empty()) ctx.data()["version"] = out.version;
@@ -135,8 +140,8 @@ std::optional<Packages> packages(const engine::StageContext& ctx) {
 }
 
 void publish(engine::StageContext& ctx, const TestResults& out) {
-  ctx.data()["tests"] = {{"tests", out.tests},   {"passed", out.passed},
-                         {"failed", out.failed}, {"errors", out.errors},
+  ctx.data()["tests"] = {{"tests", out.tests},     {"passed", out.passed},
+                         {"failed", out.failed},   {"errors", out.errors},
                          {"skipped", out.skipped}, {"duration_s", out.duration_s}};
 }
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "python/distribution.h"
-#include "stages/run_command.h"
 #include "stages/outputs.h"
+#include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -84,7 +84,8 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   }
   if (py.empty())
     return engine::StageOutcome::skipped("the build module (PyPA build) is not installed for " +
-                                         join(candidates, " nor ") + ": add `build` to the dev dependencies"
+                                         join(candidates, " nor ") +
+                                         ": add `build` to the dev dependencies"
                                          " (Debian: apt-get install python3-build)");
 
   // Old builds are removed first, as the seed does: a stale wheel in dist/ would be archived and
@@ -104,8 +105,7 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   // file missing from the sdist shows up as a broken wheel here, not at a user's pip install.
   std::vector<std::string> argv = {py, "-m", "build", "--outdir", dist.string()};
   if (!isolation) argv.push_back("--no-isolation");
-  for (const auto& a : ctx.settings().list("args"))
-    argv.push_back(a);
+  for (const auto& a : ctx.settings().list("args")) argv.push_back(a);
   argv.push_back(ws.string());
   auto r = ctx.run(argv, {.cwd = ws});
   if (r.aborted) return {engine::Status::aborted, "aborted"};

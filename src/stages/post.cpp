@@ -5,13 +5,13 @@
 #include <filesystem>
 
 #include "exec/process.h"
+#include "pipeline/builtins.h"
+#include "stages/outputs.h"
+#include "stages/run_command.h"
+#include "stages/settings.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
-#include "stages/run_command.h"
-#include "pipeline/builtins.h"
-#include "stages/outputs.h"
-#include "stages/settings.h"
 #include "util/strings.h"
 
 namespace pw::stages {
@@ -26,26 +26,35 @@ std::vector<std::string> post_conditions(Status cur, std::optional<Status> prev)
   std::vector<std::string> out;
   for (const auto& c : order()) {
     bool holds = false;
-    if (c == "always" || c == "cleanup") holds = true;
-    else if (c == "changed") holds = !prev || *prev != cur;
-    else if (c == "fixed") holds = prev && cur == Status::success &&
-                                   (*prev == Status::failure || *prev == Status::unstable);
-    else if (c == "regression") holds = prev && *prev == Status::success &&
-                                        (cur == Status::failure || cur == Status::unstable ||
-                                         cur == Status::aborted);
-    else if (c == "aborted") holds = cur == Status::aborted;
-    else if (c == "failure") holds = cur == Status::failure;
-    else if (c == "success") holds = cur == Status::success;
-    else if (c == "unstable") holds = cur == Status::unstable;
-    else if (c == "unsuccessful") holds = cur != Status::success;
+    if (c == "always" || c == "cleanup")
+      holds = true;
+    else if (c == "changed")
+      holds = !prev || *prev != cur;
+    else if (c == "fixed")
+      holds =
+          prev && cur == Status::success && (*prev == Status::failure || *prev == Status::unstable);
+    else if (c == "regression")
+      holds = prev && *prev == Status::success &&
+              (cur == Status::failure || cur == Status::unstable || cur == Status::aborted);
+    else if (c == "aborted")
+      holds = cur == Status::aborted;
+    else if (c == "failure")
+      holds = cur == Status::failure;
+    else if (c == "success")
+      holds = cur == Status::success;
+    else if (c == "unstable")
+      holds = cur == Status::unstable;
+    else if (c == "unsuccessful")
+      holds = cur != Status::success;
     if (holds) out.push_back(c);
   }
   return out;
 }
 
-ArchiveResult archive_build(const std::filesystem::path& workspace, const std::filesystem::path& reports,
-                            const std::filesystem::path& artifacts, const std::vector<std::string>& globs,
-                            const exec::Masker* masker) {
+ArchiveResult archive_build(const std::filesystem::path& workspace,
+                            const std::filesystem::path& reports,
+                            const std::filesystem::path& artifacts,
+                            const std::vector<std::string>& globs, const exec::Masker* masker) {
   namespace fs = std::filesystem;
   ArchiveResult result;
   std::error_code ec;
@@ -54,8 +63,8 @@ ArchiveResult archive_build(const std::filesystem::path& workspace, const std::f
     fs::path to = artifacts / rel;
     fs::create_directories(to.parent_path(), ec);
     // Reports may quote a secret a tool printed: they pass through the masker like logs do.
-    bool text = rel.extension() == ".xml" || rel.extension() == ".json" || rel.extension() == ".sarif" ||
-                rel.extension() == ".txt";
+    bool text = rel.extension() == ".xml" || rel.extension() == ".json" ||
+                rel.extension() == ".sarif" || rel.extension() == ".txt";
     if (masker && !masker->empty() && text) {
       write_file_atomic(to, masker->mask(read_file(from)));
     } else {
@@ -66,7 +75,8 @@ ArchiveResult archive_build(const std::filesystem::path& workspace, const std::f
   };
   // Files the project produced, by glob over the workspace (dist/* by default).
   if (fs::is_directory(workspace)) {
-    for (auto it = fs::recursive_directory_iterator(workspace, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             workspace, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       auto rel = fs::relative(it->path(), workspace, ec).string();
@@ -83,16 +93,16 @@ ArchiveResult archive_build(const std::filesystem::path& workspace, const std::f
     }
   }
   // Every report of the build.
-  for (auto it = fs::recursive_directory_iterator(reports, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(reports, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file() || it->path().filename().string().front() == '.') continue;
     copy_into(it->path(), fs::path("reports") / fs::relative(it->path(), reports, ec));
   }
   // The *.txt records later stages write straight into artifacts/ count too.
   std::vector<std::string> all;
-  for (auto it = fs::recursive_directory_iterator(artifacts, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(artifacts, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file()) continue;
     auto rel = fs::relative(it->path(), artifacts, ec).string();
@@ -149,11 +159,12 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
   std::string archived;
   try {
     auto globs = ctx.settings().list_if_set("archive").value_or(std::vector<std::string>{"dist/*"});
-    auto a = archive_build(ctx.workspace(), ctx.paths().reports, ctx.paths().artifacts, globs, &ctx.masker());
+    auto a = archive_build(ctx.workspace(), ctx.paths().reports, ctx.paths().artifacts, globs,
+                           &ctx.masker());
     for (const auto& f : a.files) ctx.log("archived " + f);
     ctx.data()["archived"] = a.files;
-    archived = "archived " + std::to_string(a.files.size()) + " file" + (a.files.size() == 1 ? "" : "s") +
-               " with SHA256SUMS";
+    archived = "archived " + std::to_string(a.files.size()) + " file" +
+               (a.files.size() == 1 ? "" : "s") + " with SHA256SUMS";
   } catch (const Error& e) {
     failures.push_back(std::string("archive: ") + e.what());
   }

@@ -26,9 +26,10 @@ struct ArchiveResult {
 
 // Copies into `artifacts` the workspace files matching `globs` (dist/* by default) and every
 // report (under reports/), then writes SHA256SUMS (sha256sum's format) over all of artifacts/.
-ArchiveResult archive_build(const std::filesystem::path& workspace, const std::filesystem::path& reports,
-                            const std::filesystem::path& artifacts, const std::vector<std::string>& globs,
-                            const exec::Masker* masker);
+ArchiveResult archive_build(const std::filesystem::path& workspace,
+                            const std::filesystem::path& reports,
+                            const std::filesystem::path& artifacts,
+                            const std::vector<std::string>& globs, const exec::Masker* masker);
 
 // The conditions that hold for a build's status against the previous build's, in run order.
 std::vector<std::string> post_conditions(engine::Status current,

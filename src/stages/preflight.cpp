@@ -30,12 +30,13 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   // One interpreter start answers the three Python questions (each start costs ~50 ms).
   std::string py = project.python;
   std::string out;
-  auto r = ctx.capture({py, "-c",
-                        "import sys, importlib.util as u\n"
-                        "print('%d.%d.%d' % sys.version_info[:3])\n"
-                        "print('pip' if u.find_spec('pip') else 'no-pip')\n"
-                        "print('venv' if u.find_spec('venv') and u.find_spec('ensurepip') else 'no-venv')"},
-                       out, {.cwd = ws});
+  auto r = ctx.capture(
+      {py, "-c",
+       "import sys, importlib.util as u\n"
+       "print('%d.%d.%d' % sys.version_info[:3])\n"
+       "print('pip' if u.find_spec('pip') else 'no-pip')\n"
+       "print('venv' if u.find_spec('venv') and u.find_spec('ensurepip') else 'no-venv')"},
+      out, {.cwd = ws});
   auto lines = split_lines(out);
   // Stopped because another stage failed: nothing was concluded about this machine.
   if (r.aborted) return {engine::Status::aborted, "aborted before the checks finished"};
@@ -47,8 +48,9 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   if (py_ok) {
     checks.push_back({"pip (" + py + " -m pip)", lines[1] == "pip",
                       "install pip for " + py + " (Debian: apt-get install python3-pip)"});
-    checks.push_back({"venv module", lines[2] == "venv",
-                      "install the venv module for " + py + " (Debian: apt-get install python3-venv)"});
+    checks.push_back(
+        {"venv module", lines[2] == "venv",
+         "install the venv module for " + py + " (Debian: apt-get install python3-venv)"});
   } else {
     checks.push_back({"pip", false, "needs a working python first"});
   }
@@ -59,15 +61,17 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
   checks.push_back({"pyproject.toml, setup.py or setup.cfg", buildable,
                     "add a pyproject.toml (PEP 621) or a setup.py at the project root"});
-  for (const auto& d : model.problems) checks.push_back({d.str(), false, "fix it (see the message)"});
+  for (const auto& d : model.problems)
+    checks.push_back({d.str(), false, "fix it (see the message)"});
   if (model.packages.empty()) {
     checks.push_back({"import package", false,
                       "set project.package in pipewright.yaml to the folder that holds your code"});
   } else {
     for (const auto& pk : model.packages)
-      checks.push_back({"package " + pk.path + (pk.from.file.empty() ? "" : " (" + pk.from.str() + ")"),
-                        fs::exists(ws / pk.path),
-                        "create " + pk.path + " or set project.package in pipewright.yaml"});
+      checks.push_back(
+          {"package " + pk.path + (pk.from.file.empty() ? "" : " (" + pk.from.str() + ")"),
+           fs::exists(ws / pk.path),
+           "create " + pk.path + " or set project.package in pipewright.yaml"});
   }
   for (const auto& t : model.tests)
     checks.push_back({"tests " + t.path, fs::exists(ws / t.path),
@@ -75,13 +79,15 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   // Absent tests or dev dependencies are notes, not failures: pytest may find tests elsewhere,
   // and a project may need nothing beyond itself.
   for (const auto& n : model.notes) ctx.warn(n);
-  ctx.data()["project"] = {{"packages", model.package_paths()}, {"tests", model.test_paths()},
+  ctx.data()["project"] = {{"packages", model.package_paths()},
+                           {"tests", model.test_paths()},
                            {"backend", model.build_backend}};
   // A lock file (uv.lock, poetry.lock, ...) is where a locked project pins its dependencies.
   if (auto lock = python::choose_lock(ws); lock.chosen)
     checks.push_back({"lock file " + lock.chosen->filename().string(), true, ""});
   for (const auto& extra : get_list(ctx.spec(), "require").value_or(std::vector<std::string>{}))
-    checks.push_back({extra, fs::exists(ws / extra), "add " + extra + " (listed in preflight.require)"});
+    checks.push_back(
+        {extra, fs::exists(ws / extra), "add " + extra + " (listed in preflight.require)"});
 
   std::vector<std::string> failed;
   for (const auto& c : checks) {
@@ -95,8 +101,8 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   ctx.data()["failed"] = failed;
   if (!failed.empty()) {
     return engine::StageOutcome::failed(std::to_string(failed.size()) + " of " +
-                                        std::to_string(checks.size()) + " checks failed: " +
-                                        join(failed, "; "));
+                                        std::to_string(checks.size()) +
+                                        " checks failed: " + join(failed, "; "));
   }
   return engine::StageOutcome::ok(std::to_string(checks.size()) + " checks passed (python " +
                                   py_version + ")");

@@ -3,13 +3,13 @@
 #include <filesystem>
 #include <map>
 
+#include "python/venv_cache.h"
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
-#include "stages/run_command.h"
 #include "stages/project_model.h"
+#include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
-#include "python/venv_cache.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -22,11 +22,11 @@ using reports::ParseOptions;
 namespace {
 
 struct Tool {
-  std::string name;    // as findings name it and as the user configures it
-  std::string module;  // `python -m module`
-  std::string exe;     // or this program on PATH
+  std::string name;               // as findings name it and as the user configures it
+  std::string module;             // `python -m module`
+  std::string exe;                // or this program on PATH
   std::vector<std::string> args;  // before the paths
-  bool wants_stderr;   // the tool reports on stderr too (black, ruff format)
+  bool wants_stderr;              // the tool reports on stderr too (black, ruff format)
   FindingsResult (*parse)(std::string_view, const ParseOptions&);
 };
 
@@ -36,15 +36,34 @@ FindingsResult parse_pip_audit(std::string_view text, const ParseOptions& o) {
 
 const Tool* find_tool(const std::string& name) {
   static const std::vector<Tool> tools = {
-      {"ruff", "ruff", "ruff", {"check", "--output-format=json", "--no-cache"}, false, reports::parse_ruff_json},
+      {"ruff",
+       "ruff",
+       "ruff",
+       {"check", "--output-format=json", "--no-cache"},
+       false,
+       reports::parse_ruff_json},
       {"flake8", "flake8", "flake8", {}, false, reports::parse_flake8},
       {"pylint", "pylint", "pylint", {"--output-format=json"}, false, reports::parse_pylint_json},
-      {"ruff-format", "ruff", "ruff", {"format", "--check", "--diff", "--no-cache"}, true, reports::parse_ruff_format},
+      {"ruff-format",
+       "ruff",
+       "ruff",
+       {"format", "--check", "--diff", "--no-cache"},
+       true,
+       reports::parse_ruff_format},
       {"black", "black", "black", {"--check", "--diff", "--no-color"}, true, reports::parse_black},
-      {"mypy", "mypy", "mypy", {"--show-column-numbers", "--show-error-codes", "--no-color-output",
-                                "--no-error-summary", "--no-pretty"}, false, reports::parse_mypy},
+      {"mypy",
+       "mypy",
+       "mypy",
+       {"--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary",
+        "--no-pretty"},
+       false,
+       reports::parse_mypy},
       {"bandit", "bandit", "bandit", {"-f", "json", "-q", "-r"}, false, reports::parse_bandit_json},
-      {"pip-audit", "pip_audit", "pip-audit", {"-f", "json", "--progress-spinner", "off", "-r"}, false,
+      {"pip-audit",
+       "pip_audit",
+       "pip-audit",
+       {"-f", "json", "--progress-spinner", "off", "-r"},
+       false,
        parse_pip_audit},
   };
   for (const auto& t : tools)
@@ -56,8 +75,8 @@ const Tool* find_tool(const std::string& name) {
 std::string tool_for(const pipeline::StageSpec& spec, const pipeline::StageSettings& settings) {
   if (auto t = settings.text("tool")) return *t;
   static const std::map<std::string, std::string> defaults = {
-      {"lint", "ruff"},        {"format-ruff", "ruff-format"}, {"format-black", "black"},
-      {"typecheck", "mypy"},   {"security-lint", "bandit"},    {"audit", "pip-audit"}};
+      {"lint", "ruff"},      {"format-ruff", "ruff-format"}, {"format-black", "black"},
+      {"typecheck", "mypy"}, {"security-lint", "bandit"},    {"audit", "pip-audit"}};
   auto it = defaults.find(spec.kind);
   return it == defaults.end() ? "" : it->second;
 }
@@ -85,11 +104,15 @@ std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::p
   std::string where = "the project's dev dependencies";
   if (!model.dev_dependencies.empty()) {
     const auto& d = model.dev_dependencies.front();
-    if (d.kind == "dependency-group") where = "[dependency-groups] " + d.name + " in " + d.file;
-    else if (d.kind == "extra") where = "[project.optional-dependencies] " + d.name + " in " + d.file;
-    else where = d.file;
+    if (d.kind == "dependency-group")
+      where = "[dependency-groups] " + d.name + " in " + d.file;
+    else if (d.kind == "extra")
+      where = "[project.optional-dependencies] " + d.name + " in " + d.file;
+    else
+      where = d.file;
   }
-  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " + where;
+  return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " +
+         where;
 }
 
 // Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
@@ -112,7 +135,10 @@ void merge_sarif(const fs::path& reports_dir, const std::string& root) {
 }
 
 nlohmann::json counts_json(const reports::Counts& c) {
-  return {{"total", c.total}, {"errors", c.errors}, {"warnings", c.warnings}, {"notes", c.notes},
+  return {{"total", c.total},
+          {"errors", c.errors},
+          {"warnings", c.warnings},
+          {"notes", c.notes},
           {"critical", c.severity(reports::Severity::critical)},
           {"high", c.severity(reports::Severity::high)},
           {"medium", c.severity(reports::Severity::medium)},
@@ -122,7 +148,7 @@ nlohmann::json counts_json(const reports::Counts& c) {
 }  // namespace
 
 const std::vector<std::string>& quality_substages() {
-  static const std::vector<std::string> ids = {"lint", "format-ruff", "format-black",
+  static const std::vector<std::string> ids = {"lint",      "format-ruff",   "format-black",
                                                "typecheck", "security-lint", "audit"};
   return ids;
 }
@@ -143,16 +169,20 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   std::string exe = find_on_path(tool->exe);
   auto paths = ctx.settings().list_if_set("paths").value_or(default_paths(spec, p, ws));
   if (paths.empty() && spec.kind == "audit")
-    return engine::StageOutcome::skipped("no requirements file to audit (the project declares its dev "
-                                         "dependencies elsewhere); dependency-scan checks the environment");
-  if (paths.empty()) return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
+    return engine::StageOutcome::skipped(
+        "no requirements file to audit (the project declares its dev "
+        "dependencies elsewhere); dependency-scan checks the environment");
+  if (paths.empty())
+    return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
   auto user_args = ctx.settings().list("args");
   auto command = [&](std::vector<std::string> argv) {
     argv.insert(argv.end(), tool->args.begin(), tool->args.end());
     // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
     // checkout would otherwise re-check the standard library's type information every time.
-    if (tool->name == "mypy" && std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
-      std::string project = p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
+    if (tool->name == "mypy" &&
+        std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
+      std::string project =
+          p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
       argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
     }
     argv.insert(argv.end(), user_args.begin(), user_args.end());
@@ -173,7 +203,8 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   }
   if (!found) {
     std::string hint = install_hint(*tool, p, ws);
-    if (spec.kind == "audit") hint += " (pipewright's dependency scan checks the same pins offline)";
+    if (spec.kind == "audit")
+      hint += " (pipewright's dependency scan checks the same pins offline)";
     ctx.log(hint);
     ctx.data()["missing"] = true;
     if (spec.blocking) return engine::StageOutcome::failed(hint);
@@ -192,9 +223,9 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   auto parsed = tool->parse(tool->wants_stderr ? err + out : out, po);
   if (!parsed.ok()) {
     // Output we cannot read: a crash, or text where JSON was asked for.
-    return engine::StageOutcome::failed(tool->name + " (exit code " + std::to_string(r.exit_code) +
-                                        ") gave output pipewright cannot read: " +
-                                        parsed.errors.front().str());
+    return engine::StageOutcome::failed(
+        tool->name + " (exit code " + std::to_string(r.exit_code) +
+        ") gave output pipewright cannot read: " + parsed.errors.front().str());
   }
   for (const auto& w : parsed.warnings) ctx.log("note: " + w.str());
   auto& findings = parsed.value;
@@ -213,12 +244,14 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   auto c = reports::count(findings);
   ctx.data()["findings"] = counts_json(c);
   std::string summary = tool->name + ": ";
-  if (c.total == 0) summary += "clean";
+  if (c.total == 0)
+    summary += "clean";
   else {
     summary += std::to_string(c.total) + " finding" + (c.total == 1 ? "" : "s");
     std::vector<std::string> parts;
     if (c.errors) parts.push_back(std::to_string(c.errors) + " error" + (c.errors == 1 ? "" : "s"));
-    if (c.warnings) parts.push_back(std::to_string(c.warnings) + " warning" + (c.warnings == 1 ? "" : "s"));
+    if (c.warnings)
+      parts.push_back(std::to_string(c.warnings) + " warning" + (c.warnings == 1 ? "" : "s"));
     if (c.notes) parts.push_back(std::to_string(c.notes) + " note" + (c.notes == 1 ? "" : "s"));
     summary += " (" + join(parts, ", ") + ")";
     const auto& first = findings.front();
@@ -234,10 +267,13 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
 engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
   fs::path sarif = ctx.paths().reports / "quality.sarif";
   // Merged again here: a sub-stage restored from the stage cache does not merge its report.
-  if (fs::exists(ctx.paths().reports / "quality")) merge_sarif(ctx.paths().reports, ctx.workspace().string());
+  if (fs::exists(ctx.paths().reports / "quality"))
+    merge_sarif(ctx.paths().reports, ctx.workspace().string());
   if (!fs::exists(sarif)) return engine::StageOutcome::skipped("no quality tool ran");
-  auto parsed = reports::read_sarif_file(sarif, {.source = sarif.string(), .root = ctx.workspace().string()});
-  if (!parsed.ok()) return engine::StageOutcome::failed("cannot read " + parsed.errors.front().str());
+  auto parsed =
+      reports::read_sarif_file(sarif, {.source = sarif.string(), .root = ctx.workspace().string()});
+  if (!parsed.ok())
+    return engine::StageOutcome::failed("cannot read " + parsed.errors.front().str());
   nlohmann::json per_tool = nlohmann::json::object();
   std::vector<std::string> parts;
   int total = 0;

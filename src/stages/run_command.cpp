@@ -31,10 +31,10 @@ std::string describe_failure(const exec::ProcessResult& r, const std::vector<std
   for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
     auto t = trim(*it);
     auto colon = t.find(": ");
-    bool exception = colon != std::string_view::npos && colon > 0 &&
-                     (t.substr(0, colon).ends_with("Error") ||
-                      t.substr(0, colon).ends_with("Exception")) &&
-                     t.substr(0, colon).find(' ') == std::string_view::npos;
+    bool exception =
+        colon != std::string_view::npos && colon > 0 &&
+        (t.substr(0, colon).ends_with("Error") || t.substr(0, colon).ends_with("Exception")) &&
+        t.substr(0, colon).find(' ') == std::string_view::npos;
     if (exception || contains(t, "No space left on device") || contains(t, "Disk quota exceeded"))
       return what + " failed with " + r.describe() + ": " + std::string(t);
   }

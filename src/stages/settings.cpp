@@ -13,8 +13,10 @@ Diagnostic at(const pipeline::SettingValue& v, const std::string& message) {
 }
 
 void report(std::vector<Diagnostic>* diags, Diagnostic d) {
-  if (diags) diags->push_back(std::move(d));
-  else throw ConfigError(std::vector<Diagnostic>{d});
+  if (diags)
+    diags->push_back(std::move(d));
+  else
+    throw ConfigError(std::vector<Diagnostic>{d});
 }
 
 std::optional<std::string> get_string(const pipeline::StageSpec& spec, const std::string& key,

@@ -5,22 +5,22 @@
 #include <set>
 
 #include "exec/process.h"
+#include "project/install.h"
 #include "python/declarations.h"
+#include "python/dist_info.h"
+#include "python/editable.h"
+#include "python/editable_reuse.h"
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
 #include "python/pip_output.h"
 #include "python/requirement.h"
-#include "python/editable.h"
-#include "python/editable_reuse.h"
 #include "python/requirements_file.h"
+#include "python/venv_cache.h"
 #include "python/version.h"
-#include "project/install.h"
-#include "python/dist_info.h"
 #include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
-#include "python/venv_cache.h"
 #include "util/disk.h"
 #include "util/duration.h"
 #include "util/fs.h"
@@ -275,8 +275,9 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   ctx.data()["dev_dependencies"] = sources;
   ctx.data()["files_read"] = plan.files;
 
-  std::string key = python::venv_cache_key({real, version, opt.args, opt.upgrade_tools,
-                                            opt.system_site_packages, lock_text, plan.key_material});
+  std::string key =
+      python::venv_cache_key({real, version, opt.args, opt.upgrade_tools, opt.system_site_packages,
+                              lock_text, plan.key_material});
   ctx.data()["cache_key"] = key;
 
   auto pip_install = [&](const fs::path& python, std::vector<std::string> what) {
@@ -295,8 +296,9 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       return describe_failure(r, ctx.output_tail(), what);
     std::string msg = what + " failed: " + f.cause;
     if (f.index_unreachable && !offline)
-      msg += " (without a reachable package index: set setup-python no_index: true with find_links: "
-             "[a folder of wheels] or system_site_packages: true, and upgrade_tools: false)";
+      msg +=
+          " (without a reachable package index: set setup-python no_index: true with find_links: "
+          "[a folder of wheels] or system_site_packages: true, and upgrade_tools: false)";
     else if (f.index_unreachable && opt.upgrade_tools)
       msg += " (offline, pip, setuptools and wheel cannot be upgraded: set upgrade_tools: false)";
     return msg;
@@ -340,7 +342,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     python::VenvCache cache = python::VenvCache::user_default();
     fs::path entry = cache.entry_dir(key);
     {
-      python::EntryLock lock(cache.lock_path(key));  // a concurrent builder of the same key waits here
+      python::EntryLock lock(
+          cache.lock_path(key));  // a concurrent builder of the same key waits here
       if (cache.is_complete(key)) {
         hit = true;
         cache.touch(key);
@@ -398,7 +401,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   std::vector<std::string> what;
   if (!opt.build_isolation) what.push_back("--no-build-isolation");
   if (opt.editable) what.push_back("-e");
-  std::string extras = plan.project_extras.empty() ? "" : "[" + join(plan.project_extras, ",") + "]";
+  std::string extras =
+      plan.project_extras.empty() ? "" : "[" + join(plan.project_extras, ",") + "]";
   what.push_back(ws.string() + extras);
   std::vector<std::string> no_deps = what;
   no_deps.insert(no_deps.begin(), "--no-deps");
@@ -424,8 +428,10 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     if (proj && !build_sites.empty()) {
       python::install_editable(*proj, ws, build_sites.front(), build_venv / "bin", venv_python(ws));
       native = true;
-      ctx.log("installed " + proj->name + " " + proj->version + " natively as pip's editable install "
-              "would (sources on sys.path: " + proj->source_root.string() + ")");
+      ctx.log("installed " + proj->name + " " + proj->version +
+              " natively as pip's editable install "
+              "would (sources on sys.path: " +
+              proj->source_root.string() + ")");
     } else if (!why_not.empty()) {
       ctx.log("note: pip installs the project: " + why_not);
     }
@@ -447,8 +453,10 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     if (install_key && python::restore_editable_install(store, *install_key, build_sites.front(),
                                                         build_venv / "bin", ws, why_not)) {
       reused = true;
-      ctx.log("reused pip's editable install of an earlier build with the same metadata files "
-              "(key " + install_key->substr(0, 12) + ")");
+      ctx.log(
+          "reused pip's editable install of an earlier build with the same metadata files "
+          "(key " +
+          install_key->substr(0, 12) + ")");
     } else {
       if (!why_not.empty()) ctx.log("note: pip installs the project: " + why_not);
       std::set<std::string> site_before, bin_before;
@@ -475,7 +483,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     sites.insert(sites.end(), entry_sites.begin(), entry_sites.end());
   }
   if (opt.system_site_packages) sites.insert(sites.end(), system_sites.begin(), system_sites.end());
-  auto missing = unmet_dependencies(python::venv_site_dirs(build_venv), python::installed_versions(sites));
+  auto missing =
+      unmet_dependencies(python::venv_site_dirs(build_venv), python::installed_versions(sites));
   ctx.data()["project_dependencies_missing"] = missing;
   if (!missing.empty()) {
     ctx.log("the project needs " + join(missing, ", ") +
@@ -492,7 +501,8 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
     argv.push_back(l.path);
     auto li = pip_install(venv_python(ws), argv);
     if (!li.ok())
-      return engine::StageOutcome::failed(pip_failed(li, "pip install " + l.path + " (" + l.origin + ")"));
+      return engine::StageOutcome::failed(
+          pip_failed(li, "pip install " + l.path + " (" + l.origin + ")"));
   }
   auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
   ctx.data()["project_ms"] = proj_ms.count();

@@ -12,9 +12,9 @@
 #include "stages/settings.h"
 #include "util/duration.h"
 #include "util/fs.h"
-#include "util/strings.h"
-#include "util/numbers.h"
 #include "util/json.h"
+#include "util/numbers.h"
+#include "util/strings.h"
 
 namespace pw::stages {
 
@@ -86,9 +86,7 @@ std::optional<std::string> token_of(const engine::StageContext& ctx, const std::
   return v;
 }
 
-std::optional<double> number(const std::string& s) {
-  return parse_double(s).opt();
-}
+std::optional<double> number(const std::string& s) { return parse_double(s).opt(); }
 
 std::string shown_value(const std::string& metric, const std::string& raw) {
   if (raw.empty()) return "-";
@@ -218,7 +216,8 @@ engine::StageOutcome run_sonar_analysis(engine::StageContext& ctx, const SonarSe
   D("sonar.working.directory", work.string());
   auto model = detect_project(ws, ctx.pipeline());
   D("sonar.sources", model.packages.empty() ? std::string(".") : join(model.package_paths(), ","));
-  if (!model.tests.empty() && !model.packages.empty()) D("sonar.tests", join(model.test_paths(), ","));
+  if (!model.tests.empty() && !model.packages.empty())
+    D("sonar.tests", join(model.test_paths(), ","));
   if (fs::exists(reports / "coverage.xml"))
     D("sonar.python.coverage.reportPaths", (reports / "coverage.xml").string());
   if (fs::exists(reports / "report.xml"))
@@ -325,7 +324,9 @@ engine::StageOutcome run_sonar_gate(engine::StageContext& ctx, const nlohmann::j
   sq::ProjectStatus gate;
   try {
     task = sq::wait_for_task(client, task_id, wait, hooks);
-    if (ctx.should_stop()) return engine::StageOutcome::failed(ctx.aborted() ? "aborted while waiting for SonarQube" : "timed out while waiting for SonarQube");
+    if (ctx.should_stop())
+      return engine::StageOutcome::failed(ctx.aborted() ? "aborted while waiting for SonarQube"
+                                                        : "timed out while waiting for SonarQube");
     gate = sq::fetch_project_status(client, task.analysis_id);
   } catch (const sq::SonarError& e) {
     return engine::StageOutcome::failed(e.what());

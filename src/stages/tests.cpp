@@ -34,11 +34,16 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
              "file (or set tests.coverage: false)";
   }
   switch (code) {
-    case 2: return "pytest was interrupted (exit code 2): a collection error or a KeyboardInterrupt";
-    case 3: return "pytest hit an internal error (exit code 3)";
-    case 4: return "pytest was called wrongly (exit code 4): check tests.pytest_args";
-    case 5: return "no tests were collected (pytest exit code 5)";
-    default: return "pytest failed with exit code " + std::to_string(code);
+    case 2:
+      return "pytest was interrupted (exit code 2): a collection error or a KeyboardInterrupt";
+    case 3:
+      return "pytest hit an internal error (exit code 3)";
+    case 4:
+      return "pytest was called wrongly (exit code 4): check tests.pytest_args";
+    case 5:
+      return "no tests were collected (pytest exit code 5)";
+    default:
+      return "pytest failed with exit code " + std::to_string(code);
   }
 }
 }  // namespace
@@ -58,8 +63,8 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   fs::remove(junit, ec);
   fs::remove(cov, ec);
 
-  std::vector<std::string> argv = {py.string(), "-m", "pytest", "--junitxml=" + junit.string(),
-                                   "-p", "no:cacheprovider"};
+  std::vector<std::string> argv = {
+      py.string(), "-m", "pytest", "--junitxml=" + junit.string(), "-p", "no:cacheprovider"};
   auto model = detect_project(ws, ctx.pipeline());
   if (coverage) {
     // By import name: coverage measures the package where Python imports it from (src/ through
@@ -79,9 +84,11 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     for (const auto& t : model.test_paths()) argv.push_back(t);
   auto r = ctx.run(argv, {.cwd = ws});
   if (r.aborted) return {engine::Status::aborted, "aborted"};
-  if (r.timed_out) return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
+  if (r.timed_out)
+    return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
   if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
-  if (r.exit_code == 5) return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail()));
+  if (r.exit_code == 5)
+    return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail()));
   if (!fs::exists(junit))
     return engine::StageOutcome::failed(explain_pytest_exit(r.exit_code, ctx.output_tail()) +
                                         " (no report.xml was written)");
@@ -92,17 +99,22 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   if (!report.ok())
     return engine::StageOutcome::failed("cannot read " + report.errors.front().str());
   const auto& t = report.value.totals;
-  ctx.data()["tests"] = {{"tests", t.tests}, {"passed", t.passed}, {"failed", t.failed},
-                         {"errors", t.errors}, {"skipped", t.skipped}, {"duration_s", t.duration_s}};
+  ctx.data()["tests"] = {{"tests", t.tests},     {"passed", t.passed},
+                         {"failed", t.failed},   {"errors", t.errors},
+                         {"skipped", t.skipped}, {"duration_s", t.duration_s}};
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& f : report.value.failures) {
     std::string where = f.file.empty() ? "" : f.file + ":" + std::to_string(f.line);
     std::string first_line = f.message.substr(0, f.message.find('\n'));
     ctx.log(std::string(f.kind == reports::FailureKind::error ? "ERROR  " : "FAILED ") + f.nodeid +
-            (where.empty() ? "" : "  (" + where + ")") + (first_line.empty() ? "" : ": " + first_line));
+            (where.empty() ? "" : "  (" + where + ")") +
+            (first_line.empty() ? "" : ": " + first_line));
     if (failures.size() < 100)
-      failures.push_back({{"nodeid", f.nodeid}, {"kind", f.kind == reports::FailureKind::error ? "error" : "failure"},
-                          {"message", f.message}, {"file", f.file}, {"line", f.line}});
+      failures.push_back({{"nodeid", f.nodeid},
+                          {"kind", f.kind == reports::FailureKind::error ? "error" : "failure"},
+                          {"message", f.message},
+                          {"file", f.file},
+                          {"line", f.line}});
   }
   ctx.data()["failures"] = failures;
 
@@ -123,12 +135,17 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
       if (!c.ok()) return engine::StageOutcome::failed("cannot read " + c.errors.front().str());
       const auto& cv = c.value;
       double line_pct = cv.lines_valid ? 100.0 * cv.lines_covered / cv.lines_valid : 100.0;
-      double branch_pct = cv.branches_valid ? 100.0 * cv.branches_covered / cv.branches_valid : 100.0;
+      double branch_pct =
+          cv.branches_valid ? 100.0 * cv.branches_covered / cv.branches_valid : 100.0;
       cov_pct = cv.percent();
-      ctx.data()["coverage"] = {{"percent", cv.percent()}, {"line_percent", line_pct},
-                                {"branch_percent", branch_pct}, {"lines_valid", cv.lines_valid},
-                                {"lines_covered", cv.lines_covered}, {"branches_valid", cv.branches_valid},
-                                {"branches_covered", cv.branches_covered}, {"files", cv.files.size()}};
+      ctx.data()["coverage"] = {{"percent", cv.percent()},
+                                {"line_percent", line_pct},
+                                {"branch_percent", branch_pct},
+                                {"lines_valid", cv.lines_valid},
+                                {"lines_covered", cv.lines_covered},
+                                {"branches_valid", cv.branches_valid},
+                                {"branches_covered", cv.branches_covered},
+                                {"files", cv.files.size()}};
       summary += "; coverage " + pct(line_pct) + " lines";
       if (cv.has_branch_data) summary += ", " + pct(branch_pct) + " branches";
     }

@@ -99,8 +99,8 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_shown < std::chrono::seconds(2) && sent < total) return;
     last_shown = now;
-    std::string line =
-        s3::human_bytes(sent) + " of " + s3::human_bytes(total) + " sent, " + s3::rate_text(sent, secs);
+    std::string line = s3::human_bytes(sent) + " of " + s3::human_bytes(total) + " sent, " +
+                       s3::rate_text(sent, secs);
     if (terminal)
       ctx.show(line);
     else

@@ -13,8 +13,8 @@ std::string full_disk_note(const std::filesystem::path& path) {
   }
   unsigned long long free_bytes = static_cast<unsigned long long>(st.f_bavail) * st.f_frsize;
   if (free_bytes >= (1ull << 20)) return {};
-  return " (the file system of " + path.string() + " is full: " + std::to_string(free_bytes / 1024) +
-         " KiB free)";
+  return " (the file system of " + path.string() +
+         " is full: " + std::to_string(free_bytes / 1024) + " KiB free)";
 }
 
 }  // namespace pw

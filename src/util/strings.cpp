@@ -102,7 +102,10 @@ std::string sanitize_for_display(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c == '\t' || c >= 0x20) {
-        if (c == 0x7f) out += "\\x7f"; else out += static_cast<char>(c);
+        if (c == 0x7f)
+          out += "\\x7f";
+        else
+          out += static_cast<char>(c);
       } else if (c == 0x1b) {
         out += "\\e";
       } else {
@@ -116,8 +119,7 @@ std::string sanitize_for_display(std::string_view s) {
     }
     int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k)
-      ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
     if (ok) {
       out.append(s.substr(i, len));
       i += len;
@@ -215,13 +217,16 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 std::string shell_quote(std::string_view s) {
   bool plain = !s.empty();
   for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-./=:,+@%").find(c) != std::string_view::npos))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view("_-./=:,+@%").find(c) != std::string_view::npos))
       plain = false;
   if (plain) return std::string(s);
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   out += "'";
   return out;

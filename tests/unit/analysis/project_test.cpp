@@ -3,13 +3,12 @@
 #include "analysis/project.h"
 
 #include <gtest/gtest.h>
-
-#include <set>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "analysis/writers.h"
 
@@ -288,9 +287,9 @@ TEST(Writers, SonarGenericIssuesCurrentFormat) {
   const auto& issues = j["issues"];
   ASSERT_EQ(issues.size(), 5u);  // the reviewed hotspot B404 is left out
   std::set<std::string> rule_ids;
-  const std::set<std::string> attributes = {"FORMATTED", "CONVENTIONAL", "IDENTIFIABLE", "CLEAR",
-                                            "LOGICAL", "COMPLETE", "EFFICIENT", "FOCUSED",
-                                            "DISTINCT", "MODULAR", "TESTED", "LAWFUL",
+  const std::set<std::string> attributes = {"FORMATTED",  "CONVENTIONAL", "IDENTIFIABLE", "CLEAR",
+                                            "LOGICAL",    "COMPLETE",     "EFFICIENT",    "FOCUSED",
+                                            "DISTINCT",   "MODULAR",      "TESTED",       "LAWFUL",
                                             "RESPECTFUL", "TRUSTWORTHY"};
   for (const auto& r : j["rules"]) {
     EXPECT_TRUE(rule_ids.insert(r["id"].get<std::string>()).second) << r.dump();
@@ -317,7 +316,8 @@ TEST(Writers, SonarGenericIssuesCurrentFormat) {
 }
 
 TEST(Writers, SonarGenericIssuesShape) {
-  auto j = nlohmann::json::parse(sonar_generic_issues_json(fixture_result(), SonarIssuesFormat::deprecated));
+  auto j = nlohmann::json::parse(
+      sonar_generic_issues_json(fixture_result(), SonarIssuesFormat::deprecated));
   EXPECT_FALSE(j.contains("rules"));
   const auto& issues = j["issues"];
   ASSERT_EQ(issues.size(), 5u);  // the reviewed hotspot B404 is left out

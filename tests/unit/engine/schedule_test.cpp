@@ -10,7 +10,8 @@ namespace pw::engine {
 namespace {
 // checkout -> {a, b} -> c
 Schedule diamond(bool a_blocking = true, FailFast ff = FailFast::yes) {
-  return Schedule({{"checkout", {}, true}, {"a", {0}, a_blocking}, {"b", {0}, true}, {"c", {1, 2}, true}}, ff);
+  return Schedule(
+      {{"checkout", {}, true}, {"a", {0}, a_blocking}, {"b", {0}, true}, {"c", {1, 2}, true}}, ff);
 }
 }  // namespace
 
@@ -103,7 +104,8 @@ TEST(Schedule, SkippedStageLetsDependentsRun) {
 TEST(Status, BuildStatusRules) {
   EXPECT_EQ(build_status({Status::success, Status::skipped}, false), Status::success);
   EXPECT_EQ(build_status({Status::success, Status::unstable}, false), Status::unstable);
-  EXPECT_EQ(build_status({Status::unstable, Status::failure, Status::not_built}, false), Status::failure);
+  EXPECT_EQ(build_status({Status::unstable, Status::failure, Status::not_built}, false),
+            Status::failure);
   EXPECT_EQ(build_status({Status::success}, true), Status::aborted);
   EXPECT_EQ(build_status({Status::aborted, Status::failure}, false), Status::failure);
   EXPECT_EQ(build_status({Status::success, Status::aborted}, false), Status::aborted);

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
+#include "engine/stage_cache.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "engine/stage_cache.h"
 #include "util/fs.h"
 #include "util/hash.h"
 
@@ -13,8 +13,9 @@ namespace {
 struct Scratch {
   fs::path dir;
   Scratch() {
-    dir = fs::temp_directory_path() / ("pw-stage-cache-" + std::to_string(::getpid()) + "-" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = fs::temp_directory_path() /
+          ("pw-stage-cache-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -89,7 +90,8 @@ TEST(StageCache, TamperedObjectRestoresNothing) {
   write_file_atomic(b / "reports/b.xml", "b");
   StageCache cache(s.dir / "cache");
   cache.store(entry(kKey), {"reports/*.xml"}, b, b / "workspace", b / "nolog");
-  write_file_atomic(s.dir / "cache/objects" / sha256_hex("b").substr(0, 2) / sha256_hex("b"), "evil");
+  write_file_atomic(s.dir / "cache/objects" / sha256_hex("b").substr(0, 2) / sha256_hex("b"),
+                    "evil");
   std::string warning;
   auto e = cache.lookup(kKey, warning);
   ASSERT_TRUE(e);
@@ -132,8 +134,9 @@ TEST(StageCache, PruneKeepsTheNewestWithinTheBound) {
   EXPECT_EQ(removed[0].key, std::string(64, 'a'));
   EXPECT_EQ(cache.list().size(), 2u);
   // The pruned entry's object went too.
-  EXPECT_FALSE(fs::exists(s.dir / "cache/objects" / sha256_hex(std::string(1000, 'a')).substr(0, 2) /
-                          sha256_hex(std::string(1000, 'a'))));
+  EXPECT_FALSE(
+      fs::exists(s.dir / "cache/objects" / sha256_hex(std::string(1000, 'a')).substr(0, 2) /
+                 sha256_hex(std::string(1000, 'a'))));
   EXPECT_EQ(cache.prune(std::chrono::system_clock::time_point::max(), 0).size(), 2u);
   EXPECT_TRUE(cache.list().empty());
 }

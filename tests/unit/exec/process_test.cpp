@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,8 +79,8 @@ TEST(ShellArgv, PlainCommandsSkipTheShell) {
   EXPECT_EQ(shell_argv("echo a b"), (std::vector<std::string>{"echo", "a", "b"}));
   EXPECT_GT(shell_argv("echo $HOME").size(), 1u);
   EXPECT_EQ(shell_argv("echo $HOME").back(), "echo $HOME");
-  EXPECT_EQ(shell_argv("exit 3").back(), "exit 3");          // a builtin, no program
-  EXPECT_EQ(shell_argv("FOO=1 env").back(), "FOO=1 env");    // an assignment
+  EXPECT_EQ(shell_argv("exit 3").back(), "exit 3");        // a builtin, no program
+  EXPECT_EQ(shell_argv("FOO=1 env").back(), "FOO=1 env");  // an assignment
   EXPECT_EQ(shell_argv("a | b").back(), "a | b");
 }
 

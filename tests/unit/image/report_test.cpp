@@ -155,17 +155,17 @@ TEST_F(ImageScan, EachPackageAndFindingNamesItsLayer) {
       "Version: 3.0.11-1~deb12u2\n\n"
       "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\n"
       "Version: 1:1.2.12.dfsg-1\n\n";
-  write_bytes(
-      dir_ / "image.tar",
-      docker_archive(
-          {{F("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"), F("var/lib/dpkg/status", lower)},
-           {F("var/lib/dpkg/status", kStatus)},
-           {F("usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
-              "Name: pip\nVersion: 23.0.1\n\n")}}));
+  write_bytes(dir_ / "image.tar",
+              docker_archive({{F("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+                               F("var/lib/dpkg/status", lower)},
+                              {F("var/lib/dpkg/status", kStatus)},
+                              {F("usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+                                 "Name: pip\nVersion: 23.0.1\n\n")}}));
   auto r = scan();
   std::map<std::string, size_t> deb_layer;
   for (const auto& d : r.inventory.debs) deb_layer[d.name] = d.layer;
-  EXPECT_EQ(deb_layer, (std::map<std::string, size_t>{{"libssl3", 0}, {"openssl", 1}, {"zlib1g", 1}}));
+  EXPECT_EQ(deb_layer,
+            (std::map<std::string, size_t>{{"libssl3", 0}, {"openssl", 1}, {"zlib1g", 1}}));
   ASSERT_EQ(r.inventory.python.size(), 1u);
   EXPECT_EQ(r.inventory.python[0].layer, 2u);
   auto j = trivy_report(r);

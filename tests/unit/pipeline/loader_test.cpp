@@ -33,8 +33,9 @@ TEST(Loader, DefaultPipelineLoadsWithoutAFile) {
 }
 
 TEST(Loader, ProjectKeysTakeListsAndFailFastIsRead) {
-  auto p = load("fail_fast: true\nproject:\n  package: [src/a, b]\n  tests: tests\n"
-                "stages:\n  lint:\n    fail_fast: false\n");
+  auto p = load(
+      "fail_fast: true\nproject:\n  package: [src/a, b]\n  tests: tests\n"
+      "stages:\n  lint:\n    fail_fast: false\n");
   EXPECT_EQ(ProjectSpec::list(p.project.package), (std::vector<std::string>{"src/a", "b"}));
   EXPECT_EQ(ProjectSpec::list(p.project.tests), std::vector<std::string>{"tests"});
   EXPECT_TRUE(p.fail_fast);
@@ -79,7 +80,8 @@ TEST(Loader, OverridesOneKeyOfABuiltin) {
 }
 
 TEST(Loader, EnabledFalseRemovesABuiltin) {
-  auto p = load("stages:\n  preflight:\n    enabled: false\n  x:\n    run: 'true'\n    needs: [preflight]\n");
+  auto p = load(
+      "stages:\n  preflight:\n    enabled: false\n  x:\n    run: 'true'\n    needs: [preflight]\n");
   auto g = resolve(p);
   EXPECT_EQ(std::count(g.order.begin(), g.order.end(), "preflight"), 0);
   // The need on the disabled stage is bridged to what it needed.
@@ -99,7 +101,8 @@ TEST(Loader, UnknownKeySuggestsTheClosest) {
 }
 
 TEST(Loader, ReportsEveryProblemAtOnce) {
-  std::string e = error_of("stages:\n  a:\n    run: x\n    timeout: soon\n    retry: many\n    blockin: true\n");
+  std::string e = error_of(
+      "stages:\n  a:\n    run: x\n    timeout: soon\n    retry: many\n    blockin: true\n");
   EXPECT_NE(e.find("timeout 'soon'"), std::string::npos) << e;
   EXPECT_NE(e.find("retry must be"), std::string::npos) << e;
   EXPECT_NE(e.find("did you mean 'blocking'"), std::string::npos) << e;
@@ -118,7 +121,8 @@ TEST(Loader, DuplicateKeysAreAnError) {
 
 TEST(Dag, CycleIsNamed) {
   std::string e = error_of(
-      "stages:\n  a:\n    run: x\n    needs: [c]\n  b:\n    run: x\n    needs: [a]\n  c:\n    run: x\n    needs: [b]\n");
+      "stages:\n  a:\n    run: x\n    needs: [c]\n  b:\n    run: x\n    needs: [a]\n  c:\n    run: "
+      "x\n    needs: [b]\n");
   EXPECT_NE(e.find("cycle"), std::string::npos) << e;
   EXPECT_TRUE(e.find("a -> b -> c -> a") != std::string::npos ||
               e.find("b -> c -> a -> b") != std::string::npos ||

@@ -92,8 +92,9 @@ TEST(Settings, EveryTypeConverts) {
 }
 
 TEST(Settings, EveryTypeRejectsWithFileLineAndColumn) {
-  EXPECT_TRUE(has(errors_of("stages:\n  tests:\n    fail_under: \"\"\n", "tests"),
-                  "pipewright.yaml:3:17: stage 'tests' fail_under must be a percentage from 0 to 100"));
+  EXPECT_TRUE(
+      has(errors_of("stages:\n  tests:\n    fail_under: \"\"\n", "tests"),
+          "pipewright.yaml:3:17: stage 'tests' fail_under must be a percentage from 0 to 100"));
   EXPECT_TRUE(has(errors_of("stages:\n  tests:\n    fail_under: 101\n", "tests"), "percentage"));
   EXPECT_TRUE(has(errors_of("stages:\n  tests:\n    coverage: maybe\n", "tests"),
                   "stage 'tests' coverage must be true or false"));
@@ -110,7 +111,8 @@ TEST(Settings, EveryTypeRejectsWithFileLineAndColumn) {
   EXPECT_TRUE(has(errors_of("stages:\n  dependency-scan:\n    max_age: soon\n", "dependency-scan"),
                   "max_age must be a duration"));
   std::string e = errors_of("stages:\n  image-build:\n    engine: podmn\n", "image-build");
-  EXPECT_TRUE(has(e, "engine must be auto, docker or podman, not 'podmn'; did you mean 'podman'?")) << e;
+  EXPECT_TRUE(has(e, "engine must be auto, docker or podman, not 'podmn'; did you mean 'podman'?"))
+      << e;
   EXPECT_TRUE(has(errors_of("stages:\n  tests:\n    pytest_args: [[-x]]\n", "tests"),
                   "pytest_args must list plain values"));
   EXPECT_TRUE(has(errors_of("stages:\n  image-build:\n    build_args: [A]\n", "image-build"),
@@ -142,7 +144,8 @@ TEST(Settings, CredentialsAreDeclaredWithTheirFields) {
   ASSERT_EQ(creds.size(), 1u);
   EXPECT_EQ(creds[0].first, "dockerhub");
   EXPECT_EQ(creds[0].second, (std::vector<std::string>{"username", "password"}));
-  auto up = resolve_settings(*load("stages:\n  upload:\n    credential: aws-prod\n").find("upload"));
+  auto up =
+      resolve_settings(*load("stages:\n  upload:\n    credential: aws-prod\n").find("upload"));
   ASSERT_EQ(up.credentials().size(), 1u);
   EXPECT_EQ(up.credentials()[0].second[0], "access_key_id");
 }
@@ -171,8 +174,9 @@ TEST(Settings, DocsAreCurrent) {
   std::string text = settings_markdown();
   if (std::getenv("PW_UPDATE_GOLDEN")) write_file_atomic(doc, text);
   ASSERT_TRUE(std::filesystem::exists(doc)) << doc << ": run with PW_UPDATE_GOLDEN=1";
-  EXPECT_EQ(read_file(doc), text) << "docs/settings.md is stale: run PW_UPDATE_GOLDEN=1 "
-                                     "build/tests/test_pipeline --gtest_filter=Settings.DocsAreCurrent";
+  EXPECT_EQ(read_file(doc), text)
+      << "docs/settings.md is stale: run PW_UPDATE_GOLDEN=1 "
+         "build/tests/test_pipeline --gtest_filter=Settings.DocsAreCurrent";
 }
 
 }  // namespace pw::pipeline

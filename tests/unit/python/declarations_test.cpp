@@ -160,7 +160,8 @@ TEST(Declarations, PoetryConstraints) {
   EXPECT_EQ(poetry_constraint_to_pep440(">=1.2, <2"), ">=1.2,<2");
   EXPECT_EQ(poetry_constraint_to_pep440("~=1.2"), "~=1.2");
   // A number too long for 64 bits does not throw.
-  EXPECT_EQ(poetry_constraint_to_pep440("^99999999999999999999999"), ">=99999999999999999999999,<999999999999999999999991");
+  EXPECT_EQ(poetry_constraint_to_pep440("^99999999999999999999999"),
+            ">=99999999999999999999999,<999999999999999999999991");
 }
 
 TEST(Declarations, BadInputIsLocated) {

@@ -48,7 +48,7 @@ TEST_F(EditableReuse, KeyCoversTheFilesTheMetadataIsReadFrom) {
   put(ws / "README.rst", "pkg\n");
   std::string k1 = key(ws);
   EXPECT_EQ(key(ws), k1);
-  EXPECT_NE(key(ws, "env-2"), k1);  // another environment or pip arguments
+  EXPECT_NE(key(ws, "env-2"), k1);         // another environment or pip arguments
   put(ws / "pkg" / "core.py", "x = 2\n");  // a source file: same metadata
   EXPECT_EQ(key(ws), k1);
   put(ws / "pkg" / "__init__.py", "__version__ = \"1.1\"\n");
@@ -59,8 +59,9 @@ TEST_F(EditableReuse, KeyCoversTheFilesTheMetadataIsReadFrom) {
 
   // setup.cfg's attr: and file: directives; pyproject's dynamic table.
   fs::path cfg = dir_ / "cfg";
-  put(cfg / "setup.cfg", "[metadata]\nversion = attr: src_pkg.about.__version__\n"
-                         "long_description = file: DESCRIPTION.md, CHANGES.md\n");
+  put(cfg / "setup.cfg",
+      "[metadata]\nversion = attr: src_pkg.about.__version__\n"
+      "long_description = file: DESCRIPTION.md, CHANGES.md\n");
   put(cfg / "src" / "src_pkg" / "about.py", "__version__ = '2'\n");
   put(cfg / "CHANGES.md", "one\n");
   std::string c1 = key(cfg);
@@ -77,8 +78,9 @@ TEST_F(EditableReuse, KeyCoversTheFilesTheMetadataIsReadFrom) {
 
 TEST_F(EditableReuse, VersionFromVersionControlFollowsTheCommit) {
   fs::path ws = dir_ / "scm";
-  put(ws / "pyproject.toml", "[build-system]\nrequires = [\"setuptools-scm\"]\n"
-                             "[project]\nname = \"scm\"\ndynamic = [\"version\"]\n");
+  put(ws / "pyproject.toml",
+      "[build-system]\nrequires = [\"setuptools-scm\"]\n"
+      "[project]\nname = \"scm\"\ndynamic = [\"version\"]\n");
   std::string why;
   EXPECT_FALSE(editable_install_key(ws, "", why));  // no .git: no way to know the version
   put(ws / ".git" / "HEAD", "ref: refs/heads/main\n");

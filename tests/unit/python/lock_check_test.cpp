@@ -25,8 +25,8 @@ const LockViolation* at(const LockCheckResult& r, int line,
 LockCheckOptions bad_txt_options() {
   LockCheckOptions o;
   o.allow["allowed-pkg"] = "tracks upstream on purpose";
-  o.installed = {{"requests", "2.31.0"}, {"django", "4.2.11"}, {"attrs", "24.1.0"},
-                 {"click", "8.1.7"}};
+  o.installed = {
+      {"requests", "2.31.0"}, {"django", "4.2.11"}, {"attrs", "24.1.0"}, {"click", "8.1.7"}};
   return o;
 }
 
@@ -72,20 +72,23 @@ TEST(LockCheck, ReasonsAndSuggestions) {
             f + "4: flask ~=3.0: `~=` allows any compatible release, not one version");
   EXPECT_EQ(format_violation(*at(r, 5)),
             f + "5: numpy ==1.*: wildcard `==1.*` is not one exact version");
-  EXPECT_EQ(format_violation(*at(r, 6)),
-            f + "6: click >=8,<9: `>=8,<9` is several specifiers, not one exact pin \u2014 use click==8.1.7");
-  EXPECT_EQ(format_violation(*at(r, 7)), f + "7: six !=1.15: `!=` only excludes a version, it is not a pin");
+  EXPECT_EQ(format_violation(*at(r, 6)), f + "6: click >=8,<9: `>=8,<9` is several specifiers, not "
+                                             "one exact pin \u2014 use click==8.1.7");
+  EXPECT_EQ(format_violation(*at(r, 7)),
+            f + "7: six !=1.15: `!=` only excludes a version, it is not a pin");
   // The installed version is suggested even when it is outside the range, with a note.
-  EXPECT_EQ(format_violation(*at(r, 10)),
-            f + "10: attrs <24: `<` is a range, not a pin (installed 24.1.0 is outside it) \u2014 use attrs==24.1.0");
+  EXPECT_EQ(format_violation(*at(r, 10)), f + "10: attrs <24: `<` is a range, not a pin (installed "
+                                              "24.1.0 is outside it) \u2014 use attrs==24.1.0");
   EXPECT_NE(at(r, 11)->reason.find("`@main` is a branch or tag"), std::string::npos);
   EXPECT_EQ(at(r, 11)->spec, "@ git+https://github.com/org/tool.git@main");
   EXPECT_NE(at(r, 12)->reason.find("without a hash"), std::string::npos);
   EXPECT_EQ(at(r, 16)->spec, "-e git+https://github.com/org/ed.git@v2#egg=ed");
   EXPECT_NE(at(r, 17)->reason.find("pinned ==1.0.1 here but ==1.0.0 at " + kLock + "/bad.txt:8"),
             std::string::npos);
-  EXPECT_NE(at(r, 21)->reason.find("the constraint ==2.0 at " + kLock + "/constraints.txt:2 is outside `>=3`"),
-            std::string::npos) << at(r, 21)->reason;
+  EXPECT_NE(at(r, 21)->reason.find("the constraint ==2.0 at " + kLock +
+                                   "/constraints.txt:2 is outside `>=3`"),
+            std::string::npos)
+      << at(r, 21)->reason;
 }
 
 TEST(LockCheck, MarkersCanSkipLinesForATargetEnvironment) {
@@ -117,10 +120,13 @@ TEST(LockCheck, HashRules) {
       {7, ViolationKind::cannot_hash},
   };
   EXPECT_EQ(got, want) << summary(r);
-  EXPECT_EQ(format_violation(*at(r, 3)),
-            kLock + "/hashes.txt:3: nohash ==1.0: no --hash while hashes are required (--require-hashes at " +
-                kLock + "/hashes.txt:1)");
-  EXPECT_NE(at(r, 4)->reason.find("pip cannot hash-check an editable requirement"), std::string::npos);
+  EXPECT_EQ(
+      format_violation(*at(r, 3)),
+      kLock +
+          "/hashes.txt:3: nohash ==1.0: no --hash while hashes are required (--require-hashes at " +
+          kLock + "/hashes.txt:1)");
+  EXPECT_NE(at(r, 4)->reason.find("pip cannot hash-check an editable requirement"),
+            std::string::npos);
 }
 
 TEST(LockCheck, RequireHashesOptionAndConstraintHashes) {
@@ -141,8 +147,8 @@ TEST(LockCheck, RequireHashesOptionAndConstraintHashes) {
   std::vector<std::pair<int, ViolationKind>> got;
   for (const auto& v : r.violations) got.emplace_back(v.line, v.kind);
   EXPECT_EQ(got, (std::vector<std::pair<int, ViolationKind>>{{1, ViolationKind::missing_hash},
-                                                            {2, ViolationKind::not_pinned},
-                                                            {2, ViolationKind::missing_hash}}));
+                                                             {2, ViolationKind::not_pinned},
+                                                             {2, ViolationKind::missing_hash}}));
 }
 
 TEST(LockCheck, ConstraintPinWithHashSatisfiesTheRequirement) {
@@ -183,12 +189,12 @@ TEST(LockCheck, Policies) {
   auto s = check_lock(parsed, strict);
   std::vector<std::pair<int, ViolationKind>> got;
   for (const auto& v : s.violations) got.emplace_back(v.line, v.kind);
-  EXPECT_EQ(got, (std::vector<std::pair<int, ViolationKind>>{
-                     {1, ViolationKind::editable_forbidden},
-                     {2, ViolationKind::editable_forbidden},
-                     {3, ViolationKind::url_forbidden},
-                     {4, ViolationKind::url_forbidden},
-                     {5, ViolationKind::editable_forbidden}}))
+  EXPECT_EQ(got,
+            (std::vector<std::pair<int, ViolationKind>>{{1, ViolationKind::editable_forbidden},
+                                                        {2, ViolationKind::editable_forbidden},
+                                                        {3, ViolationKind::url_forbidden},
+                                                        {4, ViolationKind::url_forbidden},
+                                                        {5, ViolationKind::editable_forbidden}}))
       << summary(s);
   EXPECT_EQ(format_violation(s.violations[0]),
             "mem.txt:1: -e .: editable requirements are not allowed by the lock policy");
@@ -216,8 +222,8 @@ TEST(LockCheck, PinsThatCount) {
       "b===1.0-weird\n"
       "c==1.0+cpu\n"
       "D_E.f == 2.0 ; python_version >= '3'\n"
-      "d-e-f==3.0 ; python_version < '3'\n"   // different pin under another marker: fine
-      "g==1.0,==1.0.0\n"                      // a canonical duplicate is one specifier
+      "d-e-f==3.0 ; python_version < '3'\n"  // different pin under another marker: fine
+      "g==1.0,==1.0.0\n"                     // a canonical duplicate is one specifier
       "h (==1.0)\n"
       "i[x]==1.0\n"
       "https://h/simplejson-3.19.1-py3-none-any.whl#sha256=ab\n",

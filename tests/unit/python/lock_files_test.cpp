@@ -241,7 +241,8 @@ TEST(LockFiles, PipfileMembersOfTheWrongTypeAreNotErrorsOfOurs) {
 // Found by fuzz_pipfile_lock: a number too large for a double is nlohmann's out_of_range, which
 // escaped the reader as an exception of another type.
 TEST(LockFiles, PipfileNumberTooLargeIsAnInvalidJsonError) {
-  auto r = read_lock_text(LockFormat::pipfile, "2e931154bc0ba46310befb053d6c0418e22f4721ddb4df11a155c5680f26c5\",\n",
+  auto r = read_lock_text(LockFormat::pipfile,
+                          "2e931154bc0ba46310befb053d6c0418e22f4721ddb4df11a155c5680f26c5\",\n",
                           "Pipfile.lock");
   EXPECT_FALSE(r.lock);
   ASSERT_FALSE(r.diagnostics.empty());

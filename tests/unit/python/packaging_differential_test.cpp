@@ -4,9 +4,10 @@
 // line. Skips, with the reason, when /usr/bin/python3 or packaging is missing.
 //
 // Two packaging 23 bugs are left out of the contains() comparison on purpose (we follow PEP 440,
-// see specifier.cpp): wildcards / ~= where either side has a non-zero epoch, and ~= whose text spells a suffix in
-// a form packaging's string splitting does not recognise (~=1.0.c1, ~=2.3.10dev.), detected by
-// porting that splitting (packaging23_compatible_prefix) and comparing its prefix with ours.
+// see specifier.cpp): wildcards / ~= where either side has a non-zero epoch, and ~= whose text
+// spells a suffix in a form packaging's string splitting does not recognise (~=1.0.c1,
+// ~=2.3.10dev.), detected by porting that splitting (packaging23_compatible_prefix) and comparing
+// its prefix with ours.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -30,7 +31,9 @@ class Gen {
   explicit Gen(uint32_t seed) : rng_(seed) {}
   size_t r(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[r(v.size())]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[r(v.size())];
+  }
   std::string pick(std::initializer_list<const char*> v) { return *(v.begin() + r(v.size())); }
 
   std::string number() { return pick({"0", "1", "2", "3", "10", "01", "00", "2012", "7"}); }
@@ -44,11 +47,14 @@ class Gen {
     size_t n = 1 + r(4);
     for (size_t i = 0; i < n; ++i) s += (i ? "." : "") + number();
     if (r(3) == 0)
-      s += sep() + pick({"a", "b", "c", "rc", "alpha", "beta", "pre", "preview", "A", "RC", "Alpha"}) +
+      s += sep() +
+           pick({"a", "b", "c", "rc", "alpha", "beta", "pre", "preview", "A", "RC", "Alpha"}) +
            sep() + opt_number();
     if (r(4) == 0) {
-      if (r(3) == 0) s += "-" + number();
-      else s += sep() + pick({"post", "rev", "r", "POST"}) + sep() + opt_number();
+      if (r(3) == 0)
+        s += "-" + number();
+      else
+        s += sep() + pick({"post", "rev", "r", "POST"}) + sep() + opt_number();
     }
     if (r(4) == 0) s += sep() + pick({"dev", "DEV"}) + sep() + opt_number();
     if (r(6) == 0) {
@@ -66,9 +72,15 @@ class Gen {
     static const std::string chars = "._-+!*av1 cp";
     size_t at = s.empty() ? 0 : r(s.size());
     switch (r(3)) {
-      case 0: s.insert(s.begin() + static_cast<long>(at), chars[r(chars.size())]); break;
-      case 1: if (!s.empty()) s.erase(at, 1); break;
-      default: if (!s.empty()) s[at] = chars[r(chars.size())]; break;
+      case 0:
+        s.insert(s.begin() + static_cast<long>(at), chars[r(chars.size())]);
+        break;
+      case 1:
+        if (!s.empty()) s.erase(at, 1);
+        break;
+      default:
+        if (!s.empty()) s[at] = chars[r(chars.size())];
+        break;
     }
   }
 
@@ -102,16 +114,17 @@ class Gen {
   }
 
   std::string marker_item() {
-    std::string var = pick({"python_version", "python_full_version", "os_name", "os.name",
-                            "sys_platform", "platform_machine", "platform_python_implementation",
-                            "python_implementation", "implementation_name", "extra",
-                            "platform_release", "implementation_version"});
+    std::string var =
+        pick({"python_version", "python_full_version", "os_name", "os.name", "sys_platform",
+              "platform_machine", "platform_python_implementation", "python_implementation",
+              "implementation_name", "extra", "platform_release", "implementation_version"});
     std::string o = pick({"==", "!=", "<", ">=", ">", "<=", "in", "not in", "~=", "==="});
     std::string val = pick({"3.8", "3.11", "2.7", "3", "3.11.4", "linux", "posix", "CPython",
                             "cpython", "test", "Test_Extra", "x86_64", "6.0", "3.11.*", "lin"});
     std::string q = r(2) ? "'" : "\"";
     std::string lit = q + val + q;
-    return r(6) == 0 ? lit + " " + o + " " + var : var + pick({" ", ""}) + o + pick({" ", ""}) + lit;
+    return r(6) == 0 ? lit + " " + o + " " + var
+                     : var + pick({" ", ""}) + o + pick({" ", ""}) + lit;
   }
 
   std::string marker() {
@@ -132,8 +145,8 @@ class Gen {
                "pkg", "foo-"});
     std::string ws = pick({"", "", " ", "\t"});
     if (r(4) == 0) {
-      std::string e = pick({"[security]", "[security,tests]", "[ a_b , Socks ]", "[]", "[a b]",
-                            "[a,]", "[tests"});
+      std::string e = pick(
+          {"[security]", "[security,tests]", "[ a_b , Socks ]", "[]", "[a b]", "[a,]", "[tests"});
       s += ws + e;
     }
     if (r(8) == 0) {
@@ -148,7 +161,8 @@ class Gen {
       size_t n = 1 + r(3);
       for (size_t i = 0; i < n; ++i) {
         std::string o = pick({"==", ">=", "<", "!=", "~=", "<="});
-        std::string v = pick({"1.0", "2.31.0", "1.*", "1.0a1", "2", "1.0.post1", "1!2.0", "3.0+local"});
+        std::string v =
+            pick({"1.0", "2.31.0", "1.*", "1.0a1", "2", "1.0.post1", "1!2.0", "3.0+local"});
         specs += (i ? pick({",", ", "}) : "") + o + pick({"", " "}) + v;
       }
       if (r(4) == 0) specs = "(" + pick({"", " "}) + specs + pick({"", " "}) + ")";
@@ -168,7 +182,8 @@ std::string packaging23_compatible_prefix(std::string text) {
   std::vector<std::string> pieces;  // str.split("."), trailing empty piece included
   for (size_t start = 0;;) {
     size_t dot = text.find('.', start);
-    pieces.push_back(text.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    pieces.push_back(
+        text.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -182,7 +197,8 @@ std::string packaging23_compatible_prefix(std::string text) {
         if (item.compare(d, letters.size(), letters) == 0) {
           size_t k = d + letters.size();
           bool digits = k < item.size();
-          for (size_t j = k; j < item.size(); ++j) digits = digits && isdigit(static_cast<unsigned char>(item[j]));
+          for (size_t j = k; j < item.size(); ++j)
+            digits = digits && isdigit(static_cast<unsigned char>(item[j]));
           if (digits) {
             items.push_back(item.substr(0, d));
             items.push_back(item.substr(d));
@@ -237,12 +253,18 @@ std::vector<std::string> split_tabs(const std::string& line) {
 }
 
 const MarkerEnvironment kEnv = {
-    {"python_version", "3.11"},          {"python_full_version", "3.11.4"},
-    {"os_name", "posix"},                {"sys_platform", "linux"},
-    {"platform_system", "Linux"},        {"platform_machine", "x86_64"},
-    {"platform_release", "6.1.0"},       {"platform_version", "#1 SMP"},
-    {"platform_python_implementation", "CPython"}, {"implementation_name", "cpython"},
-    {"implementation_version", "3.11.4"}, {"extra", "test"},
+    {"python_version", "3.11"},
+    {"python_full_version", "3.11.4"},
+    {"os_name", "posix"},
+    {"sys_platform", "linux"},
+    {"platform_system", "Linux"},
+    {"platform_machine", "x86_64"},
+    {"platform_release", "6.1.0"},
+    {"platform_version", "#1 SMP"},
+    {"platform_python_implementation", "CPython"},
+    {"implementation_name", "cpython"},
+    {"implementation_version", "3.11.4"},
+    {"extra", "test"},
 };
 
 TEST(PackagingDifferential, AgreesWithPythonPackaging) {
@@ -393,7 +415,8 @@ TEST(PackagingDifferential, AgreesWithPythonPackaging) {
     }
     ++compared;
     if (ours != answers[i])
-      mismatches.push_back("query   " + queries[i] + "\n  packaging " + answers[i] + "\n  ours      " + ours);
+      mismatches.push_back("query   " + queries[i] + "\n  packaging " + answers[i] +
+                           "\n  ours      " + ours);
   }
   std::cout << "[ differential ] " << compared << " answers compared (" << versions.size()
             << " versions, " << contains_queries << " contains), " << skipped_bug
@@ -402,7 +425,8 @@ TEST(PackagingDifferential, AgreesWithPythonPackaging) {
   for (const auto& [kind, counts] : valid_by_kind)
     std::cout << " " << kind << " " << counts.first << "/" << counts.second;
   std::cout << "\n";
-  for (size_t k = 0; k < std::min<size_t>(mismatches.size(), 25); ++k) ADD_FAILURE() << mismatches[k];
+  for (size_t k = 0; k < std::min<size_t>(mismatches.size(), 25); ++k)
+    ADD_FAILURE() << mismatches[k];
   EXPECT_EQ(mismatches.size(), 0u);
 }
 

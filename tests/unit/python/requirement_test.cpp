@@ -83,13 +83,18 @@ TEST(Requirement, UrlRequirements) {
   EXPECT_EQ(r.name, "pip");
   EXPECT_EQ(r.url, "https://github.com/pypa/pip/archive/22.0.2.zip");
   EXPECT_FALSE(r.marker);
-  auto m = R("pkg[extra]@ git+https://host/repo.git@0123456789abcdef0123456789abcdef01234567 ; sys_platform == 'linux'");
+  auto m =
+      R("pkg[extra]@ git+https://host/repo.git@0123456789abcdef0123456789abcdef01234567 ; "
+        "sys_platform == 'linux'");
   EXPECT_EQ(m.url, "git+https://host/repo.git@0123456789abcdef0123456789abcdef01234567");
   ASSERT_TRUE(m.marker);
-  EXPECT_EQ(m.str(), "pkg[extra] @ git+https://host/repo.git@0123456789abcdef0123456789abcdef01234567 ; sys_platform == \"linux\"");
+  EXPECT_EQ(m.str(),
+            "pkg[extra] @ git+https://host/repo.git@0123456789abcdef0123456789abcdef01234567 ; "
+            "sys_platform == \"linux\"");
   EXPECT_EQ(R("pkg @ file:///srv/pkg").url, "file:///srv/pkg");
   // Without a space the ';' is part of the URL, as in packaging.
-  EXPECT_EQ(R("pkg @ https://h/x.whl;python_version>'3'").url, "https://h/x.whl;python_version>'3'");
+  EXPECT_EQ(R("pkg @ https://h/x.whl;python_version>'3'").url,
+            "https://h/x.whl;python_version>'3'");
 }
 
 struct BadCase {
@@ -150,10 +155,12 @@ TEST(Marker, PrecedenceAndGrouping) {
 }
 
 TEST(Marker, VariableSpellingsAreCanonicalized) {
-  auto m = Marker::parse("os.name == 'posix' and platform.machine == 'x86_64' and python_implementation == 'CPython'");
+  auto m = Marker::parse(
+      "os.name == 'posix' and platform.machine == 'x86_64' and python_implementation == 'CPython'");
   ASSERT_TRUE(m.ok()) << m.error();
-  EXPECT_EQ(m->str(), "os_name == \"posix\" and platform_machine == \"x86_64\" and "
-                      "platform_python_implementation == \"CPython\"");
+  EXPECT_EQ(m->str(),
+            "os_name == \"posix\" and platform_machine == \"x86_64\" and "
+            "platform_python_implementation == \"CPython\"");
   EXPECT_TRUE(Marker::parse("'linux' in sys_platform").ok());
   EXPECT_TRUE(Marker::parse("python_version>'3'and os_name=='x'").ok());
   EXPECT_FALSE(Marker::parse("python_version>'3'andos_name=='x'").ok());
@@ -161,8 +168,10 @@ TEST(Marker, VariableSpellingsAreCanonicalized) {
 }
 
 TEST(Marker, Evaluation) {
-  MarkerEnvironment env = {{"python_version", "3.11"}, {"python_full_version", "3.11.4"},
-                           {"sys_platform", "linux"},  {"os_name", "posix"},
+  MarkerEnvironment env = {{"python_version", "3.11"},
+                           {"python_full_version", "3.11.4"},
+                           {"sys_platform", "linux"},
+                           {"os_name", "posix"},
                            {"platform_release", "5.10.0-26-amd64"}};
   auto eval = [&](std::string_view text) -> Result<bool> {
     auto m = Marker::parse(text);
@@ -170,7 +179,7 @@ TEST(Marker, Evaluation) {
     return m->evaluate(env);
   };
   EXPECT_TRUE(*eval("python_version >= '3.8'"));
-  EXPECT_TRUE(*eval("python_version > '3.9'"));        // version compare: 3.11 > 3.9
+  EXPECT_TRUE(*eval("python_version > '3.9'"));  // version compare: 3.11 > 3.9
   EXPECT_FALSE(*eval("python_version < '3.9'"));
   EXPECT_TRUE(*eval("python_full_version == '3.11.*'"));
   EXPECT_TRUE(*eval("python_version ~= '3.10'"));
@@ -178,8 +187,8 @@ TEST(Marker, Evaluation) {
   EXPECT_TRUE(*eval("'lin' in sys_platform"));
   EXPECT_TRUE(*eval("'win' not in sys_platform"));
   EXPECT_FALSE(*eval("sys_platform == 'win32' or (os_name == 'nt' and python_version < '3')"));
-  EXPECT_FALSE(*eval("extra == 'Test_Extra'"));  // extra defaults to ""
-  EXPECT_TRUE(*eval("platform_release >= '5'"));        // not a version: string comparison
+  EXPECT_FALSE(*eval("extra == 'Test_Extra'"));   // extra defaults to ""
+  EXPECT_TRUE(*eval("platform_release >= '5'"));  // not a version: string comparison
   MarkerEnvironment with_extra = env;
   with_extra["extra"] = "test-extra";
   EXPECT_TRUE(*Marker::parse("extra == 'Test_Extra'")->evaluate(with_extra));  // PEP 685

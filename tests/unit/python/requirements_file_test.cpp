@@ -62,7 +62,10 @@ TEST(LogicalLines, JoinsContinuationsAndDropsComments) {
 }
 
 TEST(LogicalLines, LineBreaksAsPythonSplitlines) {
-  auto lines = logical_lines("a==1\r\nb==2\rc==3\fd==4\x1c" "e==5\xC2\x85" "f==6\xE2\x80\xA8g==7");
+  auto lines = logical_lines(
+      "a==1\r\nb==2\rc==3\fd==4\x1c"
+      "e==5\xC2\x85"
+      "f==6\xE2\x80\xA8g==7");
   ASSERT_EQ(lines.size(), 7u);
   for (int i = 0; i < 7; ++i) EXPECT_EQ(lines[i].line, i + 1) << lines[i].text;
   EXPECT_EQ(lines[0].text, "a==1");
@@ -184,15 +187,19 @@ TEST(RequirementsFile, EveryBadLineIsReportedWithItsLine) {
       if (d.line == line) return d.str();
     return std::string();
   };
-  EXPECT_NE(msg(1).find("errors.txt:1:9: invalid requirement 'requests=2.0'"), std::string::npos) << msg(1);
+  EXPECT_NE(msg(1).find("errors.txt:1:9: invalid requirement 'requests=2.0'"), std::string::npos)
+      << msg(1);
   EXPECT_NE(msg(1).find("=="), std::string::npos);
   EXPECT_NE(msg(2).find("no such option: --unknown-option"), std::string::npos) << msg(2);
-  EXPECT_NE(msg(4).find("Allowed hash algorithms for --hash are sha256, sha384, sha512."), std::string::npos);
+  EXPECT_NE(msg(4).find("Allowed hash algorithms for --hash are sha256, sha384, sha512."),
+            std::string::npos);
   EXPECT_NE(msg(5).find("must be a hash name followed by a value"), std::string::npos);
   EXPECT_NE(msg(6).find("errors.txt:6:12:"), std::string::npos) << msg(6);
   EXPECT_NE(msg(7).find("not a valid editable requirement"), std::string::npos);
   EXPECT_NE(msg(8).find("#egg="), std::string::npos);
-  EXPECT_NE(msg(9).find("ambiguous option: --re (--require-hashes, --requirement?)"), std::string::npos) << msg(9);
+  EXPECT_NE(msg(9).find("ambiguous option: --re (--require-hashes, --requirement?)"),
+            std::string::npos)
+      << msg(9);
   EXPECT_NE(msg(10).find("--pre option does not take a value"), std::string::npos);
   EXPECT_NE(msg(11).find("-r option requires 1 argument"), std::string::npos);
   EXPECT_NE(msg(12).find("No closing quotation"), std::string::npos);
@@ -239,7 +246,8 @@ TEST(RequirementsFile, IncludeCyclesAreNamed) {
 TEST(RequirementsFile, MissingRootFile) {
   auto f = read_requirements_file(kDir + "/nope.txt");
   ASSERT_EQ(f.diagnostics.size(), 1u);
-  EXPECT_EQ(f.diagnostics[0].str(), kDir + "/nope.txt: cannot read requirements file: No such file or directory");
+  EXPECT_EQ(f.diagnostics[0].str(),
+            kDir + "/nope.txt: cannot read requirements file: No such file or directory");
   auto dir = read_requirements_file(kDir);
   ASSERT_EQ(dir.diagnostics.size(), 1u);
   EXPECT_NE(dir.diagnostics[0].message.find("is a directory"), std::string::npos);
@@ -274,19 +282,19 @@ TEST(RequirementsFile, InMemoryTextWithBomAndUrls) {
 TEST(RequirementsFile, PipOptionParsingDetails) {
   auto f = parse_requirements_text(
       "--extra-index https://a\n"      // unique prefix of --extra-index-url
-      "-ihttps://b\n"                   // short option with attached value
-      "--pypi-url=https://c\n"          // alias of --index-url
-      "--no-index --require-hashes\n"   // several flags on one line
-      "foo==1 --pre\n"                  // global options on a requirement line are ignored
+      "-ihttps://b\n"                  // short option with attached value
+      "--pypi-url=https://c\n"         // alias of --index-url
+      "--no-index --require-hashes\n"  // several flags on one line
+      "foo==1 --pre\n"                 // global options on a requirement line are ignored
       "bar==1 --hash=sha256:x -- --not-parsed\n"
-      "--hash=sha256:y\n",              // per-requirement option alone: ignored
+      "--hash=sha256:y\n",  // per-requirement option alone: ignored
       "opts.txt");
   EXPECT_TRUE(f.diagnostics.empty()) << diags(f);
   std::vector<std::string> names;
   for (const auto& o : f.options) names.push_back(o.option + "=" + o.value);
   EXPECT_EQ(names, (std::vector<std::string>{"--extra-index-url=https://a", "--index-url=https://b",
-                                             "--index-url=https://c", "--no-index=",
-                                             "--require-hashes="}));
+                                             "--index-url=https://c",
+                                             "--no-index=", "--require-hashes="}));
   EXPECT_TRUE(f.require_hashes());
   ASSERT_EQ(f.requirements.size(), 2u);
   EXPECT_EQ(f.requirements[1].hashes.at("sha256"), std::vector<std::string>{"x"});
@@ -295,7 +303,8 @@ TEST(RequirementsFile, PipOptionParsingDetails) {
 TEST(RequirementsFile, ConstraintFilesMarkTheirEntries) {
   fs::path dir = fs::temp_directory_path() / ("pw-reqs-" + std::to_string(::getpid()));
   fs::create_directories(dir / "sub");
-  std::ofstream(dir / "root.txt") << "-c sub/c.txt\n-r file://" << (dir / "sub" / "r.txt").string() << "\n";
+  std::ofstream(dir / "root.txt") << "-c sub/c.txt\n-r file://" << (dir / "sub" / "r.txt").string()
+                                  << "\n";
   std::ofstream(dir / "sub" / "c.txt") << "a==1\n-r r.txt\n";
   std::ofstream(dir / "sub" / "r.txt") << "b==2\n";
   auto f = read_requirements_file(dir / "root.txt");

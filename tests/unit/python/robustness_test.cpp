@@ -56,7 +56,8 @@ TEST(Robustness, RequirementsTextNeverThrows) {
 TEST(Robustness, HugeNumbersAreErrors) {
   EXPECT_FALSE(Version::parse("1." + std::string(400, '9')).ok());
   EXPECT_FALSE(Specifier::parse("==" + std::string(30, '9')).ok());
-  EXPECT_FALSE(Marker::parse(std::string(5000, '(') + "os_name == 'x'" + std::string(5000, ')')).ok());
+  EXPECT_FALSE(
+      Marker::parse(std::string(5000, '(') + "os_name == 'x'" + std::string(5000, ')')).ok());
 }
 
 }  // namespace

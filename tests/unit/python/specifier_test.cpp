@@ -97,20 +97,20 @@ const Case kOperators[] = {
     // <
     {"1.9", "<2", true},
     {"2.0", "<2", false},
-    {"2.0a1", "<2", false},        // a pre-release of the named version is not "less"
+    {"2.0a1", "<2", false},  // a pre-release of the named version is not "less"
     {"2.0.dev1", "<2", false},
     {"2.0.dev1", "<2.0.post1", false},  // same base release, spec not a pre-release
-    {"2.0a1", "<2.0b1", true},     // unless the spec is itself a pre-release
+    {"2.0a1", "<2.0b1", true},          // unless the spec is itself a pre-release
     {"1.9a1", "<2", true},
     {"1.9+local", "<2", true},
     {"2.0+local", "<2", false},
     // >
     {"2.1", ">2", true},
     {"2.0", ">2", false},
-    {"2.0.post1", ">2", false},    // a post-release of the named version is not "greater"
+    {"2.0.post1", ">2", false},  // a post-release of the named version is not "greater"
     {"2.0.post1", ">2.0.post0", true},
     {"2.0.1", ">2", true},
-    {"2.0+local", ">2", false},    // neither is a local build of it
+    {"2.0+local", ">2", false},  // neither is a local build of it
     {"2.0.1+local", ">2", true},
     {"2.0.post1+local", ">2", false},
     {"2.0b1", ">2.0a1", true},
@@ -155,11 +155,11 @@ TEST(Specifier, ParsesAndKeepsTheTextAsWritten) {
 
 TEST(Specifier, RejectsWhatPep440Forbids) {
   const char* bad[] = {
-      "",          "1.0",       "=1.0",       "~1.0",        "=>1.0",     ">=",
-      "~=1",       "~=1.*",     "~=1.0+local", ">=1.0+local", "<1.0.*",   ">1.*",
-      "<=1.0+abc", "==1.0a1.*", "==1.0+local.*", "==1.*.*",  "==*",        "== 1.0 .*",
-      "=== a b",   "===a;b",    "===a)",      ">=1.0 2",     "!==1.0",    "== french",
-      ">=1.0,",
+      "",        "1.0",     "=1.0",      "~1.0",        "=>1.0",
+      ">=",      "~=1",     "~=1.*",     "~=1.0+local", ">=1.0+local",
+      "<1.0.*",  ">1.*",    "<=1.0+abc", "==1.0a1.*",   "==1.0+local.*",
+      "==1.*.*", "==*",     "== 1.0 .*", "=== a b",     "===a;b",
+      "===a)",   ">=1.0 2", "!==1.0",    "== french",   ">=1.0,",
   };
   for (const char* s : bad) {
     auto r = Specifier::parse(s);
@@ -180,7 +180,7 @@ TEST(Specifier, NamesPrerelease) {
   EXPECT_TRUE(Specifier::parse("~=1.0rc1")->names_prerelease());
   EXPECT_TRUE(Specifier::parse("<=1.0b1")->names_prerelease());
   EXPECT_TRUE(Specifier::parse("===1.0a1")->names_prerelease());
-  EXPECT_FALSE(Specifier::parse("<1.0a1")->names_prerelease());   // exclusive ops never do
+  EXPECT_FALSE(Specifier::parse("<1.0a1")->names_prerelease());  // exclusive ops never do
   EXPECT_FALSE(Specifier::parse(">1.0a1")->names_prerelease());
   EXPECT_FALSE(Specifier::parse("!=1.0a1")->names_prerelease());
   EXPECT_FALSE(Specifier::parse("==1.*")->names_prerelease());
@@ -191,10 +191,10 @@ TEST(SpecifierSet, PrereleasesAreExcludedUnlessAskedOrNamed) {
   EXPECT_FALSE(in(">=1.0", "2.0a1"));
   EXPECT_TRUE(in(">=1.0", "2.0a1", true));
   EXPECT_FALSE(in(">=1.0", "2.0a1", false));
-  EXPECT_TRUE(in(">=1.0a1", "2.0a1"));           // the set names a pre-release
+  EXPECT_TRUE(in(">=1.0a1", "2.0a1"));  // the set names a pre-release
   EXPECT_TRUE(in(">=1.0a1,<3", "2.0.dev1"));
-  EXPECT_FALSE(in(">=1.0a1", "2.0a1", false));   // an explicit "no" wins
-  EXPECT_FALSE(in("", "1.0a1"));                 // the empty set: finals only
+  EXPECT_FALSE(in(">=1.0a1", "2.0a1", false));  // an explicit "no" wins
+  EXPECT_FALSE(in("", "1.0a1"));                // the empty set: finals only
   EXPECT_TRUE(in("", "1.0a1", true));
   EXPECT_TRUE(in("", "1.0"));
   EXPECT_FALSE(in("<2.0", "1.0.dev1"));

@@ -2,7 +2,6 @@
 #include "python/venv_cache.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,7 +15,12 @@ namespace fs = std::filesystem;
 TEST(VenvCacheKey, FollowsTheInputsAndWhatIsInstalled) {
   // `material` is the install plan's (the generated requirements and the files behind them, by
   // content); a lock's selection replaces it.
-  VenvKeyInputs in{"/usr/bin/python3.11", "3.11.2", {"--no-index"}, true, false, "",
+  VenvKeyInputs in{"/usr/bin/python3.11",
+                   "3.11.2",
+                   {"--no-index"},
+                   true,
+                   false,
+                   "",
                    "requirements-dev.txt\npytest==8.0.0\n"};
   std::string key = venv_cache_key(in);
   EXPECT_EQ(key.size(), 24u);

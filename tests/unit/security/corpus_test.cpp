@@ -10,8 +10,8 @@
 #include <set>
 
 #include "security/match.h"
-#include "security/store.h"
 #include "security/sources.h"
+#include "security/store.h"
 #include "support.h"
 
 namespace pw::security {
@@ -28,12 +28,15 @@ TEST(Corpus, EveryListedVersionMatchesAndEveryFixIsClean) {
   Store store(tmp / "osv.db");
   auto t0 = std::chrono::steady_clock::now();
   ImportSummary sum = store.import({(corpus / "vulns").string()});
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::cout << "imported " << sum.imported << " records from " << sum.files_read << " files in "
             << ms << " ms; skipped " << sum.skipped << "\n";
-  for (const auto& [reason, n] : sum.dropped_parts) std::cout << "  dropped " << n << " x " << reason << "\n";
-  for (const auto& [reason, n] : sum.skipped_reasons) std::cout << "  skipped " << n << " x " << reason << "\n";
+  for (const auto& [reason, n] : sum.dropped_parts)
+    std::cout << "  dropped " << n << " x " << reason << "\n";
+  for (const auto& [reason, n] : sum.skipped_reasons)
+    std::cout << "  skipped " << n << " x " << reason << "\n";
   size_t yaml_files = 0;  // SOURCE.md's 2,662 files include vulns/.id-allocator
   for (const auto& e : fs::recursive_directory_iterator(corpus / "vulns"))
     yaml_files += e.path().extension() == ".yaml";
@@ -44,10 +47,12 @@ TEST(Corpus, EveryListedVersionMatchesAndEveryFixIsClean) {
   // Re-read the records themselves to know what to ask.
   std::vector<Record> records;
   ReadStats rs;
-  read_location((corpus / "vulns").string(), [&](SourceDocument&& d) {
-    auto po = parse_osv(d.text, d.format, d.name);
-    for (auto& r : po.records) records.push_back(std::move(r));
-  }, rs);
+  read_location((corpus / "vulns").string(),
+                [&](SourceDocument&& d) {
+                  auto po = parse_osv(d.text, d.format, d.name);
+                  for (auto& r : po.records) records.push_back(std::move(r));
+                },
+                rs);
 
   size_t listed_checked = 0, fixed_checked = 0, disagreements = 0;
   for (const auto& r : records) {
@@ -84,7 +89,8 @@ TEST(Corpus, EveryListedVersionMatchesAndEveryFixIsClean) {
           if (e.kind != EventKind::fixed) continue;
           // A record may list a fix of one range as affected by another (overlapping ranges).
           auto q = make_query("PyPI", e.version);
-          if (std::find(a.version_keys.begin(), a.version_keys.end(), q.key) != a.version_keys.end())
+          if (std::find(a.version_keys.begin(), a.version_keys.end(), q.key) !=
+              a.version_keys.end())
             continue;
           bool in_other_range = false;
           for (const auto& other : a.ranges) in_other_range |= range_includes(other, q);

@@ -48,10 +48,10 @@ TEST(Cvss, Ratings) {
 }
 
 TEST(Cvss, InvalidVectorsRejectedWithAReason) {
-  for (const char* bad : {"AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",          // no prefix
-                          "CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P",           // not v3
-                          "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",      // A missing
-                          "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",  // bad value
+  for (const char* bad : {"AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",                // no prefix
+                          "CVSS:2.0/AV:N/AC:L/Au:N/C:P/I:P/A:P",                // not v3
+                          "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",           // A missing
+                          "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",       // bad value
                           "CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",  // twice
                           "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/ZZ:Q",  // unknown
                           "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:HH", "CVSS:3.1/"}) {
@@ -68,8 +68,8 @@ TEST(Cvss, AdvisorySeverityPrefersV3ThenDatabase) {
   EXPECT_EQ(s.rating, Rating::critical);
   ASSERT_TRUE(s.score);
   EXPECT_DOUBLE_EQ(*s.score, 9.8);
-  s = advisory_severity({{"CVSS_V4", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}},
-                        "MODERATE");
+  s = advisory_severity(
+      {{"CVSS_V4", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}}, "MODERATE");
   EXPECT_EQ(s.rating, Rating::medium);
   EXPECT_FALSE(s.score);
   EXPECT_EQ(s.vector_type, "CVSS_V4");  // kept as given, not scored

@@ -118,8 +118,8 @@ TEST_F(Reports, DependencyCheckXmlIsWellFormedAndFollowsTheSchema) {
     ASSERT_GE(head.size(), 5u);
     EXPECT_EQ(std::vector<std::string>(head.begin(), head.begin() + 5),
               (std::vector<std::string>{"fileName", "filePath", "md5", "sha1", "sha256"}));
-    EXPECT_EQ(std::string(dep.child("identifiers").child("package").child_value("id")).rfind(
-                  "pkg:pypi/", 0),
+    EXPECT_EQ(std::string(dep.child("identifiers").child("package").child_value("id"))
+                  .rfind("pkg:pypi/", 0),
               0u);
     bool seen_suppressed = false;
     for (auto v : dep.child("vulnerabilities").children()) {
@@ -143,11 +143,11 @@ TEST_F(Reports, DependencyCheckXmlIsWellFormedAndFollowsTheSchema) {
         ++cvss;
         std::vector<std::string> metrics;
         for (auto m : c.children()) metrics.push_back(m.name());
-        EXPECT_EQ(metrics, (std::vector<std::string>{
-                               "baseScore", "attackVector", "attackComplexity",
-                               "privilegesRequired", "userInteraction", "scope",
-                               "confidentialityImpact", "integrityImpact", "availabilityImpact",
-                               "baseSeverity", "version"}));
+        EXPECT_EQ(metrics,
+                  (std::vector<std::string>{"baseScore", "attackVector", "attackComplexity",
+                                            "privilegesRequired", "userInteraction", "scope",
+                                            "confidentialityImpact", "integrityImpact",
+                                            "availabilityImpact", "baseSeverity", "version"}));
       }
     }
   }
@@ -156,8 +156,8 @@ TEST_F(Reports, DependencyCheckXmlIsWellFormedAndFollowsTheSchema) {
   EXPECT_EQ(suppressed, 1);
   EXPECT_EQ(cvss, 2);  // black and foo-bar have v3 vectors
   // black's vulnerability is named by its CVE, as Dependency-Check readers expect.
-  auto black = analysis.child("dependencies").find_child_by_attribute("dependency", "isVirtual",
-                                                                      "true");
+  auto black =
+      analysis.child("dependencies").find_child_by_attribute("dependency", "isVirtual", "true");
   EXPECT_STREQ(black.child_value("fileName"), "black:23.1.0");
   auto v = black.child("vulnerabilities").child("vulnerability");
   EXPECT_STREQ(v.child_value("name"), "CVE-2024-21503");
@@ -165,9 +165,9 @@ TEST_F(Reports, DependencyCheckXmlIsWellFormedAndFollowsTheSchema) {
   EXPECT_STREQ(v.child("cvssV3").child_value("attackVector"), "NETWORK");
   EXPECT_STREQ(v.child("cvssV3").child_value("availabilityImpact"), "LOW");
   EXPECT_NE(std::string(v.child_value("description")).find("tabs & <spaces>"), std::string::npos);
-  EXPECT_STREQ(v.child("vulnerableSoftware").child("software").attribute("versionEndExcluding")
-                   .value(),
-               "24.3.0");
+  EXPECT_STREQ(
+      v.child("vulnerableSoftware").child("software").attribute("versionEndExcluding").value(),
+      "24.3.0");
 }
 
 TEST_F(Reports, SarifHasOneResultPerFindingNotIgnored) {
@@ -223,8 +223,8 @@ TEST_F(Reports, CycloneDxShapeAndReferencesResolve) {
   std::set<std::string> vuln_refs;
   const std::set<std::string> severities = {"critical", "high", "medium", "low",
                                             "info",     "none", "unknown"};
-  const std::set<std::string> methods = {"CVSSv2", "CVSSv3", "CVSSv31", "CVSSv4", "OWASP",
-                                         "SSVC",   "other"};
+  const std::set<std::string> methods = {"CVSSv2", "CVSSv3", "CVSSv31", "CVSSv4",
+                                         "OWASP",  "SSVC",   "other"};
   for (const auto& v : bom["vulnerabilities"]) {
     EXPECT_TRUE(vuln_refs.insert(v["bom-ref"].get<std::string>()).second);
     EXPECT_FALSE(v["id"].get<std::string>().empty());
@@ -269,7 +269,8 @@ TEST_F(Reports, DependencyCheckJsonHasDependencyChecksSchema) {
   json j = json::parse(text);
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"dependencies", "projectInfo", "reportSchema", "scanInfo"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"dependencies", "projectInfo", "reportSchema", "scanInfo"}));
   EXPECT_EQ(j["reportSchema"], "1.1");
   EXPECT_EQ(j["scanInfo"]["engineVersion"], "pipewright 9.9.9");
   EXPECT_EQ(j["projectInfo"]["reportDate"], "2025-01-15T00:00:00.000Z");
@@ -287,7 +288,8 @@ TEST_F(Reports, DependencyCheckJsonHasDependencyChecksSchema) {
   // The ignored finding is a suppressed vulnerability, as Dependency-Check writes it.
   size_t suppressed = 0;
   for (const auto& d : j["dependencies"])
-    if (d.contains("suppressedVulnerabilities")) suppressed += d["suppressedVulnerabilities"].size();
+    if (d.contains("suppressedVulnerabilities"))
+      suppressed += d["suppressedVulnerabilities"].size();
   EXPECT_EQ(suppressed, 1u);
 }
 

@@ -31,17 +31,22 @@ constexpr size_t kSample = 200;
 
 char code(EventKind k) {
   switch (k) {
-    case EventKind::introduced: return 'i';
-    case EventKind::fixed: return 'f';
-    case EventKind::last_affected: return 'l';
-    case EventKind::limit: return 'm';
+    case EventKind::introduced:
+      return 'i';
+    case EventKind::fixed:
+      return 'f';
+    case EventKind::last_affected:
+      return 'l';
+    case EventKind::limit:
+      return 'm';
   }
   return '?';
 }
 
 // Versions around an event's version: itself and near neighbours on both sides.
 std::vector<std::string> around(const std::string& v) {
-  std::vector<std::string> out = {v, v + ".post1", v + "a1", v + ".dev0", v + "rc1", v + "+local.1"};
+  std::vector<std::string> out = {v,           v + ".post1", v + "a1",
+                                  v + ".dev0", v + "rc1",    v + "+local.1"};
   // The next release (last release segment bumped) and the one before, when the text is a plain
   // dotted release.
   bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
@@ -72,16 +77,19 @@ TEST(Differential, RangeEvaluationAgreesWithPackaging) {
               << "(install python3-packaging)\n";
     GTEST_SKIP() << kPython << " cannot import packaging (python3-packaging missing)";
   }
-  fs::path oracle = fs::path(PW_SOURCE_DIR) / "tests" / "fixtures" / "security" / "osv_range_oracle.py";
+  fs::path oracle =
+      fs::path(PW_SOURCE_DIR) / "tests" / "fixtures" / "security" / "osv_range_oracle.py";
   ASSERT_TRUE(fs::exists(oracle)) << oracle;
 
   std::vector<Record> records;
   ReadStats rs;
-  read_location((corpus / "vulns").string(), [&](SourceDocument&& d) {
-    auto po = parse_osv(d.text, d.format, d.name);
-    for (auto& r : po.records)
-      if (r.withdrawn.empty()) records.push_back(std::move(r));
-  }, rs);
+  read_location((corpus / "vulns").string(),
+                [&](SourceDocument&& d) {
+                  auto po = parse_osv(d.text, d.format, d.name);
+                  for (auto& r : po.records)
+                    if (r.withdrawn.empty()) records.push_back(std::move(r));
+                },
+                rs);
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.id < b.id; });
   // Deterministic sample: every k-th record by id, only records with ECOSYSTEM ranges.

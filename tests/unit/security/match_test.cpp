@@ -6,7 +6,9 @@
 namespace pw::security {
 namespace {
 
-Range range(std::vector<Event> events) { return Range{RangeType::ecosystem, "", std::move(events)}; }
+Range range(std::vector<Event> events) {
+  return Range{RangeType::ecosystem, "", std::move(events)};
+}
 Event in(const char* v) { return {EventKind::introduced, v}; }
 Event fx(const char* v) { return {EventKind::fixed, v}; }
 Event la(const char* v) { return {EventKind::last_affected, v}; }

@@ -98,8 +98,8 @@ TEST(Osv, BadRangesAreDroppedNotTheRecord) {
 }
 
 TEST(Osv, JsonArrayOfRecords) {
-  auto out = parse_osv(R"([{"id": "A", "modified": "m"}, {"id": "B", "modified": "m"}])",
-                       Format::json);
+  auto out =
+      parse_osv(R"([{"id": "A", "modified": "m"}, {"id": "B", "modified": "m"}])", Format::json);
   EXPECT_EQ(out.records.size(), 2u);
 }
 

@@ -71,8 +71,9 @@ TEST(Requirements, MissingFileIsAnError) {
 TEST(SiteDirs, DistInfoEggInfoAndBrokenMetadata) {
   TempDir tmp;
   fs::path site = tmp / "site-packages";
-  dist_info(site, "Foo.Bar-1.5.dist-info",
-            "Metadata-Version: 2.1\r\nName: Foo.Bar\r\nVersion: 1.5\r\n\r\nName: body-is-ignored\n");
+  dist_info(
+      site, "Foo.Bar-1.5.dist-info",
+      "Metadata-Version: 2.1\r\nName: Foo.Bar\r\nVersion: 1.5\r\n\r\nName: body-is-ignored\n");
   write(site / "transitive_lib-1.0.egg-info" / "PKG-INFO",
         "Metadata-Version: 1.0\nName: transitive_lib\nVersion: 1.0\nSummary: x\n");
   write(site / "legacy-0.1.egg-info", "Metadata-Version: 1.0\nName: legacy\nVersion: 0.1\n");
@@ -80,8 +81,8 @@ TEST(SiteDirs, DistInfoEggInfoAndBrokenMetadata) {
   write(site / "foo_bar" / "__init__.py", "");
   auto got = packages_from_site_dirs({site});
   ASSERT_TRUE(got.ok()) << join_diagnostics(got.errors);
-  EXPECT_EQ(names(got.value), (std::vector<std::string>{"foo-bar@1.5", "legacy@0.1",
-                                                        "transitive-lib@1.0"}));
+  EXPECT_EQ(names(got.value),
+            (std::vector<std::string>{"foo-bar@1.5", "legacy@0.1", "transitive-lib@1.0"}));
   EXPECT_EQ(got.value[0].found_in, std::vector<std::string>{site.string()});
   ASSERT_EQ(got.warnings.size(), 1u);
   EXPECT_NE(got.warnings[0].file.find("broken-1.0.dist-info"), std::string::npos);
@@ -132,15 +133,14 @@ class ScanFixture : public ::testing::Test {
     store_->import({kFixtures.string()});
     write(tmp_ / "requirements.txt", "black==23.1.0\nFoo_Bar==1.5\nsafe==1.0\n");
     auto req = packages_from_requirements(tmp_ / "requirements.txt").value;
-    dist_info(tmp_ / "site", "transitive_lib-1.0.dist-info", "Name: transitive_lib\nVersion: 1.0\n");
+    dist_info(tmp_ / "site", "transitive_lib-1.0.dist-info",
+              "Name: transitive_lib\nVersion: 1.0\n");
     dist_info(tmp_ / "site", "nosev-1.0.dist-info", "Name: nosev\nVersion: 1.0\n");
     auto site = packages_from_site_dirs({tmp_ / "site"}).value;
     packages_ = req;
     packages_.insert(packages_.end(), site.begin(), site.end());
   }
-  ScanResult run() {
-    return scan(*store_, packages_, "demo", sys_days{2025y / 1 / 15} + 12h);
-  }
+  ScanResult run() { return scan(*store_, packages_, "demo", sys_days{2025y / 1 / 15} + 12h); }
   const VulnFinding* find(const ScanResult& r, const std::string& id) {
     for (const auto& f : r.findings)
       if (f.match.id == id) return &f;
@@ -201,13 +201,13 @@ TEST_F(ScanFixture, IgnoreByAliasWithPackageAndExpiry) {
   ScanResult r = run();
   IgnoreList list = ignores(
       "ignore:\n"
-      "  - id: cve-2024-21503\n"                 // an alias, any case
+      "  - id: cve-2024-21503\n"  // an alias, any case
       "    reason: only formats our own code\n"
-      "    expires: 2025-01-15\n"                 // through that day
+      "    expires: 2025-01-15\n"  // through that day
       "    package: Black\n"
       "  - id: PYSEC-2099-1\n"
       "    reason: patched in our fork\n"
-      "    expires: 2025-01-14\n"                 // expired yesterday
+      "    expires: 2025-01-14\n"  // expired yesterday
       "  - id: GHSA-test-2099-0002\n"
       "    reason: wrong package\n"
       "    package: other\n"
@@ -242,13 +242,13 @@ TEST_F(ScanFixture, IgnoreByAliasWithPackageAndExpiry) {
 TEST_F(ScanFixture, MalformedIgnoreFileSaysWhere) {
   IgnoreList list = ignores(
       "ignore:\n"
-      "  - id: PYSEC-1\n"              // line 2: no reason
+      "  - id: PYSEC-1\n"  // line 2: no reason
       "  - id: PYSEC-2\n"
       "    reason: ok\n"
-      "    expires: 2025-02-30\n"      // line 5: not a date
+      "    expires: 2025-02-30\n"  // line 5: not a date
       "  - id: PYSEC-3\n"
-      "    reson: typo\n"              // line 7: unknown key
-      "  - just-a-string\n"            // line 8
+      "    reson: typo\n"    // line 7: unknown key
+      "  - just-a-string\n"  // line 8
       "  - id: PYSEC-4\n"
       "    reason: fine\n");
   ASSERT_EQ(list.entries.size(), 1u);

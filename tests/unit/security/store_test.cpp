@@ -65,7 +65,7 @@ TEST(Store, ReimportUpdatesKeepsAndRemoves) {
   EXPECT_EQ(s.unchanged, 1u);
   EXPECT_EQ(s.removed, 1u);
   EXPECT_EQ(match(store, "PyPI", "a", "1.5").size(), 1u);  // the new range of A-1
-  fs::remove(tmp / "db/3.json");  // gone from its source
+  fs::remove(tmp / "db/3.json");                           // gone from its source
   s = store.update();
   EXPECT_EQ(s.removed, 1u);
   EXPECT_EQ(store.status().records, 1u);
@@ -102,12 +102,12 @@ TEST(Store, FailedImportLeavesThePreviousDatabase) {
 
 TEST(Store, ZipArchivesReadInMemoryWithUnsafeMembersLeftOut) {
   TempDir tmp;
-  std::string zip = make_zip({{"Z-1.json", rec("Z-1", "2024-01-01T00:00:00Z", "z", "1.0")},
-                              {"../evil.json", rec("Z-2", "2024-01-01T00:00:00Z", "z", "1.0")},
-                              {"/abs.json", rec("Z-3", "2024-01-01T00:00:00Z", "z", "1.0")},
-                              {"big.json", rec("Z-4", "2024-01-01T00:00:00Z", "z", "1.0") +
-                                               std::string(4096, ' ')},
-                              {"notes.txt", "x"}});
+  std::string zip = make_zip(
+      {{"Z-1.json", rec("Z-1", "2024-01-01T00:00:00Z", "z", "1.0")},
+       {"../evil.json", rec("Z-2", "2024-01-01T00:00:00Z", "z", "1.0")},
+       {"/abs.json", rec("Z-3", "2024-01-01T00:00:00Z", "z", "1.0")},
+       {"big.json", rec("Z-4", "2024-01-01T00:00:00Z", "z", "1.0") + std::string(4096, ' ')},
+       {"notes.txt", "x"}});
   write(tmp / "PyPI.zip", zip);
   Store store(tmp / "osv.db");
   ReadOptions opts;
