@@ -118,7 +118,12 @@ const std::vector<BuiltinKind>& builtin_kinds() {
              "the dependency groups and extras (extra:NAME) installed from a lock (default: all)"),
         flag("native_install", "",
              "install a project with static metadata natively, as pip's editable install would "
-             "(default: true)")}},
+             "(default: true)"),
+        choice("dev_dependencies", "install", {"install", "system"},
+               "install: pip installs the declared dev dependencies (or the lock's pins); system: "
+               "the interpreter's own packages stand in for them (a machine without a package "
+               "index, tools from the distribution; implies system_site_packages), and the "
+               "summary names those missing or at an excluded version")}},
       {"lock-check",
        "every requirement pinned with == to one exact version, or the lock file in sync",
        {text("requirements", "", "the requirements file (default: project.requirements)"),

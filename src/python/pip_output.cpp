@@ -1,6 +1,7 @@
 // Recognising the explaining line of a failed pip install or build (see pip_output.h).
 #include "python/pip_output.h"
 
+#include "python/traceback.h"
 #include "util/strings.h"
 
 namespace pw::python {
@@ -23,7 +24,7 @@ bool generic(std::string_view t) {
 
 PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
   PipFailure f;
-  std::string missing_deps, module_missing, metadata, last_error, could_not_find;
+  std::string missing_deps, module_missing, metadata, exception, last_error, could_not_find;
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string t(trim(lines[i]));
     if (t.empty()) continue;
@@ -50,6 +51,10 @@ PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
                t.starts_with("distutils.errors.") || t.starts_with("packaging.") ||
                contains(t, "TOMLDecodeError") || t.starts_with("error: invalid")) {
       metadata = t;
+    } else if (is_exception_line(t)) {
+      // A build backend's traceback, indented inside pip's "[end of output]" block: its last
+      // line (hatchling's "UnknownPluginError: Unknown metadata hook: fancy-pypi-readme").
+      exception = t;
     } else if ((t.starts_with("ERROR:") || t.starts_with("error:")) && !generic(t)) {
       last_error = t;
     }
@@ -62,6 +67,7 @@ PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
   if (f.cause.empty()) f.cause = missing_deps;
   if (f.cause.empty()) f.cause = module_missing;
   if (f.cause.empty()) f.cause = metadata;
+  if (f.cause.empty()) f.cause = exception;
   if (f.cause.empty()) f.cause = could_not_find;
   if (f.cause.empty()) f.cause = last_error;
   return f;

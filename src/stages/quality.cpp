@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 
+#include "project/ruff_flake8.h"
 #include "python/venv_cache.h"
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
@@ -175,8 +176,24 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   if (paths.empty())
     return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
   auto user_args = ctx.settings().list("args");
+  // flake8 in ruff's place reads the project's ruff settings (project/ruff_flake8.h); the
+  // user's args come after them, so they win.
+  std::vector<std::string> stand_in_args;
+  if (tool->name == "flake8") {
+    auto s = project::flake8_for_ruff(ws);
+    for (const auto& d : s.problems) ctx.log("note: " + d.str());
+    if (s.applies) {
+      stand_in_args = s.args;
+      ctx.log("flake8 stands in for ruff with " + s.source +
+              "'s settings: " + join(s.mapped, "; "));
+      if (!s.unmapped.empty()) ctx.log("not carried into flake8: " + join(s.unmapped, "; "));
+      ctx.data()["ruff_settings_mapped"] = s.mapped;
+      ctx.data()["ruff_settings_unmapped"] = s.unmapped;
+    }
+  }
   auto command = [&](std::vector<std::string> argv) {
     argv.insert(argv.end(), tool->args.begin(), tool->args.end());
+    argv.insert(argv.end(), stand_in_args.begin(), stand_in_args.end());
     // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
     // checkout would otherwise re-check the standard library's type information every time.
     if (tool->name == "mypy" &&

@@ -16,6 +16,7 @@
 #include "python/pip_output.h"
 #include "python/requirement.h"
 #include "python/requirements_file.h"
+#include "python/system_packages.h"
 #include "python/venv_cache.h"
 #include "python/version.h"
 #include "stages/project_model.h"
@@ -41,6 +42,8 @@ struct PipOptions {
   bool build_isolation = true;
   bool editable = true;
   bool cache = true;
+  // dev_dependencies: system — the interpreter's packages stand in for the dev dependencies.
+  bool system_dev_dependencies = false;
 };
 
 PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>* diags) {
@@ -61,6 +64,10 @@ PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>
   o.editable = get_bool(spec, "editable", diags).value_or(true);
   get_bool(spec, "native_install", diags);  // checked here; read where the project is installed
   o.cache = get_bool(spec, "cache", diags).value_or(true);
+  if (get_string(spec, "dev_dependencies", diags).value_or("install") == "system") {
+    o.system_dev_dependencies = true;
+    o.system_site_packages = true;  // the stand-ins are the interpreter's site-packages
+  }
   get_string(spec, "python", diags);
   get_string(spec, "requirements", diags);
   get_list(spec, "groups", diags);
@@ -206,7 +213,13 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   // environment gets exactly its versions (with hashes when it has them), for the groups in use.
   std::string lock_text;  // the requirements written from the lock; "" when there is no lock
   std::string install_label = "the dev dependencies";
-  if (!get_string(spec, "requirements")) {
+  if (!get_string(spec, "requirements") && opt.system_dev_dependencies) {
+    auto choice = python::choose_lock(ws, python::read_declarations(ws).tool);
+    if (choice.chosen)
+      ctx.log("note: " + choice.chosen->filename().string() +
+              "'s pins are not installed (dev_dependencies: system): the interpreter's packages "
+              "stand in for the dev dependencies");
+  } else if (!get_string(spec, "requirements")) {
     auto declared = python::read_declarations(ws);
     auto choice = python::choose_lock(ws, declared.tool);
     if (choice.chosen) {
@@ -275,9 +288,26 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   ctx.data()["dev_dependencies"] = sources;
   ctx.data()["files_read"] = plan.files;
 
-  std::string key =
-      python::venv_cache_key({real, version, opt.args, opt.upgrade_tools, opt.system_site_packages,
-                              lock_text, plan.key_material});
+  // With system stand-ins the entry holds no dev dependencies: it must never be taken for (or
+  // give way to) an entry that pip filled from the same declarations.
+  std::vector<python::StandIn> stand_ins;
+  if (opt.system_dev_dependencies) {
+    stand_ins = python::check_stand_ins(plan.requirements, python::installed_versions(system_sites),
+                                        python::interpreter_marker_environment(py_path));
+    size_t unmet = 0;
+    for (const auto& st : stand_ins) {
+      if (!st.satisfied) ++unmet;
+      ctx.log("dev dependency " + st.requirement + ": " +
+              (st.found.empty() ? std::string("not installed on the system")
+                                : "system has " + st.found + (st.satisfied ? "" : ", excluded")));
+    }
+    ctx.data()["dev_dependencies_from"] = "system";
+    ctx.data()["stand_ins"] = stand_ins.size();
+    ctx.data()["stand_ins_unmet"] = unmet;
+  }
+  std::string key = python::venv_cache_key(
+      {real, version, opt.args, opt.upgrade_tools, opt.system_site_packages, lock_text,
+       plan.key_material + (opt.system_dev_dependencies ? "\ndev_dependencies: system" : "")});
   ctx.data()["cache_key"] = key;
 
   auto pip_install = [&](const fs::path& python, std::vector<std::string> what) {
@@ -317,7 +347,9 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       auto u = pip_install(vpy, {"--upgrade", "pip", "setuptools", "wheel"});
       if (!u.ok()) return pip_failed(u, "pip install --upgrade pip setuptools wheel");
     }
-    if (!lock_text.empty()) {
+    if (opt.system_dev_dependencies) {
+      // Nothing to install: the system's packages were checked above.
+    } else if (!lock_text.empty()) {
       // The lock is the whole closure: --no-deps keeps pip from adding anything it does not pin.
       fs::path file = venv / "pipewright-locked-requirements.txt";
       write_file_atomic(file, lock_text);
@@ -507,9 +539,16 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   auto proj_ms = std::chrono::duration_cast<Millis>(Clock::now() - t_proj);
   ctx.data()["project_ms"] = proj_ms.count();
   ctx.data()["venv"] = build_venv.string();
-  return engine::StageOutcome::ok("python " + version + ", " + cache_note + " (" +
-                                  key.substr(0, 8) + ", " + format_duration(deps_ms) +
-                                  "), project installed in " + format_duration(proj_ms));
+  std::string summary = "python " + version + ", " + cache_note + " (" + key.substr(0, 8) + ", " +
+                        format_duration(deps_ms) + "), project installed in " +
+                        format_duration(proj_ms);
+  if (opt.system_dev_dependencies) {
+    // Said in the summary, not only the log: a test's ImportError later has its cause here.
+    std::string unmet = python::describe_unmet(stand_ins);
+    summary += "; system packages stand in for " + std::to_string(stand_ins.size()) +
+               " dev dependencies" + (unmet.empty() ? "" : " (not met: " + unmet + ")");
+  }
+  return engine::StageOutcome::ok(summary);
 }
 
 }  // namespace pw::stages

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "python/traceback.h"
 #include "reports/cobertura.h"
 #include "reports/junit.h"
 #include "stages/project_model.h"
@@ -89,9 +90,13 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
   if (r.exit_code == 5)
     return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail()));
-  if (!fs::exists(junit))
+  if (!fs::exists(junit)) {
+    // pytest died before reporting: the line that says why beats an exit code.
+    std::string cause = python::failure_cause(ctx.output_tail());
     return engine::StageOutcome::failed(explain_pytest_exit(r.exit_code, ctx.output_tail()) +
-                                        " (no report.xml was written)");
+                                        " (no report.xml was written)" +
+                                        (cause.empty() ? "" : ": " + cause));
+  }
 
   reports::ParseOptions po;
   po.root = ws.string();

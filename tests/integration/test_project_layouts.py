@@ -238,3 +238,82 @@ def test_layout_runs_with_only_offline_settings(layout, repo, pw, tmp_path):
     assert t["tests"] == counts["tests"] and t["skipped"] == counts["skipped"]
     assert t["failed"] == counts["failures"] and t["errors"] == counts["errors"]
     assert abs(st["tests"]["data"]["coverage"]["percent"] - total) < 0.05, (st["tests"]["data"], total)
+
+
+# dev_dependencies: system — the interpreter's packages stand in for the declared dev
+# dependencies (this machine: Debian's python3-pytest, ...); lint with flake8 in ruff's place.
+SYSTEM = OFFLINE.replace("    system_site_packages: true\n", "    dev_dependencies: system\n")
+assert "dev_dependencies: system" in SYSTEM
+
+LONG_LINE = "    return " + '"' + "p" * 51 + '"' + "  # ruff's 100, not flake8's 79\n"
+
+
+def test_system_packages_stand_in_and_flake8_reads_ruffs_settings(repo, pw, env):
+    project = repo({
+        "pyproject.toml": textwrap.dedent("""\
+            [build-system]
+            requires = ["flit_core >=3.2,<4"]
+            build-backend = "flit_core.buildapi"
+
+            [project]
+            name = "sys_pkg"
+            version = "1.0"
+            description = "x"
+
+            [dependency-groups]
+            test = ["pytest>=7", "pytest-cov", "not-a-debian-package>=1"]
+
+            [tool.ruff]
+            line-length = 100
+
+            [tool.ruff.lint]
+            select = ["E", "F", "I"]
+            """),
+        "sys_pkg/__init__.py": '"""sys_pkg."""\n',
+        "sys_pkg/core.py": CODE.replace('    return "positive"\n', LONG_LINE),
+        "tests/test_core.py": TESTS.format(pkg="sys_pkg").replace(
+            '== "positive"', '.startswith("p")'),
+        "pipewright.yaml": SYSTEM,
+    })
+    assert 79 < len(LONG_LINE.rstrip("\n")) <= 100
+    assert LONG_LINE in (project / "sys_pkg/core.py").read_text()
+    r = pw(project, "run", "lint", "tests", timeout=600)
+    st = {s["id"]: s for s in r.build()["stages"]}
+    sp = st["setup-python"]
+    assert sp["status"] == "SUCCESS", (sp, r)
+    assert sp["data"]["dev_dependencies_from"] == "system"
+    assert sp["data"]["stand_ins"] == 3 and sp["data"]["stand_ins_unmet"] == 1, sp["data"]
+    assert "system packages stand in for 3 dev dependencies (not met: " \
+           "not-a-debian-package (missing))" in sp["summary"], sp["summary"]
+    # Nothing was pip-installed: the cached entry holds venv's own pip (and setuptools) only.
+    dists = {p.name.split("-")[0].lower()
+             for p in Path(sp["data"]["cache_dir"]).glob("lib/python*/site-packages/*.dist-info")}
+    assert dists <= {"pip", "setuptools"}, dists
+    lint = st["lint"]
+    assert lint["status"] == "SUCCESS", (lint, r)
+    assert "line-length 100" in lint["data"]["ruff_settings_mapped"], lint["data"]
+    assert lint["data"]["ruff_settings_unmapped"] == ["select I (not flake8 codes)"], lint["data"]
+    assert st["tests"]["status"] == "SUCCESS", (st["tests"], r)
+    assert st["tests"]["data"]["tests"]["tests"] == 3
+
+    # Without the stand-in, flake8's own 79 columns would have failed the same line: the
+    # mapping, not a lenient flake8, made lint pass.
+    (project / "setup.cfg").write_text("[flake8]\nselect = E,F\n")
+    subprocess.run(["git", "-C", str(project), "add", "setup.cfg"], check=True, env=env)
+    subprocess.run(["git", "-C", str(project), "commit", "-qm", "own flake8 config"], check=True,
+                   env=env)
+    r = pw(project, "run", "lint", timeout=600)
+    lint = {s["id"]: s for s in r.build()["stages"]}["lint"]
+    assert lint["status"] == "FAILURE" and "E501" in lint["summary"], lint
+
+
+def test_pytest_dying_before_its_report_says_why(repo, pw):
+    files = dict(layout_flat_flit()[2])
+    files["pipewright.yaml"] = SYSTEM
+    files["test/conftest.py"] = 'raise RuntimeError("no database configured for the tests")\n'
+    project = repo(files)
+    r = pw(project, "run", "tests", timeout=600)
+    t = {s["id"]: s for s in r.build()["stages"]}["tests"]
+    assert t["status"] == "FAILURE", t
+    assert t["summary"].endswith("RuntimeError: no database configured for the tests"), t["summary"]
+    assert r.code == 1

@@ -42,6 +42,26 @@ TEST(PipOutputTest, MissingBuildBackendAndMetadataErrors) {
             "");
 }
 
+// structlog with Debian's hatchling and no hatch-fancy-pypi-readme: the cause is the last line
+// of the backend's traceback, inside pip's output block.
+TEST(PipOutputTest, BuildBackendTracebackLine) {
+  auto f = explain_pip_failure({
+      "  error: subprocess-exited-with-error",
+      "  × Preparing editable metadata (pyproject.toml) did not run successfully.",
+      "  ╰─> [20 lines of output]",
+      "      Traceback (most recent call last):",
+      "          raise UnknownPluginError(message)",
+      "      hatchling.plugin.exceptions.UnknownPluginError: Unknown metadata hook: "
+      "fancy-pypi-readme",
+      "      [end of output]",
+      "error: metadata-generation-failed",
+  });
+  EXPECT_EQ(f.cause,
+            "hatchling.plugin.exceptions.UnknownPluginError: Unknown metadata hook: "
+            "fancy-pypi-readme");
+  EXPECT_FALSE(f.index_unreachable);
+}
+
 TEST(TomlTest, InvalidTomlIsFileLineColumn) {
   std::vector<Diagnostic> diags;
   EXPECT_FALSE(parse_toml("[a]\nx = 1\ny = [1,\n", "pyproject.toml", diags));

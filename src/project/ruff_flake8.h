@@ -1,0 +1,30 @@
+// flake8 standing in for ruff (a machine where ruff cannot be installed, `lint: tool: flake8`):
+// the project's ruff settings carried into flake8's command line where they mean the same thing,
+// so flake8 checks what ruff would have (ruff's line length is 88 where flake8's is 79; ruff
+// selects E4, E7, E9 and F by default where flake8 selects every E, W, F and C90 code). What
+// has no flake8 meaning (isort's I, pyupgrade's UP, plugins' codes) is listed, not guessed.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace pw::project {
+
+struct Flake8StandIn {
+  bool applies = false;           // the project configures ruff and not flake8
+  std::string source;             // "pyproject.toml [tool.ruff]", "ruff.toml", ...
+  std::vector<std::string> args;  // flake8 options: --max-line-length=88, --select=E,F, ...
+  std::vector<std::string> mapped;    // "line-length 100", "select E,F,W", ...
+  std::vector<std::string> unmapped;  // "select I, UP (no flake8 equivalent)", ...
+  std::vector<Diagnostic> problems;   // a config file that cannot be read
+};
+
+// Reads ruff's configuration the way ruff finds it in the project root (ruff.toml, .ruff.toml,
+// then pyproject.toml's [tool.ruff]). Does not apply when the project has a flake8
+// configuration of its own (.flake8, setup.cfg or tox.ini [flake8]): flake8 then reads it.
+Flake8StandIn flake8_for_ruff(const std::filesystem::path& root);
+
+}  // namespace pw::project
