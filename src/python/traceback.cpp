@@ -9,8 +9,8 @@ namespace pw::python {
 
 bool is_exception_line(std::string_view l) {
   size_t i = 0;
-  while (i < l.size() && (std::isalnum(static_cast<unsigned char>(l[i])) || l[i] == '_' ||
-                          l[i] == '.'))
+  while (i < l.size() &&
+         (std::isalnum(static_cast<unsigned char>(l[i])) || l[i] == '_' || l[i] == '.'))
     ++i;
   if (i == 0 || !std::isalpha(static_cast<unsigned char>(l[0]))) return false;
   std::string_view name = l.substr(0, i);

@@ -18,8 +18,9 @@ const std::string kNotInRuff = "E121,E123,E126,E226,E24,E704,W503,W504";
 class RuffFlake8 : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("pw-ruff-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    root_ =
+        fs::temp_directory_path() /
+        ("pw-ruff-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -54,10 +55,11 @@ TEST_F(RuffFlake8, LintTableSelectIgnorePerFileAndExclude) {
         "max-complexity = 12\n");
   auto s = flake8_for_ruff(root_);
   ASSERT_TRUE(s.applies);
-  EXPECT_EQ(s.args, (std::vector<std::string>{
-                        "--max-line-length=100", "--select=E,F,W", "--extend-ignore=" + kNotInRuff + ",E203",
-                        "--per-file-ignores=tests/*:E501", "--extend-exclude=docs/conf.py",
-                        "--max-complexity=12"}));
+  EXPECT_EQ(s.args,
+            (std::vector<std::string>{"--max-line-length=100", "--select=E,F,W",
+                                      "--extend-ignore=" + kNotInRuff + ",E203",
+                                      "--per-file-ignores=tests/*:E501",
+                                      "--extend-exclude=docs/conf.py", "--max-complexity=12"}));
   ASSERT_EQ(s.unmapped.size(), 3u);
   EXPECT_EQ(s.unmapped[0], "select B, I, UP, FBT (not flake8 codes)");
   EXPECT_EQ(s.unmapped[1], "ignore B008 (not selected)");
@@ -91,7 +93,8 @@ TEST_F(RuffFlake8, InvalidTomlIsNamed) {
   auto s = flake8_for_ruff(root_);
   EXPECT_FALSE(s.applies);
   ASSERT_EQ(s.problems.size(), 1u);
-  EXPECT_NE(s.problems[0].str().find("pyproject.toml:1:"), std::string::npos) << s.problems[0].str();
+  EXPECT_NE(s.problems[0].str().find("pyproject.toml:1:"), std::string::npos)
+      << s.problems[0].str();
 }
 
 }  // namespace

@@ -7,16 +7,15 @@ namespace pw::python {
 namespace {
 
 TEST(FailureCause, TracebackPytestAndUsageErrors) {
-  EXPECT_EQ(failure_cause({"Traceback (most recent call last):",
-                           "  File \"x.py\", line 3, in <module>",
-                           "    warn(",
-                           "coverage.exceptions.CoverageWarning: Unrecognized option 'x' in pyproject.toml",
-                           "# FAILURE in 570ms"}),
+  EXPECT_EQ(failure_cause(
+                {"Traceback (most recent call last):", "  File \"x.py\", line 3, in <module>",
+                 "    warn(",
+                 "coverage.exceptions.CoverageWarning: Unrecognized option 'x' in pyproject.toml",
+                 "# FAILURE in 570ms"}),
             "coverage.exceptions.CoverageWarning: Unrecognized option 'x' in pyproject.toml");
   EXPECT_EQ(failure_cause({"____ ERROR collecting tests/test_a.py ____",
                            "E   ModuleNotFoundError: No module named 'freezegun'",
-                           "=== short test summary info ===",
-                           "1 error in 0.06s"}),
+                           "=== short test summary info ===", "1 error in 0.06s"}),
             "ModuleNotFoundError: No module named 'freezegun'");
   EXPECT_EQ(failure_cause({"ERROR: usage: pytest [options]", "pytest: error: bad"}),
             "ERROR: usage: pytest [options]");
