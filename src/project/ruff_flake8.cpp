@@ -1,6 +1,7 @@
 #include "project/ruff_flake8.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "project/ini.h"
 #include "python/toml.h"
@@ -74,6 +75,7 @@ Flake8StandIn flake8_for_ruff(const fs::path& root) {
 
   int64_t line_length = 88;  // ruff's default
   if (auto v = ruff->get_as<int64_t>("line-length")) line_length = v->get();
+  out.line_length = static_cast<int>(line_length);
   out.args.push_back("--max-line-length=" + std::to_string(line_length));
   out.mapped.push_back("line-length " + std::to_string(line_length) +
                        (ruff->get("line-length") ? "" : " (ruff's default)"));
@@ -98,9 +100,12 @@ Flake8StandIn flake8_for_ruff(const fs::path& root) {
   }
   if (!rest.empty()) out.unmapped.push_back("select " + join(rest, ", ") + " (not flake8 codes)");
 
-  // pycodestyle's codes ruff's stable rules do not have (W503/W504 not at all, the others only
-  // in preview): flake8 ignores them by default, but an explicit --select brings them back.
-  std::vector<std::string> ignore = {"E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504"};
+  // pycodestyle's codes ruff's stable rules do not have: flake8 ignores some by default, but an
+  // explicit --select brings those back.
+  // pycodestyle's logical-line checks (E1 but E101, E2, E3) are preview rules in ruff, as are
+  // E502, E704 and W391; W503/W504 ruff has not at all.
+  std::vector<std::string> ignore = {"E11",  "E12",  "E13",  "E2",   "E3",
+                                     "E502", "E704", "W391", "W503", "W504"};
   if (auto s = python::toml_strings(node("ignore"))) {
     std::vector<std::string> ign, other;
     sort_codes(*s, ign, other);
@@ -144,6 +149,89 @@ Flake8StandIn flake8_for_ruff(const fs::path& root) {
       }
   }
   return out;
+}
+
+namespace {
+
+// Characters, not bytes: ruff and pycodestyle measure a line in characters.
+size_t width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+bool ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// "name as name" with word boundaries somewhere in `text`.
+bool redundant_alias(std::string_view text, std::string_view name) {
+  std::string needle = std::string(name);
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + 1)) {
+    if (at > 0 && ident_char(text[at - 1])) continue;
+    size_t i = at + needle.size();
+    size_t spaces = i;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i == spaces || text.substr(i, 2) != "as") continue;
+    i += 2;
+    size_t after_as = i;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i == after_as || text.substr(i, needle.size()) != needle) continue;
+    i += needle.size();
+    if (i < text.size() && ident_char(text[i])) continue;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ruff_exemption(std::string_view code, std::string_view message,
+                           const std::vector<std::string>& lines, int line, int line_length) {
+  if (line < 1 || static_cast<size_t>(line) > lines.size()) return {};
+  std::string_view text = lines[line - 1];
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (code == "F401") {
+    // "'.encoding.base64_decode' imported but unused": the bound name is the last part.
+    auto q1 = message.find('\'');
+    auto q2 = q1 == std::string_view::npos ? q1 : message.find('\'', q1 + 1);
+    if (q2 == std::string_view::npos) return {};
+    std::string_view name = message.substr(q1 + 1, q2 - q1 - 1);
+    if (name.find(' ') != std::string_view::npos) return {};  // "a as b": a real alias
+    if (auto dot = name.rfind('.'); dot != std::string_view::npos) name.remove_prefix(dot + 1);
+    // The statement may continue over parenthesized lines: read until they close.
+    std::string statement;
+    int depth = 0;
+    for (size_t i = line - 1; i < lines.size() && i < static_cast<size_t>(line) + 200; ++i) {
+      statement += lines[i] + "\n";
+      for (char c : lines[i]) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      if (depth <= 0 && !std::string_view(lines[i]).ends_with("\\")) break;
+    }
+    if (redundant_alias(statement, name)) return "an explicit re-export (import written as x as x)";
+    return {};
+  }
+  if (code == "E501") {
+    auto limit = static_cast<size_t>(line_length);
+    std::string_view t = trim(text);
+    if (t.find_first_of(" \t") == std::string_view::npos) return "one word";
+    auto last_space = t.find_last_of(" \t");
+    std::string_view last = t.substr(last_space + 1);
+    size_t last_col = width(text.substr(0, text.size() - last.size()));
+    if (last.find("://") != std::string_view::npos && last_col < limit) return "it ends with a URL";
+    for (std::string_view pragma : {"# type:", "# noqa", "# pyright:", "# pylint:", "# nosec",
+                                    "# isort:", "# mypy:", "# ruff:", "# fmt:"}) {
+      auto at = text.rfind(pragma);
+      if (at == std::string_view::npos) continue;
+      std::string_view before = text.substr(0, at);
+      while (!before.empty() && (before.back() == ' ' || before.back() == '\t'))
+        before.remove_suffix(1);
+      if (width(before) <= limit) return "only its pragma comment is over the limit";
+    }
+    return {};
+  }
+  return {};
 }
 
 }  // namespace pw::project

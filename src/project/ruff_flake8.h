@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.h"
@@ -20,11 +21,20 @@ struct Flake8StandIn {
   std::vector<std::string> mapped;    // "line-length 100", "select E,F,W", ...
   std::vector<std::string> unmapped;  // "select I, UP (no flake8 equivalent)", ...
   std::vector<Diagnostic> problems;   // a config file that cannot be read
+  int line_length = 88;               // ruff's, for ruff_exemption
 };
 
 // Reads ruff's configuration the way ruff finds it in the project root (ruff.toml, .ruff.toml,
 // then pyproject.toml's [tool.ruff]). Does not apply when the project has a flake8
 // configuration of its own (.flake8, setup.cfg or tox.ini [flake8]): flake8 then reads it.
 Flake8StandIn flake8_for_ruff(const std::filesystem::path& root);
+
+// Why ruff would not report a finding flake8 made, "" when it would: ruff reads an import
+// written as a redundant alias ("from m import x as x") as an explicit re-export, not F401;
+// its E501 skips a line that is one word, ends with a URL, or is over the limit only because
+// of a pragma comment (# type:, # noqa, # pyright:, ...) that starts within it. `lines`: the
+// file's lines; `line`: the finding's, 1-based; `message`: flake8's text for the finding.
+std::string ruff_exemption(std::string_view code, std::string_view message,
+                           const std::vector<std::string>& lines, int line, int line_length);
 
 }  // namespace pw::project

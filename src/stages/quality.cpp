@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "project/ruff_flake8.h"
 #include "python/venv_cache.h"
@@ -179,10 +180,12 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   // flake8 in ruff's place reads the project's ruff settings (project/ruff_flake8.h); the
   // user's args come after them, so they win.
   std::vector<std::string> stand_in_args;
+  std::optional<project::Flake8StandIn> stand_in;
   if (tool->name == "flake8") {
     auto s = project::flake8_for_ruff(ws);
     for (const auto& d : s.problems) ctx.log("note: " + d.str());
     if (s.applies) {
+      stand_in = s;
       stand_in_args = s.args;
       ctx.log("flake8 stands in for ruff with " + s.source +
               "'s settings: " + join(s.mapped, "; "));
@@ -246,6 +249,32 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   }
   for (const auto& w : parsed.warnings) ctx.log("note: " + w.str());
   auto& findings = parsed.value;
+  int exit_code = r.exit_code;
+  size_t exempted = 0;
+  if (stand_in) {
+    // What ruff would not report is left out, each one named in the log: the stage stands in
+    // for ruff, and its verdict should be the one ruff would give.
+    std::map<std::string, std::vector<std::string>> sources;
+    std::erase_if(findings, [&](const reports::Finding& f) {
+      auto [it, fresh] = sources.try_emplace(f.file);
+      if (fresh) {
+        try {
+          it->second = split_lines(read_file(ws / f.file));
+        } catch (const Error&) {
+        }
+      }
+      auto why =
+          project::ruff_exemption(f.rule_id, f.message, it->second, f.line, stand_in->line_length);
+      if (why.empty()) return false;
+      ctx.log("left out, ruff would not report it (" + why + "): " + f.file + ":" +
+              std::to_string(f.line) + " " + f.rule_id + " " + f.message);
+      ++exempted;
+      return true;
+    });
+    ctx.data()["ruff_exempted"] = exempted;
+    // flake8 exits 1 for findings; with all of them left out, nothing failed.
+    if (exempted > 0 && exit_code == 1 && findings.empty()) exit_code = 0;
+  }
   reports::assign_fingerprints(findings);
   reports::sort_findings(findings);
   for (const auto& f : findings)
@@ -274,10 +303,12 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
     const auto& first = findings.front();
     summary += ", first " + first.file + ":" + std::to_string(first.line) + " " + first.rule_id;
   }
-  if (r.exit_code != 0 && c.total == 0)
+  if (exempted > 0)
+    summary += " (" + std::to_string(exempted) + " more that ruff would not report: see the log)";
+  if (exit_code != 0 && c.total == 0)
     return engine::StageOutcome::failed(tool->name + " failed with exit code " +
                                         std::to_string(r.exit_code) + " and reported nothing");
-  if (r.exit_code != 0 || c.errors + c.warnings > 0) return engine::StageOutcome::failed(summary);
+  if (exit_code != 0 || c.errors + c.warnings > 0) return engine::StageOutcome::failed(summary);
   return engine::StageOutcome::ok(summary);
 }
 

@@ -12,8 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// flake8's default ignores, which ruff's stable rules do not have either.
-const std::string kNotInRuff = "E121,E123,E126,E226,E24,E704,W503,W504";
+// pycodestyle's codes ruff's stable rules do not have.
+const std::string kNotInRuff = "E11,E12,E13,E2,E3,E502,E704,W391,W503,W504";
 
 class RuffFlake8 : public ::testing::Test {
  protected:
@@ -95,6 +95,54 @@ TEST_F(RuffFlake8, InvalidTomlIsNamed) {
   ASSERT_EQ(s.problems.size(), 1u);
   EXPECT_NE(s.problems[0].str().find("pyproject.toml:1:"), std::string::npos)
       << s.problems[0].str();
+}
+
+TEST(RuffExemption, ExplicitReExportsAreNotUnusedImports) {
+  std::vector<std::string> lines = {"from .encoding import base64_decode as base64_decode",
+                                    "from .exc import (",
+                                    "    BadData as BadData,",
+                                    "    BadHeader,",
+                                    ")",
+                                    "import os as os",
+                                    "import json as js",
+                                    "from .x import aa as a"};
+  auto why = [&](const char* msg, int line) {
+    return ruff_exemption("F401", msg, lines, line, 88);
+  };
+  EXPECT_NE(why("'.encoding.base64_decode' imported but unused", 1), "");
+  EXPECT_NE(why("'.exc.BadData' imported but unused", 2), "");
+  EXPECT_EQ(why("'.exc.BadHeader' imported but unused", 2), "");
+  EXPECT_NE(why("'os' imported but unused", 6), "");
+  EXPECT_EQ(why("'json as js' imported but unused", 7), "");
+  EXPECT_EQ(why("'.x.aa as a' imported but unused", 8), "");
+  EXPECT_EQ(why("'.x.a' imported but unused", 8), "");  // "aa as a" is no redundant alias of a
+  EXPECT_EQ(why("garbage", 1), "");
+  EXPECT_EQ(why("'.encoding.base64_decode' imported but unused", 99), "");
+}
+
+TEST(RuffExemption, OverlongLinesRuffAllows) {
+  std::string code(80, 'x');
+  std::vector<std::string> lines = {
+      "    " + code + "_and_more_without_spaces_at_all",
+      "    # see https://github.com/pallets/click/issues/3403/a/very/long/path/indeed/yes",
+      "    x = " + code + "  # type: ignore[attr-defined]",
+      "    x = " + code + " + 1  # type: ignore[attr-defined]",
+      "    x = " + code + " + some_long_name_beyond_the_limit",
+      "    x = 1  # see the long explanation " + code,
+      "    y = \"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\" + " + code,
+  };
+  auto why = [&](int line, int limit = 88) {
+    return ruff_exemption("E501", "line too long", lines, line, limit);
+  };
+  EXPECT_EQ(why(1), "one word");
+  EXPECT_EQ(why(2), "it ends with a URL");
+  EXPECT_EQ(why(3), "only its pragma comment is over the limit");
+  EXPECT_EQ(why(4), "");  // 92 characters before the pragma: the code itself is over
+  EXPECT_EQ(why(4, 92), "only its pragma comment is over the limit");
+  EXPECT_EQ(why(5), "");
+  EXPECT_EQ(why(6), "");
+  EXPECT_EQ(why(7), "");
+  EXPECT_EQ(ruff_exemption("E302", "", lines, 1, 88), "");
 }
 
 }  // namespace
