@@ -151,8 +151,13 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
                                 {"branches_valid", cv.branches_valid},
                                 {"branches_covered", cv.branches_covered},
                                 {"files", cv.files.size()}};
-      summary += "; coverage " + pct(line_pct) + " lines";
-      if (cv.has_branch_data) summary += ", " + pct(branch_pct) + " branches";
+      // The total first, as coverage.py's TOTAL and the analysis stage give it (lines and
+      // branches together); the parts after it.
+      if (cv.has_branch_data)
+        summary += "; coverage " + pct(cv.percent()) + " (" + pct(line_pct) + " lines, " +
+                   pct(branch_pct) + " branches)";
+      else
+        summary += "; coverage " + pct(line_pct) + " lines";
     }
   }
 
