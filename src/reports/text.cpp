@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "util/fs.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::reports::detail {
@@ -204,7 +205,7 @@ long long json_int(const nlohmann::json& obj, const char* key, long long fallbac
   auto it = obj.find(key);
   if (it == obj.end()) return fallback;
   if (it->is_number_integer()) return it->get<long long>();
-  if (it->is_number_float()) return static_cast<long long>(it->get<double>());
+  if (it->is_number_float()) return truncate_to_integer(it->get<double>()).value_or(fallback);
   return fallback;
 }
 

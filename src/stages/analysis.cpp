@@ -312,8 +312,9 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
     nc.reason = str(j, "reason");
     nc.reference = str(j, "reference");
     new_code_definition = str(j, "definition");
-    nc.new_lines =
-        j.contains("new_lines") && j["new_lines"].is_number() ? j["new_lines"].get<long long>() : 0;
+    nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number()
+                       ? truncate_to_integer(j["new_lines"].get<double>()).value_or(0)
+                       : 0;
   }
 
   auto conditions = read_conditions(ctx.spec(), nullptr).value_or(analysis::default_gate());

@@ -3,8 +3,10 @@
 #include "stages/outputs.h"
 
 #include <filesystem>
+#include <limits>
 
 #include "util/fs.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::stages {
@@ -20,7 +22,12 @@ std::string str(const nlohmann::json& j, const char* key) {
 
 int whole(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int>() : 0;
+  if (it == j.end() || !it->is_number()) return 0;
+  // A damaged record's number can be anything: out of an int's range reads as 0.
+  auto v = truncate_to_integer(it->get<double>());
+  return v && *v >= std::numeric_limits<int>::min() && *v <= std::numeric_limits<int>::max()
+             ? static_cast<int>(*v)
+             : 0;
 }
 
 // The first line of an artifact file, "" when it is missing.

@@ -139,4 +139,11 @@ Parsed<std::uint64_t> parse_size(std::string_view original) {
   return Parsed<std::uint64_t>::of(static_cast<std::uint64_t>(bytes));
 }
 
+std::optional<long long> truncate_to_integer(double v) {
+  // 2^63 is exactly representable; every double below it (and at or above -2^63) fits.
+  constexpr double limit = 9223372036854775808.0;
+  if (!std::isfinite(v) || v >= limit || v < -limit) return std::nullopt;
+  return static_cast<long long>(v);
+}
+
 }  // namespace pw

@@ -60,4 +60,9 @@ Parsed<double> parse_percent(std::string_view text);
 // spellings all count in 1024s, as the upload settings always did).
 Parsed<std::uint64_t> parse_size(std::string_view text);
 
+// A double truncated toward zero as a long long; nullopt when it is not finite or out of range
+// (a plain cast of 1e99 is undefined behaviour: a JSON number from a tool or a damaged record
+// can be anything).
+std::optional<long long> truncate_to_integer(double v);
+
 }  // namespace pw

@@ -218,6 +218,20 @@ TEST(Mypy, HandwrittenJsonLinesMatchTheTextFormat) {
   EXPECT_EQ(json.value[0].rule_id, "import-untyped");  // newer mypy's code for the same error
 }
 
+// Found by fuzz_mypy: a JSON line whose column is 5.5e99 was cast to long long (undefined
+// behaviour, UBSan's report). Out of range reads as unknown.
+TEST(Mypy, JsonNumberPastAnIntegersRange) {
+  auto r = parse_mypy(
+      "{\"file\": \"app/a.py\", \"line\": 20, \"column\": 5555555555555555555555555555555555555, "
+      "\"message\": \"m\", \"hint\": null, \"code\": \"assignment\", \"severity\": \"error\"}\n"
+      "{\"file\": \"app/a.py\", \"line\": 1e300, \"column\": -1e300, "
+      "\"message\": \"m\", \"hint\": null, \"code\": \"x\", \"severity\": \"error\"}\n");
+  ASSERT_EQ(r.value.size(), 2u);
+  EXPECT_EQ(r.value[0].line, 20);
+  EXPECT_EQ(r.value[0].column, 0);
+  EXPECT_EQ(r.value[1].line, 0);
+}
+
 TEST(Mypy, ContextLinesPrettyOutputAndStandaloneNotes) {
   std::string text =
       "app/a.py: note: In function \"f\":\n"

@@ -74,6 +74,16 @@ TEST(Numbers, Sizes) {
   EXPECT_FALSE(parse_size("1.2.3M"));
 }
 
+TEST(Numbers, TruncateToIntegerRefusesWhatDoesNotFit) {
+  EXPECT_EQ(truncate_to_integer(-2.9), -2);
+  EXPECT_EQ(truncate_to_integer(9.2e18), 9200000000000000000LL);
+  EXPECT_EQ(truncate_to_integer(-9223372036854775808.0), std::numeric_limits<long long>::min());
+  EXPECT_FALSE(truncate_to_integer(9223372036854775808.0));
+  EXPECT_FALSE(truncate_to_integer(5.5e99));
+  EXPECT_FALSE(truncate_to_integer(std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_FALSE(truncate_to_integer(-std::numeric_limits<double>::infinity()));
+}
+
 TEST(Numbers, ErrorsQuoteTheValueSafely) {
   std::string shown = parse_int("\xe9\x01").error();
   EXPECT_EQ(dump_json(nlohmann::json(shown)).find("\\u0001"), std::string::npos);
