@@ -7,15 +7,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "deploy/config.h"
+#include "deploy/status.h"
 #include "engine/build_store.h"
 #include "engine/console.h"
 #include "engine/credentials.h"
 #include "engine/engine.h"
 #include "exec/interrupts.h"
-#include "exec/process.h"
-#include "stages/deploy.h"
-#include "stages/deploy_config.h"
-#include "stages/deploy_remote.h"
+#include "pipeline/settings.h"
 #include "stages/registry.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -32,10 +31,10 @@ std::string pad(std::string s, size_t n) {
 
 // Keeps only the named targets in the deploy stage's settings, so the stage itself (and its
 // record) sees exactly what was asked for.
-void keep_targets(pipeline::StageSpec& spec, const stages::DeployConfig& cfg,
+void keep_targets(pipeline::StageSpec& spec, const std::vector<deploy::DeployTarget>& targets,
                   const std::vector<std::string>& names) {
   std::vector<std::string> known;
-  for (const auto& t : cfg.targets) known.push_back(t.name);
+  for (const auto& t : targets) known.push_back(t.name);
   for (const auto& n : names) {
     if (std::find(known.begin(), known.end(), n) != known.end()) continue;
     std::string msg = "--target " + n + ": no deploy target of that name (targets: " +
@@ -49,64 +48,40 @@ void keep_targets(pipeline::StageSpec& spec, const stages::DeployConfig& cfg,
     YAML::Node kept(YAML::NodeType::Sequence);
     size_t i = 0;
     for (const auto& item : s.value) {
-      const auto& name = cfg.targets.at(i++).name;
+      const auto& name = targets.at(i++).name;
       if (std::find(names.begin(), names.end(), name) != names.end()) kept.push_back(item);
     }
     s.value = kept;
   }
 }
 
-int show_status(const stages::DeployConfig& cfg) {
+// The deploy stage's targets, read as the stage reads them (the table's types, then the
+// targets' grammar).
+std::vector<deploy::DeployTarget> read_targets(const pipeline::StageSpec& spec,
+                                               std::vector<Diagnostic>& diags) {
+  auto settings = pipeline::resolve_settings(spec, &diags);
+  const auto* v = settings.find("targets");
+  if (!v) return {};
+  return deploy::read_targets(v->node, {v->where.file, v->where.line, v->where.col}, diags);
+}
+
+int show_status(const std::vector<deploy::DeployTarget>& targets) {
   struct Row {
     std::string target, host, container, build, state, image;
   };
   std::vector<Row> rows;
   bool all_reached = true;
-  for (const auto& t : cfg.targets) {
+  for (const auto& t : targets) {
     Row r;
     r.target = t.name;
     r.host = (t.user.empty() ? "" : t.user + "@") + t.host +
              (t.port != 22 ? ":" + std::to_string(t.port) : "");
     r.container = t.container.empty() ? "(image name)" : t.container;
-    if (t.container.empty()) {
-      // The stage names the container after the image, which only a build knows: say so.
-      r.state = "unknown";
-      r.build = "-";
-      r.image = "set `container:` to see its status";
-      rows.push_back(r);
-      continue;
-    }
-    exec::ProcessSpec ps;
-    ps.argv = stages::ssh_argv(t, stages::remote_sh(stages::inspect_script(t.engine, t.container)));
-    ps.env = exec::current_environment();
-    ps.merge_stderr = false;
-    std::string out, err;
-    exec::ProcessLimits limits;
-    limits.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    auto res = exec::run_process(ps, limits, [&](exec::Stream s, std::string_view d) {
-      (s == exec::Stream::out ? out : err).append(d);
-    });
-    auto rep = stages::parse_report(out);
-    auto fact = [&](const std::string& k) {
-      auto it = rep.facts.find(k);
-      return it == rep.facts.end() ? std::string() : it->second;
-    };
-    if (!res.ok() || !rep.facts.count("state")) {
-      all_reached = false;
-      auto lines = split_lines(err);
-      r.state = "unreachable";
-      r.build = "-";
-      r.image = lines.empty() ? res.describe() : std::string(trim(lines.back()));
-    } else if (fact("state") == "absent") {
-      r.state = "absent";
-      r.build = "-";
-      r.image = "-";
-    } else {
-      r.state = fact("state");
-      r.build = fact("label_build").empty() ? "not by pipewright" : "#" + fact("label_build");
-      r.image = fact("label_image").empty() ? fact("image") : fact("label_image");
-      if (!fact("label_deployed").empty()) r.image += "  (deployed " + fact("label_deployed") + ")";
-    }
+    auto st = deploy::target_status(t);
+    if (st.unreachable) all_reached = false;
+    r.build = st.build;
+    r.state = st.state;
+    r.image = st.image;
     rows.push_back(r);
   }
   size_t w[5] = {6, 4, 9, 5, 5};
@@ -133,17 +108,17 @@ int cmd_deploy(const fs::path& dir, pipeline::Pipeline p, const DeployArgs& a) {
   if (!spec || spec->kind != "deploy") throw ConfigError("the pipeline has no deploy stage");
   if (!spec->enabled) throw ConfigError("the deploy stage is disabled (enabled: false)");
   std::vector<Diagnostic> diags;
-  auto cfg = stages::read_deploy_config(*spec, diags);
+  auto targets = read_targets(*spec, diags);
   if (!diags.empty()) throw ConfigError(diags);
-  if (cfg.targets.empty())
+  if (targets.empty())
     throw ConfigError("no deploy targets configured: add stages.deploy.targets to " +
                       (p.config_file.empty() ? std::string("pipewright.yaml") : p.config_file) +
                       " (see docs/deploy.md)");
   if (!a.targets.empty()) {
-    keep_targets(*spec, cfg, a.targets);
-    cfg = stages::read_deploy_config(*spec, diags);
+    keep_targets(*spec, targets, a.targets);
+    targets = read_targets(*spec, diags);
   }
-  if (a.status) return show_status(cfg);
+  if (a.status) return show_status(targets);
 
   engine::BuildStore store(dir);
   int number = a.build;

@@ -1,10 +1,10 @@
-#include "stages/deploy_remote.h"
+#include "deploy/remote.h"
 
 #include <cstdio>
 
 #include "util/strings.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 namespace {
 
@@ -64,6 +64,27 @@ ImageRef parse_image_ref(const std::string& ref) {
 bool is_sha256_digest(const std::string& d) {
   if (d.size() != 71 || d.rfind("sha256:", 0) != 0) return false;
   return d.find_first_not_of("0123456789abcdef", 7) == std::string::npos;
+}
+
+std::string pinned_reference(const std::string& image, const ImageRef& ref,
+                             const std::string& digest) {
+  return digest.empty() ? image : ref.name + "@" + digest;
+}
+
+std::string container_name(const DeployTarget& t, const ImageRef& ref) {
+  return t.container.empty() ? ref.repository.substr(ref.repository.rfind('/') + 1) : t.container;
+}
+
+std::vector<std::pair<std::string, std::string>> container_labels(int build,
+                                                                  const std::string& project,
+                                                                  const std::string& commit,
+                                                                  const std::string& image,
+                                                                  const std::string& deployed) {
+  return {{kBuildLabel, std::to_string(build)},
+          {"org.pipewright.project", project},
+          {"org.pipewright.commit", commit},
+          {"org.pipewright.image", image},
+          {"org.pipewright.deployed", deployed}};
 }
 
 std::vector<std::string> ssh_argv(const DeployTarget& t, const std::string& remote_command) {
@@ -289,4 +310,4 @@ RemoteReport parse_report(const std::string& text) {
   return r;
 }
 
-}  // namespace pw::stages
+}  // namespace pw::deploy

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "stages/deploy_config.h"
+#include "deploy/config.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 // An image reference split as the engines read it: [registry/]repository[:tag][@digest].
 struct ImageRef {
@@ -26,6 +26,21 @@ struct ImageRef {
 };
 ImageRef parse_image_ref(const std::string& ref);
 bool is_sha256_digest(const std::string& digest);
+// What the hosts pull: `ref` by digest when known, so every host runs exactly the pushed bytes
+// even if the tag moved since; else `image` as pushed.
+std::string pinned_reference(const std::string& image, const ImageRef& ref,
+                             const std::string& digest);
+// The container a target runs: its `container`, else the image's repository name (last part).
+std::string container_name(const DeployTarget& t, const ImageRef& ref);
+
+// The label naming the build on a container pipewright started (what `deploy --status` reads).
+constexpr const char* kBuildLabel = "org.pipewright.build";
+// The labels the new container carries (inspect_script reads them back).
+std::vector<std::pair<std::string, std::string>> container_labels(int build,
+                                                                  const std::string& project,
+                                                                  const std::string& commit,
+                                                                  const std::string& image,
+                                                                  const std::string& deployed);
 
 // The ssh argv that runs `remote_command` (one string, parsed by the remote user's shell).
 std::vector<std::string> ssh_argv(const DeployTarget& t, const std::string& remote_command);
@@ -85,4 +100,4 @@ struct RemoteReport {
 };
 RemoteReport parse_report(const std::string& stdout_text);
 
-}  // namespace pw::stages
+}  // namespace pw::deploy

@@ -1,14 +1,13 @@
-#include "stages/deploy_config.h"
+#include "deploy/config.h"
 
 #include <cctype>
 #include <cstdlib>
 #include <set>
 
-#include "stages/settings.h"
 #include "util/numbers.h"
 #include "util/strings.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 const std::vector<std::string>& deploy_target_keys() {
   static const std::vector<std::string> keys = {
@@ -30,8 +29,7 @@ namespace {
 
 class Reader {
  public:
-  Reader(const pipeline::Setting& s, std::vector<Diagnostic>& diags)
-      : file_(s.where.file), diags_(diags) {}
+  Reader(const std::string& file, std::vector<Diagnostic>& diags) : file_(file), diags_(diags) {}
 
   void error(const YAML::Node& n, const std::string& msg) {
     auto m = n.Mark();
@@ -239,27 +237,26 @@ class Reader {
 
 }  // namespace
 
-DeployConfig read_deploy_config(const pipeline::StageSpec& spec, std::vector<Diagnostic>& diags) {
-  DeployConfig c;
-  if (auto r = get_bool(spec, "rollback", &diags)) c.rollback = *r;
-  const pipeline::Setting* s = spec.setting("targets");
-  if (!s || s->value.IsNull()) return c;
-  Reader reader(*s, diags);
-  if (!s->value.IsSequence()) {
-    diags.push_back(at(*s,
-                       "deploy targets must be a list of hosts, each a mapping with host, "
-                       "user, port, ..."));
-    return c;
+std::vector<DeployTarget> read_targets(const YAML::Node& targets, const SettingPlace& where,
+                                       std::vector<Diagnostic>& diags) {
+  std::vector<DeployTarget> out;
+  if (!targets || targets.IsNull()) return out;
+  Reader reader(where.file, diags);
+  if (!targets.IsSequence()) {
+    diags.push_back({where.file, where.line, where.col,
+                     "deploy targets must be a list of hosts, each a mapping with host, "
+                     "user, port, ..."});
+    return out;
   }
   std::set<std::string> names;
   size_t i = 0;
-  for (const auto& item : s->value) {
+  for (const auto& item : targets) {
     auto t = reader.target(item, i++);
     if (!t.name.empty() && !names.insert(t.name).second)
       reader.error(item, "two deploy targets are named '" + t.name + "': names must be unique");
-    c.targets.push_back(std::move(t));
+    out.push_back(std::move(t));
   }
-  return c;
+  return out;
 }
 
-}  // namespace pw::stages
+}  // namespace pw::deploy

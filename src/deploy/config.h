@@ -1,18 +1,20 @@
-// The deploy stage's settings: the targets a build's image goes to, read from the stage's
-// YAML with every problem reported at once (file, line, column), so a typo in a host's entry
-// is exit code 2 before the build starts, not a failed rollout half-way through.
+// The targets a build's image goes to: the grammar of the deploy stage's `targets` setting
+// (typed `structured` in the settings table, read here), with every problem reported at once
+// (file, line, column), so a typo in a host's entry is exit code 2 before the build starts, not
+// a failed rollout half-way through.
 #pragma once
+
+#include <yaml-cpp/yaml.h>
 
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "pipeline/model.h"
 #include "util/duration.h"
 #include "util/error.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 struct HealthCheck {
   std::string url;  // empty: no health check configured
@@ -45,6 +47,7 @@ struct DeployTarget {
   HealthCheck health;
 };
 
+// What a rollout is given: the stage's `rollback` setting and its targets.
 struct DeployConfig {
   bool rollback = true;
   std::vector<DeployTarget> targets;
@@ -53,10 +56,19 @@ struct DeployConfig {
 // The setting keys a target accepts (for the loader's table and for suggestions).
 const std::vector<std::string>& deploy_target_keys();
 
-// Reads `rollback` and `targets`. Problems go to `diags`; what could be read is returned.
-DeployConfig read_deploy_config(const pipeline::StageSpec& spec, std::vector<Diagnostic>& diags);
+// Where the `targets` setting was written: problems with the list as a whole are reported there.
+struct SettingPlace {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+// Reads the `targets` setting as written (null: no targets). Problems go to `diags`; what could
+// be read is returned.
+std::vector<DeployTarget> read_targets(const YAML::Node& targets, const SettingPlace& where,
+                                       std::vector<Diagnostic>& diags);
 
 // Expands a leading "~/" with $HOME.
 std::string expand_home(const std::string& path);
 
-}  // namespace pw::stages
+}  // namespace pw::deploy

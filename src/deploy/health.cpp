@@ -1,11 +1,11 @@
-#include "stages/deploy_health.h"
+#include "deploy/health.h"
 
 #include <algorithm>
 
 #include "net/http.h"
 #include "util/strings.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 bool health_passes(const HealthCheck& h, const HealthAnswer& a, std::string& why) {
   if (a.status == 0) {
@@ -89,4 +89,4 @@ std::string describe(const HealthResult& r) {
          " attempt" + (r.attempts == 1 ? "" : "s") + ", last: " + r.last + ")";
 }
 
-}  // namespace pw::stages
+}  // namespace pw::deploy

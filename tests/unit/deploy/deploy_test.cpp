@@ -1,26 +1,23 @@
-// The deploy stage's pure parts: settings, the ssh argv, the remote scripts' text and report
-// format, and the health loop's timing with a fake clock.
+// The deploy layer's pure parts: the targets' grammar, the ssh argv, the remote scripts' text and
+// report format, and the health loop's timing with a fake clock.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "stages/deploy_config.h"
-#include "stages/deploy_health.h"
-#include "stages/deploy_remote.h"
+#include "deploy/config.h"
+#include "deploy/health.h"
+#include "deploy/remote.h"
 #include "util/strings.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 namespace {
 
-pipeline::StageSpec spec_with(const std::string& yaml) {
-  pipeline::StageSpec s;
-  s.id = "deploy";
-  s.kind = "deploy";
-  YAML::Node root = YAML::Load(yaml);
-  for (const auto& kv : root)
-    s.settings.push_back({kv.first.Scalar(), kv.second, {"pipewright.yaml", 1, 1}});
-  return s;
+// The deploy stage's `targets` setting in `yaml`, read as the stage hands it to the layer.
+DeployConfig config_with_targets(const std::string& yaml, std::vector<Diagnostic>& diags) {
+  DeployConfig c;
+  c.targets = read_targets(YAML::Load(yaml)["targets"], {"pipewright.yaml", 1, 1}, diags);
+  return c;
 }
 
 bool has(const std::vector<std::string>& v, const std::string& x) {
@@ -29,8 +26,7 @@ bool has(const std::vector<std::string>& v, const std::string& x) {
 
 TEST(DeployConfig, ReadsTargetsWithDefaults) {
   std::vector<Diagnostic> d;
-  auto c = read_deploy_config(spec_with(R"(
-rollback: false
+  auto c = config_with_targets(R"(
 targets:
   - name: web1
     host: 127.0.0.1
@@ -43,10 +39,9 @@ targets:
     credentials: [app-secrets]
     health: {url: "http://127.0.0.1:18080/health", timeout: 5s, interval: 250ms, body: ok}
   - host: web2.example.org
-)"),
-                              d);
+)",
+                               d);
   ASSERT_TRUE(d.empty()) << join_diagnostics(d);
-  EXPECT_FALSE(c.rollback);
   ASSERT_EQ(c.targets.size(), 2u);
   const auto& t = c.targets[0];
   EXPECT_EQ(t.port, 2222);
@@ -65,7 +60,7 @@ targets:
 
 TEST(DeployConfig, ReportsEveryProblemWithSuggestions) {
   std::vector<Diagnostic> d;
-  read_deploy_config(spec_with(R"(
+  config_with_targets(R"(
 targets:
   - name: a
     hots: x
@@ -73,8 +68,8 @@ targets:
     health: {url: "ftp://x", from: moon}
   - name: a
     host: "-oProxyCommand=evil"
-)"),
-                     d);
+)",
+                      d);
   std::string all = join_diagnostics(d);
   EXPECT_NE(all.find("did you mean 'host'"), std::string::npos) << all;
   EXPECT_NE(all.find("needs a host"), std::string::npos) << all;
@@ -88,7 +83,7 @@ targets:
 
 TEST(DeployConfig, NoTargetsIsNotAnError) {
   std::vector<Diagnostic> d;
-  auto c = read_deploy_config(spec_with("rollback: true\n"), d);
+  auto c = config_with_targets("rollback: true\n", d);
   EXPECT_TRUE(d.empty());
   EXPECT_TRUE(c.targets.empty());
 }
@@ -305,4 +300,4 @@ TEST(Health, AbortStopsTheLoop) {
 }
 
 }  // namespace
-}  // namespace pw::stages
+}  // namespace pw::deploy

@@ -7,9 +7,9 @@
 #include <functional>
 #include <string>
 
-#include "stages/deploy_config.h"
+#include "deploy/config.h"
 
-namespace pw::stages {
+namespace pw::deploy {
 
 struct HealthAnswer {
   long status = 0;    // 0: no HTTP answer
@@ -49,4 +49,4 @@ HealthAnswer probe_http(const std::string& url, Millis limit);
 // "healthy after 3 attempts in 2.1s" / "not healthy after 60s (12 attempts, last: HTTP 500)".
 std::string describe(const HealthResult& r);
 
-}  // namespace pw::stages
+}  // namespace pw::deploy
