@@ -8,7 +8,7 @@
 #include "analysis/writers.h"
 #include "engine/build_store.h"
 #include "exec/capture.h"
-#include "stages/project_model.h"
+#include "project/pipeline_overrides.h"
 #include "stages/settings.h"
 #include "stages/sonar.h"
 #include "util/fs.h"
@@ -95,7 +95,7 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   // The project's code, as sonar.sources: the detected packages (or the `sources` setting), so
   // setup.py, noxfile.py, docs/, examples/ and vendored folders are not production code. Tests
   // are measured apart (sonar.tests) and join only with include_tests.
-  auto model = detect_project(ws, ctx.pipeline());
+  auto model = project::detect_project(ws, ctx.pipeline());
   auto glob_of = [](const std::string& path) {
     return path.ends_with(".py") || path.find('*') != std::string::npos ? path : path + "/**";
   };

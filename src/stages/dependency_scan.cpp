@@ -4,6 +4,7 @@
 #include <set>
 
 #include "exec/capture.h"
+#include "project/pipeline_overrides.h"
 #include "python/declarations.h"
 #include "python/dist_info.h"
 #include "python/lock_files.h"
@@ -12,7 +13,6 @@
 #include "security/dependency_report.h"
 #include "security/scan_output.h"
 #include "security/store.h"
-#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -134,7 +134,8 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   auto explicit_requirements = get_string(spec, "requirements");
   std::string req_name = explicit_requirements.value_or("");
   if (req_name.empty())
-    if (auto files = detect_project(ws, ctx.pipeline()).requirements_files(); !files.empty())
+    if (auto files = project::detect_project(ws, ctx.pipeline()).requirements_files();
+        !files.empty())
       req_name = files.front();
   auto declared = python::read_declarations(ws);
   for (const auto& d : declared.declarations) closure.insert(d.requirement.normalized_name());

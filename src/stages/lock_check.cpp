@@ -2,13 +2,13 @@
 
 #include <filesystem>
 
+#include "project/pipeline_overrides.h"
 #include "python/declarations.h"
 #include "python/dist_info.h"
 #include "python/lock_check.h"
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
-#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -156,7 +156,7 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   std::string req_name = explicit_requirements.value_or("");
   bool detected_none = false;
   if (req_name.empty()) {
-    auto files = detect_project(ws, ctx.pipeline()).requirements_files();
+    auto files = project::detect_project(ws, ctx.pipeline()).requirements_files();
     detected_none = files.empty();
     req_name = files.empty() ? "requirements-dev.txt" : files.front();
   }

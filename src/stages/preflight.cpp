@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
+#include "project/pipeline_overrides.h"
 #include "python/lock_sync.h"
-#include "stages/project_model.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -56,7 +56,7 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   }
 
   // The project as detected (src/project): what it is and where each fact came from.
-  auto model = detect_project(ws, ctx.pipeline());
+  auto model = project::detect_project(ws, ctx.pipeline());
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
   checks.push_back({"pyproject.toml, setup.py or setup.cfg", buildable,

@@ -4,11 +4,11 @@
 #include <map>
 #include <optional>
 
+#include "project/pipeline_overrides.h"
 #include "project/ruff_flake8.h"
 #include "python/venv_cache.h"
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
-#include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -85,7 +85,7 @@ std::string tool_for(const pipeline::StageSpec& spec, const pipeline::StageSetti
 
 std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
                                        const fs::path& ws) {
-  auto model = detect_project(ws, p);
+  auto model = project::detect_project(ws, p);
   if (spec.kind == "audit") {
     auto files = model.requirements_files();
     return files.empty() ? std::vector<std::string>{} : std::vector<std::string>{files.front()};
@@ -102,7 +102,7 @@ std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pi
 std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::path& ws) {
   std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
   // Where this project declares its dev dependencies, so the hint names the file to edit.
-  auto model = detect_project(ws, p);
+  auto model = project::detect_project(ws, p);
   std::string where = "the project's dev dependencies";
   if (!model.dev_dependencies.empty()) {
     const auto& d = model.dev_dependencies.front();

@@ -6,6 +6,7 @@
 
 #include "exec/process.h"
 #include "project/install.h"
+#include "project/pipeline_overrides.h"
 #include "python/declarations.h"
 #include "python/dist_info.h"
 #include "python/editable.h"
@@ -19,7 +20,6 @@
 #include "python/system_packages.h"
 #include "python/venv_cache.h"
 #include "python/version.h"
-#include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "util/disk.h"
@@ -239,7 +239,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       } else {
         // The groups the project model takes as the dev dependencies (dev, test, tests, testing
         // or project.groups), as every other stage sees them: not docs or release groups.
-        for (const auto& d : detect_project(ws, ctx.pipeline()).dev_dependencies) {
+        for (const auto& d : project::detect_project(ws, ctx.pipeline()).dev_dependencies) {
           if (d.kind == "dependency-group") so.groups.insert(python::normalize_name(d.name));
           if (d.kind == "extra") so.groups.insert("extra:" + python::normalize_name(d.name));
         }
@@ -269,7 +269,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
   // The dev dependencies from wherever the project declares them (src/project): one generated
   // requirements file for the cached environment, local and editable requirements for this
   // build only. The key covers every file read, by content.
-  auto model = detect_project(ws, ctx.pipeline());
+  auto model = project::detect_project(ws, ctx.pipeline());
   for (const auto& d : model.problems) ctx.log("note: " + d.str());
   auto plan = project::plan_install(model);
   for (const auto& d : plan.problems) ctx.log("note: " + d.str());

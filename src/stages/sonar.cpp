@@ -8,7 +8,7 @@
 #include "analysis/gate.h"
 #include "analysis/sonar_task.h"
 #include "exec/masker.h"
-#include "stages/project_model.h"
+#include "project/pipeline_overrides.h"
 #include "stages/settings.h"
 #include "util/duration.h"
 #include "util/fs.h"
@@ -214,7 +214,7 @@ engine::StageOutcome run_sonar_analysis(engine::StageContext& ctx, const SonarSe
   D("sonar.projectKey", key);
   D("sonar.projectBaseDir", ws.string());
   D("sonar.working.directory", work.string());
-  auto model = detect_project(ws, ctx.pipeline());
+  auto model = project::detect_project(ws, ctx.pipeline());
   D("sonar.sources", model.packages.empty() ? std::string(".") : join(model.package_paths(), ","));
   if (!model.tests.empty() && !model.packages.empty())
     D("sonar.tests", join(model.test_paths(), ","));

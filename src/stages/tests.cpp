@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "project/pipeline_overrides.h"
 #include "python/traceback.h"
 #include "reports/cobertura.h"
 #include "reports/junit.h"
-#include "stages/project_model.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -66,7 +66,7 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
 
   std::vector<std::string> argv = {
       py.string(), "-m", "pytest", "--junitxml=" + junit.string(), "-p", "no:cacheprovider"};
-  auto model = detect_project(ws, ctx.pipeline());
+  auto model = project::detect_project(ws, ctx.pipeline());
   if (coverage) {
     // By import name: coverage measures the package where Python imports it from (src/ through
     // an editable install, site-packages through a regular one), as the project's tests see it.
