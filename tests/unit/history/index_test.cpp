@@ -10,6 +10,7 @@
 
 #include "engine/build_store.h"
 #include "fixture.h"
+#include "history/sqlite.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -256,6 +257,53 @@ TEST_F(IndexTest, ReadsEveryJUnitCaseOncePerNodeId) {
   EXPECT_EQ(cases[0].message, "boom");
   EXPECT_EQ(cases[1].duration_us, 1000000);
   EXPECT_TRUE(problems.empty());
+}
+
+// 16 or more builds to add go through the bulk path (a few transactions, the names in memory,
+// the tests' indexes created at the end on an empty table): what it answers must equal what
+// one add per build gives, a damaged folder included.
+TEST_F(IndexTest, BulkLoadAnswersAsOneAddPerBuild) {
+  for (int n = 1; n <= 40; ++n) {
+    std::map<std::string, std::string> tests = {{"test_a", "passed"},
+                                                {"test_b", n % 3 ? "passed" : "failed"},
+                                                {"test_" + std::to_string(n), "passed"}};
+    write_build(dir_, {.number = n,
+                       .status = n % 3 ? "SUCCESS" : "UNSTABLE",
+                       .branch = n % 2 ? "main" : "feature",
+                       .tests = tests,
+                       .vulns = n % 5});
+  }
+  put(dir_ / ".pipewright/builds/17/build.json", "{\"number\": 17, \"stat");  // damaged
+  fs::path one = dir_.string() + "-one";
+  fs::remove_all(one);
+  fs::create_directories(one);
+  fs::copy(dir_ / ".pipewright", one / ".pipewright", fs::copy_options::recursive);
+
+  Index bulk(dir_);
+  auto r = bulk.sync();
+  EXPECT_EQ(r.added, 39);
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_NE(r.skipped[0].find("builds/17"), std::string::npos);
+
+  Index single(one);
+  for (int n = 1; n <= 40; ++n)
+    if (n != 17) single.add(n);
+
+  EXPECT_EQ(bulk.builds({.limit = 100}).dump(), single.builds({.limit = 100}).dump());
+  for (int n : {1, 3, 39, 40}) {
+    EXPECT_EQ(bulk.build(n)->dump(), single.build(n)->dump()) << n;
+    EXPECT_EQ(bulk.tests_of(n).dump(), single.tests_of(n).dump()) << n;
+  }
+  EXPECT_EQ(bulk.test_history("tests/test_m.py::test_b", 50).dump(),
+            single.test_history("tests/test_m.py::test_b", 50).dump());
+  EXPECT_EQ(bulk.trends(50).dump(), single.trends(50).dump());
+  // The secondary indexes are back after the bulk load.
+  Stmt q(bulk.db(),
+         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+         "name IN ('tests_by_test', 'tests_failures')");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.integer(0), 2);
+  fs::remove_all(one);
 }
 
 }  // namespace
