@@ -402,9 +402,6 @@ void Index::add_many(const std::vector<int>& numbers, SyncResult& res) {
     in_tx = false;
     for (const char* sql : kTestIndexes)
       sqlite3_exec(db_->handle(), sql, nullptr, nullptr, nullptr);
-    // The bulk load's write-ahead log copied into the file now, as part of the load, rather than
-    // by whichever small write comes next (the next build's add took twice as long).
-    sqlite3_exec(db_->handle(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
     sqlite3_exec(db_->handle(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
   };
   try {
