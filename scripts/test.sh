@@ -95,7 +95,7 @@ unit_tests "$BUILD"
 build_san pipewright pw_unit_tests pw_fuzzers
 sanitize
 step "fuzzers, ${FUZZ_SECONDS} s each"
-BUILD_SAN=$BUILD_SAN FUZZ_SEED=${FUZZ_SEED:-1} bash scripts/fuzz.sh
+BUILD_SAN=$BUILD_SAN FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-5} bash scripts/fuzz.sh
 step "integration tests"
 # Debian's pytest: the python3 first on PATH may be another build without it.
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
