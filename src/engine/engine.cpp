@@ -593,42 +593,54 @@ std::string build_reason(const BuildRecord& record, const std::string& record_er
 
 }  // namespace
 
-BuildOutcome Engine::run(const BuildRequest& req) {
-  // Everything that can be wrong with the configuration is found before a folder is made.
-  pipeline::Graph graph = pipeline::resolve(pipeline_);
-  std::vector<std::string> selected = pipeline::select(graph, pipeline_, req.targets, req.only);
-  bool run_post = graph.has_post && (!req.only || std::find(req.targets.begin(), req.targets.end(),
-                                                            "post") != req.targets.end());
-  {
-    std::vector<Diagnostic> diags;
-    for (const auto& id : selected) registry_.validate(*pipeline_.find(id), pipeline_, diags);
-    if (run_post) registry_.validate(*pipeline_.find("post"), pipeline_, diags);
-    if (!diags.empty()) throw ConfigError(diags);
-  }
+namespace {
 
-  BuildStore store(project_dir_);
-  BuildContext b;
-  b.project_dir = project_dir_;
-  b.pipeline = &pipeline_;
-  b.overrides = req.overrides;
-  b.credentials = &credentials_;
-  b.console = &console_;
+// What one build runs: the DAG, the stages selected from it in order, and whether post runs.
+struct Selection {
+  pipeline::Graph graph;
+  std::vector<std::string> stages;
+  bool post = false;
+};
+
+// The request's stages and what they need, validated before a folder is made: everything that
+// can be wrong with the configuration is a ConfigError here.
+Selection select_stages(const pipeline::Pipeline& pipeline, const StageRegistry& registry,
+                        const BuildRequest& req) {
+  Selection sel;
+  sel.graph = pipeline::resolve(pipeline);
+  sel.stages = pipeline::select(sel.graph, pipeline, req.targets, req.only);
+  sel.post = sel.graph.has_post && (!req.only || std::find(req.targets.begin(), req.targets.end(),
+                                                           "post") != req.targets.end());
+  std::vector<Diagnostic> diags;
+  for (const auto& id : sel.stages) registry.validate(*pipeline.find(id), pipeline, diags);
+  if (sel.post) registry.validate(*pipeline.find("post"), pipeline, diags);
+  if (!diags.empty()) throw ConfigError(diags);
+  return sel;
+}
+
+// Every credential value masked in logs (one too short to mask is named).
+std::shared_ptr<exec::Masker> credential_masker(const Credentials& credentials, Console& console) {
   auto masker = std::make_shared<exec::Masker>();
-  for (const auto& v : credentials_.all_values()) {
+  for (const auto& v : credentials.all_values()) {
     if (v.size() < exec::Masker::kMinLength && !v.empty())
-      console_.warn("a credential value in " + credentials_.path().string() + " is shorter than " +
-                    std::to_string(exec::Masker::kMinLength) + " characters and cannot be masked");
+      console.warn("a credential value in " + credentials.path().string() + " is shorter than " +
+                   std::to_string(exec::Masker::kMinLength) + " characters and cannot be masked");
     masker->add_secret(v);
   }
-  b.masker = masker;
+  return masker;
+}
 
+// The build's folder: build N of --build (created, or continued with what earlier jobs left
+// there, merged in the pipeline's order), or the next number. Killed builds are settled first.
+void open_folder(BuildContext& b, BuildStore& store, const Selection& sel, const BuildRequest& req,
+                 Console& console) {
   if (req.build_number) {
     b.paths = store.open(*req.build_number, /*create=*/true);
     if (auto existing = store.read(*req.build_number)) b.record = *existing;
     store.merge_stages(*req.build_number, b.record);
     // Merged records in the pipeline's order, post last, whatever order the jobs ran in.
     std::map<std::string, size_t> rank;
-    for (const auto& id : graph.order) rank.emplace(id, rank.size());
+    for (const auto& id : sel.graph.order) rank.emplace(id, rank.size());
     rank.emplace("post", rank.size());
     std::stable_sort(b.record.stages.begin(), b.record.stages.end(),
                      [&](const StageRecord& x, const StageRecord& y) {
@@ -647,33 +659,17 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   }
   // Builds whose pipewright was killed said RUNNING until now: they are settled as killed.
   for (int n : store.settle_dead())
-    console_.warn("build #" + std::to_string(n) +
-                  " was killed (its pipewright process ended before the build did): its record "
-                  "now says ABORTED");
-  b.record.number = b.paths.number;
-  b.record.status = Status::running;
-  b.record.reason.clear();
-  b.record.project =
-      pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
-  auto started_wall = std::chrono::system_clock::now();
-  if (b.record.started.empty()) b.record.started = iso8601(started_wall);
-  b.previous = store.previous(b.paths.number);
-  auto t0 = Clock::now();
+    console.warn("build #" + std::to_string(n) +
+                 " was killed (its pipewright process ended before the build did): its record "
+                 "now says ABORTED");
+}
 
-  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " + b.record.project +
-                " (" + std::to_string(selected.size() + (run_post ? 1 : 0)) + " stages, " +
-                std::to_string(req.jobs) + " at a time)");
-  for (const auto& w : store.take_warnings()) console_.warn(w);
-
-  Run run(b, registry_, console_, store);
-  std::optional<StageCache> stage_cache;
-  if (req.stage_cache) {
-    stage_cache.emplace(StageCache::user_default());
-    run.use_cache(&*stage_cache, &graph.needs);
-  }
-  run.remember_folder();
-  run.save(true);
-
+// The scheduling loop: starts the ready stages (up to req.jobs at a time, each on its own
+// thread), records what finished, and stops on an interrupt, a vanished folder or fail-fast.
+// Returns whether the build was aborted.
+bool run_stages(Run& run, BuildContext& b, const Selection& sel, const pipeline::Pipeline& pipeline,
+                const BuildRequest& req, Console& console) {
+  const auto& selected = sel.stages;
   // Schedule nodes: the selected stages, needs restricted to the selection (with --only, what
   // lies outside is taken as already done in this build folder).
   std::vector<Schedule::Node> nodes;
@@ -681,8 +677,8 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   for (const auto& id : selected) {
     Schedule::Node n;
     n.id = id;
-    n.blocking = pipeline_.find(id)->blocking;
-    for (const auto& need : graph.needs.at(id)) {
+    n.blocking = pipeline.find(id)->blocking;
+    for (const auto& need : sel.graph.needs.at(id)) {
       auto it = index.find(need);
       if (it != index.end()) n.needs.push_back(it->second);
     }
@@ -691,8 +687,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
   }
   Schedule sched(std::move(nodes), req.keep_going ? FailFast::no : FailFast::yes);
 
-  exec::CancelToken stop;       // stops running stages: an interrupt, or fail-fast
-  exec::CancelToken post_stop;  // stops post: a second interrupt
+  exec::CancelToken stop;  // stops running stages: an interrupt, or fail-fast
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::pair<int, Status>> finished;
@@ -708,7 +703,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       StageRecord r;
       r.id = selected[i];
       r.status = Status::not_built;
-      r.blocking = pipeline_.find(selected[i])->blocking;
+      r.blocking = pipeline.find(selected[i])->blocking;
       r.summary = sched.reason(static_cast<int>(i));
       b.record.put(r);
     }
@@ -728,7 +723,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                                       std::min(sched.running(), static_cast<size_t>(req.jobs))
                                 : 0;
     for (int i : sched.start_ready(slots)) {
-      const pipeline::StageSpec* spec = pipeline_.find(selected[i]);
+      const pipeline::StageSpec* spec = pipeline.find(selected[i]);
       threads[i] = std::thread([&, i, spec]() noexcept {
         Status st = run.run_stage(*spec, stop).status;  // run_stage never throws
         std::lock_guard<std::mutex> lock(mu);
@@ -751,8 +746,8 @@ BuildOutcome Engine::run(const BuildRequest& req) {
         run.note_record_error(run.folder_gone_text());
         sched.abort("not started: " + run.folder_gone_text());
       }
-      const auto* failed = pipeline_.find(selected[i]);
-      bool stop_running = failed->fail_fast.value_or(pipeline_.fail_fast);
+      const auto* failed = pipeline.find(selected[i]);
+      bool stop_running = failed->fail_fast.value_or(pipeline.fail_fast);
       if (st == Status::failure && !req.keep_going && sched.running() > 0 && stop_running) {
         // fail_fast, as Jenkins' parallel failFast: stages still running are stopped. Without
         // it they finish and report (the tests beside a failed lint), and nothing new starts.
@@ -764,41 +759,38 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       lock.lock();
     }
     lock.unlock();
-    console_.tick(Clock::now());
+    console.tick(Clock::now());
     if (run.dirty()) run.save(false);
   }
   for (auto& t : threads)
     if (t.joinable()) t.join();
-  aborted = aborted || exec::Interrupts::raised(1);
+  return aborted || exec::Interrupts::raised(1);
+}
 
-  if (run_post) {
-    const pipeline::StageSpec* post = pipeline_.find("post");
-    // Post runs whatever happened; only a second interrupt stops it.
-    std::thread t([&]() noexcept { run.run_stage(*post, post_stop); });
-    while (true) {
-      if (exec::Interrupts::raised(2)) {
-        run.set_stop_reason("aborted by a second interrupt");
-        post_stop.cancel();
-      }
-      console_.tick(Clock::now());
-      std::unique_lock<std::mutex> lock(b.mu);
-      auto* r = b.record.find("post");
-      if (r && r->status != Status::running) break;
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+// Post runs whatever happened; only a second interrupt stops it.
+void run_post(Run& run, BuildContext& b, const pipeline::Pipeline& pipeline, Console& console) {
+  const pipeline::StageSpec* post = pipeline.find("post");
+  exec::CancelToken post_stop;
+  std::thread t([&]() noexcept { run.run_stage(*post, post_stop); });
+  while (true) {
+    if (exec::Interrupts::raised(2)) {
+      run.set_stop_reason("aborted by a second interrupt");
+      post_stop.cancel();
     }
-    t.join();
+    console.tick(Clock::now());
+    std::unique_lock<std::mutex> lock(b.mu);
+    auto* r = b.record.find("post");
+    if (r && r->status != Status::running) break;
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  t.join();
+}
 
-  // The cache stays within its bound: the oldest entries go once a build has added some.
-  if (stage_cache && run.stored_in_cache()) {
-    try {
-      stage_cache->prune(std::nullopt, kStageCacheMaxBytes);
-    } catch (const std::exception& e) {
-      console_.warn("the stage cache could not be pruned: " + std::string(e.what()));
-    }
-  }
-
+// The build's status from its stages, its reason, the final build.json and the summary.
+BuildOutcome finish(Run& run, BuildContext& b, const BuildRequest& req, bool aborted,
+                    Clock::time_point t0, const std::filesystem::path& project_dir,
+                    Console& console) {
   std::vector<Status> statuses;
   {
     std::lock_guard<std::mutex> lock(b.mu);
@@ -810,14 +802,14 @@ BuildOutcome Engine::run(const BuildRequest& req) {
     b.record.status = status;
     b.record.duration_ms += std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
     if (b.record.workspace.empty())
-      b.record.workspace = (req.overrides.in_place ? project_dir_ : b.paths.workspace).string();
+      b.record.workspace = (req.overrides.in_place ? project_dir : b.paths.workspace).string();
   }
   // The records' own problems (a vanished folder, a full disk) fail the build, and are its
   // reason; build.json is written last of all so that it says so too.
   run.save(true);
   std::string record_error = run.record_error();
   if (!record_error.empty()) {
-    console_.warn(record_error);
+    console.warn(record_error);
     if (status != Status::aborted) status = Status::failure;
   }
   std::string stop_reason = run.stop_reason();  // (takes b.mu itself)
@@ -840,9 +832,62 @@ BuildOutcome Engine::run(const BuildRequest& req) {
                           : rel.string();
   {
     std::lock_guard<std::mutex> lock(b.mu);
-    console_.summary(b.record, shown, outcome.exit_code);
+    console.summary(b.record, shown, outcome.exit_code);
   }
   return outcome;
+}
+
+}  // namespace
+
+BuildOutcome Engine::run(const BuildRequest& req) {
+  Selection sel = select_stages(pipeline_, registry_, req);
+
+  BuildStore store(project_dir_);
+  BuildContext b;
+  b.project_dir = project_dir_;
+  b.pipeline = &pipeline_;
+  b.overrides = req.overrides;
+  b.credentials = &credentials_;
+  b.console = &console_;
+  b.masker = credential_masker(credentials_, console_);
+  open_folder(b, store, sel, req, console_);
+  b.record.number = b.paths.number;
+  b.record.status = Status::running;
+  b.record.reason.clear();
+  b.record.project =
+      pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
+  auto started_wall = std::chrono::system_clock::now();
+  if (b.record.started.empty()) b.record.started = iso8601(started_wall);
+  b.previous = store.previous(b.paths.number);
+  auto t0 = Clock::now();
+
+  console_.info("pipewright: build #" + std::to_string(b.paths.number) + " of " + b.record.project +
+                " (" + std::to_string(sel.stages.size() + (sel.post ? 1 : 0)) + " stages, " +
+                std::to_string(req.jobs) + " at a time)");
+  for (const auto& w : store.take_warnings()) console_.warn(w);
+
+  Run run(b, registry_, console_, store);
+  std::optional<StageCache> stage_cache;
+  if (req.stage_cache) {
+    stage_cache.emplace(StageCache::user_default());
+    run.use_cache(&*stage_cache, &sel.graph.needs);
+  }
+  run.remember_folder();
+  run.save(true);
+
+  bool aborted = run_stages(run, b, sel, pipeline_, req, console_);
+  if (sel.post) run_post(run, b, pipeline_, console_);
+
+  // The cache stays within its bound: the oldest entries go once a build has added some.
+  if (stage_cache && run.stored_in_cache()) {
+    try {
+      stage_cache->prune(std::nullopt, kStageCacheMaxBytes);
+    } catch (const std::exception& e) {
+      console_.warn("the stage cache could not be pruned: " + std::string(e.what()));
+    }
+  }
+
+  return finish(run, b, req, aborted, t0, project_dir_, console_);
 }
 
 }  // namespace pw::engine

@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
+#include <thread>
 
 #include "engine/build_store.h"
 #include "util/fs.h"
@@ -93,6 +97,167 @@ TEST(Engine, WhatAStageThrowsIsItsFailureAndPostStillRuns) {
   // Each stage's own record too.
   EXPECT_NO_THROW(
       (void)nlohmann::json::parse(read_file(outcome.dir / "stages" / "std-throw.json")));
+}
+
+// The engine's loop with fake stages, no processes: retries, timeouts, fail-fast and post.
+// Stages coordinate through shared flags, never through wall-clock sleeps of a fixed length.
+struct Flags {
+  std::atomic<int> flaky_calls{0};
+  std::atomic<bool> failed_done{false};
+};
+
+class Flaky : public Stage {  // fails its first two attempts
+ public:
+  explicit Flaky(Flags& f) : f_(f) {}
+  StageOutcome run(StageContext&) override {
+    return ++f_.flaky_calls <= 2 ? StageOutcome::failed("not yet") : StageOutcome::ok("third");
+  }
+
+ private:
+  Flags& f_;
+};
+
+class Fails : public Stage {
+ public:
+  explicit Fails(Flags& f) : f_(f) {}
+  StageOutcome run(StageContext&) override {
+    f_.failed_done = true;
+    return StageOutcome::failed("boom");
+  }
+
+ private:
+  Flags& f_;
+};
+
+// Runs until it is stopped (fail-fast, its deadline) or, when `finish_after_failure`, until the
+// failing sibling has returned; gives up after 60 s so a broken engine fails the test instead of
+// hanging it.
+class Waits : public Stage {
+ public:
+  Waits(Flags& f, bool finish_after_failure) : f_(f), finish_(finish_after_failure) {}
+  StageOutcome run(StageContext& ctx) override {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      if (ctx.should_stop()) return StageOutcome::failed("stopped");
+      if (finish_ && f_.failed_done) return StageOutcome::ok("finished beside the failure");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return StageOutcome::failed("never stopped");
+  }
+
+ private:
+  Flags& f_;
+  bool finish_;
+};
+
+struct LoopRun {
+  Fixture f;
+  Flags flags;
+  std::map<std::string, nlohmann::json> stages;
+  Status status = Status::success;
+
+  void run(pipeline::Pipeline p, bool keep_going = false) {
+    p.project.name = "loop";
+    StageRegistry reg;
+    reg.add("flaky", [this](const pipeline::StageSpec&) { return std::make_unique<Flaky>(flags); });
+    reg.add("fails", [this](const pipeline::StageSpec&) { return std::make_unique<Fails>(flags); });
+    reg.add("waits",
+            [this](const pipeline::StageSpec&) { return std::make_unique<Waits>(flags, false); });
+    reg.add("finishes",
+            [this](const pipeline::StageSpec&) { return std::make_unique<Waits>(flags, true); });
+    reg.add("post", [](const pipeline::StageSpec&) { return std::make_unique<PostStage>(); });
+    std::FILE* out = std::tmpfile();
+    Console console(ConsoleOptions{}, out);
+    Credentials creds = Credentials::load(f.dir / "no-credentials.yaml");
+    Engine engine(f.dir, p, reg, console, creds);
+    BuildRequest req;
+    req.jobs = 4;
+    req.keep_going = keep_going;
+    req.overrides.in_place = true;
+    BuildOutcome outcome = engine.run(req);
+    std::fclose(out);
+    status = outcome.status;
+    auto j = nlohmann::json::parse(read_file(outcome.dir / "build.json"));
+    for (const auto& s : j["stages"]) stages[s["id"]] = s;
+  }
+};
+
+pipeline::Pipeline pipe(std::vector<pipeline::StageSpec> stages, bool fail_fast = false) {
+  pipeline::Pipeline p;
+  p.stages = std::move(stages);
+  p.fail_fast = fail_fast;
+  return p;
+}
+
+pipeline::StageSpec spec_needing(const std::string& id, const std::string& kind,
+                                 std::vector<std::string> needs) {
+  auto s = spec(id, kind);
+  s.needs = std::move(needs);
+  return s;
+}
+
+TEST(EngineLoop, ARetriedStageSucceedsOnItsThirdAttempt) {
+  LoopRun r;
+  auto flaky = spec("flaky", "flaky");
+  flaky.retry = 2;
+  r.run(pipe({flaky, spec("post", "post")}));
+  EXPECT_EQ(r.status, Status::success);
+  EXPECT_EQ(r.stages["flaky"]["status"], "SUCCESS");
+  EXPECT_EQ(r.stages["flaky"]["attempts"], 3);
+  EXPECT_EQ(r.flags.flaky_calls, 3);
+
+  LoopRun once;
+  auto short_retry = spec("flaky", "flaky");
+  short_retry.retry = 1;
+  once.run(pipe({short_retry, spec("post", "post")}));
+  EXPECT_EQ(once.stages["flaky"]["status"], "FAILURE");
+  EXPECT_EQ(once.stages["flaky"]["summary"], "not yet (after 2 attempts)");
+  EXPECT_EQ(once.stages["post"]["status"], "SUCCESS");  // post runs after a failed build
+}
+
+TEST(EngineLoop, AStageOverItsTimeoutFailsSayingSo) {
+  LoopRun r;
+  auto waits = spec("waits", "waits");
+  waits.timeout = Millis(50);
+  r.run(pipe({waits, spec("post", "post")}));
+  EXPECT_EQ(r.status, Status::failure);
+  EXPECT_EQ(r.stages["waits"]["status"], "FAILURE");
+  EXPECT_NE(r.stages["waits"]["summary"].get<std::string>().find("timed out after"),
+            std::string::npos)
+      << r.stages["waits"]["summary"];
+  EXPECT_EQ(r.stages["post"]["status"], "SUCCESS");
+}
+
+TEST(EngineLoop, FailFastStopsTheRunningSiblingAndNothingNewStarts) {
+  LoopRun r;
+  r.run(pipe({spec("fails", "fails"), spec("waits", "waits"),
+              spec_needing("after", "flaky", {"waits"}), spec("post", "post")},
+             /*fail_fast=*/true));
+  EXPECT_EQ(r.status, Status::failure);
+  EXPECT_EQ(r.stages["fails"]["status"], "FAILURE");
+  EXPECT_EQ(r.stages["waits"]["status"], "ABORTED");
+  EXPECT_EQ(r.stages["waits"]["summary"], "stopped: 'fails' failed");
+  EXPECT_EQ(r.stages["after"]["status"], "NOT_BUILT");
+  EXPECT_EQ(r.flags.flaky_calls, 0);
+  EXPECT_EQ(r.stages["post"]["status"], "SUCCESS");
+}
+
+TEST(EngineLoop, WithoutFailFastTheRunningSiblingFinishesButNothingNewStarts) {
+  LoopRun r;
+  r.run(pipe({spec("fails", "fails"), spec("finishes", "finishes"),
+              spec_needing("after", "flaky", {"finishes"}), spec("post", "post")}));
+  EXPECT_EQ(r.status, Status::failure);
+  EXPECT_EQ(r.stages["finishes"]["status"], "SUCCESS");
+  EXPECT_EQ(r.stages["finishes"]["summary"], "finished beside the failure");
+  EXPECT_EQ(r.stages["after"]["status"], "NOT_BUILT");
+  EXPECT_EQ(r.flags.flaky_calls, 0);
+
+  LoopRun keep;  // --keep-going: stages that do not depend on the failure still start
+  keep.run(pipe({spec("fails", "fails"), spec("finishes", "finishes"),
+                 spec_needing("after", "flaky", {"finishes"}), spec("post", "post")}),
+           /*keep_going=*/true);
+  EXPECT_EQ(keep.stages["after"]["status"], "FAILURE");  // flaky's first attempt, no retry
+  EXPECT_EQ(keep.flags.flaky_calls, 1);
 }
 
 TEST(BuildStore, DamagedRecordsAreReportedNotSkippedSilently) {
