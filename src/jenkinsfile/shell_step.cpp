@@ -1,0 +1,136 @@
+// The sh step (a script file, run by its #! line or sh -xe, in the agent's container when there
+// is one, under a timeout { }'s deadline) and the agent's image (docker, or built from a
+// dockerfile).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+
+#include "jenkinsfile/interpreter.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/strings.h"
+
+namespace pw::jenkinsfile {
+
+void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out) {
+  std::string script = arg_str(n, "script", sc);
+  bool return_status = arg_bool(n, "returnStatus", sc, false);
+  bool return_stdout = arg_bool(n, "returnStdout", sc, false);
+  std::string label = n.named("label") ? arg_str(n, "label", sc) : "";
+  if (in_sonar_ && contains(script, "sonar-scanner")) {
+    host_.log("[Pipeline] sonar-scanner: done by pipewright's analysis (withSonarQubeEnv)");
+    fs::path cov = sc.cwd / "coverage.xml";
+    if (fs::exists(cov) && !fs::exists(facts_.reports / "coverage.xml")) {
+      std::error_code ec;
+      fs::create_directories(facts_.reports, ec);
+      fs::copy_file(cov, facts_.reports / "coverage.xml", ec);
+    }
+    return builtin("analysis");
+  }
+  host_.log("[Pipeline] sh" + (label.empty() ? "" : " (" + label + ")"));
+  // As Jenkins: the script goes to a file; a #! line picks the interpreter, else sh -xe.
+  fs::path dir = facts_.root / "tmp" / "sh";
+  fs::create_directories(dir);
+  // Parallel stages share this process: the counter is global so their scripts never collide.
+  static std::atomic<long> counter{0};
+  fs::path file =
+      dir / ("script-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".sh");
+  {
+    std::ofstream o(file, std::ios::binary | std::ios::trunc);
+    o << script;
+  }
+  ::chmod(file.c_str(), 0700);
+  std::vector<std::string> inner;
+  if (script.starts_with("#!"))
+    inner = {file.string()};
+  else
+    inner = {"/bin/sh", "-xe", file.string()};
+
+  EnvList env;
+  for (const auto& [k, v] : sc.env) env.emplace_back(k, v);
+  std::vector<std::string> argv = inner;
+  if (!image_.empty()) {
+    argv = {engine_path_, "run",
+            "--rm",       "-i",
+            "-v",         host_.workspace().string() + ":" + host_.workspace().string(),
+            "-v",         dir.string() + ":" + dir.string(),
+            "-w",         sc.cwd.string()};
+    if (fs::exists(facts_.root / "tmp" / "secrets")) {
+      std::string s = (facts_.root / "tmp" / "secrets").string();
+      argv.insert(argv.end(), {"-v", s + ":" + s + ":ro"});
+    }
+    // Names only: the values travel in the engine's environment, never on its command line.
+    for (const auto& k : sc.names) argv.insert(argv.end(), {"-e", k});
+    for (const auto& a : split(agent_args_, ' '))
+      if (!a.empty()) argv.push_back(a);
+    argv.push_back(image_);
+    argv.insert(argv.end(), inner.begin(), inner.end());
+  }
+  // JENKINS_HOME is unset as on an agent. A timeout { } block's deadline is coreutils'
+  // timeout, which signals the script's whole process group (the stage's own deadline still
+  // holds over it).
+  std::vector<std::string> prefix;
+  if (std::getenv("JENKINS_HOME"))
+    prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
+  bool timed = false;
+  if (sc.deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now())
+                    .count();
+    if (left <= 0) throw StepError{"Timeout has been exceeded"};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", left / 1000.0);
+    prefix.insert(prefix.end(), {"timeout", "-k", "5", buf});
+    timed = true;
+  }
+  argv.insert(argv.begin(), prefix.begin(), prefix.end());
+  exec::ProcessResult r;
+  std::string out;
+  if (return_stdout || stdout_out)
+    r = host_.run_script(argv, sc.cwd, env, &out);
+  else
+    r = host_.run_script(argv, sc.cwd, env, nullptr);
+  std::error_code ec;
+  fs::remove(file, ec);
+  if (r.aborted || host_.aborted()) throw StepError{"aborted"};
+  if (r.timed_out ||
+      (timed && (r.exit_code == 124 || r.exit_code == 137) && Clock::now() >= *sc.deadline))
+    throw StepError{"Timeout has been exceeded"};
+  if (!r.spawn_error.empty()) throw StepError{r.spawn_error};
+  if (stdout_out) *stdout_out = out;
+  if (return_status) {
+    host_.log("[Pipeline] sh returned status " + std::to_string(r.exit_code));
+    return;
+  }
+  if (!r.ok()) {
+    if (r.term_signal) throw StepError{"script was " + r.describe()};
+    throw StepError{"script returned exit code " + std::to_string(r.exit_code)};
+  }
+}
+
+void Interp::prepare_agent(const jf::Agent& agent) {
+  if (!agent.container()) return;
+  std::string why;
+  auto eng = host_.container_engine(why);
+  if (!eng) throw StepError{"agent " + agent.type + " needs a container engine: " + why};
+  engine_path_ = *eng;
+  agent_args_ = agent.args;
+  if (agent.type == "docker") {
+    image_ = agent.image;
+    return;
+  }
+  fs::path ctxdir = host_.workspace() / agent.dir;
+  fs::path df = ctxdir / agent.dockerfile;
+  if (!fs::exists(df)) throw StepError{"agent dockerfile: " + df.string() + " does not exist"};
+  std::string tag = "pipewright-jenkins-agent:" +
+                    sha256_hex(read_file(df) + agent.additional_build_args).substr(0, 16);
+  std::vector<std::string> argv = {engine_path_, "build", "-t", tag, "-f", df.string()};
+  for (const auto& a : split(agent.additional_build_args, ' '))
+    if (!a.empty()) argv.push_back(a);
+  argv.push_back(ctxdir.string());
+  auto r = host_.run(argv);
+  if (!r.ok()) throw StepError{"agent dockerfile: the image build failed (" + r.describe() + ")"};
+  image_ = tag;
+}
+}  // namespace pw::jenkinsfile
