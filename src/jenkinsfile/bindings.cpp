@@ -18,22 +18,22 @@ Scope Interp::base_scope() {
   std::string num = std::to_string(facts_.number);
   const std::string& job = facts_.job;
   std::string branch = host_.branch();
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"BUILD_NUMBER", num},
-           {"BUILD_ID", num},
-           {"BUILD_TAG", "jenkins-" + job + "-" + num},
-           {"JOB_NAME", job},
-           {"JOB_BASE_NAME", job},
-           {"WORKSPACE", host_.workspace().string()},
-           {"GIT_COMMIT", host_.commit()},
-           {"GIT_BRANCH", branch},
-           {"BRANCH_NAME", branch},
-           {"BUILD_URL", ""},
-           {"JOB_URL", ""},
-           {"JENKINS_URL", ""},
-           {"CI", "true"},
-           {"NODE_NAME", "built-in"},
-           {"STAGE_NAME", facts_.stage_name}})
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"BUILD_NUMBER", num},
+                                                        {"BUILD_ID", num},
+                                                        {"BUILD_TAG", "jenkins-" + job + "-" + num},
+                                                        {"JOB_NAME", job},
+                                                        {"JOB_BASE_NAME", job},
+                                                        {"WORKSPACE", host_.workspace().string()},
+                                                        {"GIT_COMMIT", host_.commit()},
+                                                        {"GIT_BRANCH", branch},
+                                                        {"BRANCH_NAME", branch},
+                                                        {"BUILD_URL", ""},
+                                                        {"JOB_URL", ""},
+                                                        {"JENKINS_URL", ""},
+                                                        {"CI", "true"},
+                                                        {"NODE_NAME", "built-in"},
+                                                        {"STAGE_NAME", facts_.stage_name}})
     sc.set(k, v);
   for (const auto& [k, v] : params_) sc.set(k, v);  // params are environment variables too
   return sc;
@@ -78,7 +78,6 @@ void Interp::need_credential(const std::string& id, const jf::Pos& pos) {
     fail_at(pos, "credential '" + id + "' is not in " + facts_.credentials_file.string() +
                      " (add it there, or set PIPEWRIGHT_CREDENTIALS to the file that has it)");
 }
-
 
 // X_USR, X_PSW; a key or file -> X is the path of a file holding it.
 void Interp::bind_environment_credential(const jf::EnvEntry& e, Scope& sc) {
@@ -145,10 +144,9 @@ void Interp::with_credentials(const Node& n, Scope sc) {
       if (!arg("passphraseVariable").empty())
         sc.set(arg("passphraseVariable"), field(id, {"passphrase"}));
     } else {
-      fail_at(
-          b->pos,
-          "binding " + kind +
-              " has no local meaning; use usernamePassword, string, file or sshUserPrivateKey");
+      fail_at(b->pos,
+              "binding " + kind +
+                  " has no local meaning; use usernamePassword, string, file or sshUserPrivateKey");
     }
   }
   block(n.closure, sc);

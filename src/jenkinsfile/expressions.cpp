@@ -173,8 +173,8 @@ Val Interp::binary(const Node& n, const Scope& sc) {
   fail_at(n.pos, "operator " + op + " is Groovy pipewright does not evaluate");
 }
 
-bool Interp::match(const std::string& pattern, const std::string& comparator, const std::string& text,
-           bool ci) {
+bool Interp::match(const std::string& pattern, const std::string& comparator,
+                   const std::string& text, bool ci) {
   std::string p = ci ? to_lower(pattern) : pattern, t = ci ? to_lower(text) : text;
   if (comparator == "EQUALS") return p == t;
   if (comparator == "REGEXP") {

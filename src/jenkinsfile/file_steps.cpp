@@ -10,7 +10,7 @@
 namespace pw::jenkinsfile {
 
 std::vector<fs::path> Interp::glob_files(const fs::path& base, const std::string& includes,
-                                 const std::string& excludes) {
+                                         const std::string& excludes) {
   std::vector<fs::path> out;
   auto incl = split(includes, ',');
   auto excl = split(excludes, ',');
@@ -88,7 +88,7 @@ void Interp::archive(const Node& n, const Scope& sc) {
     sums += sha256_file_hex(art / f) + "  " + f.string() + "\n";
   write_file_atomic(art / "SHA256SUMS", sums);
   host_.log("[Pipeline] archiveArtifacts: " + std::to_string(files.size()) +
-           " file(s), fingerprints in artifacts/SHA256SUMS");
+            " file(s), fingerprints in artifacts/SHA256SUMS");
   archived_ += files.size();
 }
 
@@ -110,8 +110,8 @@ void Interp::junit(const Node& n, const Scope& sc) {
     t.skipped += r.value.totals.skipped;
     std::error_code ec;
     fs::create_directories(facts_.reports, ec);
-    fs::copy_file(sc.cwd / f, facts_.reports / f.filename(),
-                  fs::copy_options::overwrite_existing, ec);
+    fs::copy_file(sc.cwd / f, facts_.reports / f.filename(), fs::copy_options::overwrite_existing,
+                  ec);
   }
   host_.record_tests(t);
   std::string s =

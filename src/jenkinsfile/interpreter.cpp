@@ -1,12 +1,13 @@
 // The stage and post runs, the step dispatch (control flow, files, plugin steps) and what a step
 // with no local meaning does. See interpreter.h for the other parts.
+#include "jenkinsfile/interpreter.h"
+
 #include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
 
-#include "jenkinsfile/interpreter.h"
 #include "jenkinsfile/translate.h"
 #include "util/strings.h"
 
@@ -110,8 +111,7 @@ void Interp::step(const NodePtr& st, Scope& sc) {
     auto end = Clock::now() + std::chrono::milliseconds(static_cast<long long>(ms));
     while (Clock::now() < end) {
       check_abort();
-      if (sc.deadline && Clock::now() >= *sc.deadline)
-        throw StepError{"Timeout has been exceeded"};
+      if (sc.deadline && Clock::now() >= *sc.deadline) throw StepError{"Timeout has been exceeded"};
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return;
@@ -162,16 +162,16 @@ void Interp::step(const NodePtr& st, Scope& sc) {
       } catch (const StepError& e) {
         if (host_.aborted() || attempt >= count) throw;
         host_.log("[Pipeline] retry: attempt " + std::to_string(attempt) + " of " +
-                 std::to_string(count) + " failed (" + e.message + "); retrying");
+                  std::to_string(count) + " failed (" + e.message + "); retrying");
       }
     }
   }
   if (name == "catchError" || name == "warnError") {
     bool warn = name == "warnError";
-    Result build = warn ? Result::unstable
-                        : result_named(arg_str(n, "buildResult", sc, 99), Result::failure);
-    Result stage = warn ? Result::unstable
-                        : result_named(arg_str(n, "stageResult", sc, 99), Result::success);
+    Result build =
+        warn ? Result::unstable : result_named(arg_str(n, "buildResult", sc, 99), Result::failure);
+    Result stage =
+        warn ? Result::unstable : result_named(arg_str(n, "stageResult", sc, 99), Result::success);
     std::string message = warn ? arg_str(n, "message", sc)
                                : (n.named("message") ? arg_str(n, "message", sc, 99) : "");
     try {
@@ -194,12 +194,11 @@ void Interp::step(const NodePtr& st, Scope& sc) {
     build_ = worse(build_, Result::unstable);
     return;
   }
-  if (name == "script" || name == "timestamps" || name == "ansiColor")
-    return block(n.closure, sc);
+  if (name == "script" || name == "timestamps" || name == "ansiColor") return block(n.closure, sc);
   if (name == "checkout") {
     if (fs::is_directory(host_.workspace()) && !host_.commit().empty()) {
       host_.log("[Pipeline] checkout scm: the workspace is already checked out at " +
-               host_.commit());
+                host_.commit());
       return;
     }
     return builtin("checkout");
@@ -277,7 +276,7 @@ void Interp::step(const NodePtr& st, Scope& sc) {
 void Interp::builtin(const std::string& what) {
   auto out = host_.run_builtin(what);
   host_.log("[Pipeline] " + what + ": " + out.status +
-           (out.summary.empty() ? "" : ": " + out.summary));
+            (out.summary.empty() ? "" : ": " + out.summary));
   if (out.result == Result::failure) {
     if (out.fails_build) fails_build_ = true;
     throw StepError{what + ": " + out.summary};

@@ -82,8 +82,7 @@ struct Scope {
 
 class Interp {
  public:
-  Interp(StepHost& host, const BuildFacts& facts, const Pipeline& jp,
-         const RunSettings& settings);
+  Interp(StepHost& host, const BuildFacts& facts, const Pipeline& jp, const RunSettings& settings);
   ~Interp();
 
   // bindings.cpp

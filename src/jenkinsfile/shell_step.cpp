@@ -76,8 +76,8 @@ void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out) {
     prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
   bool timed = false;
   if (sc.deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now())
-                    .count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now()).count();
     if (left <= 0) throw StepError{"Timeout has been exceeded"};
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", left / 1000.0);

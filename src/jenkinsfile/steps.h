@@ -40,8 +40,8 @@ struct BuiltinOutcome {
 // What stays the same while a stage runs.
 struct BuildFacts {
   int number = 0;
-  std::string job;         // the project's name
-  std::string stage_name;  // STAGE_NAME
+  std::string job;                                 // the project's name
+  std::string stage_name;                          // STAGE_NAME
   std::filesystem::path root, artifacts, reports;  // the build folder and two of its folders
   std::filesystem::path credentials_file;          // named when a credential is missing
   bool in_place = false;                           // --in-place: the workspace is the project

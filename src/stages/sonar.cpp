@@ -1,11 +1,9 @@
 #include "stages/sonar.h"
 
-#include <cctype>
-#include <cstdio>
 #include <filesystem>
 #include <thread>
 
-#include "analysis/gate.h"
+#include "analysis/sonar_gate.h"
 #include "analysis/sonar_task.h"
 #include "exec/masker.h"
 #include "project/pipeline_overrides.h"
@@ -13,7 +11,6 @@
 #include "util/duration.h"
 #include "util/fs.h"
 #include "util/json.h"
-#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::stages {
@@ -26,40 +23,11 @@ namespace {
 const std::vector<std::string> kSonarKeys = {"host_url", "token",         "project_key",
                                              "timeout",  "poll_interval", "properties"};
 
-// Properties pipewright sets from the block's own keys, or that would put a secret on the
-// scanner's command line.
-std::string refused_property(const std::string& key) {
-  if (key == "sonar.token" || key == "sonar.login" || key == "sonar.password")
-    return "would put a secret on sonar-scanner's command line; the token named by `token` "
-           "reaches the scanner only as SONAR_TOKEN";
-  if (key == "sonar.host.url") return "is set from host_url";
-  if (key == "sonar.projectKey") return "is set from project_key";
-  return {};
-}
-
-// A value that looks like a SonarQube token rather than a credential id: refused, so a token
-// never sits in a pipewright.yaml that is committed.
-bool looks_like_token(const std::string& v) {
-  for (const char* prefix : {"squ_", "sqp_", "sqa_"})
-    if (v.starts_with(prefix)) return true;
-  if (v.size() == 40 &&
-      v.find_first_not_of("0123456789abcdef") == std::string::npos)  // pre-10 user tokens
-    return true;
-  return false;
-}
-
-// SonarQube keys allow letters, digits, '-', '_', '.' and ':' (and not only digits).
+// The project's name as a SonarQube key.
 std::string default_project_key(const engine::StageContext& ctx) {
   std::string name = ctx.pipeline().project.name;
   if (name.empty()) name = ctx.project_dir().filename().string();
-  std::string key;
-  for (char c : name)
-    key += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-            c == ':')
-               ? c
-               : '_';
-  if (key.find_first_not_of("0123456789") == std::string::npos) key = "project-" + key;
-  return key;
+  return analysis::sonar::project_key_for(name);
 }
 
 std::string jstr(const nlohmann::json& obj, const char* key) {
@@ -84,14 +52,6 @@ std::optional<std::string> token_of(const engine::StageContext& ctx, const std::
     return std::nullopt;
   }
   return v;
-}
-
-std::optional<double> number(const std::string& s) { return parse_double(s).opt(); }
-
-std::string shown_value(const std::string& metric, const std::string& raw) {
-  if (raw.empty()) return "-";
-  auto v = number(raw);
-  return v ? analysis::format_value(metric, *v) : sanitize_for_display(raw);
 }
 
 }  // namespace
@@ -140,7 +100,7 @@ std::optional<SonarSettings> read_sonar_settings(const pipeline::StageSpec& spec
       }
     } else if (key == "token") {
       if (auto t = scalar(v, key)) {
-        if (looks_like_token(*t))
+        if (analysis::sonar::looks_like_token(*t))
           fail(v, where +
                       ".token names a credential id of the credentials file, not the token "
                       "itself: remove the token from this file and revoke it");
@@ -166,7 +126,7 @@ std::optional<SonarSettings> read_sonar_settings(const pipeline::StageSpec& spec
         std::string name = p.first.Scalar();
         if (!p.second.IsScalar()) {
           fail(p.second, where + ".properties." + name + " must be a single value");
-        } else if (std::string why = refused_property(name); !why.empty()) {
+        } else if (std::string why = analysis::sonar::refused_property(name); !why.empty()) {
           fail(p.first, where + ".properties: " + name + " " + why);
         } else {
           out.properties.emplace_back(name, p.second.Scalar());
@@ -334,78 +294,22 @@ engine::StageOutcome run_sonar_gate(engine::StageContext& ctx, const nlohmann::j
   auto waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
 
   std::string dashboard = jstr(sonar, "dashboard_url");
-  std::string table = "quality gate (SonarQube at " + host + ", analysis " + task.analysis_id +
-                      "): " + sanitize_for_display(gate.status);
-  nlohmann::ordered_json conds = nlohmann::ordered_json::array();
-  nlohmann::json data_conds = nlohmann::json::array();
-  std::vector<std::string> failed;
-  for (const auto& c : gate.conditions) {
-    std::string status = c.status == "ERROR"  ? "FAILED"
-                         : c.status == "OK"   ? "PASSED"
-                         : c.status == "WARN" ? "WARNING"
-                                              : sanitize_for_display(c.status);
-    std::string name = analysis::metric_name(c.metric_key);
-    std::string rule = c.comparator == "LT"   ? "must be at least"
-                       : c.comparator == "GT" ? "must be at most"
-                                              : sanitize_for_display(c.comparator);
-    std::string actual = shown_value(c.metric_key, c.actual_value);
-    std::string threshold = shown_value(c.metric_key, c.error_threshold);
-    std::string message =
-        name + " (" + c.metric_key + ") is " + actual + "; it " + rule + " " + threshold;
-    char line[512];
-    std::snprintf(line, sizeof line, "\n  %-8s %-40s %-10s %s %s", status.c_str(), name.c_str(),
-                  actual.c_str(), rule.c_str(), threshold.c_str());
-    table += line;
-    if (c.status == "ERROR") failed.push_back(message);
-    // Numbers as numbers, as the native gate writes them; anything else kept as sent.
-    auto num_or_str = [](const std::string& raw) {
-      auto v = number(raw);
-      return v ? nlohmann::json(*v) : raw.empty() ? nlohmann::json() : nlohmann::json(raw);
-    };
-    conds.push_back({{"metric", c.metric_key},
-                     {"name", name},
-                     {"op", c.comparator},
-                     {"threshold", nlohmann::ordered_json(num_or_str(c.error_threshold))},
-                     {"actual", nlohmann::ordered_json(num_or_str(c.actual_value))},
-                     {"status", status},
-                     {"message", c.status == "ERROR" ? message : std::string()}});
-    data_conds.push_back({{"metric", c.metric_key},
-                          {"status", status},
-                          {"actual", num_or_str(c.actual_value)},
-                          {"threshold", num_or_str(c.error_threshold)},
-                          {"message", c.status == "ERROR" ? message : std::string()}});
-  }
-  std::vector<std::string> warnings;
-  if (gate.status == "NONE")
-    warnings.push_back("the server has no quality gate for project " + jstr(sonar, "project_key") +
-                       ": nothing was checked");
-  for (const auto& w : warnings) table += "\n  note: " + w;
-  if (!dashboard.empty()) table += "\n  dashboard: " + dashboard;
-  ctx.show(table);
-
-  nlohmann::ordered_json report;
-  report["status"] = gate.status;
-  report["source"] = "sonarqube";
-  report["server"] = host;
-  report["project_key"] = jstr(sonar, "project_key");
-  report["task_id"] = task_id;
-  report["analysis_id"] = task.analysis_id;
-  report["dashboard_url"] = dashboard;
-  report["conditions"] = std::move(conds);
-  report["warnings"] = warnings;
+  auto out = sq::gate_report(
+      gate, {host, jstr(sonar, "project_key"), task_id, task.analysis_id, dashboard});
+  ctx.show(out.table);
   write_file_atomic(ctx.paths().reports / "quality-gate.json",
-                    ctx.masker().mask(dump_json(report, 2) + "\n"));
+                    ctx.masker().mask(dump_json(out.report, 2) + "\n"));
   ctx.data()["status"] = gate.status;
   ctx.data()["source"] = "sonarqube";
   ctx.data()["analysis_id"] = task.analysis_id;
   ctx.data()["dashboard_url"] = dashboard;
-  ctx.data()["conditions"] = data_conds;
+  ctx.data()["conditions"] = out.data_conditions;
   ctx.data()["waited_ms"] = waited.count();
 
   if (!gate.passed()) {
-    std::string s = "SonarQube quality gate ERROR: " + std::to_string(failed.size()) + " of " +
+    std::string s = "SonarQube quality gate ERROR: " + std::to_string(out.failed.size()) + " of " +
                     std::to_string(gate.conditions.size()) +
-                    " conditions failed: " + join(failed, "; ");
+                    " conditions failed: " + join(out.failed, "; ");
     return engine::StageOutcome::failed(s);
   }
   return engine::StageOutcome::ok("SonarQube quality gate " + gate.status + ": " +

@@ -1,11 +1,11 @@
 // The step interpreter with a fake StepHost: no processes, no engine. What sh sees (argv, cwd,
 // environment with credentials bound), when conditions, catchError and unstable results, the
 // unsupported-step rule, and the plugin steps handed to the host's built-in stages.
+#include "jenkinsfile/steps.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
-#include "jenkinsfile/steps.h"
 
 namespace pw::jenkinsfile {
 namespace {
@@ -72,9 +72,8 @@ class StepsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root = fs::temp_directory_path() /
-           ("pw-steps-" + std::string(::testing::UnitTest::GetInstance()
-                                          ->current_test_info()
-                                          ->name()));
+           ("pw-steps-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(root);
     fs::create_directories(root / "ws");
     host.ws = root / "ws";
@@ -106,9 +105,9 @@ class StepsTest : public ::testing::Test {
 };
 
 TEST_F(StepsTest, ShSeesJenkinsVariablesAndEnvironment) {
-  auto out = run(
-      "      environment { GREETING = \"hi ${BUILD_NUMBER}\" }\n"
-      "      steps { sh 'echo $GREETING' }\n");
+  auto out =
+      run("      environment { GREETING = \"hi ${BUILD_NUMBER}\" }\n"
+          "      steps { sh 'echo $GREETING' }\n");
   EXPECT_EQ(out.kind, RunOutcome::Kind::success) << out.summary;
   ASSERT_EQ(host.scripts.size(), 1u);
   EXPECT_EQ(host.scripts[0][0], "/bin/sh");
@@ -120,12 +119,12 @@ TEST_F(StepsTest, ShSeesJenkinsVariablesAndEnvironment) {
 }
 
 TEST_F(StepsTest, WithCredentialsBindsUsernameAndPassword) {
-  auto out = run(
-      "      steps {\n"
-      "        withCredentials([usernamePassword(credentialsId: 'db', usernameVariable: 'U', "
-      "passwordVariable: 'P')]) { sh 'true' }\n"
-      "        sh 'true'\n"
-      "      }\n");
+  auto out =
+      run("      steps {\n"
+          "        withCredentials([usernamePassword(credentialsId: 'db', usernameVariable: 'U', "
+          "passwordVariable: 'P')]) { sh 'true' }\n"
+          "        sh 'true'\n"
+          "      }\n");
   EXPECT_EQ(out.kind, RunOutcome::Kind::success) << out.summary;
   ASSERT_EQ(host.envs.size(), 2u);
   EXPECT_EQ(host.env_of(0, "U"), "alice");
@@ -150,20 +149,20 @@ TEST_F(StepsTest, WhenFalseSkipsTheStage) {
 
 TEST_F(StepsTest, CatchErrorKeepsTheStageGoingAndFailsTheBuild) {
   host.exit_code = 3;
-  auto out = run(
-      "      steps {\n"
-      "        catchError(buildResult: 'UNSTABLE', stageResult: 'FAILURE') { sh 'false' }\n"
-      "        echo 'after'\n"
-      "      }\n");
+  auto out =
+      run("      steps {\n"
+          "        catchError(buildResult: 'UNSTABLE', stageResult: 'FAILURE') { sh 'false' }\n"
+          "        echo 'after'\n"
+          "      }\n");
   EXPECT_EQ(out.kind, RunOutcome::Kind::failure);
   EXPECT_EQ(out.summary, "script returned exit code 3");
   EXPECT_TRUE(host.logged("after"));
 }
 
 TEST_F(StepsTest, UnstableStepAndPostConditions) {
-  auto out = run(
-      "      steps { unstable 'flaky' }\n"
-      "      post { always { echo 'always ran' } failure { echo 'failure ran' } }\n");
+  auto out =
+      run("      steps { unstable 'flaky' }\n"
+          "      post { always { echo 'always ran' } failure { echo 'failure ran' } }\n");
   EXPECT_EQ(out.kind, RunOutcome::Kind::unstable);
   EXPECT_EQ(out.summary, "flaky");
   EXPECT_TRUE(host.logged("always ran"));
@@ -193,11 +192,11 @@ TEST_F(StepsTest, PluginStepsRunTheHostsBuiltins) {
 }
 
 TEST_F(StepsTest, CurrentBuildResultIsTheWorseOfBuildAndStage) {
-  auto out = run(
-      "      steps {\n"
-      "        unstable 'u'\n"
-      "        echo \"result ${currentBuild.result}\"\n"
-      "      }\n");
+  auto out =
+      run("      steps {\n"
+          "        unstable 'u'\n"
+          "        echo \"result ${currentBuild.result}\"\n"
+          "      }\n");
   EXPECT_TRUE(host.logged("result UNSTABLE")) << out.summary;
 }
 
