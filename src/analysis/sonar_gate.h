@@ -5,10 +5,9 @@
 // scanner and the wait and writes what these return.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "analysis/sonar_task.h"
 

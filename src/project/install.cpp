@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <set>
 
+#include "python/dist_info.h"
+#include "python/names.h"
 #include "python/requirements_file.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -142,5 +144,78 @@ struct Builder {
 }  // namespace
 
 InstallPlan plan_install(const Project& p) { return Builder{p, {}, {}, {}, {}, {}}.build(); }
+
+std::set<std::string> lock_groups(const std::optional<std::vector<std::string>>& setting,
+                                  const Project& model, const python::DeclaredProject& declared,
+                                  const python::LockFile& lock) {
+  std::set<std::string> groups;
+  if (setting) {
+    for (const auto& one : *setting)
+      groups.insert(one.starts_with("extra:") ? one : python::normalize_name(one));
+    return groups;
+  }
+  // The groups the project model takes as the dev dependencies (dev, test, tests, testing or
+  // project.groups), as every other stage sees them: not docs or release groups.
+  for (const auto& d : model.dev_dependencies) {
+    if (d.kind == "dependency-group") groups.insert(python::normalize_name(d.name));
+    if (d.kind == "extra") groups.insert("extra:" + python::normalize_name(d.name));
+  }
+  // A lock none of whose groups has such a name: all of them, as before there was a model.
+  if (groups.empty()) {
+    for (const auto& d : declared.declarations) groups.insert(d.group);
+    for (const auto& p : lock.packages)
+      for (const auto& g : p.groups) groups.insert(g);
+  }
+  return groups;
+}
+
+std::optional<python::EditableProject> static_editable(const Project& model,
+                                                       const std::filesystem::path& ws,
+                                                       std::string& why_not) {
+  auto proj = python::static_editable_project(ws, why_not);
+  if (proj && !model.packages.empty()) {
+    std::set<std::string> roots;
+    for (const auto& pk : model.packages) roots.insert(pk.import_root());
+    if (roots.size() == 1) {
+      proj->source_root = roots.begin()->empty() ? ws : ws / *roots.begin();
+    } else {
+      why_not = "the packages are imported from several folders (" + model.package_list() + ")";
+      proj.reset();
+    }
+  }
+  return proj;
+}
+
+std::optional<python::EditableProject> install_static_editable(const Project& model,
+                                                               const std::filesystem::path& ws,
+                                                               const std::filesystem::path& venv,
+                                                               std::string& why_not) {
+  auto build_sites = python::venv_site_dirs(venv);
+  auto proj = static_editable(model, ws, why_not);
+  if (!proj || build_sites.empty()) return std::nullopt;
+  python::install_editable(*proj, ws, build_sites.front(), venv / "bin", venv / "bin" / "python");
+  return proj;
+}
+
+ProjectPipArgs project_pip_args(const InstallPlan& plan, const std::filesystem::path& ws,
+                                bool build_isolation, bool editable) {
+  ProjectPipArgs out;
+  std::vector<std::string>& what = out.with_deps;
+  if (!build_isolation) what.push_back("--no-build-isolation");
+  if (editable) what.push_back("-e");
+  out.extras = plan.project_extras.empty() ? "" : "[" + join(plan.project_extras, ",") + "]";
+  what.push_back(ws.string() + out.extras);
+  out.no_deps = what;
+  out.no_deps.insert(out.no_deps.begin(), "--no-deps");
+  return out;
+}
+
+std::vector<std::string> local_pip_args(const LocalRequirement& l, bool build_isolation) {
+  std::vector<std::string> argv;
+  if (!build_isolation) argv.push_back("--no-build-isolation");
+  if (l.editable) argv.push_back("-e");
+  argv.push_back(l.path);
+  return argv;
+}
 
 }  // namespace pw::project

@@ -3,6 +3,7 @@
 #include "exec/capture.h"
 #include "python/names.h"
 #include "python/requirement.h"
+#include "python/version.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -124,6 +125,67 @@ std::vector<fs::path> venv_site_dirs(const fs::path& venv) {
     if (fs::is_directory(sp)) out.push_back(sp);
   }
   return out;
+}
+
+std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project_sites,
+                                            const std::map<std::string, std::string>& installed) {
+  std::vector<std::string> missing;
+  // The project's own dist-info: the one in the build venv's site-packages (nothing else is
+  // installed there), whose METADATA lists Requires-Dist.
+  for (const auto& dir : project_sites) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (!e.path().filename().string().ends_with(".dist-info")) continue;
+      std::string meta;
+      try {
+        meta = read_file(e.path() / "METADATA");
+      } catch (const Error&) {
+        continue;
+      }
+      for (const auto& line : split_lines(meta)) {
+        if (line.empty()) break;  // headers end at the first blank line
+        if (!line.starts_with("Requires-Dist:")) continue;
+        std::string text(trim(std::string_view(line).substr(14)));
+        auto req = python::parse_requirement(text);
+        if (!req) {
+          missing.push_back(text);  // let pip judge what we cannot read
+          continue;
+        }
+        // Extras are not requested by `pip install -e .`; other markers are not evaluated here,
+        // so such a dependency counts as needed (at worst pip is asked and finds it there).
+        if (contains(req->marker_text, "extra")) continue;
+        auto it = installed.find(python::normalize_name(req->name));
+        if (it == installed.end()) {
+          missing.push_back(req->name);
+          continue;
+        }
+        if (!req->specifier.empty()) {
+          auto v = python::Version::parse(it->second);
+          if (!v || !req->specifier.contains(*v, true)) missing.push_back(text);
+        }
+      }
+    }
+  }
+  return missing;
+}
+
+std::string interpreter_probe_program() {
+  return "import sys, os; print(sys.version.split()[0]); "
+         "print(os.path.realpath(sys.executable));\n"
+         "import site; print(os.pathsep.join(site.getsitepackages()))\n"
+         "try:\n import venv, ensurepip\nexcept ImportError:\n print('no-venv')";
+}
+
+InterpreterFacts parse_interpreter_probe(const std::string& probe, const std::string& started_as) {
+  InterpreterFacts f;
+  auto lines = split_lines(probe);
+  f.version = lines.size() > 0 ? lines[0] : "?";
+  f.real = lines.size() > 1 ? lines[1] : started_as;
+  if (lines.size() > 2)
+    for (const auto& d : split(lines[2], ':'))
+      if (!d.empty()) f.system_sites.emplace_back(d);
+  f.has_venv = !contains(probe, "no-venv");
+  return f;
 }
 
 }  // namespace pw::python

@@ -27,6 +27,23 @@ std::map<std::string, std::string, std::less<>> interpreter_marker_environment(
 std::map<std::string, std::vector<std::string>> installed_requirements(
     const std::vector<std::filesystem::path>& dirs);
 
+// The project's declared dependencies (Requires-Dist in the dist-info found in `project_sites`)
+// that `installed` lacks or has at an excluded version; extras are skipped.
+std::vector<std::string> unmet_dependencies(const std::vector<std::filesystem::path>& project_sites,
+                                            const std::map<std::string, std::string>& installed);
+
+// What setup-python asks of the interpreter it builds from, in one start: its version, its real
+// path, its site folders, and whether venv and ensurepip import (Debian splits them out).
+struct InterpreterFacts {
+  std::string version;  // "?" when the answer is short
+  std::string real;     // the resolved executable; the path it was started as when not given
+  std::vector<std::filesystem::path> system_sites;
+  bool has_venv = true;
+};
+// The `python -c` program, and its answer read.
+std::string interpreter_probe_program();
+InterpreterFacts parse_interpreter_probe(const std::string& output, const std::string& started_as);
+
 // The site-packages folders of a venv (lib/pythonX.Y/site-packages).
 std::vector<std::filesystem::path> venv_site_dirs(const std::filesystem::path& venv);
 

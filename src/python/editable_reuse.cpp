@@ -279,4 +279,36 @@ bool restore_editable_install(const fs::path& store, const std::string& key, con
 
 fs::path default_editable_store() { return cache_home() / "editable"; }
 
+EditableReuse reuse_or_install_editable(const std::filesystem::path& store,
+                                        const std::optional<std::string>& key,
+                                        const std::filesystem::path& site_packages,
+                                        const std::filesystem::path& bin,
+                                        const std::filesystem::path& ws, std::string why_not,
+                                        const std::function<exec::ProcessResult()>& run_pip,
+                                        const std::function<void(const std::string&)>& log) {
+  EditableReuse out;
+  if (key && restore_editable_install(store, *key, site_packages, bin, ws, why_not)) {
+    out.reused = true;
+    log("reused pip's editable install of an earlier build with the same metadata files (key " +
+        key->substr(0, 12) + ")");
+    return out;
+  }
+  if (!why_not.empty()) log("note: pip installs the project: " + why_not);
+  std::set<std::string> site_before, bin_before;
+  if (key) {
+    site_before = files_under(site_packages);
+    bin_before = files_under(bin);
+  }
+  out.pip = run_pip();
+  if (!out.pip.ok()) return out;
+  if (key) {
+    try {
+      save_editable_install(store, *key, site_packages, bin, site_before, bin_before, ws);
+    } catch (const Error& e) {
+      log("note: pip's install was not kept for later builds: " + std::string(e.what()));
+    }
+  }
+  return out;
+}
+
 }  // namespace pw::python

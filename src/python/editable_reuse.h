@@ -7,9 +7,12 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
+
+#include "exec/process.h"
 
 namespace pw::python {
 
@@ -45,5 +48,21 @@ bool restore_editable_install(const std::filesystem::path& store, const std::str
 
 // cache_home()/editable: where setup-python keeps them.
 std::filesystem::path default_editable_store();
+
+// The project's install with reuse: restores the entry of `key` into the environment when there
+// is one; otherwise runs `run_pip` and, when it succeeded and there is a key, keeps what it added
+// (a store that cannot be written is a note, not a failure). `site_packages` is the build venv's
+// (used only with a key); `why_not` says why there is no key or entry, logged before pip runs.
+struct EditableReuse {
+  bool reused = false;
+  exec::ProcessResult pip;  // pip's result when it ran
+};
+EditableReuse reuse_or_install_editable(const std::filesystem::path& store,
+                                        const std::optional<std::string>& key,
+                                        const std::filesystem::path& site_packages,
+                                        const std::filesystem::path& bin,
+                                        const std::filesystem::path& workspace, std::string why_not,
+                                        const std::function<exec::ProcessResult()>& run_pip,
+                                        const std::function<void(const std::string&)>& log);
 
 }  // namespace pw::python

@@ -253,4 +253,30 @@ std::vector<const LockedPackage*> packages_to_install(const LockFile& lock,
   return out;
 }
 
+std::string locked_requirements(const python::LockFile& lock,
+                                const std::vector<const python::LockedPackage*>& packages) {
+  std::string out = "# written by pipewright's setup-python from " + lock.path + "\n";
+  if (lock.hashed()) out += "--require-hashes\n";
+  for (const auto* p : packages) {
+    std::string line;
+    if (p->source_kind == "git") {
+      auto hash = p->source.rfind('#');
+      std::string url = p->source.substr(0, hash),
+                  commit = hash == std::string::npos ? "" : p->source.substr(hash + 1);
+      line =
+          p->name + " @ git+" + url.substr(0, url.find('?')) + (commit.empty() ? "" : "@" + commit);
+    } else if (p->source_kind == "url") {
+      line = p->name + " @ " + p->source;
+    } else if (p->source_kind == "directory" || p->source_kind == "editable" ||
+               p->source_kind == "path") {
+      line = (p->source_kind == "editable" ? "-e " : "") + p->source;
+    } else {
+      line = p->name + "==" + p->version;
+      for (const auto& h : p->hashes) line += " --hash=" + h;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 }  // namespace pw::python

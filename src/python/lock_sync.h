@@ -94,4 +94,10 @@ LockChoice choose_lock(const std::filesystem::path& folder, const std::string& t
 std::vector<const LockedPackage*> packages_to_install(const LockFile& lock,
                                                       const SyncOptions& options);
 
+// The packages an install from `lock` puts in the environment as a requirements file pip installs
+// with --no-deps: exact versions, every hash the lock lists (pip then checks them all); git, url
+// and local sources as pip spells them. `lock.path` names the lock in its first line.
+std::string locked_requirements(const LockFile& lock,
+                                const std::vector<const LockedPackage*>& packages);
+
 }  // namespace pw::python

@@ -73,4 +73,17 @@ PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
   return f;
 }
 
+std::string pip_failure_summary(const PipFailure& f, const std::string& what, bool offline,
+                                bool upgrade_tools) {
+  if (f.cause.empty()) return {};
+  std::string msg = what + " failed: " + f.cause;
+  if (f.index_unreachable && !offline)
+    msg +=
+        " (without a reachable package index: set setup-python no_index: true with find_links: "
+        "[a folder of wheels] or system_site_packages: true, and upgrade_tools: false)";
+  else if (f.index_unreachable && upgrade_tools)
+    msg += " (offline, pip, setuptools and wheel cannot be upgraded: set upgrade_tools: false)";
+  return msg;
+}
+
 }  // namespace pw::python

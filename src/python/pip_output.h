@@ -18,4 +18,10 @@ struct PipFailure {
 
 PipFailure explain_pip_failure(const std::vector<std::string>& lines);
 
+// A failed `what`'s summary: the explaining line, with the settings that fix an install on a
+// machine without the package index (`offline`: pip already runs with --no-index). "" when no
+// line explains it (the caller says how the process ended instead).
+std::string pip_failure_summary(const PipFailure& failure, const std::string& what, bool offline,
+                                bool upgrade_tools);
+
 }  // namespace pw::python

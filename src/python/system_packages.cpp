@@ -45,4 +45,16 @@ std::string describe_unmet(const std::vector<StandIn>& stand_ins) {
   return join(parts, ", ");
 }
 
+std::string describe_stand_in(const StandIn& st) {
+  return "dev dependency " + st.requirement + ": " +
+         (st.found.empty() ? std::string("not installed on the system")
+                           : "system has " + st.found + (st.satisfied ? "" : ", excluded"));
+}
+
+std::string stand_ins_summary(const std::vector<StandIn>& stand_ins) {
+  std::string unmet = describe_unmet(stand_ins);
+  return "; system packages stand in for " + std::to_string(stand_ins.size()) +
+         " dev dependencies" + (unmet.empty() ? "" : " (not met: " + unmet + ")");
+}
+
 }  // namespace pw::python

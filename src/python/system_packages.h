@@ -32,4 +32,11 @@ std::vector<StandIn> check_stand_ins(std::string_view requirements,
 // "pytest 7.2.1 for pytest>=8" / "freezegun (missing)": the unmet ones, for a log line.
 std::string describe_unmet(const std::vector<StandIn>& stand_ins);
 
+// The log line of one: "dev dependency pytest>=8: system has 7.2.1, excluded".
+std::string describe_stand_in(const StandIn& stand_in);
+
+// What setup-python's summary adds (a test's ImportError later has its cause there):
+// "; system packages stand in for 3 dev dependencies (not met: ...)".
+std::string stand_ins_summary(const std::vector<StandIn>& stand_ins);
+
 }  // namespace pw::python

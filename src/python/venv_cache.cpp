@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "util/clock.h"
+#include "util/disk.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -139,6 +140,47 @@ std::vector<VenvEntry> VenvCache::prune(
     }
   }
   return removed;
+}
+
+namespace {
+
+std::string python_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string layered_site_pth(const std::string& entry_site_packages) {
+  return "import site; site.addsitedir(" + python_literal(entry_site_packages) + ")\n";
+}
+
+std::string VenvCache::ensure(const std::string& key, const std::string& description,
+                              const std::function<std::string(const fs::path&)>& build,
+                              const std::function<void(const std::string&)>& log, bool& hit) const {
+  fs::path entry = entry_dir(key);
+  std::error_code ec;
+  EntryLock lock(lock_path(key));  // a concurrent builder of the same key waits here
+  hit = is_complete(key);
+  if (hit) {
+    touch(key);
+    return {};
+  }
+  fs::remove_all(entry, ec);  // a half-built entry from a crash
+  log("building cached environment " + key + " in " + entry.string());
+  std::string err = build(entry);
+  if (!err.empty()) {
+    // A full disk is named before the half entry is removed (which frees the space).
+    std::string full = full_disk_note(entry);
+    fs::remove_all(entry, ec);
+    return err + full;
+  }
+  mark_complete(key, description);
+  return {};
 }
 
 }  // namespace pw::python

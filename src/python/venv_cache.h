@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,13 @@ class VenvCache {
   bool is_complete(const std::string& key) const;
   void mark_complete(const std::string& key, const std::string& description) const;
   void touch(const std::string& key) const;
+  // The entry of `key`, complete: reused (touched, `hit`) when it is, else built by `build`
+  // (which returns "" or the failure's summary) under the key's lock, so that a concurrent
+  // builder of the same key waits; a half-built entry from a crash is removed first, and a
+  // failed build's entry after a full disk is named. Returns "" or the failure's summary.
+  std::string ensure(const std::string& key, const std::string& description,
+                     const std::function<std::string(const std::filesystem::path&)>& build,
+                     const std::function<void(const std::string&)>& log, bool& hit) const;
 
   std::vector<VenvEntry> list() const;
   // Removes entries last used before `cutoff` (all with nullopt); returns what was removed.
@@ -77,5 +85,10 @@ class EntryLock {
   int fd_ = -1;
   bool held_ = false;
 };
+
+// The .pth a build's own venv (made --without-pip) gets in its site-packages so that the cached
+// entry's site-packages is on its path: through site.addsitedir, so the entry's own .pth files
+// work too.
+std::string layered_site_pth(const std::string& entry_site_packages);
 
 }  // namespace pw::python

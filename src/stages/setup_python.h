@@ -24,11 +24,6 @@ class SetupPythonStage : public engine::Stage {
                        std::vector<Diagnostic>& diags);
 };
 
-// The project's declared dependencies (Requires-Dist in the dist-info found in `project_sites`)
-// that `installed` lacks or has at an excluded version; extras are skipped.
-std::vector<std::string> unmet_dependencies(const std::vector<std::filesystem::path>& project_sites,
-                                            const std::map<std::string, std::string>& installed);
-
 // The build's interpreter, for the stages after setup-python.
 std::filesystem::path venv_python(const std::filesystem::path& workspace);
 

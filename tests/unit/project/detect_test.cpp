@@ -259,3 +259,50 @@ TEST_F(DetectTest, OverridesWin) {
 
 }  // namespace
 }  // namespace pw::project
+
+namespace pw::project {
+namespace {
+
+TEST(LockGroups, SettingThenModelThenEverything) {
+  python::DeclaredProject declared;
+  python::LockFile lock;
+  python::LockedPackage p;
+  p.groups = {"main", "docs"};
+  lock.packages = {p};
+  Project model;
+  EXPECT_EQ(lock_groups(std::vector<std::string>{"Dev_Tools", "extra:x"}, model, declared, lock),
+            (std::set<std::string>{"dev-tools", "extra:x"}));
+  DependencySource group{"dependency-group", "pyproject.toml", "Test", 3, {}, {}, {}};
+  DependencySource extra{"extra", "pyproject.toml", "Lint", 4, {}, {}, {}};
+  model.dev_dependencies = {group, extra};
+  EXPECT_EQ(lock_groups(std::nullopt, model, declared, lock),
+            (std::set<std::string>{"test", "extra:lint"}));
+  model.dev_dependencies.clear();
+  EXPECT_EQ(lock_groups(std::nullopt, model, declared, lock),
+            (std::set<std::string>{"main", "docs"}));
+}
+
+}  // namespace
+}  // namespace pw::project
+
+namespace pw::project {
+namespace {
+
+TEST(ProjectPipArgs, ExtrasEditableIsolationAndLocal) {
+  InstallPlan plan;
+  plan.project_extras = {"test", "lint"};
+  auto a = project_pip_args(plan, "/ws", false, true);
+  EXPECT_EQ(a.extras, "[test,lint]");
+  EXPECT_EQ(a.with_deps,
+            (std::vector<std::string>{"--no-build-isolation", "-e", "/ws[test,lint]"}));
+  EXPECT_EQ(a.no_deps, (std::vector<std::string>{"--no-deps", "--no-build-isolation", "-e",
+                                                 "/ws[test,lint]"}));
+  a = project_pip_args(InstallPlan{}, "/ws", true, false);
+  EXPECT_EQ(a.with_deps, (std::vector<std::string>{"/ws"}));
+  LocalRequirement l{true, "/ws/plugin", "requirements.txt:3"};
+  EXPECT_EQ(local_pip_args(l, false),
+            (std::vector<std::string>{"--no-build-isolation", "-e", "/ws/plugin"}));
+}
+
+}  // namespace
+}  // namespace pw::project
