@@ -117,21 +117,22 @@ struct Pipe {
 
 }  // namespace
 
-ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
-                          const OutputFn& on_output) {
-  ProcessResult result;
-  auto started = Clock::now();
-  if (spec.argv.empty()) {
-    result.spawn_error = "empty command";
-    return result;
-  }
+namespace {
 
-  Pipe out, err, in;
-  if (!out.open() || (!spec.merge_stderr && !err.open()) || (spec.stdin_data && !in.open())) {
-    result.spawn_error = "cannot create a pipe: " + errno_text(errno);
-    return result;
-  }
+// The program to exec: posix_spawnp would search pipewright's PATH, and the child's may differ.
+// "" when it is not found.
+std::string resolve_program(const ProcessSpec& spec) {
+  const std::string& program = spec.argv[0];
+  if (program.find('/') != std::string::npos) return program;
+  std::string path = get_env(spec.env, "PATH");
+  return path.empty() ? find_on_path(program) : find_on_path(program, path);
+}
 
+// Starts the child in its own process group with the pipes as its stdin/stdout/stderr, default
+// signal handling and the guard's token in its environment. -1 with result's spawn_error set
+// when it cannot be started.
+pid_t spawn(const ProcessSpec& spec, const std::string& program, Pipe& out, Pipe& err, Pipe& in,
+            ProcessResult& result) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   if (spec.stdin_data)
@@ -165,39 +166,6 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  // posix_spawnp searches the parent's PATH; the stage's PATH may differ, so resolve it here.
-  std::string program = spec.argv[0];
-  if (program.find('/') == std::string::npos) {
-    std::string path = get_env(spec.env, "PATH");
-    std::string found;
-    if (!path.empty()) {
-      std::string saved = getenv("PATH") ? getenv("PATH") : "";
-      for (size_t start = 0; start <= path.size();) {
-        size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        if (!dir.empty()) {
-          std::string cand = dir + "/" + program;
-          if (::access(cand.c_str(), X_OK) == 0 && !fs::is_directory(cand)) {
-            found = cand;
-            break;
-          }
-        }
-        start = end + 1;
-      }
-    } else {
-      found = find_on_path(program);
-    }
-    if (found.empty()) {
-      posix_spawn_file_actions_destroy(&fa);
-      posix_spawnattr_destroy(&attr);
-      result.spawn_error = "command not found: " + program;
-      result.exit_code = 127;
-      return result;
-    }
-    program = found;
-  }
-
   pid_t pid = -1;
   int rc = posix_spawn(&pid, program.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
@@ -205,13 +173,16 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
   if (rc != 0) {
     result.spawn_error = "cannot run " + program + ": " + errno_text(rc);
     result.exit_code = 127;
-    return result;
+    return -1;
   }
-  Guard::watch(pid);
-  out.close_w();
-  err.close_w();
-  in.close_r();
+  return pid;
+}
 
+// Pumps the child's output and stdin, and enforces the deadline and the abort descriptors (TERM,
+// then KILL after the grace period) until it has exited and its pipes are drained; whatever it
+// left running in its group is killed. Returns the wait status.
+int supervise(pid_t pid, const ProcessSpec& spec, const ProcessLimits& limits,
+              const OutputFn& on_output, Pipe& out, Pipe& err, Pipe& in, ProcessResult& result) {
   int pidfd = pidfd_open(pid);
   size_t stdin_off = 0;
   if (in.w >= 0) ::fcntl(in.w, F_SETFL, O_NONBLOCK);
@@ -331,6 +302,37 @@ ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
   if (pidfd >= 0) ::close(pidfd);
   Guard::forget(pid);
 
+  return status;
+}
+
+}  // namespace
+
+ProcessResult run_process(const ProcessSpec& spec, const ProcessLimits& limits,
+                          const OutputFn& on_output) {
+  ProcessResult result;
+  auto started = Clock::now();
+  if (spec.argv.empty()) {
+    result.spawn_error = "empty command";
+    return result;
+  }
+  Pipe out, err, in;
+  if (!out.open() || (!spec.merge_stderr && !err.open()) || (spec.stdin_data && !in.open())) {
+    result.spawn_error = "cannot create a pipe: " + errno_text(errno);
+    return result;
+  }
+  std::string program = resolve_program(spec);
+  if (program.empty()) {
+    result.spawn_error = "command not found: " + spec.argv[0];
+    result.exit_code = 127;
+    return result;
+  }
+  pid_t pid = spawn(spec, program, out, err, in, result);
+  if (pid < 0) return result;
+  Guard::watch(pid);
+  out.close_w();
+  err.close_w();
+  in.close_r();
+  int status = supervise(pid, spec, limits, on_output, out, err, in, result);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

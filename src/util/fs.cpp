@@ -98,7 +98,11 @@ std::string find_on_path(std::string_view program) {
     return ::access(p.c_str(), X_OK) == 0 ? p : std::string();
   }
   const char* path = std::getenv("PATH");
-  if (!path) path = "/usr/local/bin:/usr/bin:/bin";
+  return find_on_path(program, path ? path : "/usr/local/bin:/usr/bin:/bin");
+}
+
+std::string find_on_path(std::string_view program, std::string_view path) {
+  if (program.find('/') != std::string_view::npos) return find_on_path(program);
   for (const auto& dir : split(path, ':')) {
     if (dir.empty()) continue;
     std::string candidate = dir + "/" + std::string(program);

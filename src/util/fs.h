@@ -25,5 +25,8 @@ fs::path config_home();
 
 // Where an executable of that name is on PATH, or "" when there is none.
 std::string find_on_path(std::string_view program);
+// The same search in the directories of `path` (a PATH value: dir:dir:...), for a child whose
+// PATH differs from pipewright's.
+std::string find_on_path(std::string_view program, std::string_view path);
 
 }  // namespace pw

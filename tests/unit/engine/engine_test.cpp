@@ -95,8 +95,8 @@ TEST(Engine, WhatAStageThrowsIsItsFailureAndPostStillRuns) {
   EXPECT_EQ(st["std-throw"]["data"]["name"], "r\xEF\xBF\xBDquests");
   EXPECT_NE(j["reason"].get<std::string>().find("internal error in stage"), std::string::npos);
   // Each stage's own record too.
-  EXPECT_NO_THROW(
-      (void)nlohmann::json::parse(read_file(outcome.dir / "stages" / "std-throw.json")));
+  EXPECT_TRUE(
+      nlohmann::json::parse(read_file(outcome.dir / "stages" / "std-throw.json")).is_object());
 }
 
 // The engine's loop with fake stages, no processes: retries, timeouts, fail-fast and post.
