@@ -156,27 +156,13 @@ ImageScanResult scan_inventory(const security::Store& store, ImageInventory inv,
 }
 
 ImageCounts count_findings(const ImageScanResult& r) {
-  ImageCounts c;
-  for (const auto& f : r.findings) {
-    switch (f.rating) {
-      case Rating::critical:
-        ++c.critical;
-        break;
-      case Rating::high:
-        ++c.high;
-        break;
-      case Rating::medium:
-        ++c.medium;
-        break;
-      case Rating::low:
-        ++c.low;
-        break;
-      default:
-        ++c.unknown;
-        break;
-    }
-  }
-  return c;
+  security::SeverityCounts s;
+  for (const auto& f : r.findings) s.add(f.rating);
+  return {.critical = s.critical,
+          .high = s.high,
+          .medium = s.medium,
+          .low = s.low,
+          .unknown = s.none + s.unknown};
 }
 
 bool fails(const ImageScanResult& r, Rating fail_on) {

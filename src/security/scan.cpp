@@ -289,33 +289,36 @@ ScanResult scan(const Store& store, const std::vector<ScannedPackage>& packages,
   return r;
 }
 
+void SeverityCounts::add(Rating r) {
+  switch (r) {
+    case Rating::critical:
+      ++critical;
+      break;
+    case Rating::high:
+      ++high;
+      break;
+    case Rating::medium:
+      ++medium;
+      break;
+    case Rating::low:
+      ++low;
+      break;
+    case Rating::none:
+      ++none;
+      break;
+    case Rating::unknown:
+      ++unknown;
+      break;
+  }
+}
+
 SeverityCounts count_findings(const ScanResult& result) {
   SeverityCounts c;
   for (const VulnFinding& f : result.findings) {
-    if (f.ignored) {
+    if (f.ignored)
       ++c.ignored;
-      continue;
-    }
-    switch (f.rating) {
-      case Rating::critical:
-        ++c.critical;
-        break;
-      case Rating::high:
-        ++c.high;
-        break;
-      case Rating::medium:
-        ++c.medium;
-        break;
-      case Rating::low:
-        ++c.low;
-        break;
-      case Rating::none:
-        ++c.none;
-        break;
-      case Rating::unknown:
-        ++c.unknown;
-        break;
-    }
+    else
+      c.add(f.rating);
   }
   return c;
 }

@@ -127,6 +127,7 @@ struct SeverityCounts {
   int critical = 0, high = 0, medium = 0, low = 0, none = 0, unknown = 0;
   int ignored = 0;  // not in the other counts
   int total() const { return critical + high + medium + low + none + unknown; }
+  void add(Rating r);  // one finding more of that rating
 };
 SeverityCounts count_findings(const ScanResult& result);
 
