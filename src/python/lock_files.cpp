@@ -177,6 +177,31 @@ std::optional<std::pair<int, int>> major_minor(const std::string& v) {
   return std::make_pair(major, minor);
 }
 
+// A lock's "major.minor" format version (`vnode`, the value of `key`, written at `where` in
+// `file`): refused (nullopt, with an error) unless its major is from min_major to max_major; a
+// minor past `newest_minor` on max_major is read as that one, with a note. `read` says what
+// pipewright reads.
+std::optional<std::string> format_version(Reader& r, const toml::node* vnode,
+                                          const std::string& file, const std::string& key,
+                                          const std::string& where, int min_major, int max_major,
+                                          int newest_minor, const std::string& read) {
+  std::string version = vnode ? vnode->value<std::string>().value_or("") : "";
+  auto mm = major_minor(version);
+  if (!mm || mm->first < min_major || mm->first > max_major) {
+    if (vnode)
+      r.error(*vnode, file + " " + key + " '" + version + "' is not read: " + read);
+    else
+      r.error(1, 1, file + " has no " + where + ": " + read);
+    return std::nullopt;
+  }
+  if (mm->first == max_major && mm->second > newest_minor) {
+    std::string newest = std::to_string(max_major) + "." + std::to_string(newest_minor);
+    r.note(*vnode,
+           file + " " + key + " " + version + " is newer than " + newest + ": read as " + newest);
+  }
+  return version;
+}
+
 // ---------------------------------------------------------------------------------------- uv
 
 // uv's `source` table: { registry = url } | { git = url } | { url = url } | { path = p }
@@ -403,20 +428,11 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::poetry);
   auto doc = parse_toml(text, path, r);
   if (!doc) return r.fail();
-  const toml::node* vnode = (*doc)["metadata"]["lock-version"].node();
-  std::string version = vnode ? vnode->value<std::string>().value_or("") : "";
-  auto mm = major_minor(version);
-  const std::string read = "pipewright reads lock-version 1.0 to 2.1 (Poetry 1.0 to 2.x)";
-  if (!mm || mm->first < 1 || mm->first > 2) {
-    if (vnode)
-      r.error(*vnode, "poetry.lock lock-version '" + version + "' is not read: " + read);
-    else
-      r.error(1, 1, "poetry.lock has no [metadata] lock-version: " + read);
-    return r.fail();
-  }
-  if (mm->first == 2 && mm->second > 1)
-    r.note(*vnode, "poetry.lock lock-version " + version + " is newer than 2.1: read as 2.1");
-  r.lock().format_version = version;
+  auto version = format_version(r, (*doc)["metadata"]["lock-version"].node(), "poetry.lock",
+                                "lock-version", "[metadata] lock-version", 1, 2, 1,
+                                "pipewright reads lock-version 1.0 to 2.1 (Poetry 1.0 to 2.x)");
+  if (!version) return r.fail();
+  r.lock().format_version = *version;
   r.lock().has_graph = true;
   const toml::table* meta_files = (*doc)["metadata"]["files"].as_table();  // lock-version 1.x
   const toml::table* extras = (*doc)["extras"].as_table();
@@ -496,7 +512,9 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
       r.lock().packages.push_back(std::move(p));
     }
   }
-  if (mm->first < 2 || (mm->first == 2 && mm->second < 1)) markers_from_edges(r.lock(), {});
+  // Before 2.1 the markers are only on the dependency edges.
+  if (auto mm = major_minor(*version); mm->first < 2 || (mm->first == 2 && mm->second < 1))
+    markers_from_edges(r.lock(), {});
   return r.finish();
 }
 
@@ -506,20 +524,11 @@ LockReadResult read_pdm(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::pdm);
   auto doc = parse_toml(text, path, r);
   if (!doc) return r.fail();
-  const toml::node* vnode = (*doc)["metadata"]["lock_version"].node();
-  std::string version = vnode ? vnode->value<std::string>().value_or("") : "";
-  auto mm = major_minor(version);
-  const std::string read = "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)";
-  if (!mm || mm->first != 4) {
-    if (vnode)
-      r.error(*vnode, "pdm.lock lock_version '" + version + "' is not read: " + read);
-    else
-      r.error(1, 1, "pdm.lock has no [metadata] lock_version: " + read);
-    return r.fail();
-  }
-  if (mm->second > 5)
-    r.note(*vnode, "pdm.lock lock_version " + version + " is newer than 4.5: read as 4.5");
-  r.lock().format_version = version;
+  auto version = format_version(r, (*doc)["metadata"]["lock_version"].node(), "pdm.lock",
+                                "lock_version", "[metadata] lock_version", 4, 4, 5,
+                                "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)");
+  if (!version) return r.fail();
+  r.lock().format_version = *version;
   r.lock().has_graph = true;
   if (const toml::array* pkgs = (*doc)["package"].as_array()) {
     for (const auto& node : *pkgs) {
@@ -613,21 +622,12 @@ LockReadResult read_pylock(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::pylock);
   auto doc = parse_toml(text, path, r);
   if (!doc) return r.fail();
-  const toml::node* vnode = (*doc)["lock-version"].node();
-  std::string version = vnode ? vnode->value<std::string>().value_or("") : "";
-  auto mm = major_minor(version);
-  const std::string read = "pipewright reads lock-version 1.0 (PEP 751)";
   // PEP 751: a tool must refuse an unknown major version and may warn on a newer minor one.
-  if (!mm || mm->first != 1) {
-    if (vnode)
-      r.error(*vnode, "pylock.toml lock-version '" + version + "' is not read: " + read);
-    else
-      r.error(1, 1, "pylock.toml has no lock-version: " + read);
-    return r.fail();
-  }
-  if (mm->second > 0)
-    r.note(*vnode, "pylock.toml lock-version " + version + " is newer than 1.0: read as 1.0");
-  r.lock().format_version = version;
+  auto version =
+      format_version(r, (*doc)["lock-version"].node(), "pylock.toml", "lock-version",
+                     "lock-version", 1, 1, 0, "pipewright reads lock-version 1.0 (PEP 751)");
+  if (!version) return r.fail();
+  r.lock().format_version = *version;
   const toml::array* pkgs = (*doc)["packages"].as_array();
   if (pkgs) {
     for (const auto& node : *pkgs) {

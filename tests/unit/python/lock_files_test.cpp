@@ -179,6 +179,17 @@ TEST(LockFiles, UnknownVersionsSayWhatIsRead) {
   EXPECT_TRUE(newer.ok()) << problems(newer);
   ASSERT_EQ(newer.lock->notes.size(), 1u);
   EXPECT_NE(newer.lock->notes[0].message.find("newer than 1.0"), std::string::npos);
+  auto poetry22 =
+      read_lock_text(LockFormat::poetry, "[metadata]\nlock-version = \"2.2\"\n", "poetry.lock");
+  EXPECT_TRUE(poetry22.ok()) << problems(poetry22);
+  ASSERT_EQ(poetry22.lock->notes.size(), 1u);
+  EXPECT_EQ(poetry22.lock->notes[0].message,
+            "poetry.lock lock-version 2.2 is newer than 2.1: read as 2.1");
+  auto missing = read_lock_text(LockFormat::pdm, "[metadata]\n", "pdm.lock");
+  ASSERT_EQ(missing.diagnostics.size(), 1u);
+  EXPECT_EQ(missing.diagnostics[0].str(),
+            "pdm.lock:1:1: pdm.lock has no [metadata] lock_version: pipewright reads lock_version "
+            "4.0 to 4.5 (PDM 2.x)");
 }
 
 // A lock cut off mid-file (a bad merge, a partial write) names the line and column.
