@@ -9,6 +9,8 @@
 #include "engine/build_store.h"
 #include "exec/capture.h"
 #include "project/pipeline_overrides.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "stages/sonar.h"
 #include "util/fs.h"
@@ -368,5 +370,13 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
                                   " conditions" +
                                   (nc.available && nc.new_lines == 0 ? " (no new code)" : ""));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("analysis", make_stage<AnalysisStage>(), AnalysisStage::validate, cache_policy("analysis"));
+  r.add("quality-gate", make_stage<QualityGateStage>(), QualityGateStage::validate,
+        cache_policy("quality-gate"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "exec/capture.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "util/strings.h"
@@ -132,5 +134,11 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(short_sha(commit) + (branch.empty() ? "" : " on " + branch) +
                                   (repo.empty() ? "" : " from " + repo));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("checkout", make_stage<CheckoutStage>(), {}, cache_policy("checkout"));
+});
+}  // namespace
 
 }  // namespace pw::stages

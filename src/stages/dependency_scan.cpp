@@ -13,6 +13,8 @@
 #include "security/dependency_report.h"
 #include "security/scan_output.h"
 #include "security/store.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -277,5 +279,12 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   }
   return engine::StageOutcome::ok(summary);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("dependency-scan", make_stage<DependencyScanStage>(), DependencyScanStage::validate,
+        cache_policy("dependency-scan"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -2,7 +2,9 @@
 
 #include "deploy/history.h"
 #include "deploy/rollout.h"
+#include "stages/cache_policies.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "util/clock.h"
 #include "util/strings.h"
 
@@ -149,5 +151,11 @@ engine::StageOutcome DeployStage::run(engine::StageContext& ctx) {
   if (!history_problem.empty()) return engine::StageOutcome::unstable(summary);
   return engine::StageOutcome::ok(summary);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("deploy", make_stage<DeployStage>(), DeployStage::validate, cache_policy("deploy"));
+});
+}  // namespace
 
 }  // namespace pw::stages

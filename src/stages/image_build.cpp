@@ -6,8 +6,10 @@
 #include "exec/capture.h"
 #include "net/http.h"
 #include "python/distribution.h"
+#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -144,5 +146,12 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(tag + " built with " + engine->name +
                                   (image_id.empty() ? "" : " (" + image_id.substr(0, 19) + ")"));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("image-build", make_stage<ImageBuildStage>(), ImageBuildStage::validate,
+        cache_policy("image-build"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -8,8 +8,10 @@
 
 #include "exec/process.h"
 #include "net/registry_api.h"
+#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -260,5 +262,12 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok("pushed " + reference + " (" + digest.substr(0, 19) +
                                   "), the registry serves that digest");
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("image-push", make_stage<ImagePushStage>(), ImagePushStage::validate,
+        cache_policy("image-push"));
+});
+}  // namespace
 
 }  // namespace pw::stages

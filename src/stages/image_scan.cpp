@@ -8,8 +8,10 @@
 #include "image/vulnerabilities.h"
 #include "security/scan.h"
 #include "security/store.h"
+#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -133,5 +135,11 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
   }
   return engine::StageOutcome::ok(summary);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("image-scan", make_stage<ImageScanStage>(), {}, cache_policy("image-scan"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -13,6 +13,7 @@
 #include "stages/container_engine.h"
 #include "stages/dependency_scan.h"
 #include "stages/post.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -163,5 +164,11 @@ engine::StageOutcome JenkinsStage::run(engine::StageContext& ctx) {
   auto conditions = [&](jf::Result r) { return post_conditions(to_status(r), prev); };
   return to_outcome(jf::run_stage(host, facts, *jp, settings, path, conditions));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("jenkins", make_stage<JenkinsStage>(), JenkinsStage::validate);  // steps: never cached
+});
+}  // namespace
 
 }  // namespace pw::stages

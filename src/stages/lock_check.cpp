@@ -9,6 +9,8 @@
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
 #include "python/names.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
 #include "util/fs.h"
@@ -270,5 +272,12 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   if (result.hashes_required) s += ", all hashed";
   return engine::StageOutcome::ok(s);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("lock-check", make_stage<LockCheckStage>(), LockCheckStage::validate,
+        cache_policy("lock-check"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -5,7 +5,9 @@
 #include <filesystem>
 
 #include "python/distribution.h"
+#include "stages/cache_policies.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -181,5 +183,11 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
                                   " built and verified (RECORD hashes, metadata " +
                                   checks.front().name + " " + checks.front().version + ")");
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("package", make_stage<PackageStage>(), {}, cache_policy("package"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -6,7 +6,9 @@
 
 #include "exec/process.h"
 #include "pipeline/builtins.h"
+#include "stages/jenkins_steps.h"
 #include "stages/outputs.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "util/error.h"
@@ -186,5 +188,20 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
   if (parts.empty()) return engine::StageOutcome::ok("nothing to do for " + engine::to_string(cur));
   return engine::StageOutcome::ok(join(parts, "; "));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  // A Jenkinsfile's pipeline-level post is the post stage too, with its steps interpreted.
+  r.add(
+      "post",
+      [](const pipeline::StageSpec& s) -> std::unique_ptr<engine::Stage> {
+        if (s.setting("jenkinsfile")) return std::make_unique<JenkinsStage>();
+        return std::make_unique<PostStage>();
+      },
+      [](const pipeline::StageSpec& s, const pipeline::Pipeline& p, std::vector<Diagnostic>& d) {
+        if (s.setting("jenkinsfile")) JenkinsStage::validate(s, p, d);
+      });
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -4,6 +4,8 @@
 
 #include "project/pipeline_overrides.h"
 #include "python/lock_sync.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/strings.h"
 
@@ -107,5 +109,12 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(std::to_string(checks.size()) + " checks passed (python " +
                                   py_version + ")");
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("preflight", make_stage<PreflightStage>(), PreflightStage::validate,
+        cache_policy("preflight"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -9,6 +9,8 @@
 #include "python/venv_cache.h"
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -337,5 +339,13 @@ engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(std::to_string(total) + " finding" + (total == 1 ? "" : "s") +
                                   " (" + join(parts, ", ") + ") in reports/quality.sarif");
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  for (const auto& id : quality_substages())
+    r.add(id, make_stage<QualityToolStage>(), {}, cache_policy(id));
+  r.add("quality", make_stage<QualityStage>(), {}, cache_policy("quality"));
+});
+}  // namespace
 
 }  // namespace pw::stages

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "exec/process.h"
+#include "stages/registry.h"
 #include "util/duration.h"
 #include "util/strings.h"
 
@@ -55,5 +56,11 @@ engine::StageOutcome RunCommandStage::run(engine::StageContext& ctx) {
   if (r.ok()) return engine::StageOutcome::ok("`" + shown + "`");
   return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "`" + shown + "`"));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("run", make_stage<RunCommandStage>());
+});
+}  // namespace
 
 }  // namespace pw::stages

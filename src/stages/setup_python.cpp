@@ -16,6 +16,8 @@
 #include "python/pip_output.h"
 #include "python/system_packages.h"
 #include "python/venv_cache.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "util/duration.h"
@@ -393,5 +395,12 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
       format_duration(deps_ms) + "), project installed in " + format_duration(proj_ms) +
       (s.opt.system_dev_dependencies ? python::stand_ins_summary(s.stand_ins) : ""));
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("setup-python", make_stage<SetupPythonStage>(), SetupPythonStage::validate,
+        cache_policy("setup-python"));
+});
+}  // namespace
 
 }  // namespace pw::stages

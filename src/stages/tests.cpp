@@ -8,6 +8,8 @@
 #include "python/traceback.h"
 #include "reports/cobertura.h"
 #include "reports/junit.h"
+#include "stages/cache_policies.h"
+#include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
@@ -179,5 +181,11 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   }
   return engine::StageOutcome::ok(summary);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("tests", make_stage<TestsStage>(), {}, cache_policy("tests"));
+});
+}  // namespace
 
 }  // namespace pw::stages

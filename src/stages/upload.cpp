@@ -9,7 +9,9 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "stages/cache_policies.h"
 #include "stages/post.h"
+#include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -135,5 +137,11 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
     what += ", verification failed";
   return engine::StageOutcome::failed(why + "; " + what);
 }
+
+namespace {
+const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  r.add("upload", make_stage<UploadStage>(), UploadStage::validate, cache_policy("upload"));
+});
+}  // namespace
 
 }  // namespace pw::stages
