@@ -80,6 +80,19 @@ std::map<std::string, std::string, std::less<>> interpreter_marker_environment(
   return env;
 }
 
+void close_over_requirements(std::set<std::string>& closure,
+                             const std::map<std::string, std::vector<std::string>>& requires_) {
+  std::vector<std::string> todo(closure.begin(), closure.end());
+  while (!todo.empty()) {
+    std::string n = todo.back();
+    todo.pop_back();
+    auto it = requires_.find(n);
+    if (it == requires_.end()) continue;
+    for (const auto& r : it->second)
+      if (closure.insert(r).second) todo.push_back(r);
+  }
+}
+
 std::map<std::string, std::vector<std::string>> installed_requirements(
     const std::vector<fs::path>& dirs) {
   std::map<std::string, std::vector<std::string>> out;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ std::map<std::string, std::string, std::less<>> interpreter_marker_environment(
 // from the METADATA of each distribution in `dirs`; earlier folders win for a name.
 std::map<std::string, std::vector<std::string>> installed_requirements(
     const std::vector<std::filesystem::path>& dirs);
+
+// Adds to `closure` every name its members require through `requires_` (installed_requirements),
+// transitively: what a project's declared names reach in an environment.
+void close_over_requirements(std::set<std::string>& closure,
+                             const std::map<std::string, std::vector<std::string>>& requires_);
 
 // The project's declared dependencies (Requires-Dist in the dist-info found in `project_sites`)
 // that `installed` lacks or has at an excluded version; extras are skipped.

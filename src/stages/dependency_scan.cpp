@@ -1,6 +1,7 @@
 #include "stages/dependency_scan.h"
 
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "exec/capture.h"
@@ -93,6 +94,182 @@ std::string run_dependency_check(engine::StageContext& ctx, security::ScanResult
   }
 }
 
+// Why the stage cannot scan when the advisory database does not exist yet.
+std::optional<std::string> database_missing(const fs::path& db_path) {
+  if (fs::exists(db_path)) return std::nullopt;
+  return "no advisory database yet: create one with `pipewright db import PATH|URL` (OSV records: "
+         "a "
+         "folder, an osv.dev zip such as PyPI's all.zip, or its URL)";
+}
+
+// Why the stage cannot scan with an empty database; warns when it is older than max_age.
+std::optional<std::string> database_unusable(engine::StageContext& ctx, const fs::path& db_path,
+                                             const security::StoreStatus& status) {
+  if (status.records == 0)
+    return "the advisory database " + db_path.string() +
+           " is empty: run `pipewright db import PATH|URL`";
+  auto max_age = parse_duration(get_string(ctx.spec(), "max_age").value_or("168h"));
+  if (status.age && max_age && std::chrono::duration_cast<Millis>(*status.age) > *max_age)
+    ctx.warn("the advisory database was last imported " + status.last_import +
+             ", longer ago than max_age: run `pipewright db update`");
+  return std::nullopt;
+}
+
+// What the project pins or locks, and what its environment really holds for it (transitive
+// dependencies too). `closure` collects the names the project depends on: a package of the
+// system's site-packages is the project's only when it is in it.
+struct Inventory {
+  std::vector<security::ScannedPackage> packages;
+  std::set<std::string> closure;
+  std::string req_name;  // the requirements file read when no lock is
+};
+
+// Adds the chosen lock's packages for this interpreter; returns the lock's file name, empty when
+// no lock was read.
+std::string add_locked_packages(engine::StageContext& ctx, const fs::path& ws,
+                                const python::DeclaredProject& declared, Inventory& inv) {
+  auto choice = python::choose_lock(ws, declared.tool);
+  if (!choice.chosen) return {};
+  auto read = python::read_lock_file(*choice.chosen);
+  for (const auto& d : read.diagnostics) ctx.log("error: " + d.str());
+  if (!read.lock) return {};
+  std::string lock_name = choice.chosen->filename().string();
+  python::SyncOptions so;  // every group the lock holds, for this interpreter
+  for (const auto& p : read.lock->packages)
+    for (const auto& g : p.groups) so.groups.insert(g);
+  auto env = python::interpreter_marker_environment(configured_python(ctx.pipeline()));
+  if (!env.empty()) so.environment = env;
+  for (const auto* p : python::packages_to_install(*read.lock, so)) {
+    if (p->version.empty()) continue;
+    security::ScannedPackage sp;
+    sp.name = p->name;
+    sp.normalized = p->normalized;
+    sp.version = p->version;
+    sp.purl = security::pypi_purl(p->normalized, p->version);
+    sp.found_in = {(ws / lock_name).string() + ":" + std::to_string(p->line)};
+    sp.pinned_file = (ws / lock_name).string();
+    sp.pinned_line = p->line;
+    inv.closure.insert(p->normalized);
+    inv.packages.push_back(std::move(sp));
+  }
+  ctx.data()["lock"] = lock_name;
+  return lock_name;
+}
+
+// Adds the declared names, then the lock's packages or else the requirements file's pins;
+// returns the lock's file name, empty when none was read.
+std::string gather_pins(engine::StageContext& ctx, const fs::path& ws, Inventory& inv) {
+  auto explicit_requirements = get_string(ctx.spec(), "requirements");
+  inv.req_name = explicit_requirements.value_or("");
+  if (inv.req_name.empty())
+    if (auto files = project::detect_project(ws, ctx.pipeline()).requirements_files();
+        !files.empty())
+      inv.req_name = files.front();
+  auto declared = python::read_declarations(ws);
+  for (const auto& d : declared.declarations) inv.closure.insert(d.requirement.normalized_name());
+  std::string lock_name;
+  if (!explicit_requirements) lock_name = add_locked_packages(ctx, ws, declared, inv);
+  if (lock_name.empty() && fs::exists(ws / inv.req_name)) {
+    auto reqs = security::packages_from_requirements(ws / inv.req_name);
+    for (const auto& w : reqs.warnings) ctx.log("note: " + w.str());
+    for (const auto& e : reqs.errors) ctx.log("error: " + e.str());
+    for (const auto& p : reqs.value) inv.closure.insert(p.normalized);
+    inv.packages.insert(inv.packages.end(), reqs.value.begin(), reqs.value.end());
+  }
+  return lock_name;
+}
+
+// Adds the system's site-packages (a venv with system site packages) that the project's closure
+// reaches through Requires-Dist: the rest are the machine's packages, not the project's.
+void add_system_packages(engine::StageContext& ctx, const std::vector<fs::path>& dirs,
+                         const std::vector<fs::path>& system, Inventory& inv) {
+  std::vector<fs::path> all = dirs;
+  all.insert(all.end(), system.begin(), system.end());
+  python::close_over_requirements(inv.closure, python::installed_requirements(all));
+  auto sys = security::packages_from_site_dirs(system);
+  size_t left_out = 0;
+  for (const auto& p : sys.value) {
+    if (inv.closure.count(p.normalized))
+      inv.packages.push_back(p);
+    else
+      ++left_out;
+  }
+  ctx.data()["system_packages_left_out"] = left_out;
+  if (left_out)
+    ctx.log(std::to_string(left_out) +
+            " packages of the system's site-packages are not the "
+            "project's dependencies: left out of the scan and the SBOM");
+}
+
+// Adds what the build's venv (and its cached layer) holds, and the system packages it reaches.
+void add_environment(engine::StageContext& ctx, const fs::path& venv, Inventory& inv) {
+  std::vector<fs::path> dirs = python::venv_site_dirs(venv);
+  // The build's venv layers the cached environment under it (setup_python.h).
+  auto sp = ctx.stage_data("setup-python");
+  if (sp.contains("cache_dir")) {
+    auto more = python::venv_site_dirs(sp["cache_dir"].get<std::string>());
+    dirs.insert(dirs.end(), more.begin(), more.end());
+  }
+  // Everything in the build's venv and its cached layer was installed for the project.
+  auto installed = security::packages_from_site_dirs(dirs);
+  for (const auto& w : installed.warnings) ctx.log("note: " + w.str());
+  for (const auto& p : installed.value) inv.closure.insert(p.normalized);
+  inv.packages.insert(inv.packages.end(), installed.value.begin(), installed.value.end());
+  std::vector<fs::path> system;
+  auto found = security::site_dirs_of_venv(
+      venv, python::interpreter_site_dirs(configured_python(ctx.pipeline())));
+  for (const auto& d : found.value)
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) system.push_back(d);
+  if (!system.empty()) add_system_packages(ctx, dirs, system, inv);
+  ctx.data()["site_dirs"] = dirs.size() + system.size();
+}
+
+// Drops the findings the project's ignore file lists; the failed outcome when it is malformed.
+std::optional<engine::StageOutcome> apply_ignore_file(engine::StageContext& ctx, const fs::path& ws,
+                                                      security::ScanResult& result) {
+  fs::path ignore =
+      ws /
+      get_string(ctx.spec(), "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
+  if (!fs::exists(ignore)) return std::nullopt;
+  auto list = security::load_ignore_file(ignore);
+  if (!list.ok())
+    return engine::StageOutcome::failed("the ignore file is malformed: " +
+                                        list.diagnostics.front().str());
+  security::apply_ignores(result, list, security::utc_today());
+  return std::nullopt;
+}
+
+// Writes the reports, logs the findings table and records the counts in the stage's data.
+void record_findings(engine::StageContext& ctx, const security::ScanResult& result,
+                     const fs::path& ws, size_t database_records) {
+  auto files = security::write_scan_reports(result, ctx.paths().reports, ws.string());
+  ctx.log(security::findings_table(result));
+  auto c = security::count_findings(result);
+  ctx.data()["packages"] = result.packages.size();
+  ctx.data()["findings"] = {
+      {"critical", c.critical},        {"high", c.high},       {"medium", c.medium}, {"low", c.low},
+      {"unrated", c.unknown + c.none}, {"ignored", c.ignored}, {"total", c.total()}};
+  ctx.data()["reports"] = files;
+  ctx.data()["database_records"] = database_records;
+}
+
+// The stage's outcome: its findings summary, failing the build when fail_on says so.
+engine::StageOutcome verdict(engine::StageContext& ctx, const security::ScanResult& result,
+                             const std::string& dc_note) {
+  std::string summary = security::findings_summary(result);
+  if (!dc_note.empty()) summary += " (" + dc_note + ")";
+  auto fail_on = security::parse_fail_on(get_string(ctx.spec(), "fail_on").value_or("none"));
+  if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
+    // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
+    // fails the build even though the stage is non-blocking.
+    engine::StageOutcome o = engine::StageOutcome::failed(
+        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
+    o.fails_build = true;
+    return o;
+  }
+  return engine::StageOutcome::ok(summary);
+}
+
 }  // namespace
 
 void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
@@ -110,133 +287,30 @@ void DependencyScanStage::validate(const pipeline::StageSpec& spec, const pipeli
 
 engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
-  const auto& project = ctx.pipeline().project;
   fs::path ws = ctx.workspace();
 
   fs::path db_path = security::Store::default_path();
-  if (!fs::exists(db_path))
-    return engine::StageOutcome::skipped(
-        "no advisory database yet: create one with `pipewright db import PATH|URL` (OSV records: a "
-        "folder, an osv.dev zip such as PyPI's all.zip, or its URL)");
+  if (auto why = database_missing(db_path)) return engine::StageOutcome::skipped(*why);
   security::Store store(db_path);
   auto status = store.status();
-  if (status.records == 0)
-    return engine::StageOutcome::skipped("the advisory database " + db_path.string() +
-                                         " is empty: run `pipewright db import PATH|URL`");
-  auto max_age = parse_duration(get_string(spec, "max_age").value_or("168h"));
-  if (status.age && max_age && std::chrono::duration_cast<Millis>(*status.age) > *max_age)
-    ctx.warn("the advisory database was last imported " + status.last_import +
-             ", longer ago than max_age: run `pipewright db update`");
+  if (auto why = database_unusable(ctx, db_path, status))
+    return engine::StageOutcome::skipped(*why);
 
-  // What the project pins or locks, and what its environment really holds for it (transitive
-  // dependencies too). `closure` collects the names the project depends on: a package of the
-  // system's site-packages is the project's only when it is in it.
-  std::vector<security::ScannedPackage> packages;
-  std::set<std::string> closure;
-  auto explicit_requirements = get_string(spec, "requirements");
-  std::string req_name = explicit_requirements.value_or("");
-  if (req_name.empty())
-    if (auto files = project::detect_project(ws, ctx.pipeline()).requirements_files();
-        !files.empty())
-      req_name = files.front();
-  auto declared = python::read_declarations(ws);
-  for (const auto& d : declared.declarations) closure.insert(d.requirement.normalized_name());
-  std::string lock_name;
-  if (!explicit_requirements) {
-    auto choice = python::choose_lock(ws, declared.tool);
-    if (choice.chosen) {
-      auto read = python::read_lock_file(*choice.chosen);
-      for (const auto& d : read.diagnostics) ctx.log("error: " + d.str());
-      if (read.lock) {
-        lock_name = choice.chosen->filename().string();
-        python::SyncOptions so;  // every group the lock holds, for this interpreter
-        for (const auto& p : read.lock->packages)
-          for (const auto& g : p.groups) so.groups.insert(g);
-        auto env = python::interpreter_marker_environment(configured_python(ctx.pipeline()));
-        if (!env.empty()) so.environment = env;
-        for (const auto* p : python::packages_to_install(*read.lock, so)) {
-          if (p->version.empty()) continue;
-          security::ScannedPackage sp;
-          sp.name = p->name;
-          sp.normalized = p->normalized;
-          sp.version = p->version;
-          sp.purl = security::pypi_purl(p->normalized, p->version);
-          sp.found_in = {(ws / lock_name).string() + ":" + std::to_string(p->line)};
-          sp.pinned_file = (ws / lock_name).string();
-          sp.pinned_line = p->line;
-          closure.insert(p->normalized);
-          packages.push_back(std::move(sp));
-        }
-        ctx.data()["lock"] = lock_name;
-      }
-    }
-  }
-  if (lock_name.empty() && fs::exists(ws / req_name)) {
-    auto reqs = security::packages_from_requirements(ws / req_name);
-    for (const auto& w : reqs.warnings) ctx.log("note: " + w.str());
-    for (const auto& e : reqs.errors) ctx.log("error: " + e.str());
-    for (const auto& p : reqs.value) closure.insert(p.normalized);
-    packages.insert(packages.end(), reqs.value.begin(), reqs.value.end());
-  }
+  Inventory inv;
+  std::string lock_name = gather_pins(ctx, ws, inv);
   fs::path venv = ws / ".venv";
-  if (get_bool(spec, "scan_environment").value_or(true) && fs::exists(venv / "pyvenv.cfg")) {
-    std::vector<fs::path> dirs = python::venv_site_dirs(venv);
-    // The build's venv layers the cached environment under it (setup_python.h).
-    auto sp = ctx.stage_data("setup-python");
-    if (sp.contains("cache_dir")) {
-      auto more = python::venv_site_dirs(sp["cache_dir"].get<std::string>());
-      dirs.insert(dirs.end(), more.begin(), more.end());
-    }
-    // Everything in the build's venv and its cached layer was installed for the project.
-    auto installed = security::packages_from_site_dirs(dirs);
-    for (const auto& w : installed.warnings) ctx.log("note: " + w.str());
-    for (const auto& p : installed.value) closure.insert(p.normalized);
-    packages.insert(packages.end(), installed.value.begin(), installed.value.end());
-    // The system's site-packages (a venv with system site packages) hold the machine's
-    // packages: only those the project's closure reaches through Requires-Dist are its own.
-    std::vector<fs::path> system;
-    auto found = security::site_dirs_of_venv(
-        venv, python::interpreter_site_dirs(configured_python(ctx.pipeline())));
-    for (const auto& d : found.value)
-      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) system.push_back(d);
-    if (!system.empty()) {
-      std::vector<fs::path> all = dirs;
-      all.insert(all.end(), system.begin(), system.end());
-      auto requires_ = python::installed_requirements(all);
-      std::vector<std::string> todo(closure.begin(), closure.end());
-      while (!todo.empty()) {
-        std::string n = todo.back();
-        todo.pop_back();
-        auto it = requires_.find(n);
-        if (it == requires_.end()) continue;
-        for (const auto& r : it->second)
-          if (closure.insert(r).second) todo.push_back(r);
-      }
-      auto sys = security::packages_from_site_dirs(system);
-      size_t left_out = 0;
-      for (const auto& p : sys.value) {
-        if (closure.count(p.normalized))
-          packages.push_back(p);
-        else
-          ++left_out;
-      }
-      ctx.data()["system_packages_left_out"] = left_out;
-      if (left_out)
-        ctx.log(std::to_string(left_out) +
-                " packages of the system's site-packages are not the "
-                "project's dependencies: left out of the scan and the SBOM");
-    }
-    ctx.data()["site_dirs"] = dirs.size() + system.size();
-  } else {
+  if (get_bool(spec, "scan_environment").value_or(true) && fs::exists(venv / "pyvenv.cfg"))
+    add_environment(ctx, venv, inv);
+  else
     ctx.log("no environment at " + venv.string() + ": scanning the pinned requirements only");
-  }
-  packages = security::merge_packages(std::move(packages));
+  auto packages = security::merge_packages(std::move(inv.packages));
   if (ctx.should_stop())
     return engine::StageOutcome::failed("stopped (timeout or abort) before matching");
   if (packages.empty())
-    return engine::StageOutcome::skipped("found no package to scan (no " + req_name +
+    return engine::StageOutcome::skipped("found no package to scan (no " + inv.req_name +
                                          " and no environment)");
 
+  const auto& project = ctx.pipeline().project;
   std::string name = project.name.empty() ? ctx.project_dir().filename().string() : project.name;
   auto result = security::scan(store, packages, name);
   std::string dc_note;
@@ -244,40 +318,11 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
     return engine::StageOutcome::failed("stopped (timeout or abort) after matching");
   if (get_bool(spec, "dependency_check").value_or(false))
     dc_note = run_dependency_check(ctx, result, ws, name);
-
-  fs::path ignore =
-      ws / get_string(spec, "ignore_file").value_or(std::string(security::kDefaultIgnoreFile));
-  if (fs::exists(ignore)) {
-    auto list = security::load_ignore_file(ignore);
-    if (!list.ok())
-      return engine::StageOutcome::failed("the ignore file is malformed: " +
-                                          list.diagnostics.front().str());
-    security::apply_ignores(result, list, security::utc_today());
-  }
+  if (auto bad = apply_ignore_file(ctx, ws, result)) return *bad;
   for (const auto& w : result.warnings) ctx.warn(w.str());
 
-  auto files = security::write_scan_reports(result, ctx.paths().reports, ws.string());
-  ctx.log(security::findings_table(result));
-  auto c = security::count_findings(result);
-  ctx.data()["packages"] = result.packages.size();
-  ctx.data()["findings"] = {
-      {"critical", c.critical},        {"high", c.high},       {"medium", c.medium}, {"low", c.low},
-      {"unrated", c.unknown + c.none}, {"ignored", c.ignored}, {"total", c.total()}};
-  ctx.data()["reports"] = files;
-  ctx.data()["database_records"] = status.records;
-
-  std::string summary = security::findings_summary(result);
-  if (!dc_note.empty()) summary += " (" + dc_note + ")";
-  auto fail_on = security::parse_fail_on(get_string(spec, "fail_on").value_or("none"));
-  if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
-    // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
-    // fails the build even though the stage is non-blocking.
-    engine::StageOutcome o = engine::StageOutcome::failed(
-        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
-    o.fails_build = true;
-    return o;
-  }
-  return engine::StageOutcome::ok(summary);
+  record_findings(ctx, result, ws, status.records);
+  return verdict(ctx, result, dc_note);
 }
 
 namespace {
