@@ -149,149 +149,135 @@ nlohmann::json counts_json(const reports::Counts& c) {
           {"low", c.severity(reports::Severity::low)}};
 }
 
-}  // namespace
-
-const std::vector<std::string>& quality_substages() {
-  static const std::vector<std::string> ids = {"lint",      "format-ruff",   "format-black",
-                                               "typecheck", "security-lint", "audit"};
-  return ids;
+// flake8 in ruff's place reads the project's ruff settings (project/ruff_flake8.h): logs what
+// carries over and returns them when they apply.
+std::optional<project::Flake8StandIn> ruff_stand_in(engine::StageContext& ctx, const Tool& tool,
+                                                    const fs::path& ws) {
+  if (tool.name != "flake8") return std::nullopt;
+  auto s = project::flake8_for_ruff(ws);
+  for (const auto& d : s.problems) ctx.log("note: " + d.str());
+  if (!s.applies) return std::nullopt;
+  ctx.log("flake8 stands in for ruff with " + s.source + "'s settings: " + join(s.mapped, "; "));
+  if (!s.unmapped.empty()) ctx.log("not carried into flake8: " + join(s.unmapped, "; "));
+  ctx.data()["ruff_settings_mapped"] = s.mapped;
+  ctx.data()["ruff_settings_unmapped"] = s.unmapped;
+  return s;
 }
 
-engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
-  const auto& p = ctx.pipeline();
-  fs::path ws = ctx.workspace();
-  const Tool* tool = find_tool(tool_for(spec, ctx.settings()));
-  if (!tool) return engine::StageOutcome::failed("no tool configured");
-  ctx.data()["tool"] = tool->name;
-
-  // Where the tool is: the build's environment first (python -m), else PATH.
-  // The module is tried directly; "No module named X" from python sends us to PATH. (A probe
-  // first would cost an interpreter start per tool per build.)
-  fs::path py = venv_python(ws);
-  bool via_python = fs::exists(py);
-  std::string exe = find_on_path(tool->exe);
-  auto paths = ctx.settings().list_if_set("paths").value_or(default_paths(spec, p, ws));
-  if (paths.empty() && spec.kind == "audit")
-    return engine::StageOutcome::skipped(
-        "no requirements file to audit (the project declares its dev "
-        "dependencies elsewhere); dependency-scan checks the environment");
-  if (paths.empty())
-    return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
+// The tool's command line after `argv`: its own args, the stand-in's (the user's args come after
+// them, so they win), mypy's cache, the user's args, the paths.
+std::vector<std::string> tool_command(engine::StageContext& ctx, const Tool& tool,
+                                      std::vector<std::string> argv,
+                                      const std::vector<std::string>& stand_in_args,
+                                      const std::vector<std::string>& paths) {
   auto user_args = ctx.settings().list("args");
-  // flake8 in ruff's place reads the project's ruff settings (project/ruff_flake8.h); the
-  // user's args come after them, so they win.
-  std::vector<std::string> stand_in_args;
-  std::optional<project::Flake8StandIn> stand_in;
-  if (tool->name == "flake8") {
-    auto s = project::flake8_for_ruff(ws);
-    for (const auto& d : s.problems) ctx.log("note: " + d.str());
-    if (s.applies) {
-      stand_in = s;
-      stand_in_args = s.args;
-      ctx.log("flake8 stands in for ruff with " + s.source +
-              "'s settings: " + join(s.mapped, "; "));
-      if (!s.unmapped.empty()) ctx.log("not carried into flake8: " + join(s.unmapped, "; "));
-      ctx.data()["ruff_settings_mapped"] = s.mapped;
-      ctx.data()["ruff_settings_unmapped"] = s.unmapped;
-    }
+  const auto& p = ctx.pipeline();
+  argv.insert(argv.end(), tool.args.begin(), tool.args.end());
+  argv.insert(argv.end(), stand_in_args.begin(), stand_in_args.end());
+  // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
+  // checkout would otherwise re-check the standard library's type information every time.
+  if (tool.name == "mypy" &&
+      std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
+    std::string project =
+        p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
+    argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
   }
-  auto command = [&](std::vector<std::string> argv) {
-    argv.insert(argv.end(), tool->args.begin(), tool->args.end());
-    argv.insert(argv.end(), stand_in_args.begin(), stand_in_args.end());
-    // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
-    // checkout would otherwise re-check the standard library's type information every time.
-    if (tool->name == "mypy" &&
-        std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
-      std::string project =
-          p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
-      argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
-    }
-    argv.insert(argv.end(), user_args.begin(), user_args.end());
-    argv.insert(argv.end(), paths.begin(), paths.end());
-    return argv;
-  };
+  argv.insert(argv.end(), user_args.begin(), user_args.end());
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  return argv;
+}
 
+struct ToolRun {
   std::string out, err;
-  exec::ProcessResult r;
-  bool found = false;
-  if (via_python) {
-    r = ctx.capture(command({py.string(), "-m", tool->module}), out, {.cwd = ws}, &err);
-    found = !(r.exit_code == 1 && contains(err, "No module named " + tool->module));
-  }
-  if (!found && !exe.empty()) {
-    r = ctx.capture(command({exe}), out, {.cwd = ws}, &err);
-    found = true;
-  }
-  if (!found) {
-    std::string hint = install_hint(*tool, p, ws);
-    if (spec.kind == "audit")
-      hint += " (pipewright's dependency scan checks the same pins offline)";
-    ctx.log(hint);
-    ctx.data()["missing"] = true;
-    if (spec.blocking) return engine::StageOutcome::failed(hint);
-    return engine::StageOutcome::skipped(hint);
-  }
-  if (r.aborted) return {engine::Status::aborted, "aborted"};
-  if (r.timed_out || !r.spawn_error.empty())
-    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), tool->name));
-  // The tool's machine-readable output is not echoed by capture: keep it in the log too.
-  ctx.data()["tool_exit_code"] = r.exit_code;
-  if (!out.empty()) ctx.log(out.size() > 200000 ? out.substr(0, 200000) + "\n[...]" : out);
+  exec::ProcessResult result;
+  bool found = false;  // the tool was there to run
+};
 
-  ParseOptions po;
-  po.root = ws.string();
-  po.source = tool->name == "pip-audit" ? paths.front() : tool->name + " output";
-  auto parsed = tool->parse(tool->wants_stderr ? err + out : out, po);
-  if (!parsed.ok()) {
-    // Output we cannot read: a crash, or text where JSON was asked for.
-    return engine::StageOutcome::failed(
-        tool->name + " (exit code " + std::to_string(r.exit_code) +
-        ") gave output pipewright cannot read: " + parsed.errors.front().str());
+// Runs the tool from the build's environment first (python -m), else from PATH. The module is
+// tried directly; "No module named X" from python sends us to PATH. (A probe first would cost an
+// interpreter start per tool per build.)
+ToolRun run_tool(engine::StageContext& ctx, const Tool& tool, const fs::path& ws,
+                 const std::vector<std::string>& stand_in_args,
+                 const std::vector<std::string>& paths) {
+  ToolRun run;
+  fs::path py = venv_python(ws);
+  std::string exe = find_on_path(tool.exe);
+  if (fs::exists(py)) {
+    run.result =
+        ctx.capture(tool_command(ctx, tool, {py.string(), "-m", tool.module}, stand_in_args, paths),
+                    run.out, {.cwd = ws}, &run.err);
+    run.found = !(run.result.exit_code == 1 && contains(run.err, "No module named " + tool.module));
   }
-  for (const auto& w : parsed.warnings) ctx.log("note: " + w.str());
-  auto& findings = parsed.value;
-  int exit_code = r.exit_code;
+  if (!run.found && !exe.empty()) {
+    run.result = ctx.capture(tool_command(ctx, tool, {exe}, stand_in_args, paths), run.out,
+                             {.cwd = ws}, &run.err);
+    run.found = true;
+  }
+  return run;
+}
+
+// The outcome when the tool is not installed: how to install it, failed when the stage blocks.
+engine::StageOutcome missing_tool(engine::StageContext& ctx, const Tool& tool, const fs::path& ws) {
+  std::string hint = install_hint(tool, ctx.pipeline(), ws);
+  if (ctx.spec().kind == "audit")
+    hint += " (pipewright's dependency scan checks the same pins offline)";
+  ctx.log(hint);
+  ctx.data()["missing"] = true;
+  if (ctx.spec().blocking) return engine::StageOutcome::failed(hint);
+  return engine::StageOutcome::skipped(hint);
+}
+
+// Leaves out what ruff would not report, each one named in the log: the stage stands in for
+// ruff, and its verdict should be the one ruff would give. Returns how many were left out.
+size_t drop_ruff_exemptions(engine::StageContext& ctx, const fs::path& ws,
+                            const project::Flake8StandIn& stand_in,
+                            std::vector<reports::Finding>& findings) {
   size_t exempted = 0;
-  if (stand_in) {
-    // What ruff would not report is left out, each one named in the log: the stage stands in
-    // for ruff, and its verdict should be the one ruff would give.
-    std::map<std::string, std::vector<std::string>> sources;
-    std::erase_if(findings, [&](const reports::Finding& f) {
-      auto [it, fresh] = sources.try_emplace(f.file);
-      if (fresh) {
-        try {
-          it->second = split_lines(read_file(ws / f.file));
-        } catch (const Error&) {
-        }
+  std::map<std::string, std::vector<std::string>> sources;
+  std::erase_if(findings, [&](const reports::Finding& f) {
+    auto [it, fresh] = sources.try_emplace(f.file);
+    if (fresh) {
+      try {
+        it->second = split_lines(read_file(ws / f.file));
+      } catch (const Error&) {
       }
-      auto why =
-          project::ruff_exemption(f.rule_id, f.message, it->second, f.line, stand_in->line_length);
-      if (why.empty()) return false;
-      ctx.log("left out, ruff would not report it (" + why + "): " + f.file + ":" +
-              std::to_string(f.line) + " " + f.rule_id + " " + f.message);
-      ++exempted;
-      return true;
-    });
-    ctx.data()["ruff_exempted"] = exempted;
-    // flake8 exits 1 for findings; with all of them left out, nothing failed.
-    if (exempted > 0 && exit_code == 1 && findings.empty()) exit_code = 0;
-  }
+    }
+    auto why =
+        project::ruff_exemption(f.rule_id, f.message, it->second, f.line, stand_in.line_length);
+    if (why.empty()) return false;
+    ctx.log("left out, ruff would not report it (" + why + "): " + f.file + ":" +
+            std::to_string(f.line) + " " + f.rule_id + " " + f.message);
+    ++exempted;
+    return true;
+  });
+  ctx.data()["ruff_exempted"] = exempted;
+  return exempted;
+}
+
+// Fingerprints, sorts and logs the findings; writes the stage's SARIF and the merged report.
+void publish_findings(engine::StageContext& ctx, const Tool& tool, const fs::path& ws,
+                      std::vector<reports::Finding>& findings) {
   reports::assign_fingerprints(findings);
   reports::sort_findings(findings);
   for (const auto& f : findings)
     ctx.log(f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": " +
             std::string(reports::to_string(f.level)) + " " + f.rule_id + " " + f.message);
-
   fs::path qdir = ctx.paths().reports / "quality";
   fs::create_directories(qdir);
-  auto runs = reports::group_by_tool(findings, {}, {tool->name});
-  write_file_atomic(qdir / (spec.id + ".sarif"), reports::write_sarif(runs, {.root = ws.string()}));
+  auto runs = reports::group_by_tool(findings, {}, {tool.name});
+  write_file_atomic(qdir / (ctx.spec().id + ".sarif"),
+                    reports::write_sarif(runs, {.root = ws.string()}));
   merge_sarif(ctx.paths().reports, ws.string());
+}
 
+// The stage's outcome from the counted findings and the tool's exit code (`exit_code` after
+// ruff's exemptions, `raw_exit_code` as the tool gave it).
+engine::StageOutcome verdict(engine::StageContext& ctx, const Tool& tool,
+                             const std::vector<reports::Finding>& findings, size_t exempted,
+                             int exit_code, int raw_exit_code) {
   auto c = reports::count(findings);
   ctx.data()["findings"] = counts_json(c);
-  std::string summary = tool->name + ": ";
+  std::string summary = tool.name + ": ";
   if (c.total == 0)
     summary += "clean";
   else {
@@ -308,10 +294,69 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   if (exempted > 0)
     summary += " (" + std::to_string(exempted) + " more that ruff would not report: see the log)";
   if (exit_code != 0 && c.total == 0)
-    return engine::StageOutcome::failed(tool->name + " failed with exit code " +
-                                        std::to_string(r.exit_code) + " and reported nothing");
+    return engine::StageOutcome::failed(tool.name + " failed with exit code " +
+                                        std::to_string(raw_exit_code) + " and reported nothing");
   if (exit_code != 0 || c.errors + c.warnings > 0) return engine::StageOutcome::failed(summary);
   return engine::StageOutcome::ok(summary);
+}
+
+}  // namespace
+
+const std::vector<std::string>& quality_substages() {
+  static const std::vector<std::string> ids = {"lint",      "format-ruff",   "format-black",
+                                               "typecheck", "security-lint", "audit"};
+  return ids;
+}
+
+engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  fs::path ws = ctx.workspace();
+  const Tool* tool = find_tool(tool_for(spec, ctx.settings()));
+  if (!tool) return engine::StageOutcome::failed("no tool configured");
+  ctx.data()["tool"] = tool->name;
+  auto paths =
+      ctx.settings().list_if_set("paths").value_or(default_paths(spec, ctx.pipeline(), ws));
+  if (paths.empty() && spec.kind == "audit")
+    return engine::StageOutcome::skipped(
+        "no requirements file to audit (the project declares its dev "
+        "dependencies elsewhere); dependency-scan checks the environment");
+  if (paths.empty())
+    return engine::StageOutcome::skipped("nothing to check: none of the paths exist");
+  auto stand_in = ruff_stand_in(ctx, *tool, ws);
+
+  ToolRun run =
+      run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
+  if (!run.found) return missing_tool(ctx, *tool, ws);
+  const auto& r = run.result;
+  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  if (r.timed_out || !r.spawn_error.empty())
+    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), tool->name));
+  // The tool's machine-readable output is not echoed by capture: keep it in the log too.
+  ctx.data()["tool_exit_code"] = r.exit_code;
+  if (!run.out.empty())
+    ctx.log(run.out.size() > 200000 ? run.out.substr(0, 200000) + "\n[...]" : run.out);
+
+  ParseOptions po;
+  po.root = ws.string();
+  po.source = tool->name == "pip-audit" ? paths.front() : tool->name + " output";
+  auto parsed = tool->parse(tool->wants_stderr ? run.err + run.out : run.out, po);
+  if (!parsed.ok()) {
+    // Output we cannot read: a crash, or text where JSON was asked for.
+    return engine::StageOutcome::failed(
+        tool->name + " (exit code " + std::to_string(r.exit_code) +
+        ") gave output pipewright cannot read: " + parsed.errors.front().str());
+  }
+  for (const auto& w : parsed.warnings) ctx.log("note: " + w.str());
+  auto& findings = parsed.value;
+  int exit_code = r.exit_code;
+  size_t exempted = 0;
+  if (stand_in) {
+    exempted = drop_ruff_exemptions(ctx, ws, *stand_in, findings);
+    // flake8 exits 1 for findings; with all of them left out, nothing failed.
+    if (exempted > 0 && exit_code == 1 && findings.empty()) exit_code = 0;
+  }
+  publish_findings(ctx, *tool, ws, findings);
+  return verdict(ctx, *tool, findings, exempted, exit_code, r.exit_code);
 }
 
 engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
