@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "exec/process.h"
@@ -87,6 +88,150 @@ std::string first_error_line(const std::string& output) {
   return engine_error_lines(split_lines(output), 2);
 }
 
+struct Login {
+  std::string cred;  // the credential's id
+  std::string user, password;
+};
+
+// The registry credential: the stage's `credential`, the first it lists, else dockerhub; its
+// fields from the credentials file, else from the environment a CI's credential binding sets
+// (DOCKERHUB_USERNAME, DOCKERHUB_PASSWORD).
+Login registry_login(engine::StageContext& ctx) {
+  const auto& spec = ctx.spec();
+  // The table's default (dockerhub) gives way to a credential the stage lists itself.
+  const pipeline::SettingValue* cv = ctx.settings().find("credential");
+  Login l;
+  l.cred = cv && !(cv->from_default && !spec.credentials.empty())
+               ? cv->text
+               : (spec.credentials.empty() ? std::string("dockerhub") : spec.credentials.front());
+  auto env = ctx.environment();
+  auto field = [&](const std::string& f) {
+    std::string v = ctx.credentials().field(l.cred, f);
+    return v.empty() ? exec::get_env(env, engine::Credentials::env_name(l.cred, f)) : v;
+  };
+  l.user = field("username");
+  l.password = field("password");
+  return l;
+}
+
+// The image's name without a registry host (a first part with '.' or ':', or localhost): Docker
+// Hub names repositories <namespace>/<name>, the account's own namespace by default.
+std::string repository_base(const std::string& image) {
+  std::string base = image;
+  if (auto slash = base.find('/'); slash != std::string::npos) {
+    std::string first = base.substr(0, slash);
+    if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
+        first == "localhost")
+      base = base.substr(slash + 1);
+  }
+  return base;
+}
+
+// What every engine command of the push shares: the engine, its private auth folder, TLS flags.
+struct EngineCall {
+  engine::StageContext& ctx;
+  const ContainerEngine& engine;
+  engine::RunOptions opts;
+  std::vector<std::string> tls;
+};
+
+// Logs in to the registry, the password on the engine's stdin, never in its argv; the failed
+// outcome, named by what the engine's output says went wrong.
+std::optional<engine::StageOutcome> log_in(EngineCall& call, const std::string& registry,
+                                           const Login& login) {
+  std::vector<std::string> argv = {call.engine.path, "login", "--username", login.user,
+                                   "--password-stdin"};
+  argv.insert(argv.end(), call.tls.begin(), call.tls.end());
+  argv.push_back(registry);
+  engine::RunOptions login_opts = call.opts;
+  login_opts.stdin_data = login.password + "\n";
+  auto a = run_with_retries(call.ctx, argv, login_opts, "login");
+  if (a.result.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
+  if (a.result.ok()) return std::nullopt;
+  auto kind = classify_push_output(a.output);
+  std::string line = first_error_line(a.output);
+  if (kind == PushProblem::auth)
+    return engine::StageOutcome::failed("login to " + registry + " as " + login.user +
+                                        " was refused: wrong username or password (credential '" +
+                                        login.cred + "'): " + line);
+  if (kind == PushProblem::network)
+    return engine::StageOutcome::failed("cannot reach the registry " + registry + " (" +
+                                        std::to_string(kAttempts) + " attempts): " + line);
+  return engine::StageOutcome::failed(call.engine.name + " login to " + registry + " failed (" +
+                                      a.result.describe() + "): " + line);
+}
+
+// The sha256 digest a push reports: podman's --digestfile, else docker's output line
+// "<tag>: digest: sha256:<hex> size: <n>"; "" when neither has one.
+std::string pushed_digest(const fs::path& digest_file, const std::string& output) {
+  std::error_code ec;
+  if (fs::exists(digest_file, ec)) return std::string(trim(read_file(digest_file)));
+  auto at_pos = output.find("digest: sha256:");
+  if (at_pos != std::string::npos) return output.substr(at_pos + 8, 7 + 64);
+  return {};
+}
+
+// Tags the built image as `reference` and pushes it, setting `digest` to what the engine pushed;
+// the failed outcome when either step fails or no digest is reported.
+std::optional<engine::StageOutcome> tag_and_push(EngineCall& call, const std::string& tag_ref,
+                                                 const std::string& reference,
+                                                 const std::string& repository,
+                                                 const std::string& user,
+                                                 const fs::path& digest_file, std::string& digest) {
+  const auto& engine = call.engine;
+  auto t = call.ctx.run({engine.path, "tag", tag_ref, reference}, call.opts);
+  if (t.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
+  if (!t.ok())
+    return engine::StageOutcome::failed(engine.name + " tag " + tag_ref + " failed (" +
+                                        t.describe() +
+                                        "): " + engine_error_lines(call.ctx.output_tail(), 2));
+  std::vector<std::string> push = {engine.path, "push"};
+  push.insert(push.end(), call.tls.begin(), call.tls.end());
+  if (engine.is_podman()) push.insert(push.end(), {"--digestfile", digest_file.string()});
+  push.push_back(reference);
+  auto a = run_with_retries(call.ctx, push, call.opts, "push");
+  if (a.result.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
+  if (!a.result.ok()) {
+    auto kind = classify_push_output(a.output);
+    std::string line = first_error_line(a.output);
+    if (kind == PushProblem::auth)
+      return engine::StageOutcome::failed("the registry refused the push of " + reference +
+                                          " for " + user + " (no permission on " + repository +
+                                          "?): " + line);
+    return engine::StageOutcome::failed(engine.name + " push " + reference + " failed (" +
+                                        a.result.describe() + "): " + line);
+  }
+  digest = pushed_digest(digest_file, a.output);
+  if (!digest.starts_with("sha256:") || digest.size() != 71)
+    return engine::StageOutcome::failed(engine.name + " push reported no digest for " + reference);
+  return std::nullopt;
+}
+
+// The engine's word checked against the registry's own answer: the failed outcome when the
+// registry cannot be asked or serves another digest for the tag.
+std::optional<engine::StageOutcome> check_manifest(
+    engine::StageContext& ctx, const net::RegistryAccess& access, const std::string& repository,
+    const std::string& tag, const std::string& reference, const std::string& digest,
+    const std::string& engine_name) {
+  net::ManifestAnswer m;
+  try {
+    m = net::fetch_manifest(access, repository, tag);
+  } catch (const net::TransportError& e) {
+    return engine::StageOutcome::failed(
+        "pushed, but the registry cannot be asked for the manifest: " + std::string(e.what()));
+  }
+  ctx.log("GET " + m.url + ": HTTP " + std::to_string(m.status) + ", " + m.media_type + ", " +
+          m.digest);
+  if (m.status != 200)
+    return engine::StageOutcome::failed("pushed, but the registry answers HTTP " +
+                                        std::to_string(m.status) + " for the manifest of " +
+                                        reference);
+  if (m.digest != digest)
+    return engine::StageOutcome::failed("the registry serves " + m.digest + " for " + reference +
+                                        ", but " + engine_name + " pushed " + digest);
+  return std::nullopt;
+}
+
 }  // namespace
 
 PushProblem classify_push_output(const std::string& output) {
@@ -117,13 +262,11 @@ void ImagePushStage::validate(const pipeline::StageSpec& spec, const pipeline::P
 }
 
 engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
-  const auto& spec = ctx.spec();
   // The image image-build made in this build (or recorded in artifacts on a re-run of this stage).
   auto built = built_image(ctx);
   if (!built)
     return engine::StageOutcome::skipped("no image to push: image-build built none in this build");
   std::string tag_ref = built->tag;
-  std::error_code ec;
   auto colon = tag_ref.rfind(':');
   if (colon == std::string::npos || tag_ref.find('/', colon) != std::string::npos)
     return engine::StageOutcome::failed("image_tag.txt holds '" + tag_ref + "', not <image>:<tag>");
@@ -131,36 +274,15 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
 
   const auto& settings = ctx.settings();
   std::string registry = settings.text_or("registry", "docker.io");
-  // The table's default (dockerhub) gives way to a credential the stage lists itself.
-  const pipeline::SettingValue* cv = settings.find("credential");
-  std::string cred =
-      cv && !(cv->from_default && !spec.credentials.empty())
-          ? cv->text
-          : (spec.credentials.empty() ? std::string("dockerhub") : spec.credentials.front());
-  // From the credentials file, else from the environment a CI's credential binding sets
-  // (DOCKERHUB_USERNAME, DOCKERHUB_PASSWORD).
-  auto env = ctx.environment();
-  auto field = [&](const std::string& f) {
-    std::string v = ctx.credentials().field(cred, f);
-    return v.empty() ? exec::get_env(env, engine::Credentials::env_name(cred, f)) : v;
-  };
-  std::string user = field("username"), password = field("password");
-  if (user.empty() || password.empty())
+  Login login = registry_login(ctx);
+  if (login.user.empty() || login.password.empty())
     return engine::StageOutcome::skipped(
-        "no registry credential: '" + cred + "' with username and password is not in " +
+        "no registry credential: '" + login.cred + "' with username and password is not in " +
         ctx.credentials().path().string() + " nor in " +
-        engine::Credentials::env_name(cred, "username") + "/" +
-        engine::Credentials::env_name(cred, "password") + "; add it to push to " + registry);
-
-  // Docker Hub names repositories <namespace>/<name>; the account's own namespace by default.
-  std::string base = image;
-  if (auto slash = base.find('/'); slash != std::string::npos) {
-    std::string first = base.substr(0, slash);
-    if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
-        first == "localhost")
-      base = base.substr(slash + 1);
-  }
-  std::string repository = settings.text_or("repository", image_name_from(user) + "/" + base);
+        engine::Credentials::env_name(login.cred, "username") + "/" +
+        engine::Credentials::env_name(login.cred, "password") + "; add it to push to " + registry);
+  std::string repository =
+      settings.text_or("repository", image_name_from(login.user) + "/" + repository_base(image));
   if (!valid_image_name(repository))
     return engine::StageOutcome::failed("'" + repository +
                                         "' is not a valid repository: set image-push.repository");
@@ -169,95 +291,23 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
   std::string why;
   auto engine = find_container_engine(ctx, settings.text_or("engine", "auto"), why);
   if (!engine) return engine::StageOutcome::skipped(why);
-
   AuthDir auth;
-  engine::RunOptions opts;
-  opts.env = {{"REGISTRY_AUTH_FILE", (auth.path() / "auth.json").string()},
-              {"DOCKER_CONFIG", auth.path().string()}};
-  std::vector<std::string> tls;
+  EngineCall call{ctx, *engine, {}, {}};
+  call.opts.env = {{"REGISTRY_AUTH_FILE", (auth.path() / "auth.json").string()},
+                   {"DOCKER_CONFIG", auth.path().string()}};
   // docker has no such flag: its daemon's insecure-registries setting decides.
-  if (engine->is_podman() && !tls_verify) tls.push_back("--tls-verify=false");
-
-  // Login: the password goes to the engine's stdin, never to its argv.
-  std::vector<std::string> login = {engine->path, "login", "--username", user, "--password-stdin"};
-  login.insert(login.end(), tls.begin(), tls.end());
-  login.push_back(registry);
-  engine::RunOptions login_opts = opts;
-  login_opts.stdin_data = password + "\n";
-  auto a = run_with_retries(ctx, login, login_opts, "login");
-  if (a.result.aborted) return {engine::Status::aborted, "aborted"};
-  if (!a.result.ok()) {
-    auto kind = classify_push_output(a.output);
-    std::string line = first_error_line(a.output);
-    if (kind == PushProblem::auth)
-      return engine::StageOutcome::failed("login to " + registry + " as " + user +
-                                          " was refused: wrong username or password (credential '" +
-                                          cred + "'): " + line);
-    if (kind == PushProblem::network)
-      return engine::StageOutcome::failed("cannot reach the registry " + registry + " (" +
-                                          std::to_string(kAttempts) + " attempts): " + line);
-    return engine::StageOutcome::failed(engine->name + " login to " + registry + " failed (" +
-                                        a.result.describe() + "): " + line);
-  }
+  if (engine->is_podman() && !tls_verify) call.tls.push_back("--tls-verify=false");
+  if (auto failed = log_in(call, registry, login)) return *failed;
 
   std::string reference = registry + "/" + repository + ":" + tag;
-  auto t = ctx.run({engine->path, "tag", tag_ref, reference}, opts);
-  if (t.aborted) return {engine::Status::aborted, "aborted"};
-  if (!t.ok())
-    return engine::StageOutcome::failed(engine->name + " tag " + tag_ref + " failed (" +
-                                        t.describe() +
-                                        "): " + engine_error_lines(ctx.output_tail(), 2));
-
-  fs::path digest_file = auth.path() / "digest";
-  std::vector<std::string> push = {engine->path, "push"};
-  push.insert(push.end(), tls.begin(), tls.end());
-  if (engine->is_podman()) push.insert(push.end(), {"--digestfile", digest_file.string()});
-  push.push_back(reference);
-  a = run_with_retries(ctx, push, opts, "push");
-  if (a.result.aborted) return {engine::Status::aborted, "aborted"};
-  if (!a.result.ok()) {
-    auto kind = classify_push_output(a.output);
-    std::string line = first_error_line(a.output);
-    if (kind == PushProblem::auth)
-      return engine::StageOutcome::failed("the registry refused the push of " + reference +
-                                          " for " + user + " (no permission on " + repository +
-                                          "?): " + line);
-    return engine::StageOutcome::failed(engine->name + " push " + reference + " failed (" +
-                                        a.result.describe() + "): " + line);
-  }
   std::string digest;
-  if (fs::exists(digest_file, ec)) {
-    digest = std::string(trim(read_file(digest_file)));
-  } else {
-    // docker prints "<tag>: digest: sha256:<hex> size: <n>".
-    auto at_pos = a.output.find("digest: sha256:");
-    if (at_pos != std::string::npos) {
-      digest = a.output.substr(at_pos + 8, 7 + 64);
-    }
-  }
-  if (!digest.starts_with("sha256:") || digest.size() != 71)
-    return engine::StageOutcome::failed(engine->name + " push reported no digest for " + reference);
-
-  // The engine's word is checked against the registry's own answer.
-  net::RegistryAccess access{registry, user, password, tls_verify, 30};
-  net::ManifestAnswer m;
-  try {
-    m = net::fetch_manifest(access, repository, tag);
-  } catch (const net::TransportError& e) {
-    return engine::StageOutcome::failed(
-        "pushed, but the registry cannot be asked for the manifest: " + std::string(e.what()));
-  }
-  ctx.log("GET " + m.url + ": HTTP " + std::to_string(m.status) + ", " + m.media_type + ", " +
-          m.digest);
-  if (m.status != 200)
-    return engine::StageOutcome::failed("pushed, but the registry answers HTTP " +
-                                        std::to_string(m.status) + " for the manifest of " +
-                                        reference);
-  if (m.digest != digest)
-    return engine::StageOutcome::failed("the registry serves " + m.digest + " for " + reference +
-                                        ", but " + engine->name + " pushed " + digest);
-
-  publish(ctx, PushedImage{registry, repository, tag, reference, digest, engine->name, cred,
+  if (auto failed = tag_and_push(call, tag_ref, reference, repository, login.user,
+                                 auth.path() / "digest", digest))
+    return *failed;
+  net::RegistryAccess access{registry, login.user, login.password, tls_verify, 30};
+  if (auto failed = check_manifest(ctx, access, repository, tag, reference, digest, engine->name))
+    return *failed;
+  publish(ctx, PushedImage{registry, repository, tag, reference, digest, engine->name, login.cred,
                            tls_verify});
   return engine::StageOutcome::ok("pushed " + reference + " (" + digest.substr(0, 19) +
                                   "), the registry serves that digest");
