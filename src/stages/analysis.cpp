@@ -70,6 +70,150 @@ std::string previous_successful_commit(engine::StageContext& ctx) {
   return {};
 }
 
+// The project's code, as sonar.sources: the detected packages (or the `sources` setting), so
+// setup.py, noxfile.py, docs/, examples/ and vendored folders are not production code. Tests
+// are measured apart (sonar.tests) and join only with include_tests.
+void choose_sources(engine::StageContext& ctx, const fs::path& ws, analysis::AnalysisInput& in) {
+  auto model = project::detect_project(ws, ctx.pipeline());
+  auto glob_of = [](const std::string& path) {
+    return path.ends_with(".py") || path.find('*') != std::string::npos ? path : path + "/**";
+  };
+  if (auto s = get_list(ctx.spec(), "sources")) {
+    for (const auto& p : *s) in.include.push_back(glob_of(p));
+  } else {
+    for (const auto& p : model.package_paths()) in.include.push_back(glob_of(p));
+  }
+  if (in.include_tests && !in.include.empty())
+    for (const auto& t : model.test_paths()) in.include.push_back(glob_of(t));
+  ctx.data()["sources"] = in.include;
+}
+
+// The main branch as the workspace names it: the workspace is a clone, where the main branch
+// may exist only as origin/main; "" when none is there.
+std::string find_main_branch(const fs::path& ws) {
+  for (const char* candidate : {"main", "origin/main", "master", "origin/master"})
+    if (exec::git(ws, {"rev-parse", "--verify", "-q", std::string(candidate) + "^{commit}"}))
+      return candidate;
+  return {};
+}
+
+// New code on the main branch itself, which has no merge base to compare with (every gate would
+// pass on no new code): as SonarQube, what changed since the previous version, the last tag,
+// else the previous successful build's commit. Returns the definition.
+std::string main_branch_new_code(engine::StageContext& ctx, const fs::path& ws,
+                                 analysis::AnalysisInput& in) {
+  auto tag = exec::git(ws, {"describe", "--tags", "--abbrev=0", "HEAD^"});
+  if (tag && !trim(*tag).empty()) {
+    in.new_code_reference = {analysis::ReferenceMode::commit, std::string(trim(*tag))};
+    return "main branch: changes since the last tag " + std::string(trim(*tag));
+  }
+  if (auto prev = previous_successful_commit(ctx); !prev.empty()) {
+    in.new_code_reference = {analysis::ReferenceMode::commit, prev};
+    return "main branch: changes since the previous successful build (" + prev.substr(0, 12) +
+           "; no tag)";
+  }
+  analysis::NewCode unknown;
+  unknown.reason =
+      "cannot compute new code: a first build of the main branch, with no tag and "
+      "no earlier successful build";
+  in.new_code = unknown;
+  return "main branch: no tag and no earlier successful build";
+}
+
+// Resolves the new code reference (the merge base's branch, the main branch's own reference, the
+// previous build's commit); returns which definition of new code this build uses, said in the
+// gate's output.
+std::string choose_new_code(engine::StageContext& ctx, const fs::path& ws,
+                            analysis::AnalysisInput& in) {
+  std::string definition;
+  if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base &&
+      in.new_code_reference.value.empty()) {
+    std::string main_branch = find_main_branch(ws);
+    in.new_code_reference.value = main_branch;
+    definition =
+        "merge base with " + (main_branch.empty() ? std::string("the main branch") : main_branch);
+    std::string branch = ctx.branch();
+    bool on_main = branch == "main" || branch == "master";
+    if (!on_main && !main_branch.empty()) {
+      auto head = exec::git(ws, {"rev-parse", "HEAD"});
+      auto base = exec::git(ws, {"rev-parse", main_branch + "^{commit}"});
+      on_main = branch.empty() && head && base && trim(*head) == trim(*base);
+    }
+    if (on_main) definition = main_branch_new_code(ctx, ws, in);
+  } else if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base) {
+    definition = "merge base with " + in.new_code_reference.value;
+  } else if (in.new_code_reference.mode == analysis::ReferenceMode::commit) {
+    definition = "changes since " + in.new_code_reference.value;
+  } else {
+    definition = "changes since the previous successful build";
+  }
+  if (in.new_code_reference.mode == analysis::ReferenceMode::previous_build) {
+    in.new_code_reference.value = previous_successful_commit(ctx);
+    if (in.new_code_reference.value.empty()) {
+      analysis::NewCode unknown;
+      unknown.reason = "cannot compute new code: no earlier successful build";
+      in.new_code = unknown;
+    }
+  }
+  return definition;
+}
+
+// Writes analysis.json and the generic issues JSON SonarQube imports.
+void write_analysis_reports(engine::StageContext& ctx, const analysis::AnalysisResult& result) {
+  const fs::path& reports = ctx.paths().reports;
+  write_file_atomic(reports / "analysis.json", analysis::analysis_json(result));
+  // SonarQube 10.3+ reads rules with clean code attributes and impacts; older servers only the
+  // deprecated shape, chosen with sonar_issues_format: deprecated.
+  auto sonar_format = ctx.settings().text_or("sonar_issues_format", "current") == "deprecated"
+                          ? analysis::SonarIssuesFormat::deprecated
+                          : analysis::SonarIssuesFormat::current;
+  write_file_atomic(reports / "sonar-external-issues.json",
+                    analysis::sonar_generic_issues_json(result, sonar_format));
+}
+
+// Records what the gate reads in the stage's data, also on another machine (build.json travels
+// with the build folder).
+void record_measures(engine::StageContext& ctx, const analysis::AnalysisResult& result,
+                     const std::string& definition) {
+  nlohmann::json measures = nlohmann::json::object(), details = nlohmann::json::object(),
+                 hints = nlohmann::json::object();
+  for (const auto& [k, v] : result.measures.values) measures[k] = v;
+  for (const auto& [k, v] : result.measures.details) details[k] = v;
+  for (const auto& [k, v] : result.measures.hints) hints[k] = v;
+  ctx.data()["measures"] = measures;
+  ctx.data()["measure_details"] = details;
+  ctx.data()["measure_hints"] = hints;
+  ctx.data()["new_code"] = {{"available", result.new_code_info.available},
+                            {"reason", result.new_code_info.reason},
+                            {"reference", result.new_code_info.reference},
+                            {"definition", definition},
+                            {"new_lines", result.new_code_info.new_lines}};
+  ctx.data()["files"] = result.files.size();
+}
+
+// The stage's summary: size, duplication, coverage, new code, ratings and issue counts.
+std::string analysis_summary(const analysis::AnalysisResult& result) {
+  auto m = [&](const char* key) { return result.measures.get(key); };
+  auto fmt = [&](const char* key) {
+    auto v = m(key);
+    return v ? analysis::format_value(key, *v) : std::string("-");
+  };
+  std::string s = fmt("ncloc") + " lines of code in " + std::to_string(result.files.size()) +
+                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " +
+                  fmt("coverage");
+  if (result.new_code_info.available)
+    s += " (new code: " + std::to_string(result.new_code_info.new_lines) + " lines, coverage " +
+         fmt("new_coverage") + ")";
+  else
+    s += " (new code unknown)";
+  s += std::string("; ratings ") + analysis::letter(result.overall.reliability) +
+       analysis::letter(result.overall.security) +
+       analysis::letter(result.overall.maintainability) + "; " + fmt("bugs") + " bugs, " +
+       fmt("vulnerabilities") + " vulnerabilities, " + fmt("code_smells") + " smells, " +
+       fmt("security_hotspots") + " hotspots";
+  return s;
+}
+
 }  // namespace
 
 void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
@@ -94,133 +238,22 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   in.root = ws;
   in.include_tests = get_bool(spec, "include_tests").value_or(false);
   in.exclude = get_list(spec, "exclude").value_or(std::vector<std::string>{});
-  // The project's code, as sonar.sources: the detected packages (or the `sources` setting), so
-  // setup.py, noxfile.py, docs/, examples/ and vendored folders are not production code. Tests
-  // are measured apart (sonar.tests) and join only with include_tests.
-  auto model = project::detect_project(ws, ctx.pipeline());
-  auto glob_of = [](const std::string& path) {
-    return path.ends_with(".py") || path.find('*') != std::string::npos ? path : path + "/**";
-  };
-  if (auto s = get_list(spec, "sources")) {
-    for (const auto& p : *s) in.include.push_back(glob_of(p));
-  } else {
-    for (const auto& p : model.package_paths()) in.include.push_back(glob_of(p));
-  }
-  if (in.include_tests && !in.include.empty())
-    for (const auto& t : model.test_paths()) in.include.push_back(glob_of(t));
-  ctx.data()["sources"] = in.include;
+  choose_sources(ctx, ws, in);
   if (fs::exists(reports / "coverage.xml")) in.coverage_xml = reports / "coverage.xml";
   if (fs::exists(reports / "report.xml")) in.junit_xml = reports / "report.xml";
   for (const char* s : {"quality.sarif", "dependency-scan.sarif"})
     if (fs::exists(reports / s)) in.sarif_files.push_back(reports / s);
   in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
-  // Which definition of new code this build uses, said in the gate's output.
-  std::string definition;
-  if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base &&
-      in.new_code_reference.value.empty()) {
-    // The workspace is a clone: the main branch may exist only as origin/main there.
-    std::string main_branch;
-    for (const char* candidate : {"main", "origin/main", "master", "origin/master"}) {
-      if (exec::git(ws, {"rev-parse", "--verify", "-q", std::string(candidate) + "^{commit}"})) {
-        main_branch = candidate;
-        break;
-      }
-    }
-    in.new_code_reference.value = main_branch;
-    definition =
-        "merge base with " + (main_branch.empty() ? std::string("the main branch") : main_branch);
-    // A build of the main branch itself has no merge base to compare with (every gate would
-    // pass on no new code): as SonarQube, new code there is what changed since the previous
-    // version, the last tag, else the previous successful build's commit.
-    std::string branch = ctx.branch();
-    bool on_main = branch == "main" || branch == "master";
-    if (!on_main && !main_branch.empty()) {
-      auto head = exec::git(ws, {"rev-parse", "HEAD"});
-      auto base = exec::git(ws, {"rev-parse", main_branch + "^{commit}"});
-      on_main = branch.empty() && head && base && trim(*head) == trim(*base);
-    }
-    if (on_main) {
-      auto tag = exec::git(ws, {"describe", "--tags", "--abbrev=0", "HEAD^"});
-      if (tag && !trim(*tag).empty()) {
-        in.new_code_reference = {analysis::ReferenceMode::commit, std::string(trim(*tag))};
-        definition = "main branch: changes since the last tag " + std::string(trim(*tag));
-      } else if (auto prev = previous_successful_commit(ctx); !prev.empty()) {
-        in.new_code_reference = {analysis::ReferenceMode::commit, prev};
-        definition = "main branch: changes since the previous successful build (" +
-                     prev.substr(0, 12) + "; no tag)";
-      } else {
-        analysis::NewCode unknown;
-        unknown.reason =
-            "cannot compute new code: a first build of the main branch, with no tag and "
-            "no earlier successful build";
-        in.new_code = unknown;
-        definition = "main branch: no tag and no earlier successful build";
-      }
-    }
-  } else if (in.new_code_reference.mode == analysis::ReferenceMode::merge_base) {
-    definition = "merge base with " + in.new_code_reference.value;
-  } else if (in.new_code_reference.mode == analysis::ReferenceMode::commit) {
-    definition = "changes since " + in.new_code_reference.value;
-  } else {
-    definition = "changes since the previous successful build";
-  }
-  if (in.new_code_reference.mode == analysis::ReferenceMode::previous_build) {
-    in.new_code_reference.value = previous_successful_commit(ctx);
-    if (in.new_code_reference.value.empty()) {
-      analysis::NewCode unknown;
-      unknown.reason = "cannot compute new code: no earlier successful build";
-      in.new_code = unknown;
-    }
-  }
+  std::string definition = choose_new_code(ctx, ws, in);
   if (auto t = get_int(spec, "min_tokens", nullptr)) in.duplication.min_tokens = *t;
   if (auto l = get_int(spec, "min_lines", nullptr)) in.duplication.min_lines = *l;
   if (auto h = get_string(spec, "hotspot_reviews")) in.hotspot_reviews = ws / *h;
 
   auto result = analysis::analyse_project(in);
   for (const auto& w : result.warnings) ctx.log("warning: " + w.str());
-  write_file_atomic(reports / "analysis.json", analysis::analysis_json(result));
-  // SonarQube 10.3+ reads rules with clean code attributes and impacts; older servers only the
-  // deprecated shape, chosen with sonar_issues_format: deprecated.
-  auto sonar_format = ctx.settings().text_or("sonar_issues_format", "current") == "deprecated"
-                          ? analysis::SonarIssuesFormat::deprecated
-                          : analysis::SonarIssuesFormat::current;
-  write_file_atomic(reports / "sonar-external-issues.json",
-                    analysis::sonar_generic_issues_json(result, sonar_format));
-
-  // What the gate reads, also on another machine (build.json travels with the build folder).
-  nlohmann::json measures = nlohmann::json::object(), details = nlohmann::json::object(),
-                 hints = nlohmann::json::object();
-  for (const auto& [k, v] : result.measures.values) measures[k] = v;
-  for (const auto& [k, v] : result.measures.details) details[k] = v;
-  for (const auto& [k, v] : result.measures.hints) hints[k] = v;
-  ctx.data()["measures"] = measures;
-  ctx.data()["measure_details"] = details;
-  ctx.data()["measure_hints"] = hints;
-  ctx.data()["new_code"] = {{"available", result.new_code_info.available},
-                            {"reason", result.new_code_info.reason},
-                            {"reference", result.new_code_info.reference},
-                            {"definition", definition},
-                            {"new_lines", result.new_code_info.new_lines}};
-  ctx.data()["files"] = result.files.size();
-
-  auto m = [&](const char* key) { return result.measures.get(key); };
-  auto fmt = [&](const char* key) {
-    auto v = m(key);
-    return v ? analysis::format_value(key, *v) : std::string("-");
-  };
-  std::string s = fmt("ncloc") + " lines of code in " + std::to_string(result.files.size()) +
-                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " +
-                  fmt("coverage");
-  if (result.new_code_info.available)
-    s += " (new code: " + std::to_string(result.new_code_info.new_lines) + " lines, coverage " +
-         fmt("new_coverage") + ")";
-  else
-    s += " (new code unknown)";
-  s += std::string("; ratings ") + analysis::letter(result.overall.reliability) +
-       analysis::letter(result.overall.security) +
-       analysis::letter(result.overall.maintainability) + "; " + fmt("bugs") + " bugs, " +
-       fmt("vulnerabilities") + " vulnerabilities, " + fmt("code_smells") + " smells, " +
-       fmt("security_hotspots") + " hotspots";
+  write_analysis_reports(ctx, result);
+  record_measures(ctx, result, definition);
+  std::string s = analysis_summary(result);
   // SonarQube mode runs after the native analysis, whose generic issues JSON it imports.
   if (auto sonar = read_sonar_settings(spec, nullptr)) return run_sonar_analysis(ctx, *sonar, s);
   return engine::StageOutcome::ok(s);
