@@ -433,4 +433,13 @@ DistCheck verify_sdist(const fs::path& sdist, const PyProject& expected) {
   return c;
 }
 
+void check_dists_agree(std::vector<DistCheck>& checks) {
+  if (checks.size() < 2) return;
+  const auto& a = checks.front();
+  for (auto& c : checks)
+    if (c.ok() && (c.name != a.name || c.version != a.version))
+      c.problems.push_back("names " + c.name + " " + c.version + ", the wheel " + a.name + " " +
+                           a.version);
+}
+
 }  // namespace pw::python

@@ -61,4 +61,9 @@ DistCheck verify_wheel(const std::filesystem::path& wheel, const PyProject& expe
 // safe names, PKG-INFO there whose Name and Version agree with the file name and `expected`.
 DistCheck verify_sdist(const std::filesystem::path& sdist, const PyProject& expected);
 
+// Without a [project] table (setup.py) nothing names the expected project: the wheel and the
+// sdist must still agree. Adds a problem to each verified check naming another project or
+// version than the first (the wheel, checks listing wheels first).
+void check_dists_agree(std::vector<DistCheck>& checks);
+
 }  // namespace pw::python

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "python/distribution.h"
 #include "stages/cache_policies.h"
@@ -44,29 +45,11 @@ std::string build_error(const std::vector<std::string>& tail) {
   return {};
 }
 
-}  // namespace
-
-engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
-  fs::path ws = ctx.workspace();
-  if (!fs::is_directory(ws))
-    return engine::StageOutcome::failed("the workspace " + ws.string() +
-                                        " does not exist: run checkout first");
-  bool has_pyproject = fs::exists(ws / "pyproject.toml");
-  if (!has_pyproject && !fs::exists(ws / "setup.py"))
-    return engine::StageOutcome::skipped(
-        "nothing to package: no pyproject.toml or setup.py in the project");
-
-  python::PyProject project;
-  if (has_pyproject) {
-    try {
-      project = python::read_pyproject(read_file(ws / "pyproject.toml"), "pyproject.toml");
-    } catch (const Error& e) {
-      return engine::StageOutcome::failed(e.what());
-    }
-  }
-
-  // The project's interpreter: the build's environment when setup-python made one (its build
-  // module and backend are the ones the project pinned), else the configured python.
+// The project's interpreter with PyPA build: the build's environment when setup-python made one
+// (its build module and backend are the ones the project pinned), else the configured python.
+// Sets `py`; the outcome that stops the stage when none has it or the probe was aborted.
+std::optional<engine::StageOutcome> find_build_python(engine::StageContext& ctx, const fs::path& ws,
+                                                      std::string& py) {
   std::vector<std::string> candidates;
   if (auto p = ctx.settings().text("python")) {
     candidates.push_back(*p);
@@ -74,34 +57,39 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
     if (fs::exists(venv_python(ws))) candidates.push_back(venv_python(ws).string());
     candidates.push_back(configured_python(ctx.pipeline()));
   }
-  std::string py;
   for (const auto& c : candidates) {
     std::string out;
     auto r = ctx.capture({c, "-c", "import build"}, out, {.cwd = ws});
-    if (r.aborted) return {engine::Status::aborted, "aborted"};
+    if (r.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
     if (r.ok()) {
       py = c;
-      break;
+      return std::nullopt;
     }
   }
-  if (py.empty())
-    return engine::StageOutcome::skipped("the build module (PyPA build) is not installed for " +
-                                         join(candidates, " nor ") +
-                                         ": add `build` to the dev dependencies"
-                                         " (Debian: apt-get install python3-build)");
+  return engine::StageOutcome::skipped("the build module (PyPA build) is not installed for " +
+                                       join(candidates, " nor ") +
+                                       ": add `build` to the dev dependencies"
+                                       " (Debian: apt-get install python3-build)");
+}
 
-  // Old builds are removed first, as the seed does: a stale wheel in dist/ would be archived and
-  // published as if this build had made it.
-  fs::path dist = ws / "dist";
+// Removes old builds first, as the seed does: a stale wheel in dist/ would be archived and
+// published as if this build had made it.
+std::optional<engine::StageOutcome> remove_old_dist(engine::StageContext& ctx,
+                                                    const fs::path& dist) {
   std::error_code ec;
-  if (fs::exists(dist)) {
-    fs::remove_all(dist, ec);
-    if (ec)
-      return engine::StageOutcome::failed("cannot remove the old " + dist.string() + ": " +
-                                          ec.message());
-    ctx.log("removed the old dist/");
-  }
+  if (!fs::exists(dist)) return std::nullopt;
+  fs::remove_all(dist, ec);
+  if (ec)
+    return engine::StageOutcome::failed("cannot remove the old " + dist.string() + ": " +
+                                        ec.message());
+  ctx.log("removed the old dist/");
+  return std::nullopt;
+}
 
+// Runs python -m build into dist/; the failed outcome says why, with a hint when build
+// isolation could not download the backend.
+std::optional<engine::StageOutcome> run_build(engine::StageContext& ctx, const fs::path& ws,
+                                              const std::string& py, const fs::path& dist) {
   bool isolation = ctx.settings().flag("isolation", true);
   // No --sdist/--wheel: build then makes the sdist and the wheel from the unpacked sdist, so a
   // file missing from the sdist shows up as a broken wheel here, not at a user's pip install.
@@ -110,25 +98,28 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   for (const auto& a : ctx.settings().list("args")) argv.push_back(a);
   argv.push_back(ws.string());
   auto r = ctx.run(argv, {.cwd = ws});
-  if (r.aborted) return {engine::Status::aborted, "aborted"};
-  if (!r.ok()) {
-    auto tail = ctx.output_tail();
-    std::string why = describe_failure(r, tail, "python -m build");
-    std::string line = build_error(tail);
-    if (!line.empty() && !contains(why, line)) why += ": " + line;
-    if (isolation)
-      for (const auto& l : tail)
-        if (contains(l, "No matching distribution") || contains(l, "Could not find a version") ||
-            contains(l, "Failed to establish a new connection")) {
-          why +=
-              " (build isolation downloads the build backend; offline, set package.isolation: "
-              "false to use the one installed)";
-          break;
-        }
-    return engine::StageOutcome::failed(why);
-  }
+  if (r.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
+  if (r.ok()) return std::nullopt;
+  auto tail = ctx.output_tail();
+  std::string why = describe_failure(r, tail, "python -m build");
+  std::string line = build_error(tail);
+  if (!line.empty() && !contains(why, line)) why += ": " + line;
+  if (isolation)
+    for (const auto& l : tail)
+      if (contains(l, "No matching distribution") || contains(l, "Could not find a version") ||
+          contains(l, "Failed to establish a new connection")) {
+        why +=
+            " (build isolation downloads the build backend; offline, set package.isolation: "
+            "false to use the one installed)";
+        break;
+      }
+  return engine::StageOutcome::failed(why);
+}
 
-  std::vector<fs::path> wheels, sdists;
+// The wheels and sdists in dist/, each sorted by name.
+void list_dists(const fs::path& dist, std::vector<fs::path>& wheels,
+                std::vector<fs::path>& sdists) {
+  std::error_code ec;
   for (const auto& e : fs::directory_iterator(dist, ec)) {
     auto name = e.path().filename().string();
     if (name.ends_with(".whl"))
@@ -138,23 +129,12 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   }
   std::sort(wheels.begin(), wheels.end());
   std::sort(sdists.begin(), sdists.end());
-  if (wheels.empty() || sdists.empty())
-    return engine::StageOutcome::failed(
-        std::string("python -m build succeeded but dist/ holds no ") +
-        (wheels.empty() ? "wheel (.whl)" : "sdist (.tar.gz)"));
+}
 
-  std::vector<python::DistCheck> checks;
-  for (const auto& w : wheels) checks.push_back(python::verify_wheel(w, project));
-  for (const auto& s : sdists) checks.push_back(python::verify_sdist(s, project));
-  // Without a [project] table (setup.py) the wheel and the sdist must still agree.
-  if (!project.has_project && checks.size() >= 2) {
-    const auto& a = checks.front();
-    for (auto& c : checks)
-      if (c.ok() && (c.name != a.name || c.version != a.version))
-        c.problems.push_back("names " + c.name + " " + c.version + ", the wheel " + a.name + " " +
-                             a.version);
-  }
-
+// Logs each checked file with its sha256, publishes the packages and gives the outcome: failed
+// when any file did not verify.
+engine::StageOutcome publish_checks(engine::StageContext& ctx,
+                                    const std::vector<python::DistCheck>& checks) {
   Packages out;
   std::vector<std::string> bad, shown;
   for (const auto& c : checks) {
@@ -182,6 +162,45 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(join(shown, " and ") +
                                   " built and verified (RECORD hashes, metadata " +
                                   checks.front().name + " " + checks.front().version + ")");
+}
+
+}  // namespace
+
+engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
+  fs::path ws = ctx.workspace();
+  if (!fs::is_directory(ws))
+    return engine::StageOutcome::failed("the workspace " + ws.string() +
+                                        " does not exist: run checkout first");
+  bool has_pyproject = fs::exists(ws / "pyproject.toml");
+  if (!has_pyproject && !fs::exists(ws / "setup.py"))
+    return engine::StageOutcome::skipped(
+        "nothing to package: no pyproject.toml or setup.py in the project");
+  python::PyProject project;
+  if (has_pyproject) {
+    try {
+      project = python::read_pyproject(read_file(ws / "pyproject.toml"), "pyproject.toml");
+    } catch (const Error& e) {
+      return engine::StageOutcome::failed(e.what());
+    }
+  }
+
+  std::string py;
+  if (auto stop = find_build_python(ctx, ws, py)) return *stop;
+  fs::path dist = ws / "dist";
+  if (auto failed = remove_old_dist(ctx, dist)) return *failed;
+  if (auto failed = run_build(ctx, ws, py, dist)) return *failed;
+
+  std::vector<fs::path> wheels, sdists;
+  list_dists(dist, wheels, sdists);
+  if (wheels.empty() || sdists.empty())
+    return engine::StageOutcome::failed(
+        std::string("python -m build succeeded but dist/ holds no ") +
+        (wheels.empty() ? "wheel (.whl)" : "sdist (.tar.gz)"));
+  std::vector<python::DistCheck> checks;
+  for (const auto& w : wheels) checks.push_back(python::verify_wheel(w, project));
+  for (const auto& s : sdists) checks.push_back(python::verify_sdist(s, project));
+  if (!project.has_project) python::check_dists_agree(checks);
+  return publish_checks(ctx, checks);
 }
 
 namespace {

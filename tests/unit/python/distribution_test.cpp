@@ -294,5 +294,24 @@ TEST_F(DistributionTest, SdistProblems) {
             std::string::npos);
 }
 
+TEST(DistsAgree, AnSdistNamingAnotherVersionThanTheWheelIsAProblem) {
+  std::vector<DistCheck> checks(3);
+  checks[0] = {"wheel", "dist/app-1.0-py3-none-any.whl", "app", "1.0"};
+  checks[1] = {"sdist", "dist/app-1.1.tar.gz", "app", "1.1"};
+  checks[2] = {"sdist", "dist/other-1.0.tar.gz", "other", "1.0", 0, 0, {"bad RECORD"}};
+  check_dists_agree(checks);
+  EXPECT_TRUE(checks[0].ok());
+  ASSERT_EQ(checks[1].problems.size(), 1u);
+  EXPECT_EQ(checks[1].problems[0], "names app 1.1, the wheel app 1.0");
+  // A check that already failed keeps its own problem only.
+  EXPECT_EQ(checks[2].problems, std::vector<std::string>{"bad RECORD"});
+}
+
+TEST(DistsAgree, OneDistributionAgreesWithItself) {
+  std::vector<DistCheck> checks = {{"wheel", "a.whl", "a", "1"}};
+  check_dists_agree(checks);
+  EXPECT_TRUE(checks[0].ok());
+}
+
 }  // namespace
 }  // namespace pw::python
