@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "project/pipeline_overrides.h"
 #include "python/traceback.h"
@@ -49,44 +50,39 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
       return "pytest failed with exit code " + std::to_string(code);
   }
 }
-}  // namespace
 
-engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
-  fs::path ws = ctx.workspace();
-  fs::path py = venv_python(ws);
-  if (!fs::exists(py))
-    return engine::StageOutcome::failed("no Python environment at " + (ws / ".venv").string() +
-                                        ": run setup-python first");
-  const auto& settings = ctx.settings();
-  bool coverage = settings.flag("coverage", true);
-  bool branch = settings.flag("branch", true);
-  fs::path junit = ctx.paths().reports / "report.xml";
-  fs::path cov = ctx.paths().reports / "coverage.xml";
-  std::error_code ec;
-  fs::remove(junit, ec);
-  fs::remove(cov, ec);
-
+// pytest's command line: JUnit XML, coverage by import name (coverage measures the package where
+// Python imports it from: src/ through an editable install, site-packages through a regular one,
+// as the project's tests see it), the user's pytest_args, and the detected test folders unless
+// the arguments already name what to run.
+std::vector<std::string> pytest_command(engine::StageContext& ctx, const fs::path& ws,
+                                        const fs::path& py, const fs::path& junit,
+                                        const fs::path& cov, bool coverage) {
   std::vector<std::string> argv = {
       py.string(), "-m", "pytest", "--junitxml=" + junit.string(), "-p", "no:cacheprovider"};
   auto model = project::detect_project(ws, ctx.pipeline());
   if (coverage) {
-    // By import name: coverage measures the package where Python imports it from (src/ through
-    // an editable install, site-packages through a regular one), as the project's tests see it.
     for (const auto& name : model.import_names()) argv.push_back("--cov=" + name);
     if (model.packages.empty()) argv.push_back("--cov=.");
     argv.push_back("--cov-report=xml:" + cov.string());
     argv.push_back("--cov-report=term");
-    if (branch) argv.push_back("--cov-branch");
+    if (ctx.settings().flag("branch", true)) argv.push_back("--cov-branch");
   }
   auto pytest_args = ctx.settings().list("pytest_args");
   argv.insert(argv.end(), pytest_args.begin(), pytest_args.end());
-  // The detected test folders, unless the arguments already name what to run.
   bool names_paths = std::any_of(pytest_args.begin(), pytest_args.end(),
                                  [](const std::string& a) { return !a.starts_with("-"); });
   if (!names_paths)
     for (const auto& t : model.test_paths()) argv.push_back(t);
-  auto r = ctx.run(argv, {.cwd = ws});
-  if (r.aborted) return {engine::Status::aborted, "aborted"};
+  return argv;
+}
+
+// The outcome when pytest ended without a report to read: aborted, timed out, not started,
+// no tests collected (exit 5), or died before writing report.xml.
+std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext& ctx,
+                                                            const exec::ProcessResult& r,
+                                                            const fs::path& junit) {
+  if (r.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
   if (r.timed_out)
     return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
   if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
@@ -99,18 +95,17 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
                                         " (no report.xml was written)" +
                                         (cause.empty() ? "" : ": " + cause));
   }
+  return std::nullopt;
+}
 
-  reports::ParseOptions po;
-  po.root = ws.string();
-  auto report = reports::parse_junit_file(junit, po);
-  if (!report.ok())
-    return engine::StageOutcome::failed("cannot read " + report.errors.front().str());
-  const auto& t = report.value.totals;
+// Records the totals and (up to 100) failures in the stage's data, each failure logged.
+void record_results(engine::StageContext& ctx, const reports::JUnitReport& report) {
+  const auto& t = report.totals;
   ctx.data()["tests"] = {{"tests", t.tests},     {"passed", t.passed},
                          {"failed", t.failed},   {"errors", t.errors},
                          {"skipped", t.skipped}, {"duration_s", t.duration_s}};
   nlohmann::json failures = nlohmann::json::array();
-  for (const auto& f : report.value.failures) {
+  for (const auto& f : report.failures) {
     std::string where = f.file.empty() ? "" : f.file + ":" + std::to_string(f.line);
     std::string first_line = f.message.substr(0, f.message.find('\n'));
     ctx.log(std::string(f.kind == reports::FailureKind::error ? "ERROR  " : "FAILED ") + f.nodeid +
@@ -124,7 +119,10 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
                           {"line", f.line}});
   }
   ctx.data()["failures"] = failures;
+}
 
+// "N passed, N failed, N errors, N skipped in S.Ss", the counts that are not zero.
+std::string tests_summary(const reports::TestTotals& t) {
   std::string summary = std::to_string(t.passed) + " passed";
   if (t.failed) summary += ", " + std::to_string(t.failed) + " failed";
   if (t.errors) summary += ", " + std::to_string(t.errors) + " errors";
@@ -132,41 +130,49 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   char dur[32];
   std::snprintf(dur, sizeof dur, " in %.1fs", t.duration_s);
   summary += dur;
+  return summary;
+}
 
-  std::optional<double> cov_pct;
-  if (coverage) {
-    if (!fs::exists(cov)) {
-      ctx.warn("pytest wrote no coverage.xml");
-    } else {
-      auto c = reports::parse_cobertura_file(cov, po);
-      if (!c.ok()) return engine::StageOutcome::failed("cannot read " + c.errors.front().str());
-      const auto& cv = c.value;
-      double line_pct = cv.lines_valid ? 100.0 * cv.lines_covered / cv.lines_valid : 100.0;
-      double branch_pct =
-          cv.branches_valid ? 100.0 * cv.branches_covered / cv.branches_valid : 100.0;
-      cov_pct = cv.percent();
-      ctx.data()["coverage"] = {{"percent", cv.percent()},
-                                {"line_percent", line_pct},
-                                {"branch_percent", branch_pct},
-                                {"lines_valid", cv.lines_valid},
-                                {"lines_covered", cv.lines_covered},
-                                {"branches_valid", cv.branches_valid},
-                                {"branches_covered", cv.branches_covered},
-                                {"files", cv.files.size()}};
-      // The total first, as coverage.py's TOTAL and the analysis stage give it (lines and
-      // branches together); the parts after it.
-      if (cv.has_branch_data)
-        summary += "; coverage " + pct(cv.percent()) + " (" + pct(line_pct) + " lines, " +
-                   pct(branch_pct) + " branches)";
-      else
-        summary += "; coverage " + pct(line_pct) + " lines";
-    }
-  }
+// Reads coverage.xml into the stage's data and the summary, setting `cov_pct`; the failed
+// outcome when it cannot be read.
+std::optional<engine::StageOutcome> add_coverage(engine::StageContext& ctx, const fs::path& cov,
+                                                 const reports::ParseOptions& po,
+                                                 std::string& summary,
+                                                 std::optional<double>& cov_pct) {
+  auto c = reports::parse_cobertura_file(cov, po);
+  if (!c.ok()) return engine::StageOutcome::failed("cannot read " + c.errors.front().str());
+  const auto& cv = c.value;
+  double line_pct = cv.lines_valid ? 100.0 * cv.lines_covered / cv.lines_valid : 100.0;
+  double branch_pct = cv.branches_valid ? 100.0 * cv.branches_covered / cv.branches_valid : 100.0;
+  cov_pct = cv.percent();
+  ctx.data()["coverage"] = {{"percent", cv.percent()},
+                            {"line_percent", line_pct},
+                            {"branch_percent", branch_pct},
+                            {"lines_valid", cv.lines_valid},
+                            {"lines_covered", cv.lines_covered},
+                            {"branches_valid", cv.branches_valid},
+                            {"branches_covered", cv.branches_covered},
+                            {"files", cv.files.size()}};
+  // The total first, as coverage.py's TOTAL and the analysis stage give it (lines and
+  // branches together); the parts after it.
+  if (cv.has_branch_data)
+    summary += "; coverage " + pct(cv.percent()) + " (" + pct(line_pct) + " lines, " +
+               pct(branch_pct) + " branches)";
+  else
+    summary += "; coverage " + pct(line_pct) + " lines";
+  return std::nullopt;
+}
 
+// The stage's outcome: failed on failing tests (naming the first) or pytest's non-zero exit, or
+// coverage under fail_under.
+engine::StageOutcome verdict(engine::StageContext& ctx, const reports::JUnitReport& report,
+                             const exec::ProcessResult& r, const std::string& summary,
+                             std::optional<double> cov_pct) {
+  const auto& t = report.totals;
   if (t.failed || t.errors || r.exit_code != 0) {
     std::string first;
-    if (!report.value.failures.empty()) {
-      const auto& f = report.value.failures.front();
+    if (!report.failures.empty()) {
+      const auto& f = report.failures.front();
       first = ": " + f.nodeid;
       if (!f.file.empty()) first += " (" + f.file + ":" + std::to_string(f.line) + ")";
     } else if (r.exit_code != 0 && r.exit_code != 1) {
@@ -174,12 +180,47 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
     }
     return engine::StageOutcome::failed(summary + first);
   }
-  if (auto fu = settings.percentage("fail_under"); fu && cov_pct && *cov_pct < *fu) {
+  if (auto fu = ctx.settings().percentage("fail_under"); fu && cov_pct && *cov_pct < *fu) {
     char limit[32];
     std::snprintf(limit, sizeof limit, "%g%%", *fu);
     return engine::StageOutcome::failed(summary + ": coverage is below fail_under " + limit);
   }
   return engine::StageOutcome::ok(summary);
+}
+
+}  // namespace
+
+engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
+  fs::path ws = ctx.workspace();
+  fs::path py = venv_python(ws);
+  if (!fs::exists(py))
+    return engine::StageOutcome::failed("no Python environment at " + (ws / ".venv").string() +
+                                        ": run setup-python first");
+  bool coverage = ctx.settings().flag("coverage", true);
+  fs::path junit = ctx.paths().reports / "report.xml";
+  fs::path cov = ctx.paths().reports / "coverage.xml";
+  std::error_code ec;
+  fs::remove(junit, ec);
+  fs::remove(cov, ec);
+
+  auto r = ctx.run(pytest_command(ctx, ws, py, junit, cov, coverage), {.cwd = ws});
+  if (auto failed = pytest_failed_to_report(ctx, r, junit)) return *failed;
+  reports::ParseOptions po;
+  po.root = ws.string();
+  auto report = reports::parse_junit_file(junit, po);
+  if (!report.ok())
+    return engine::StageOutcome::failed("cannot read " + report.errors.front().str());
+  record_results(ctx, report.value);
+  std::string summary = tests_summary(report.value.totals);
+  std::optional<double> cov_pct;
+  if (coverage) {
+    if (!fs::exists(cov)) {
+      ctx.warn("pytest wrote no coverage.xml");
+    } else if (auto failed = add_coverage(ctx, cov, po, summary, cov_pct)) {
+      return *failed;
+    }
+  }
+  return verdict(ctx, report.value, r, summary, cov_pct);
 }
 
 namespace {
