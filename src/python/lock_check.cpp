@@ -371,4 +371,16 @@ std::string format_allowed(const AllowedEntry& a) {
   return out + what + ": allowed: " + a.reason;
 }
 
+void make_paths_relative(LockCheckResult& result, const std::filesystem::path& base) {
+  auto rel = [&](const std::string& f) {
+    std::error_code ec;
+    auto r = std::filesystem::relative(f, base, ec);
+    return ec || r.empty() ? f : r.string();
+  };
+  for (auto& v : result.violations) v.file = rel(v.file);
+  for (auto& a : result.allowed) a.file = rel(a.file);
+  for (auto& d : result.diagnostics) d.file = rel(d.file);
+  for (auto& d : result.warnings) d.file = rel(d.file);
+}
+
 }  // namespace pw::python

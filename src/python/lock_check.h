@@ -117,6 +117,11 @@ LockCheckResult check_lock(const std::filesystem::path& root, const LockCheckOpt
 // Checks an already read file set (its diagnostics are carried over).
 LockCheckResult check_lock(const RequirementsFile& parsed, const LockCheckOptions& options = {});
 
+// Makes the file of every violation, allowed entry, diagnostic and warning relative to `base`
+// (a file that cannot be made relative stays as it is): paths relative to the workspace read
+// better than the build folder's absolute ones.
+void make_paths_relative(LockCheckResult& result, const std::filesystem::path& base);
+
 // "file:line: name spec: why" + " — use name==X" when a suggestion is known.
 std::string format_violation(const LockViolation& v);
 // "file:line: name spec: allowed: reason".

@@ -139,6 +139,110 @@ engine::StageOutcome check_lock_file(engine::StageContext& ctx, const fs::path& 
   return engine::StageOutcome::ok(s);
 }
 
+// Neither a lock nor a requirements file (dev dependencies only in pyproject.toml, say):
+// nothing pins versions, which is said, but a zero-configuration build goes on.
+engine::StageOutcome no_requirements_file(engine::StageContext& ctx,
+                                          const python::DeclaredProject& declared) {
+  if (!declared.declarations.empty()) {
+    auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
+    for (const auto& p : r.problems) ctx.warn(p.str());
+    ctx.data()["checked"] = r.checked;
+  }
+  return engine::StageOutcome::skipped(
+      "the project has no lock file and declares its dev dependencies in no requirements file "
+      "(nothing pinned to check); set project.requirements to check one");
+}
+
+// The requirements file the project names does not exist: fails, naming the unpinned
+// declarations when there are some.
+engine::StageOutcome missing_requirements_file(engine::StageContext& ctx,
+                                               const python::DeclaredProject& declared,
+                                               const std::string& req_name) {
+  if (!declared.declarations.empty()) {
+    auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
+    std::vector<std::string> lines;
+    for (const auto& p : r.problems) lines.push_back(p.str());
+    ctx.data()["checked"] = r.checked;
+    return fail_with(ctx, lines, "(no lock file, and " + req_name + " does not exist)");
+  }
+  return engine::StageOutcome::failed(req_name +
+                                      " does not exist: add it with the pinned dev "
+                                      "dependencies (name==version per line)");
+}
+
+// The check's options from the stage's settings, and the installed versions to suggest: the
+// build's venv when setup-python already made it, else the site folders of the configured
+// interpreter (one short python start, then a native scan).
+python::LockCheckOptions lock_check_options(engine::StageContext& ctx, const fs::path& ws) {
+  const auto& spec = ctx.spec();
+  python::LockCheckOptions opt;
+  opt.require_hashes = get_bool(spec, "require_hashes").value_or(false);
+  opt.allow = allow_map(spec, nullptr);
+  if (auto p = policy(spec, "urls", nullptr)) opt.urls = *p;
+  if (auto p = policy(spec, "editables", nullptr)) opt.editables = *p;
+  std::vector<fs::path> dirs = python::venv_site_dirs(ws / ".venv");
+  auto sites = python::interpreter_site_dirs(configured_python(ctx.pipeline()));
+  dirs.insert(dirs.end(), sites.begin(), sites.end());
+  opt.installed = python::installed_versions(dirs);
+  return opt;
+}
+
+// Logs the check's warnings, allowed entries, diagnostics and violations; records them in the
+// stage's data.
+void record_result(engine::StageContext& ctx, const python::LockCheckResult& result) {
+  for (const auto& w : result.warnings) ctx.warn("warning: " + w.str());
+  for (const auto& a : result.allowed) ctx.log(python::format_allowed(a));
+  for (const auto& d : result.diagnostics) ctx.log(d.str());
+  for (const auto& v : result.violations) ctx.log(python::format_violation(v));
+  nlohmann::json vj = nlohmann::json::array();
+  for (const auto& v : result.violations)
+    vj.push_back({{"file", v.file},
+                  {"line", v.line},
+                  {"name", v.name},
+                  {"spec", v.spec},
+                  {"kind", std::string(python::violation_kind_name(v.kind))},
+                  {"reason", v.reason},
+                  {"suggestion", v.suggestion}});
+  ctx.data()["checked"] = result.checked;
+  ctx.data()["files"] = result.files.size();
+  ctx.data()["allowed"] = result.allowed.size();
+  ctx.data()["violations"] = vj;
+  ctx.data()["hashes_required"] = result.hashes_required;
+}
+
+// What says an empty requirements file should pin something: a .in beside it, else the first
+// dev declaration; "" when nothing does.
+std::string why_something_to_pin(const fs::path& root, const python::DeclaredProject& declared) {
+  fs::path in = root;
+  in.replace_extension(".in");
+  if (fs::exists(in)) return in.filename().string() + " exists beside it";
+  for (const auto& d : declared.declarations)
+    if (d.group != python::kMainGroup)
+      return d.file + ":" + std::to_string(d.line) + " declares " + d.requirement.name + " in " +
+             d.group;
+  return {};
+}
+
+// The stage's outcome: the problems (the first named), else what was pinned.
+engine::StageOutcome verdict(const python::LockCheckResult& result) {
+  if (!result.ok()) {
+    std::string first = !result.diagnostics.empty()
+                            ? result.diagnostics.front().str()
+                            : python::format_violation(result.violations.front());
+    size_t n = result.violations.size() + result.diagnostics.size();
+    return engine::StageOutcome::failed(std::to_string(n) + " problem" + (n == 1 ? "" : "s") +
+                                        " in " + std::to_string(result.checked) + " requirements" +
+                                        (n > 1 ? ", first: " : ": ") + first);
+  }
+  std::string s = std::to_string(result.checked) + " requirements pinned in " +
+                  std::to_string(result.files.size()) + " file" +
+                  (result.files.size() == 1 ? "" : "s");
+  if (!result.allowed.empty())
+    s += ", " + std::to_string(result.allowed.size()) + " allowed to float";
+  if (result.hashes_required) s += ", all hashed";
+  return engine::StageOutcome::ok(s);
+}
+
 }  // namespace
 
 void LockCheckStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
@@ -167,110 +271,17 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
   auto declared = python::read_declarations(ws);
   auto choice = python::choose_lock(ws, declared.tool);
   if (choice.chosen && !explicit_requirements) return check_lock_file(ctx, ws, choice, declared);
-  // Neither a lock nor a requirements file (dev dependencies only in pyproject.toml, say):
-  // nothing pins versions, which is said, but a zero-configuration build goes on.
-  if (detected_none) {
-    if (!declared.declarations.empty()) {
-      auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
-      for (const auto& p : r.problems) ctx.warn(p.str());
-      ctx.data()["checked"] = r.checked;
-    }
-    return engine::StageOutcome::skipped(
-        "the project has no lock file and declares its dev dependencies in no requirements file "
-        "(nothing pinned to check); set project.requirements to check one");
-  }
-  if (!fs::exists(root)) {
-    if (!declared.declarations.empty()) {
-      auto r = python::unlocked(declared.declarations, lock_command_for(declared.tool));
-      std::vector<std::string> lines;
-      for (const auto& p : r.problems) lines.push_back(p.str());
-      ctx.data()["checked"] = r.checked;
-      return fail_with(ctx, lines, "(no lock file, and " + req_name + " does not exist)");
-    }
-    return engine::StageOutcome::failed(req_name +
-                                        " does not exist: add it with the pinned dev "
-                                        "dependencies (name==version per line)");
-  }
+  if (detected_none) return no_requirements_file(ctx, declared);
+  if (!fs::exists(root)) return missing_requirements_file(ctx, declared, req_name);
 
-  python::LockCheckOptions opt;
-  opt.require_hashes = get_bool(spec, "require_hashes").value_or(false);
-  opt.allow = allow_map(spec, nullptr);
-  if (auto p = policy(spec, "urls", nullptr)) opt.urls = *p;
-  if (auto p = policy(spec, "editables", nullptr)) opt.editables = *p;
-
-  // Versions to suggest: the build's venv when setup-python already made it, else the site
-  // folders of the configured interpreter (one short python start, then a native scan).
-  std::vector<fs::path> dirs = python::venv_site_dirs(ws / ".venv");
-  auto sites = python::interpreter_site_dirs(configured_python(ctx.pipeline()));
-  dirs.insert(dirs.end(), sites.begin(), sites.end());
-  opt.installed = python::installed_versions(dirs);
-
-  auto result = python::check_lock(root, opt);
-  // Paths relative to the workspace read better than the build folder's absolute ones.
-  auto rel = [&](const std::string& f) {
-    std::error_code ec;
-    auto r = fs::relative(f, ws, ec);
-    return ec || r.empty() ? f : r.string();
-  };
-  for (auto& v : result.violations) v.file = rel(v.file);
-  for (auto& a : result.allowed) a.file = rel(a.file);
-  for (auto& d : result.diagnostics) d.file = rel(d.file);
-  for (auto& d : result.warnings) d.file = rel(d.file);
-
-  for (const auto& w : result.warnings) ctx.warn("warning: " + w.str());
-  for (const auto& a : result.allowed) ctx.log(python::format_allowed(a));
-  for (const auto& d : result.diagnostics) ctx.log(d.str());
-  for (const auto& v : result.violations) ctx.log(python::format_violation(v));
-
-  nlohmann::json vj = nlohmann::json::array();
-  for (const auto& v : result.violations)
-    vj.push_back({{"file", v.file},
-                  {"line", v.line},
-                  {"name", v.name},
-                  {"spec", v.spec},
-                  {"kind", std::string(python::violation_kind_name(v.kind))},
-                  {"reason", v.reason},
-                  {"suggestion", v.suggestion}});
-  ctx.data()["checked"] = result.checked;
-  ctx.data()["files"] = result.files.size();
-  ctx.data()["allowed"] = result.allowed.size();
-  ctx.data()["violations"] = vj;
-  ctx.data()["hashes_required"] = result.hashes_required;
-
+  auto result = python::check_lock(root, lock_check_options(ctx, ws));
+  python::make_paths_relative(result, ws);
+  record_result(ctx, result);
   // An empty requirements file is not a lock when something says there is something to pin.
-  if (result.checked == 0 && result.allowed.empty()) {
-    std::string why;
-    fs::path in = root;
-    in.replace_extension(".in");
-    if (fs::exists(in)) {
-      why = in.filename().string() + " exists beside it";
-    } else {
-      for (const auto& d : declared.declarations)
-        if (d.group != python::kMainGroup) {
-          why = d.file + ":" + std::to_string(d.line) + " declares " + d.requirement.name + " in " +
-                d.group;
-          break;
-        }
-    }
-    if (auto p = python::empty_lock_problem(req_name, 0, why))
+  if (result.checked == 0 && result.allowed.empty())
+    if (auto p = python::empty_lock_problem(req_name, 0, why_something_to_pin(root, declared)))
       return fail_with(ctx, {p->str()}, "in " + req_name);
-  }
-  if (!result.ok()) {
-    std::string first = !result.diagnostics.empty()
-                            ? result.diagnostics.front().str()
-                            : python::format_violation(result.violations.front());
-    size_t n = result.violations.size() + result.diagnostics.size();
-    return engine::StageOutcome::failed(std::to_string(n) + " problem" + (n == 1 ? "" : "s") +
-                                        " in " + std::to_string(result.checked) + " requirements" +
-                                        (n > 1 ? ", first: " : ": ") + first);
-  }
-  std::string s = std::to_string(result.checked) + " requirements pinned in " +
-                  std::to_string(result.files.size()) + " file" +
-                  (result.files.size() == 1 ? "" : "s");
-  if (!result.allowed.empty())
-    s += ", " + std::to_string(result.allowed.size()) + " allowed to float";
-  if (result.hashes_required) s += ", all hashed";
-  return engine::StageOutcome::ok(s);
+  return verdict(result);
 }
 
 namespace {

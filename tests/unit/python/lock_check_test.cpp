@@ -246,5 +246,22 @@ TEST(LockCheck, KindNames) {
   EXPECT_EQ(violation_kind_name(ViolationKind::cannot_hash), "cannot-hash");
 }
 
+TEST(LockCheck, PathsRelativeToTheWorkspace) {
+  LockCheckResult r;
+  r.violations.push_back({});
+  r.violations[0].file = "/build/ws/requirements-dev.txt";
+  r.allowed.push_back({});
+  r.allowed[0].file = "/build/ws/req/base.txt";
+  r.diagnostics.push_back({});
+  r.diagnostics[0].file = "/build/ws/constraints.txt";
+  r.warnings.push_back({});
+  r.warnings[0].file = "";  // nothing to make relative: stays empty
+  make_paths_relative(r, "/build/ws");
+  EXPECT_EQ(r.violations[0].file, "requirements-dev.txt");
+  EXPECT_EQ(r.allowed[0].file, "req/base.txt");
+  EXPECT_EQ(r.diagnostics[0].file, "constraints.txt");
+  EXPECT_EQ(r.warnings[0].file, "");
+}
+
 }  // namespace
 }  // namespace pw::python
