@@ -1,5 +1,6 @@
 // Every built-in kind of the settings table has a stage registered by its own file (a stage file
-// the linker dropped, or one that forgot its BuiltinStage, would make its kind unknown at run time).
+// the linker dropped, or one that forgot its BuiltinStage, would make its kind unknown at run
+// time).
 #include "stages/registry.h"
 
 #include <gtest/gtest.h>
