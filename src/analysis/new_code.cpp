@@ -267,4 +267,23 @@ NewCode compute_new_code(const std::filesystem::path& repo, const NewCodeReferen
   return nc;
 }
 
+std::optional<NewCodeReference> parse_new_code_reference(const std::string& text) {
+  NewCodeReference ref;
+  if (text == "branch" || text.empty()) return ref;
+  if (text.starts_with("branch:")) {
+    ref.value = text.substr(7);
+    return ref;
+  }
+  if (text == "previous-build") {
+    ref.mode = ReferenceMode::previous_build;
+    return ref;
+  }
+  if (text.starts_with("commit:") && text.size() > 7) {
+    ref.mode = ReferenceMode::commit;
+    ref.value = text.substr(7);
+    return ref;
+  }
+  return std::nullopt;
+}
+
 }  // namespace pw::analysis

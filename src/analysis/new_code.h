@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,11 @@ struct NewCodeReference {
   ReferenceMode mode = ReferenceMode::merge_base;
   std::string value;
 };
+
+// The `new_code` setting: "branch" or "" (merge-base with the main branch, the default),
+// "branch:NAME", "previous-build" (the previous successful build's commit) or "commit:REV";
+// nullopt for anything else.
+std::optional<NewCodeReference> parse_new_code_reference(const std::string& text);
 
 struct NewCode {
   bool available = false;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "analysis/gate.h"
+#include "analysis/new_code.h"
 #include "analysis/project.h"
 #include "analysis/writers.h"
 #include "engine/build_store.h"
@@ -22,27 +23,6 @@ namespace pw::stages {
 namespace fs = std::filesystem;
 
 namespace {
-
-// `new_code`: "branch" (merge-base with the main branch, the default), "branch:NAME",
-// "previous-build" (the previous successful build's commit) or "commit:REV".
-std::optional<analysis::NewCodeReference> parse_new_code(const std::string& text) {
-  analysis::NewCodeReference ref;
-  if (text == "branch" || text.empty()) return ref;
-  if (text.starts_with("branch:")) {
-    ref.value = text.substr(7);
-    return ref;
-  }
-  if (text == "previous-build") {
-    ref.mode = analysis::ReferenceMode::previous_build;
-    return ref;
-  }
-  if (text.starts_with("commit:") && text.size() > 7) {
-    ref.mode = analysis::ReferenceMode::commit;
-    ref.value = text.substr(7);
-    return ref;
-  }
-  return std::nullopt;
-}
 
 // A whole number setting, at least `min` (1 unless zero means something, such as "off").
 std::optional<int> get_int(const pipeline::StageSpec& spec, const std::string& key,
@@ -218,7 +198,7 @@ std::string analysis_summary(const analysis::AnalysisResult& result) {
 
 void AnalysisStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
                              std::vector<Diagnostic>& diags) {
-  if (auto v = get_string(spec, "new_code", &diags); v && !parse_new_code(*v))
+  if (auto v = get_string(spec, "new_code", &diags); v && !analysis::parse_new_code_reference(*v))
     diags.push_back(at(*spec.setting("new_code"),
                        "new_code must be branch, branch:NAME, previous-build or commit:REV"));
   get_bool(spec, "include_tests", &diags);
@@ -243,7 +223,8 @@ engine::StageOutcome AnalysisStage::run(engine::StageContext& ctx) {
   if (fs::exists(reports / "report.xml")) in.junit_xml = reports / "report.xml";
   for (const char* s : {"quality.sarif", "dependency-scan.sarif"})
     if (fs::exists(reports / s)) in.sarif_files.push_back(reports / s);
-  in.new_code_reference = *parse_new_code(get_string(spec, "new_code").value_or("branch"));
+  in.new_code_reference =
+      *analysis::parse_new_code_reference(get_string(spec, "new_code").value_or("branch"));
   std::string definition = choose_new_code(ctx, ws, in);
   if (auto t = get_int(spec, "min_tokens", nullptr)) in.duplication.min_tokens = *t;
   if (auto l = get_int(spec, "min_lines", nullptr)) in.duplication.min_lines = *l;

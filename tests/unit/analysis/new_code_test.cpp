@@ -14,6 +14,29 @@
 namespace pw::analysis {
 namespace {
 
+TEST(NewCodeSetting, EachFormAndNothingElse) {
+  auto branch = parse_new_code_reference("branch");
+  ASSERT_TRUE(branch);
+  EXPECT_EQ(branch->mode, ReferenceMode::merge_base);
+  EXPECT_EQ(branch->value, "");
+  ASSERT_TRUE(parse_new_code_reference(""));
+  EXPECT_EQ(parse_new_code_reference("")->mode, ReferenceMode::merge_base);
+  auto named = parse_new_code_reference("branch:develop");
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->mode, ReferenceMode::merge_base);
+  EXPECT_EQ(named->value, "develop");
+  auto prev = parse_new_code_reference("previous-build");
+  ASSERT_TRUE(prev);
+  EXPECT_EQ(prev->mode, ReferenceMode::previous_build);
+  auto commit = parse_new_code_reference("commit:v1.2");
+  ASSERT_TRUE(commit);
+  EXPECT_EQ(commit->mode, ReferenceMode::commit);
+  EXPECT_EQ(commit->value, "v1.2");
+  EXPECT_FALSE(parse_new_code_reference("commit:"));
+  EXPECT_FALSE(parse_new_code_reference("previous"));
+  EXPECT_FALSE(parse_new_code_reference("tag:v1"));
+}
+
 TEST(UnifiedDiff, HunksAddedChangedAndDeleted) {
   std::string diff =
       "diff --git a/app/calc.py b/app/calc.py\n"
