@@ -2,6 +2,16 @@
 
 namespace pw::python {
 
+std::vector<std::string> pip_index_options(const PipIndex& index) {
+  std::vector<std::string> o;
+  if (index.index_url) o.insert(o.end(), {"--index-url", *index.index_url});
+  for (const auto& u : index.extra_index_urls) o.insert(o.end(), {"--extra-index-url", u});
+  if (index.no_index) o.push_back("--no-index");
+  for (const auto& f : index.find_links) o.insert(o.end(), {"--find-links", f});
+  for (const auto& h : index.trusted_hosts) o.insert(o.end(), {"--trusted-host", h});
+  return o;
+}
+
 std::vector<std::string> pip_install_argv(const std::filesystem::path& python,
                                           const std::vector<std::string>& options,
                                           const std::vector<std::string>& what) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "python/dist_info.h"
 #include "util/clock.h"
 #include "util/disk.h"
 #include "util/error.h"
@@ -181,6 +182,17 @@ std::string VenvCache::ensure(const std::string& key, const std::string& descrip
   }
   mark_complete(key, description);
   return {};
+}
+
+std::vector<fs::path> visible_site_dirs(const fs::path& venv, const fs::path& entry,
+                                        const std::vector<fs::path>& system_sites) {
+  std::vector<fs::path> sites = venv_site_dirs(venv);
+  if (!entry.empty()) {
+    auto entry_sites = venv_site_dirs(entry);
+    sites.insert(sites.end(), entry_sites.begin(), entry_sites.end());
+  }
+  sites.insert(sites.end(), system_sites.begin(), system_sites.end());
+  return sites;
 }
 
 }  // namespace pw::python

@@ -91,4 +91,11 @@ class EntryLock {
 // work too.
 std::string layered_site_pth(const std::string& entry_site_packages);
 
+// The site-packages a build's venv sees, in the order Python searches them: its own, then the
+// cached entry's it is layered over (`entry`; empty with the cache off), then `system_sites`
+// (the interpreter's own, when the venv was made with system_site_packages).
+std::vector<std::filesystem::path> visible_site_dirs(
+    const std::filesystem::path& venv, const std::filesystem::path& entry,
+    const std::vector<std::filesystem::path>& system_sites);
+
 }  // namespace pw::python

@@ -44,16 +44,12 @@ struct PipOptions {
 
 PipOptions read_options(const pipeline::StageSpec& spec, std::vector<Diagnostic>* diags) {
   PipOptions o;
-  if (auto v = get_string(spec, "index_url", diags))
-    o.args.insert(o.args.end(), {"--index-url", *v});
-  for (const auto& u :
-       get_list(spec, "extra_index_urls", diags).value_or(std::vector<std::string>{}))
-    o.args.insert(o.args.end(), {"--extra-index-url", u});
-  if (get_bool(spec, "no_index", diags).value_or(false)) o.args.push_back("--no-index");
-  for (const auto& f : get_list(spec, "find_links", diags).value_or(std::vector<std::string>{}))
-    o.args.insert(o.args.end(), {"--find-links", f});
-  for (const auto& h : get_list(spec, "trusted_hosts", diags).value_or(std::vector<std::string>{}))
-    o.args.insert(o.args.end(), {"--trusted-host", h});
+  const std::vector<std::string> none;
+  o.args = python::pip_index_options({get_string(spec, "index_url", diags),
+                                      get_list(spec, "extra_index_urls", diags).value_or(none),
+                                      get_bool(spec, "no_index", diags).value_or(false),
+                                      get_list(spec, "find_links", diags).value_or(none),
+                                      get_list(spec, "trusted_hosts", diags).value_or(none)});
   o.upgrade_tools = get_bool(spec, "upgrade_tools", diags).value_or(true);
   o.system_site_packages = get_bool(spec, "system_site_packages", diags).value_or(false);
   o.build_isolation = get_bool(spec, "build_isolation", diags).value_or(true);
@@ -322,13 +318,9 @@ std::string install_project(Setup& s, const fs::path& build_venv) {
     if (!reused && !r.pip.ok()) return s.pip_failed(r.pip, "pip install -e .");
   }
   ctx.data()["project_install"] = native ? "native" : reused ? "reused" : "pip";
-  std::vector<fs::path> sites = python::venv_site_dirs(build_venv);
-  if (s.opt.cache) {
-    auto entry_sites = python::venv_site_dirs(python::VenvCache::user_default().entry_dir(s.key));
-    sites.insert(sites.end(), entry_sites.begin(), entry_sites.end());
-  }
-  if (s.opt.system_site_packages)
-    sites.insert(sites.end(), s.interp.system_sites.begin(), s.interp.system_sites.end());
+  auto sites = python::visible_site_dirs(
+      build_venv, s.opt.cache ? python::VenvCache::user_default().entry_dir(s.key) : fs::path(),
+      s.opt.system_site_packages ? s.interp.system_sites : std::vector<fs::path>{});
   auto missing = python::unmet_dependencies(python::venv_site_dirs(build_venv),
                                             python::installed_versions(sites));
   ctx.data()["project_dependencies_missing"] = missing;

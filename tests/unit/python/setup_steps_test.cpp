@@ -112,6 +112,15 @@ TEST(PipCommand, InstallAndVenvArgv) {
             (std::vector<std::string>{"python3", "-m", "venv", "/e"}));
 }
 
+TEST(PipCommand, IndexOptionsInPipsOrder) {
+  EXPECT_TRUE(pip_index_options({}).empty());
+  EXPECT_EQ(
+      pip_index_options({"https://i/simple", {"https://a", "https://b"}, true, {"wheels"}, {"i"}}),
+      (std::vector<std::string>{"--index-url", "https://i/simple", "--extra-index-url", "https://a",
+                                "--extra-index-url", "https://b", "--no-index", "--find-links",
+                                "wheels", "--trusted-host", "i"}));
+}
+
 TEST(StandIns, LogLineAndSummary) {
   StandIn ok{"pytest>=7", "pytest", "7.2.1", true};
   StandIn old{"black>=24", "black", "23.1", false};

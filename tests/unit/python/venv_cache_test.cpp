@@ -55,4 +55,19 @@ TEST(VenvCache, AnEntryIsCompleteOnlyOnceMarked) {
   fs::remove_all(root);
 }
 
+TEST(VenvCache, VisibleSiteDirsOwnThenEntryThenSystem) {
+  fs::path root = fs::temp_directory_path() / ("pw-visible-sites-" + std::to_string(::getpid()));
+  fs::create_directories(root / "venv/lib/python3.11/site-packages");
+  fs::create_directories(root / "entry/lib/python3.11/site-packages");
+  std::vector<fs::path> system = {"/usr/lib/python3/dist-packages"};
+  EXPECT_EQ(visible_site_dirs(root / "venv", root / "entry", system),
+            (std::vector<fs::path>{root / "venv/lib/python3.11/site-packages",
+                                   root / "entry/lib/python3.11/site-packages",
+                                   "/usr/lib/python3/dist-packages"}));
+  // No entry (the cache off): never the working directory's lib/.
+  EXPECT_EQ(visible_site_dirs(root / "venv", fs::path(), {}),
+            (std::vector<fs::path>{root / "venv/lib/python3.11/site-packages"}));
+  fs::remove_all(root);
+}
+
 }  // namespace pw::python
