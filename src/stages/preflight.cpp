@@ -1,6 +1,7 @@
 #include "stages/preflight.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "project/pipeline_overrides.h"
 #include "python/lock_sync.h"
@@ -13,24 +14,20 @@ namespace pw::stages {
 
 namespace fs = std::filesystem;
 
-void PreflightStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                              std::vector<Diagnostic>& diags) {
-  get_list(spec, "require", &diags);
-}
+namespace {
 
-engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
-  const auto& project = ctx.pipeline().project;
-  fs::path ws = ctx.workspace();
-  struct Check {
-    std::string what;
-    bool ok;
-    std::string fix;
-  };
-  std::vector<Check> checks;
+struct Check {
+  std::string what;
+  bool ok;
+  std::string fix;
+};
 
-  // Python and pip, through the interpreter the pipeline will use.
+// Python, pip and venv, through the interpreter the pipeline will use; the version ("" when
+// there is no working python), or nullopt when the run was aborted.
+std::optional<std::string> check_python(engine::StageContext& ctx, const fs::path& ws,
+                                        std::vector<Check>& checks) {
   // One interpreter start answers the three Python questions (each start costs ~50 ms).
-  std::string py = project.python;
+  std::string py = ctx.pipeline().project.python;
   std::string out;
   auto r = ctx.capture(
       {py, "-c",
@@ -41,7 +38,7 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
       out, {.cwd = ws});
   auto lines = split_lines(out);
   // Stopped because another stage failed: nothing was concluded about this machine.
-  if (r.aborted) return {engine::Status::aborted, "aborted before the checks finished"};
+  if (r.aborted) return std::nullopt;
   bool py_ok = r.ok() && lines.size() == 3;
   std::string py_version = py_ok ? lines[0] : "";
   checks.push_back({"python (" + py + (py_ok ? " " + py_version : "") + ")", py_ok,
@@ -56,8 +53,11 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   } else {
     checks.push_back({"pip", false, "needs a working python first"});
   }
+  return py_version;
+}
 
-  // The project as detected (src/project): what it is and where each fact came from.
+// The project as detected (src/project): what it is and where each fact came from.
+void check_project(engine::StageContext& ctx, const fs::path& ws, std::vector<Check>& checks) {
   auto model = project::detect_project(ws, ctx.pipeline());
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
@@ -84,13 +84,21 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   ctx.data()["project"] = {{"packages", model.package_paths()},
                            {"tests", model.test_paths()},
                            {"backend", model.build_backend}};
+}
+
+// The lock file, when there is one, and the files the `require` setting lists.
+void check_files(engine::StageContext& ctx, const fs::path& ws, std::vector<Check>& checks) {
   // A lock file (uv.lock, poetry.lock, ...) is where a locked project pins its dependencies.
   if (auto lock = python::choose_lock(ws); lock.chosen)
     checks.push_back({"lock file " + lock.chosen->filename().string(), true, ""});
   for (const auto& extra : get_list(ctx.spec(), "require").value_or(std::vector<std::string>{}))
     checks.push_back(
         {extra, fs::exists(ws / extra), "add " + extra + " (listed in preflight.require)"});
+}
 
+// Each check and its fix in the log; the verdict names the failed ones.
+engine::StageOutcome verdict(engine::StageContext& ctx, const std::vector<Check>& checks,
+                             const std::string& py_version) {
   std::vector<std::string> failed;
   for (const auto& c : checks) {
     ctx.log(std::string(c.ok ? "  ok    " : "  FAIL  ") + c.what);
@@ -108,6 +116,23 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   }
   return engine::StageOutcome::ok(std::to_string(checks.size()) + " checks passed (python " +
                                   py_version + ")");
+}
+
+}  // namespace
+
+void PreflightStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                              std::vector<Diagnostic>& diags) {
+  get_list(spec, "require", &diags);
+}
+
+engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
+  fs::path ws = ctx.workspace();
+  std::vector<Check> checks;
+  auto py_version = check_python(ctx, ws, checks);
+  if (!py_version) return {engine::Status::aborted, "aborted before the checks finished"};
+  check_project(ctx, ws, checks);
+  check_files(ctx, ws, checks);
+  return verdict(ctx, checks, *py_version);
 }
 
 namespace {
