@@ -53,12 +53,89 @@ engine::StageOutcome in_place(engine::StageContext& ctx) {
   return engine::StageOutcome::ok(s);
 }
 
+// Where the build's sources come from and what is checked out of them.
+struct Source {
+  std::string source;  // the repository cloned
+  std::string ref;     // "" for the source's default branch
+  std::string branch;
+  fs::path subdir;  // the project's place inside its repository (a monorepo's service folder)
+};
+
+// The project's own repository as the source, by default its HEAD; "" or why it cannot be.
+std::string local_source(engine::StageContext& ctx, Source& src) {
+  const fs::path& dir = ctx.project_dir();
+  auto top = exec::git(dir, {"rev-parse", "--show-toplevel"});
+  if (!top)
+    return dir.string() +
+           " is not in a git repository: commit the project to git, or run with "
+           "--in-place to build the folder as it is";
+  auto head = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
+  if (!head)
+    return "the repository at " + *top + " has no commits yet: commit first, or use --in-place";
+  src.source = *top;
+  if (src.ref.empty()) {
+    src.ref = *head;
+    src.branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+    if (src.branch == "HEAD") src.branch = ci_branch();
+  }
+  std::error_code ec;
+  src.subdir = fs::relative(fs::canonical(dir), fs::canonical(*top), ec);
+  if (ec || src.subdir == ".") src.subdir.clear();
+  auto dirty = exec::git(dir, {"status", "--porcelain", "--untracked-files=no"}).value_or("");
+  if (!dirty.empty())
+    ctx.log(
+        "note: the working tree has uncommitted changes; the build uses the committed "
+        "state (run with --in-place to include them)");
+  return {};
+}
+
+// Clones the source into the workspace and checks out the ref; "" or the failure's summary.
+std::string clone_and_check_out(engine::StageContext& ctx, const fs::path& ws, Source& src) {
+  auto r = ctx.run({"git", "clone", "--quiet", "--no-checkout", src.source, ws.string()},
+                   {.cwd = ctx.paths().root});
+  if (!r.ok()) return describe_failure(r, ctx.output_tail(), "git clone");
+  const std::string& ref = src.ref;
+  if (ref.empty()) {
+    // A plain clone of a URL: its default branch.
+    src.branch = exec::git(ws, {"symbolic-ref", "--short", "-q", "HEAD"}).value_or("");
+    r = ctx.run({"git", "checkout", "--quiet", src.branch.empty() ? "HEAD" : src.branch},
+                {.cwd = ws});
+  } else {
+    // A branch name of the source becomes a local branch (as CI checks out), else detached.
+    bool is_branch =
+        exec::git(ws, {"rev-parse", "--verify", "-q", "refs/remotes/origin/" + ref}).has_value();
+    if (is_branch) {
+      src.branch = ref;
+      r = ctx.run({"git", "checkout", "--quiet", "-B", ref, "origin/" + ref}, {.cwd = ws});
+    } else if (!src.branch.empty()) {
+      r = ctx.run({"git", "checkout", "--quiet", "-B", src.branch, ref}, {.cwd = ws});
+    } else {
+      r = ctx.run({"git", "checkout", "--quiet", "--detach", ref}, {.cwd = ws});
+    }
+  }
+  if (!r.ok()) return describe_failure(r, ctx.output_tail(), "git checkout " + ref);
+  return {};
+}
+
+// The checked-out commit, as the build's source and in the stage's data; returns the commit.
+std::string record_source(engine::StageContext& ctx, const fs::path& ws, const Source& src) {
+  auto commit = exec::git(ws, {"rev-parse", "HEAD"}).value_or("");
+  ctx.set_source(commit, src.branch, src.subdir.empty() ? ws : ws / src.subdir);
+  ctx.data()["commit"] = commit;
+  ctx.data()["branch"] = src.branch;
+  ctx.data()["source"] = src.source;
+  // The commit's subject, for the history's build lists (pipewright history, serve).
+  ctx.data()["message"] = exec::git(ws, {"log", "-1", "--format=%s"}).value_or("");
+  return commit;
+}
+
 }  // namespace
 
 engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   const auto& ov = ctx.overrides();
   std::string repo = !ov.repo.empty() ? ov.repo : ctx.settings().text_or("repo", "");
-  std::string ref = !ov.ref.empty() ? ov.ref : ctx.settings().text_or("ref", "");
+  Source src;
+  src.ref = !ov.ref.empty() ? ov.ref : ctx.settings().text_or("ref", "");
   bool inplace = ov.in_place || ctx.settings().flag("in_place", false);
   if (inplace) return in_place(ctx);
 
@@ -66,72 +143,13 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   std::error_code ec;
   fs::remove_all(ws, ec);  // a re-run of checkout in the same build starts clean
   if (ec) return engine::StageOutcome::failed("cannot clear " + ws.string() + ": " + ec.message());
-
-  std::string source;
-  std::string branch;
-  fs::path subdir;  // the project's place inside its repository (a monorepo's service folder)
-  if (!repo.empty()) {
-    source = repo;
-  } else {
-    const fs::path& dir = ctx.project_dir();
-    auto top = exec::git(dir, {"rev-parse", "--show-toplevel"});
-    if (!top)
-      return engine::StageOutcome::failed(
-          dir.string() +
-          " is not in a git repository: commit the project to git, or run with "
-          "--in-place to build the folder as it is");
-    auto head = exec::git(dir, {"rev-parse", "--verify", "-q", "HEAD"});
-    if (!head)
-      return engine::StageOutcome::failed("the repository at " + *top +
-                                          " has no commits yet: commit first, or use --in-place");
-    source = *top;
-    if (ref.empty()) {
-      ref = *head;
-      branch = exec::git(dir, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
-      if (branch == "HEAD") branch = ci_branch();
-    }
-    subdir = fs::relative(fs::canonical(dir), fs::canonical(*top), ec);
-    if (ec || subdir == ".") subdir.clear();
-    auto dirty = exec::git(dir, {"status", "--porcelain", "--untracked-files=no"}).value_or("");
-    if (!dirty.empty())
-      ctx.log(
-          "note: the working tree has uncommitted changes; the build uses the committed "
-          "state (run with --in-place to include them)");
-  }
-
-  auto r = ctx.run({"git", "clone", "--quiet", "--no-checkout", source, ws.string()},
-                   {.cwd = ctx.paths().root});
-  if (!r.ok())
-    return engine::StageOutcome::failed(describe_failure(r, ctx.output_tail(), "git clone"));
-  if (ref.empty()) {
-    // A plain clone of a URL: its default branch.
-    branch = exec::git(ws, {"symbolic-ref", "--short", "-q", "HEAD"}).value_or("");
-    r = ctx.run({"git", "checkout", "--quiet", branch.empty() ? "HEAD" : branch}, {.cwd = ws});
-  } else {
-    // A branch name of the source becomes a local branch (as CI checks out), else detached.
-    bool is_branch =
-        exec::git(ws, {"rev-parse", "--verify", "-q", "refs/remotes/origin/" + ref}).has_value();
-    if (is_branch) {
-      branch = ref;
-      r = ctx.run({"git", "checkout", "--quiet", "-B", ref, "origin/" + ref}, {.cwd = ws});
-    } else if (!branch.empty()) {
-      r = ctx.run({"git", "checkout", "--quiet", "-B", branch, ref}, {.cwd = ws});
-    } else {
-      r = ctx.run({"git", "checkout", "--quiet", "--detach", ref}, {.cwd = ws});
-    }
-  }
-  if (!r.ok())
-    return engine::StageOutcome::failed(
-        describe_failure(r, ctx.output_tail(), "git checkout " + ref));
-  auto commit = exec::git(ws, {"rev-parse", "HEAD"}).value_or("");
-  fs::path workdir = subdir.empty() ? ws : ws / subdir;
-  ctx.set_source(commit, branch, workdir);
-  ctx.data()["commit"] = commit;
-  ctx.data()["branch"] = branch;
-  ctx.data()["source"] = source;
-  // The commit's subject, for the history's build lists (pipewright history, serve).
-  ctx.data()["message"] = exec::git(ws, {"log", "-1", "--format=%s"}).value_or("");
-  return engine::StageOutcome::ok(short_sha(commit) + (branch.empty() ? "" : " on " + branch) +
+  src.source = repo;
+  std::string err = repo.empty() ? local_source(ctx, src) : "";
+  if (err.empty()) err = clone_and_check_out(ctx, ws, src);
+  if (!err.empty()) return engine::StageOutcome::failed(err);
+  std::string commit = record_source(ctx, ws, src);
+  return engine::StageOutcome::ok(short_sha(commit) +
+                                  (src.branch.empty() ? "" : " on " + src.branch) +
                                   (repo.empty() ? "" : " from " + repo));
 }
 
