@@ -59,6 +59,59 @@ std::string project_version(const engine::StageContext& ctx, const fs::path& ws)
   return {};
 }
 
+// The image's name: the `image` setting, else one made from the project's name.
+std::string image_name(const engine::StageContext& ctx) {
+  std::string image = ctx.settings().text_or("image", "");
+  if (image.empty()) {
+    std::string project = ctx.pipeline().project.name;
+    if (project.empty()) project = ctx.project_dir().filename().string();
+    image = image_name_from(project);
+  }
+  return image;
+}
+
+// The OCI labels: source, creation time, revision and version when known.
+std::vector<std::pair<std::string, std::string>> image_labels(const engine::StageContext& ctx,
+                                                              const fs::path& ws) {
+  std::vector<std::pair<std::string, std::string>> labels = {
+      {"org.opencontainers.image.source", source_url(ctx)},
+      {"org.opencontainers.image.created", iso8601_now()},
+  };
+  if (!ctx.commit().empty()) labels.emplace_back("org.opencontainers.image.revision", ctx.commit());
+  if (std::string v = project_version(ctx, ws); !v.empty())
+    labels.emplace_back("org.opencontainers.image.version", v);
+  return labels;
+}
+
+// The engine's build command: tag, image id file, labels, build args, target, context.
+std::vector<std::string> build_argv(const pipeline::StageSettings& settings,
+                                    const std::string& engine, const fs::path& dockerfile,
+                                    const std::string& tag, const fs::path& iidfile,
+                                    const std::vector<std::pair<std::string, std::string>>& labels,
+                                    const fs::path& context) {
+  std::vector<std::string> argv = {engine, "build", "-f",        dockerfile.string(),
+                                   "-t",   tag,     "--iidfile", iidfile.string()};
+  for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
+  // Build args are on the command line (docker takes them no other way): they are for
+  // configuration, never for secrets, which would also stay readable in the image's history.
+  for (const auto& [k, v] : settings.map("build_args"))
+    argv.insert(argv.end(), {"--build-arg", k + "=" + v});
+  if (auto t = settings.text("target")) argv.insert(argv.end(), {"--target", *t});
+  argv.push_back(context.string());
+  return argv;
+}
+
+// The built image's id from the engine's --iidfile ("" when it wrote none), which is removed.
+std::string take_image_id(const fs::path& iidfile) {
+  std::error_code ec;
+  std::string image_id;
+  if (fs::exists(iidfile, ec)) {
+    image_id = std::string(trim(read_file(iidfile)));
+    fs::remove(iidfile, ec);
+  }
+  return image_id;
+}
+
 }  // namespace
 
 void ImageBuildStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
@@ -94,12 +147,7 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
   auto engine = find_container_engine(ctx, settings.text_or("engine", "auto"), why);
   if (!engine) return engine::StageOutcome::skipped(why);
 
-  std::string image = settings.text_or("image", "");
-  if (image.empty()) {
-    std::string project = ctx.pipeline().project.name;
-    if (project.empty()) project = ctx.project_dir().filename().string();
-    image = image_name_from(project);
-  }
+  std::string image = image_name(ctx);
   if (!valid_image_name(image))
     return engine::StageOutcome::failed("'" + image +
                                         "' is not a valid image name: set image-build.image");
@@ -107,38 +155,19 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
   std::string tag_part = std::to_string(ctx.paths().number);
   if (!commit.empty()) tag_part += "-" + commit.substr(0, 7);
   std::string tag = image + ":" + tag_part;
-
-  std::vector<std::pair<std::string, std::string>> labels = {
-      {"org.opencontainers.image.source", source_url(ctx)},
-      {"org.opencontainers.image.created", iso8601_now()},
-  };
-  if (!commit.empty()) labels.emplace_back("org.opencontainers.image.revision", commit);
-  if (std::string v = project_version(ctx, ws); !v.empty())
-    labels.emplace_back("org.opencontainers.image.version", v);
+  auto labels = image_labels(ctx, ws);
 
   fs::path iidfile = ctx.paths().root / ("." + spec.id + ".iid");
   fs::remove(iidfile, ec);
-  std::vector<std::string> argv = {engine->path, "build", "-f",        dockerfile.string(),
-                                   "-t",         tag,     "--iidfile", iidfile.string()};
-  for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
-  // Build args are on the command line (docker takes them no other way): they are for
-  // configuration, never for secrets, which would also stay readable in the image's history.
-  for (const auto& [k, v] : settings.map("build_args"))
-    argv.insert(argv.end(), {"--build-arg", k + "=" + v});
-  if (auto t = settings.text("target")) argv.insert(argv.end(), {"--target", *t});
-  argv.push_back(context.string());
-  auto r = ctx.run(argv, {.cwd = ws});
+  auto r = ctx.run(build_argv(settings, engine->path, dockerfile, tag, iidfile, labels, context),
+                   {.cwd = ws});
   if (r.aborted) return {engine::Status::aborted, "aborted"};
   if (!r.ok()) {
     if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
     return engine::StageOutcome::failed(engine->name + " build failed (" + r.describe() +
                                         "): " + engine_error_lines(ctx.output_tail()));
   }
-  std::string image_id;
-  if (fs::exists(iidfile, ec)) {
-    image_id = std::string(trim(read_file(iidfile)));
-    fs::remove(iidfile, ec);
-  }
+  std::string image_id = take_image_id(iidfile);
   publish(ctx, BuiltImage{engine->name, image, tag, image_id});
   nlohmann::json lj = nlohmann::json::object();
   for (const auto& [k, v] : labels) lj[k] = v;
