@@ -118,19 +118,13 @@ ArchiveResult archive_build(const std::filesystem::path& workspace,
   return result;
 }
 
-engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
-  Status cur = ctx.status_so_far();
-  std::optional<Status> prev;
-  if (ctx.previous()) prev = ctx.previous()->status;
-  ctx.log("build status so far: " + engine::to_string(cur) +
-          (prev ? ", previous build: " + engine::to_string(*prev) : ", no previous build"));
-  auto cwd = ctx.workspace();
-  if (!std::filesystem::is_directory(cwd)) cwd = ctx.project_dir();
+namespace {
 
-  std::vector<std::string> ran, failures;
-  int commands = 0;
-  // Under a CI engine (the files `pipewright export` writes), the engine judges the conditions
-  // with its own build history, in its own post blocks, and names the ones that hold here.
+// The conditions that hold for this build; under a CI engine (the files `pipewright export`
+// writes), the engine judges them with its own build history, in its own post blocks, and names
+// the ones that hold here.
+std::vector<std::string> conditions_now(engine::StageContext& ctx, Status cur,
+                                        std::optional<Status> prev) {
   std::vector<std::string> conditions = post_conditions(cur, prev);
   if (const char* given = std::getenv("PIPEWRIGHT_POST_CONDITIONS")) {
     conditions.clear();
@@ -139,54 +133,94 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
     ctx.log("conditions from the CI engine (PIPEWRIGHT_POST_CONDITIONS): " +
             (conditions.empty() ? std::string("none") : join(conditions, ", ")));
   }
+  return conditions;
+}
+
+// What the condition blocks ran, and what failed.
+struct Ran {
+  std::vector<std::string> conditions, failures;
+  int commands = 0;
+};
+
+// Runs each holding condition's commands; false when aborted (in the block `aborted_in` names).
+bool run_conditions(engine::StageContext& ctx, const std::vector<std::string>& conditions,
+                    const std::filesystem::path& cwd, Ran& ran, std::string& aborted_in) {
   for (const auto& cond : conditions) {
     auto cmds = ctx.settings().list(cond);
     if (cmds.empty()) continue;
-    ran.push_back(cond);
+    ran.conditions.push_back(cond);
     for (const auto& cmd : cmds) {
-      ++commands;
+      ++ran.commands;
       ctx.log("[" + cond + "] $ " + cmd);
       auto r = ctx.run(exec::shell_argv(cmd), {.cwd = cwd, .log_command = false});
-      if (r.aborted) return {Status::aborted, "aborted during post." + cond};
+      if (r.aborted) {
+        aborted_in = cond;
+        return false;
+      }
       if (!r.ok()) {
         // The rest of this block is skipped; the other conditions still run, as in Jenkins.
-        failures.push_back(cond + ": " + describe_failure(r, ctx.output_tail(), "`" + cmd + "`"));
+        ran.failures.push_back(cond + ": " +
+                               describe_failure(r, ctx.output_tail(), "`" + cmd + "`"));
         break;
       }
     }
   }
-  ctx.data()["conditions"] = ran;
+  return true;
+}
 
-  // Archive what the build produced, whatever happened (Jenkins' archiveArtifacts in post).
-  std::string archived;
+// Archives what the build produced, whatever happened (Jenkins' archiveArtifacts in post);
+// returns the summary's part, "" on failure (recorded in `failures`).
+std::string archive(engine::StageContext& ctx, std::vector<std::string>& failures) {
   try {
     auto globs = ctx.settings().list_if_set("archive").value_or(std::vector<std::string>{"dist/*"});
     auto a = archive_build(ctx.workspace(), ctx.paths().reports, ctx.paths().artifacts, globs,
                            &ctx.masker());
     for (const auto& f : a.files) ctx.log("archived " + f);
     ctx.data()["archived"] = a.files;
-    archived = "archived " + std::to_string(a.files.size()) + " file" +
-               (a.files.size() == 1 ? "" : "s") + " with SHA256SUMS";
+    return "archived " + std::to_string(a.files.size()) + " file" +
+           (a.files.size() == 1 ? "" : "s") + " with SHA256SUMS";
   } catch (const Error& e) {
     failures.push_back(std::string("archive: ") + e.what());
   }
+  return {};
+}
 
-  // The test results, where the summary table shows them (Jenkins' junit step in post).
+// The summary: tests (as the summary table shows them, Jenkins' junit step in post), archive,
+// what ran; or the failures.
+engine::StageOutcome verdict(engine::StageContext& ctx, Status cur, const Ran& ran,
+                             const std::string& archived) {
   std::string tests;
-  {
-    if (auto t = test_results(ctx))
-      tests = "tests " + std::to_string(t->passed) + " passed, " +
-              std::to_string(t->failed + t->errors) + " failed";
-  }
+  if (auto t = test_results(ctx))
+    tests = "tests " + std::to_string(t->passed) + " passed, " +
+            std::to_string(t->failed + t->errors) + " failed";
   std::vector<std::string> parts;
   if (!tests.empty()) parts.push_back(tests);
   if (!archived.empty()) parts.push_back(archived);
-  if (!ran.empty())
-    parts.push_back("ran " + join(ran, ", ") + " (" + std::to_string(commands) + " command" +
-                    (commands == 1 ? "" : "s") + ")");
-  if (!failures.empty()) return engine::StageOutcome::failed(join(failures, "; "));
+  if (!ran.conditions.empty())
+    parts.push_back("ran " + join(ran.conditions, ", ") + " (" + std::to_string(ran.commands) +
+                    " command" + (ran.commands == 1 ? "" : "s") + ")");
+  if (!ran.failures.empty()) return engine::StageOutcome::failed(join(ran.failures, "; "));
   if (parts.empty()) return engine::StageOutcome::ok("nothing to do for " + engine::to_string(cur));
   return engine::StageOutcome::ok(join(parts, "; "));
+}
+
+}  // namespace
+
+engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
+  Status cur = ctx.status_so_far();
+  std::optional<Status> prev;
+  if (ctx.previous()) prev = ctx.previous()->status;
+  ctx.log("build status so far: " + engine::to_string(cur) +
+          (prev ? ", previous build: " + engine::to_string(*prev) : ", no previous build"));
+  auto cwd = ctx.workspace();
+  if (!std::filesystem::is_directory(cwd)) cwd = ctx.project_dir();
+  Ran ran;
+  std::string aborted_in;
+  if (!run_conditions(ctx, conditions_now(ctx, cur, prev), cwd, ran, aborted_in))
+    return {Status::aborted, "aborted during post." + aborted_in};
+  ctx.data()["conditions"] = ran.conditions;
+  std::string archived = archive(ctx, ran.failures);
+  return verdict(ctx, cur, ran, archived);
 }
 
 namespace {
