@@ -6,6 +6,7 @@
 #include <set>
 
 #include "util/json.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::analysis {
@@ -309,6 +310,36 @@ std::string sonar_generic_issues_json(const AnalysisResult& r, SonarIssuesFormat
   if (format == SonarIssuesFormat::current) j["rules"] = std::move(rules);
   j["issues"] = std::move(issues);
   return dump_json(j, 2) + "\n";
+}
+
+RecordedAnalysis read_recorded_analysis(const nlohmann::json& data) {
+  auto str = [](const nlohmann::json& obj, const char* key) {
+    return obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
+  };
+  RecordedAnalysis out;
+  Measures& measures = out.measures;
+  if (data.contains("measures"))
+    for (auto& [k, v] : data["measures"].items())
+      if (v.is_number()) measures.values[k] = v.get<double>();
+  for (const char* field : {"measure_details", "measure_hints"}) {
+    if (!data.contains(field) || !data[field].is_object()) continue;
+    auto& target = std::string(field) == "measure_details" ? measures.details : measures.hints;
+    for (auto& [k, v] : data[field].items())
+      if (v.is_string()) target[k] = v.get<std::string>();
+  }
+  NewCodeInfo& nc = out.new_code;
+  if (data.contains("new_code") && data["new_code"].is_object()) {
+    const auto& j = data["new_code"];
+    nc.available =
+        j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
+    nc.reason = str(j, "reason");
+    nc.reference = str(j, "reference");
+    out.new_code_definition = str(j, "definition");
+    nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number()
+                       ? truncate_to_integer(j["new_lines"].get<double>()).value_or(0)
+                       : 0;
+  }
+  return out;
 }
 
 }  // namespace pw::analysis

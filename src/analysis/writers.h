@@ -46,6 +46,7 @@
 // "ignored_conditions_on_small_changeset": bool, "warnings": [...]}.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "analysis/gate.h"
@@ -71,5 +72,15 @@ std::string quality_gate_json(const GateResult& gate);
 enum class SonarIssuesFormat { current, deprecated };
 std::string sonar_generic_issues_json(const AnalysisResult& result,
                                       SonarIssuesFormat format = SonarIssuesFormat::current);
+
+// What the analysis stage recorded for the gate in its stage data ("measures", "measure_details",
+// "measure_hints", "new_code"), read back leniently: a build.json edited by hand or written by
+// another version must not crash the gate (a missing value is NO_VALUE, as in SonarQube).
+struct RecordedAnalysis {
+  Measures measures;
+  NewCodeInfo new_code;
+  std::string new_code_definition;
+};
+RecordedAnalysis read_recorded_analysis(const nlohmann::json& data);
 
 }  // namespace pw::analysis

@@ -283,66 +283,21 @@ std::optional<std::vector<analysis::Condition>> read_conditions(const pipeline::
   return out;
 }
 
-}  // namespace
-
-void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
-                                std::vector<Diagnostic>& diags) {
-  read_conditions(spec, &diags);
-  if (auto w = get_string(spec, "when_new_code_unknown", &diags); w && *w != "pass" && *w != "fail")
-    diags.push_back(
-        at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
-  get_int(spec, "small_changeset_lines", &diags, 0);
+// The gate's options: what a build whose new code is unknown gets, the small changeset rule.
+analysis::GateOptions gate_options(const pipeline::StageSpec& spec) {
+  analysis::GateOptions opt;
+  if (get_string(spec, "when_new_code_unknown").value_or("pass") == "fail")
+    opt.when_new_code_unknown = analysis::WhenNewCodeUnknown::fail;
+  if (auto n = get_int(spec, "small_changeset_lines", nullptr, 0)) opt.small_changeset_lines = *n;
+  return opt;
 }
 
-engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
-  // A Jenkinsfile's stages keep their names: its gate reads the stage that ran the analysis.
-  auto data = ctx.stage_data(get_string(ctx.spec(), "analysis_stage").value_or("analysis"));
-  if (data.contains("sonar")) return run_sonar_gate(ctx, data["sonar"]);
-  // Never fall back to the native gate when the team asked for the server's.
-  if (const auto* a = ctx.pipeline().find("analysis"); a && a->setting("sonar"))
-    return engine::StageOutcome::failed(
-        "SonarQube mode is configured but the analysis stage submitted no SonarQube task in this "
-        "build (see its log)");
-  if (!data.contains("measures"))
-    return engine::StageOutcome::failed("no analysis in this build: run the analysis stage first");
-  // Read back leniently: a build.json edited by hand or written by another version must not
-  // crash the gate (a missing value is NO_VALUE, as in SonarQube).
-  auto str = [](const nlohmann::json& obj, const char* key) {
-    return obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
-  };
-  analysis::Measures measures;
-  for (auto& [k, v] : data["measures"].items())
-    if (v.is_number()) measures.values[k] = v.get<double>();
-  for (const char* field : {"measure_details", "measure_hints"}) {
-    if (!data.contains(field) || !data[field].is_object()) continue;
-    auto& target = std::string(field) == "measure_details" ? measures.details : measures.hints;
-    for (auto& [k, v] : data[field].items())
-      if (v.is_string()) target[k] = v.get<std::string>();
-  }
-  analysis::NewCodeInfo nc;
-  std::string new_code_definition;
-  if (data.contains("new_code") && data["new_code"].is_object()) {
-    const auto& j = data["new_code"];
-    nc.available =
-        j.contains("available") && j["available"].is_boolean() && j["available"].get<bool>();
-    nc.reason = str(j, "reason");
-    nc.reference = str(j, "reference");
-    new_code_definition = str(j, "definition");
-    nc.new_lines = j.contains("new_lines") && j["new_lines"].is_number()
-                       ? truncate_to_integer(j["new_lines"].get<double>()).value_or(0)
-                       : 0;
-  }
-
-  auto conditions = read_conditions(ctx.spec(), nullptr).value_or(analysis::default_gate());
-  analysis::GateOptions opt;
-  if (get_string(ctx.spec(), "when_new_code_unknown").value_or("pass") == "fail")
-    opt.when_new_code_unknown = analysis::WhenNewCodeUnknown::fail;
-  if (auto n = get_int(ctx.spec(), "small_changeset_lines", nullptr, 0))
-    opt.small_changeset_lines = *n;
-  auto gate = analysis::evaluate_gate(measures, conditions, nc, opt);
-  write_file_atomic(ctx.paths().reports / "quality-gate.json", analysis::quality_gate_json(gate));
-
-  // The gate table, on the console whatever the verbosity: it is the stage's answer.
+// Shows the gate table and records the verdict in the stage's data; returns how many
+// conditions failed and the first failure's message.
+std::pair<int, std::string> show_gate(engine::StageContext& ctx, const analysis::GateResult& gate,
+                                      const analysis::NewCodeInfo& nc,
+                                      const std::string& new_code_definition) {
+  // On the console whatever the verbosity: it is the stage's answer.
   std::string table = "quality gate: " + std::string(analysis::to_string(gate.status));
   int failed = 0;
   std::string first_failure;
@@ -376,6 +331,37 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
   ctx.show(table);
   ctx.data()["status"] = std::string(analysis::to_string(gate.status));
   ctx.data()["conditions"] = cj;
+  return {failed, first_failure};
+}
+
+}  // namespace
+
+void QualityGateStage::validate(const pipeline::StageSpec& spec, const pipeline::Pipeline&,
+                                std::vector<Diagnostic>& diags) {
+  read_conditions(spec, &diags);
+  if (auto w = get_string(spec, "when_new_code_unknown", &diags); w && *w != "pass" && *w != "fail")
+    diags.push_back(
+        at(*spec.setting("when_new_code_unknown"), "when_new_code_unknown must be pass or fail"));
+  get_int(spec, "small_changeset_lines", &diags, 0);
+}
+
+engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
+  // A Jenkinsfile's stages keep their names: its gate reads the stage that ran the analysis.
+  auto data = ctx.stage_data(get_string(ctx.spec(), "analysis_stage").value_or("analysis"));
+  if (data.contains("sonar")) return run_sonar_gate(ctx, data["sonar"]);
+  // Never fall back to the native gate when the team asked for the server's.
+  if (const auto* a = ctx.pipeline().find("analysis"); a && a->setting("sonar"))
+    return engine::StageOutcome::failed(
+        "SonarQube mode is configured but the analysis stage submitted no SonarQube task in this "
+        "build (see its log)");
+  if (!data.contains("measures"))
+    return engine::StageOutcome::failed("no analysis in this build: run the analysis stage first");
+  auto recorded = analysis::read_recorded_analysis(data);
+  const analysis::NewCodeInfo& nc = recorded.new_code;
+  auto conditions = read_conditions(ctx.spec(), nullptr).value_or(analysis::default_gate());
+  auto gate = analysis::evaluate_gate(recorded.measures, conditions, nc, gate_options(ctx.spec()));
+  write_file_atomic(ctx.paths().reports / "quality-gate.json", analysis::quality_gate_json(gate));
+  auto [failed, first_failure] = show_gate(ctx, gate, nc, recorded.new_code_definition);
   if (!gate.passed())
     return engine::StageOutcome::failed(std::to_string(failed) + " of " +
                                         std::to_string(gate.conditions.size()) +

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/writers.h"
+
 namespace pw::analysis {
 namespace {
 
@@ -18,6 +20,30 @@ Measures good() {
   m.set("new_maintainability_rating", 1.0);
   m.set("new_security_hotspots_reviewed", 100.0);
   return m;
+}
+
+TEST(Gate, RecordedAnalysisIsReadBackLeniently) {
+  auto data = nlohmann::json::parse(R"({
+    "measures": {"coverage": 81.5, "bugs": 0, "odd": "text"},
+    "measure_details": {"coverage": "from coverage.xml", "bad": 3},
+    "measure_hints": {"bugs": "see analysis.json"},
+    "new_code": {"available": true, "reason": "", "reference": "abc", "definition": "since v1",
+                 "new_lines": 12.7}})");
+  auto r = read_recorded_analysis(data);
+  EXPECT_EQ(r.measures.values.size(), 2u);
+  EXPECT_EQ(r.measures.values.at("coverage"), 81.5);
+  EXPECT_EQ(r.measures.details.size(), 1u);
+  EXPECT_EQ(r.measures.hints.at("bugs"), "see analysis.json");
+  EXPECT_TRUE(r.new_code.available);
+  EXPECT_EQ(r.new_code.reference, "abc");
+  EXPECT_EQ(r.new_code_definition, "since v1");
+  EXPECT_EQ(r.new_code.new_lines, 12);
+  // Wrong types are missing values, never a crash.
+  auto odd = read_recorded_analysis(nlohmann::json::parse(
+      R"({"measures": {}, "measure_details": [], "new_code": {"available": "yes", "new_lines": "x"}})"));
+  EXPECT_FALSE(odd.new_code.available);
+  EXPECT_EQ(odd.new_code.new_lines, 0);
+  EXPECT_TRUE(odd.measures.details.empty());
 }
 
 TEST(Gate, SonarWayIsTheDefault) {
