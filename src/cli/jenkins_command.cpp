@@ -162,6 +162,7 @@ int cmd_plan_jenkinsfile(const fs::path& dir, const JenkinsfileArgs& args, bool 
   auto describe = [&](const pipeline::StageSpec& s) -> std::string {
     if (s.kind == "checkout") return "built-in checkout";
     if (s.id == "post") return "post (Jenkins conditions)";
+    if (s.always) return "post of stage '" + s.description + "'";
     auto idx = jf::parse_path(s.setting("path") ? s.setting("path")->value.as<std::string>() : "");
     const jf::Stage* st = jf::find_stage(*jp, idx);
     if (!st) return s.kind;

@@ -678,6 +678,7 @@ bool run_stages(Run& run, BuildContext& b, const Selection& sel, const pipeline:
     Schedule::Node n;
     n.id = id;
     n.blocking = pipeline.find(id)->blocking;
+    n.always = pipeline.find(id)->always;
     for (const auto& need : sel.graph.needs.at(id)) {
       auto it = index.find(need);
       if (it != index.end()) n.needs.push_back(it->second);
@@ -687,7 +688,8 @@ bool run_stages(Run& run, BuildContext& b, const Selection& sel, const pipeline:
   }
   Schedule sched(std::move(nodes), req.keep_going ? FailFast::no : FailFast::yes);
 
-  exec::CancelToken stop;  // stops running stages: an interrupt, or fail-fast
+  exec::CancelToken stop;        // stops running stages: an interrupt, or fail-fast
+  exec::CancelToken abort_stop;  // stops `always` stages, which outlive a fail-fast stop
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::pair<int, Status>> finished;
@@ -716,6 +718,7 @@ bool run_stages(Run& run, BuildContext& b, const Selection& sel, const pipeline:
                                                           ? "SIGTERM"
                                                           : "SIGINT"));
       stop.cancel();
+      abort_stop.cancel();
       sched.abort();
       record_not_built();
     }
@@ -725,7 +728,7 @@ bool run_stages(Run& run, BuildContext& b, const Selection& sel, const pipeline:
     for (int i : sched.start_ready(slots)) {
       const pipeline::StageSpec* spec = pipeline.find(selected[i]);
       threads[i] = std::thread([&, i, spec]() noexcept {
-        Status st = run.run_stage(*spec, stop).status;  // run_stage never throws
+        Status st = run.run_stage(*spec, spec->always ? abort_stop : stop).status;  // never throws
         std::lock_guard<std::mutex> lock(mu);
         finished.emplace_back(i, st);
         cv.notify_all();

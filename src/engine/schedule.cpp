@@ -12,9 +12,8 @@ Schedule::Schedule(std::vector<Node> nodes, FailFast fail_fast)
 
 std::vector<int> Schedule::start_ready(size_t slots) {
   std::vector<int> out;
-  if (stopped_) return out;
   for (size_t i = 0; i < nodes_.size() && out.size() < slots; ++i) {
-    if (started_[i] || finished_[i]) continue;
+    if (started_[i] || finished_[i] || held(i)) continue;
     bool ready = true;
     for (int n : nodes_[i].needs)
       if (!finished_[n]) ready = false;
@@ -40,6 +39,7 @@ void Schedule::finish(int node, Status status) {
 
 void Schedule::abort(const std::string& why) {
   stopped_ = true;
+  aborted_ = true;
   stop_reason_ = why;
   propagate();
 }
@@ -48,6 +48,18 @@ void Schedule::propagate() {
   // Nodes are in topological order, so one pass settles chains.
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (started_[i] || finished_[i]) continue;
+    if (nodes_[i].always) {
+      // It waits for its needs whatever they end as; when none of them ran, neither does it.
+      bool none_ran = !nodes_[i].needs.empty();
+      for (int n : nodes_[i].needs)
+        if (!finished_[n] || state_[n] != Status::not_built) none_ran = false;
+      if (none_ran) {
+        finished_[i] = true;
+        state_[i] = Status::not_built;
+        reason_[i] = reason_[nodes_[i].needs.front()];
+      }
+      continue;
+    }
     for (int n : nodes_[i].needs) {
       if (finished_[n] && !lets_dependents_run(state_[n])) {
         finished_[i] = true;
@@ -56,7 +68,7 @@ void Schedule::propagate() {
         break;
       }
     }
-    if (!finished_[i] && stopped_) {
+    if (!finished_[i] && held(i)) {
       finished_[i] = true;
       state_[i] = Status::not_built;
       reason_[i] = stop_reason_;

@@ -18,6 +18,10 @@ class Schedule {
     std::string id;
     std::vector<int> needs;  // indexes of earlier nodes
     bool blocking = true;
+    // Runs once its needs have finished whatever their status, and after a fail-fast stop
+    // (a Jenkins stage's post block after its nested stages); only an abort stops it, or none
+    // of its needs having run (it is NOT_BUILT for their reason).
+    bool always = false;
   };
 
   Schedule(std::vector<Node> nodes, FailFast fail_fast);
@@ -31,8 +35,8 @@ class Schedule {
   // becomes NOT_BUILT (running ones finish).
   void finish(int node, Status status);
 
-  // Abort: every stage not yet started becomes NOT_BUILT (`why` is their reason); running ones
-  // are left to the driver.
+  // Abort: every stage not yet started, `always` ones included, becomes NOT_BUILT (`why` is
+  // their reason); running ones are left to the driver.
   void abort(const std::string& why = "the build was aborted");
 
   bool done() const;
@@ -44,6 +48,9 @@ class Schedule {
 
  private:
   void propagate();
+  // Whether a stage not yet started can no longer start: the build stopped (fail-fast stops
+  // all but `always` stages; an abort stops every one).
+  bool held(size_t node) const { return stopped_ && (aborted_ || !nodes_[node].always); }
 
   std::vector<Node> nodes_;
   FailFast fail_fast_;
@@ -53,6 +60,7 @@ class Schedule {
   std::vector<std::string> reason_;
   size_t running_ = 0;
   bool stopped_ = false;
+  bool aborted_ = false;
   std::string stop_reason_;
 };
 

@@ -111,8 +111,9 @@ class StageContext {
                   const std::filesystem::path& workspace);
   // What an earlier stage of this build recorded under its data (empty when it did not run).
   nlohmann::json stage_data(const std::string& stage_id) const;
-  // The build's status from the stages finished so far (what `post` conditions look at).
-  Status status_so_far() const;
+  // The build's status from the stages finished so far (what `post` conditions look at); with
+  // `only`, from those stages alone.
+  Status status_so_far(const std::vector<std::string>& only = {}) const;
 
   // Runs a program in the stage's environment. Its output goes to the stage's log (masked),
   // to the console with --verbose, and to the tail shown when the stage fails.

@@ -50,11 +50,13 @@ nlohmann::json StageContext::stage_data(const std::string& stage_id) const {
   return nlohmann::json::object();
 }
 
-Status StageContext::status_so_far() const {
+Status StageContext::status_so_far(const std::vector<std::string>& only) const {
   std::lock_guard<std::mutex> lock(build_.mu);
   std::vector<Status> st;
-  for (const auto& r : build_.record.stages)
+  for (const auto& r : build_.record.stages) {
+    if (!only.empty() && std::find(only.begin(), only.end(), r.id) == only.end()) continue;
     if (r.id != "post" && r.status != Status::running) st.push_back(r.status);
+  }
   return build_status(st, exec::Interrupts::raised(1));
 }
 

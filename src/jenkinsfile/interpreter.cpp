@@ -293,6 +293,7 @@ void Interp::post(const Post& p, const std::vector<std::string>& conds, Scope& s
     for (const auto& [name, steps] : p.conditions) {
       if (name != c) continue;
       host_.log("[Pipeline] post: " + name);
+      post_run_.push_back(name);
       try {
         Scope inner = sc;
         block(steps, inner);
@@ -318,6 +319,13 @@ RunOutcome with_result(Result r, std::string summary) {
 
 RunOutcome failed(std::string summary) { return with_result(Result::failure, std::move(summary)); }
 
+// What a post run did: its failures, else the conditions whose blocks ran.
+std::string post_summary(const Interp& in) {
+  if (!in.caught_.empty()) return join(in.caught_, "; ");
+  if (in.post_run_.empty()) return "no post condition held";
+  return "post: " + join(in.post_run_, ", ");
+}
+
 }  // namespace
 
 RunOutcome run_pipeline_post(StepHost& host, const BuildFacts& facts, const Pipeline& jp,
@@ -329,7 +337,53 @@ RunOutcome run_pipeline_post(StepHost& host, const BuildFacts& facts, const Pipe
     in.apply_env(jp.environment, sc);
     in.post(jp.post, conditions, sc);
     if (in.result_ == Result::failure) return failed(join(in.caught_, "; "));
-    return {};
+    return with_result(Result::success, post_summary(in));
+  } catch (const StepError& e) {
+    return failed(e.message);
+  }
+}
+
+namespace {
+
+// Enters the stage at `idx`: its parents' and its own environment into `sc`, the nearest agent
+// into `agent`. Returns the SKIPPED outcome when a when condition on the way does not hold.
+std::optional<RunOutcome> enter_stage(Interp& in, const Pipeline& jp, const std::vector<int>& idx,
+                                      const Stage& stage, Scope& sc, Agent& agent) {
+  for (size_t k = 1; k <= idx.size(); ++k) {
+    const Stage* s = find_stage(jp, std::vector<int>(idx.begin(), idx.begin() + k));
+    in.apply_env(s->environment, sc);
+    std::string why;
+    for (const auto& c : s->when.conditions)
+      if (!in.holds(c, sc, why)) {
+        RunOutcome skipped;
+        skipped.kind = RunOutcome::Kind::skipped;
+        skipped.summary = "Stage \"" + stage.name + "\" skipped due to when conditional: " + why;
+        return skipped;
+      }
+    if (!s->agent.type.empty()) agent = s->agent;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RunOutcome run_stage_post(StepHost& host, const BuildFacts& facts, const Pipeline& jp,
+                          const RunSettings& settings, const std::string& path,
+                          const std::vector<std::string>& conditions) {
+  Interp in(host, facts, jp, settings);
+  try {
+    Scope sc = in.base_scope();
+    in.apply_env(jp.environment, sc);
+    auto idx = parse_path(path);
+    const Stage* stage = find_stage(jp, idx);
+    if (!stage) return failed("stage path " + path + " not found in " + jp.file);
+    Agent agent = jp.agent;
+    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent)) return *skipped;
+    in.prepare_agent(agent);
+    in.post(stage->post, conditions, sc);
+    RunOutcome out = with_result(worse(in.result_, in.build_), post_summary(in));
+    out.fails_build = in.fails_build_;
+    return out;
   } catch (const StepError& e) {
     return failed(e.message);
   }
@@ -346,22 +400,8 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
     const Stage* stage = find_stage(jp, idx);
     if (!stage) return failed("stage path " + path + " not found in " + jp.file);
     // Parents first: their environment, when and agent apply to the stages inside them.
-    std::vector<const Stage*> chain;
-    for (size_t k = 1; k <= idx.size(); ++k)
-      chain.push_back(find_stage(jp, std::vector<int>(idx.begin(), idx.begin() + k)));
     Agent agent = jp.agent;
-    for (const auto* s : chain) {
-      in.apply_env(s->environment, sc);
-      std::string why;
-      for (const auto& c : s->when.conditions)
-        if (!in.holds(c, sc, why)) {
-          RunOutcome skipped;
-          skipped.kind = RunOutcome::Kind::skipped;
-          skipped.summary = "Stage \"" + stage->name + "\" skipped due to when conditional: " + why;
-          return skipped;
-        }
-      if (!s->agent.type.empty()) agent = s->agent;
-    }
+    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent)) return *skipped;
     // skipDefaultCheckout without `checkout scm`: Jenkins' steps run in an empty workspace.
     std::error_code ec;
     if (!facts.in_place) fs::create_directories(host.workspace(), ec);

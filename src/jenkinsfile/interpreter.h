@@ -150,6 +150,7 @@ class Interp {
   Result result_ = Result::success;  // the stage's result
   Result build_ = Result::success;   // what it does to the build's result
   std::vector<std::string> caught_;
+  std::vector<std::string> post_run_;  // the post conditions whose blocks ran, in order
   std::string tests_summary_, builtin_summary_;
   size_t archived_ = 0;
   int skipped_ = 0, run_ = 0;

@@ -98,6 +98,12 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
                      const RunSettings& settings, const std::string& path,
                      const PostConditions& post_conditions);
 
+// Runs the post block of the stage at `path`, one with nested or parallel stages (a stage with
+// steps runs its post in run_stage), for the conditions that hold for what its stages ended as.
+RunOutcome run_stage_post(StepHost& host, const BuildFacts& facts, const Pipeline& jp,
+                          const RunSettings& settings, const std::string& path,
+                          const std::vector<std::string>& conditions);
+
 // Runs the pipeline's post blocks whose conditions are `conditions`.
 RunOutcome run_pipeline_post(StepHost& host, const BuildFacts& facts, const Pipeline& jp,
                              const RunSettings& settings,

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "pipeline/loader.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::jenkinsfile {
@@ -321,9 +322,14 @@ std::string path_string(const std::vector<int>& path) {
 }
 
 std::vector<int> parse_path(const std::string& s) {
+  std::string_view v = s;
+  if (v.ends_with("/post")) v.remove_suffix(5);
   std::vector<int> out;
-  for (const auto& part : split(s, '.'))
-    if (!part.empty()) out.push_back(std::stoi(part));
+  for (const auto& part : split(std::string(v), '.')) {
+    auto n = parse_int(part, 0, 1 << 20).opt();
+    if (!n) return {};
+    out.push_back(static_cast<int>(*n));
+  }
   return out;
 }
 
@@ -426,6 +432,32 @@ struct Builder {
       out.stages.push_back(std::move(s));
       return {out.stages.back().id};
     }
+    size_t first = out.stages.size();
+    std::vector<std::string> ends = nested(st, p, needs, timeout);
+    if (st.post.empty()) return ends;
+    // Jenkins runs a stage's post after the stages inside it, whatever they ended as: an
+    // `always` stage that needs each of them, and that the next stage needs beside them (so
+    // that a failure inside still stops what comes after).
+    pipeline::StageSpec s;
+    s.id = unique_id(st.name + ": post", parent);
+    s.kind = "jenkins";
+    s.description = st.name;  // STAGE_NAME in the post block is the stage's own
+    for (size_t k = first; k < out.stages.size(); ++k) s.needs.push_back(out.stages[k].id);
+    s.always = true;
+    s.where = {path, st.post.pos.line, st.post.pos.col};
+    s.timeout = timeout;
+    common(s, p, st.post.pos);
+    for (auto& set : s.settings)
+      if (set.key == "path") set.value = yaml_str(path_string(p) + "/post");
+    out.stages.push_back(std::move(s));
+    ends.push_back(out.stages.back().id);
+    return ends;
+  }
+
+  // The stages inside a stage, in sequence or in parallel; returns the ids that end them.
+  std::vector<std::string> nested(const Stage& st, const std::vector<int>& p,
+                                  const std::vector<std::string>& needs,
+                                  std::optional<Millis> timeout) {
     std::vector<std::string> cur = needs;
     if (!st.stages.empty()) {
       for (size_t i = 0; i < st.stages.size(); ++i) {
@@ -648,6 +680,10 @@ struct Importer {
         notes.push_back("stage \"" + st.name +
                         "\": its when/environment apply to its nested stages in the Jenkinsfile; "
                         "set them on each stage here");
+      if (!st.post.empty())
+        notes.push_back(
+            "stage \"" + st.name +
+            "\": its post { } block did not carry over (pipewright's post is pipeline-wide)");
       return;
     }
     auto b = builtins_of(st);

@@ -53,7 +53,8 @@ pipeline::Pipeline to_run_pipeline(const Pipeline& jp, const std::string& path,
 // The built-in stages a Jenkins stage's steps map to (for `plan --jenkinsfile`).
 std::vector<std::string> builtins_of(const Stage& s);
 
-// "0.2.1" <-> {0, 2, 1}
+// "0.2.1" <-> {0, 2, 1}; parse_path reads "0.2/post" (that stage's post block) as {0, 2} and
+// anything that is not such a path as {}, which names no stage.
 std::string path_string(const std::vector<int>& path);
 std::vector<int> parse_path(const std::string& s);
 

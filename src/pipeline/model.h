@@ -62,6 +62,9 @@ struct StageSpec {
   // When this stage fails, stop the stages running beside it (Jenkins' failFast). Unset: the
   // pipeline's fail_fast. Either way nothing new starts after a blocking failure.
   std::optional<bool> fail_fast;
+  // Runs once its needs have finished, whatever they ended as, even after a fail-fast stop;
+  // only an abort stops it. Set for a Jenkinsfile stage's post block (not a pipewright.yaml key).
+  bool always = false;
   When when;
   CacheSpec cache;
   std::vector<Setting> settings;

@@ -161,6 +161,14 @@ engine::StageOutcome JenkinsStage::run(engine::StageContext& ctx) {
   if (ctx.previous())
     for (const auto& r : ctx.previous()->stages)
       if (r.id == spec.id) prev = r.status;
+  if (path.ends_with("/post")) {
+    // A stage's post after its nested stages (the stage's needs): conditions on what they
+    // ended as, as that stage's result (the scheduler runs it only when one of them ran).
+    Status current = ctx.status_so_far(spec.needs);
+    return to_outcome(jf::run_stage_post(host, facts, *jp, settings,
+                                         path.substr(0, path.size() - 5),
+                                         post_conditions(current, prev)));
+  }
   auto conditions = [&](jf::Result r) { return post_conditions(to_status(r), prev); };
   return to_outcome(jf::run_stage(host, facts, *jp, settings, path, conditions));
 }

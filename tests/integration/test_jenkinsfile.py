@@ -135,6 +135,59 @@ def test_parallel_fail_fast_stops_the_running_branches(repo, pw):
         assert not (Path(r.build()["workspace"]) / "b.done").exists()
 
 
+def test_post_of_a_stage_with_nested_stages_runs_after_them(repo, pw):
+    """A post block on a stage holding stages or parallel runs once they are done, with their
+    result as the stage's: after a failure inside (which still stops the stages after it), after
+    a success, and not at all when an earlier failure kept the stage from running."""
+    project = repo({"Jenkinsfile": jenkinsfile(
+        "    stage('Checks') {\n      stages {\n"
+        "        stage('Lint') { steps { sh 'touch lint.done' } }\n"
+        "        stage('Test') { steps { sh 'test -z \"$BREAK\"' } }\n"
+        "      }\n"
+        "      post {\n"
+        "        always { sh 'echo \"always $STAGE_NAME $(ls lint.done)\" >> checks-post.txt' }\n"
+        "        failure { sh 'echo failure >> checks-post.txt' }\n"
+        "        success { sh 'echo success >> checks-post.txt' }\n"
+        "      }\n    }\n"
+        "    stage('Both') {\n      parallel {\n"
+        "        stage('A') { steps { sh 'touch a' } }\n"
+        "        stage('B') { steps { sh 'touch b' } }\n"
+        "      }\n"
+        "      post { success { sh 'ls a b > both-post.txt' } }\n    }\n"
+        "    stage('After') { steps { sh 'touch after' } }\n")})
+    r = pw(project, "run", "--jenkinsfile", "-j", "2")
+    assert r.code == 0, r
+    ids = [s["id"] for s in r.build()["stages"]]
+    assert ids.index("Checks: post") > ids.index("Test"), ids
+    assert ids.index("Both: post") > max(ids.index("A"), ids.index("B")), ids
+    assert ids.index("After") > ids.index("Both: post"), ids
+    ws = Path(r.build()["workspace"])
+    assert (ws / "checks-post.txt").read_text() == "always Checks lint.done\nsuccess\n"
+    assert (ws / "both-post.txt").read_text() == "a\nb\n"
+
+    r = pw(project, "run", "--jenkinsfile", "-j", "2", extra_env={"BREAK": "1"})
+    assert r.code == 1, r
+    assert r.stage("Test")["status"] == "FAILURE"
+    assert r.stage("Checks: post")["status"] == "SUCCESS", r.stage("Checks: post")
+    ws = Path(r.build()["workspace"])
+    assert (ws / "checks-post.txt").read_text() == "always Checks lint.done\nfailure\n"
+    for later in ("A", "B", "Both: post", "After"):
+        assert r.stage(later)["status"] == "NOT_BUILT", (later, r.stage(later))
+    assert not (ws / "a").exists() and not (ws / "after").exists()
+
+    # An earlier failure: the stage does not run, so neither does its post.
+    text = jenkinsfile("    stage('First') { steps { error 'stop here' } }\n"
+                       "    stage('Checks') {\n      stages {\n"
+                       "        stage('Lint') { steps { sh 'touch lint.done' } }\n      }\n"
+                       "      post { always { sh 'touch checks-post' } }\n    }\n")
+    project = repo({"Jenkinsfile": text})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 1, r
+    assert r.stage("Lint")["status"] == "NOT_BUILT"
+    assert r.stage("Checks: post")["status"] == "NOT_BUILT", r.stage("Checks: post")
+    assert not (Path(r.build()["workspace"]) / "checks-post").exists()
+
+
 def test_with_credentials_binds_and_masks(repo, pw, env):
     write_credentials(env, f"dockerhub:\n  username: robot\n  password: {SECRET}\napi-token: {SECRET}x\n")
     project = repo({"Jenkinsfile": jenkinsfile(

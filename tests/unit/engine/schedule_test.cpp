@@ -118,4 +118,77 @@ TEST(Status, BuildStatusRules) {
   EXPECT_EQ(exit_code_for(Status::failure, false), ExitCode::failure);
 }
 
+// A Jenkins stage's post block: `post` needs the two nested stages a -> b and runs whatever they
+// ended as, even after a fail-fast stop; `next` (the stage after the parent) needs both the
+// nested stages and the post, so it does not run after a's failure.
+namespace {
+Schedule with_post(FailFast ff = FailFast::yes) {
+  Schedule::Node post{"post", {1, 2}, true, true};
+  return Schedule(
+      {{"checkout", {}, true}, {"a", {0}, true}, {"b", {1}, true}, post, {"next", {2, 3}, true}},
+      ff);
+}
+}  // namespace
+
+TEST(Schedule, AlwaysStageRunsAfterItsNeedsFailed) {
+  auto s = with_post();
+  s.start_ready(4);
+  s.finish(0, Status::success);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{1});
+  s.finish(1, Status::failure);  // fail-fast: the build stops
+  EXPECT_EQ(s.status(2), Status::not_built);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{3});  // post still runs
+  EXPECT_FALSE(s.done());
+  s.finish(3, Status::success);
+  EXPECT_EQ(s.status(4), Status::not_built);
+  EXPECT_EQ(s.reason(4), "needs 'b' (NOT_BUILT)");
+  EXPECT_TRUE(s.done());
+}
+
+TEST(Schedule, AlwaysStageWaitsForEveryNeedWithoutFailFast) {
+  auto s = with_post(FailFast::no);
+  s.start_ready(4);
+  s.finish(0, Status::success);
+  s.start_ready(4);
+  s.finish(1, Status::failure);
+  EXPECT_EQ(s.status(2), Status::not_built);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{3});
+  s.finish(3, Status::success);
+  EXPECT_EQ(s.status(4), Status::not_built);
+  EXPECT_EQ(s.reason(4), "needs 'b' (NOT_BUILT)");
+}
+
+TEST(Schedule, AlwaysStageRunsInOrderWhenAllSucceed) {
+  auto s = with_post();
+  s.start_ready(4);
+  s.finish(0, Status::success);
+  s.start_ready(4);
+  s.finish(1, Status::success);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{2});  // post waits for b
+  s.finish(2, Status::success);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{3});
+  s.finish(3, Status::success);
+  EXPECT_EQ(s.start_ready(4), std::vector<int>{4});
+}
+
+TEST(Schedule, AlwaysStageIsNotBuiltWhenNoneOfItsNeedsRan) {
+  auto s = with_post();
+  s.start_ready(4);
+  s.finish(0, Status::failure);
+  EXPECT_TRUE(s.start_ready(4).empty());
+  EXPECT_EQ(s.status(3), Status::not_built);
+  EXPECT_EQ(s.reason(3), "needs 'checkout' (FAILURE)");
+  EXPECT_TRUE(s.done());
+}
+
+TEST(Schedule, AbortStopsAlwaysStagesToo) {
+  auto s = with_post();
+  s.start_ready(4);
+  s.abort("aborted by SIGINT");
+  s.finish(0, Status::aborted);
+  EXPECT_TRUE(s.start_ready(4).empty());
+  EXPECT_EQ(s.status(3), Status::not_built);
+  EXPECT_TRUE(s.done());
+}
+
 }  // namespace pw::engine
