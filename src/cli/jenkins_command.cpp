@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "cli/validated.h"
+#include "engine/console.h"
 #include "engine/credentials.h"
 #include "jenkinsfile/translate.h"
 #include "pipeline/dag.h"
@@ -114,7 +115,7 @@ pipeline::Pipeline load_jenkinsfile(const fs::path& dir, const JenkinsfileArgs& 
   fs::path path = jenkinsfile_path(dir, args.file);
   auto jp = jf::load_cached(path.string());
   if (fail_fast) *fail_fast = jf::fails_fast(*jp);
-  auto unsupported = jf::unsupported_steps(*jp, false);
+  auto unsupported = jf::unsupported_steps(*jp, engine::Console::can_ask());
   if (!unsupported.empty()) {
     if (!args.skip_unsupported) throw ConfigError(unsupported);
     for (const auto& d : unsupported)

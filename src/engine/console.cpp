@@ -1,5 +1,6 @@
 #include "engine/console.h"
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -146,7 +147,7 @@ void Console::print_permanent(const std::string& text) {
   }
   std::fputs(text.c_str(), out_);
   if (text.empty() || text.back() != '\n') std::fputc('\n', out_);
-  if (opt_.live) draw_live(last_now_);
+  if (opt_.live && !asking_) draw_live(last_now_);
   std::fflush(out_);
 }
 
@@ -242,12 +243,46 @@ void Console::warn(const std::string& text) {
   print_permanent(paint("warning: ", kYellow) + text);
 }
 
+bool Console::can_ask() { return ::isatty(STDIN_FILENO) == 1; }
+
+std::optional<std::string> Console::ask(const std::string& question,
+                                        const std::function<bool()>& stop) {
+  if (!can_ask()) return std::nullopt;
+  std::lock_guard<std::mutex> one(ask_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    asking_ = true;
+    print_permanent(question);
+  }
+  // The terminal hands over a line at a time (canonical mode): poll, so that an abort (Ctrl-C
+  // reaches pipewright's handler, not this read) ends the wait.
+  std::optional<std::string> answer = std::string();
+  while (true) {
+    if (stop()) {
+      answer.reset();
+      break;
+    }
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char c = 0;
+    if (::read(STDIN_FILENO, &c, 1) != 1) {
+      answer.reset();
+      break;
+    }
+    if (c == '\n') break;
+    if (c != '\r') *answer += c;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  asking_ = false;
+  return answer;
+}
+
 void Console::tick(SteadyClock::time_point now) {
   if (!opt_.live) return;
   std::lock_guard<std::mutex> lock(mu_);
   last_now_ = now;
   ++frame_;
-  if (running_.empty()) return;
+  if (running_.empty() || asking_) return;
   draw_live(now);
   std::fflush(out_);
 }

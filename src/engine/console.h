@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,12 @@ class Console {
   // A line of pipewright's own.
   void info(const std::string& text);
   void warn(const std::string& text);
+  // Asks a person at the terminal (a Jenkinsfile's input): prints `question` and reads a line
+  // from stdin, with the live block held still meanwhile. nullopt when stdin is no terminal, at
+  // its end, or once `stop` says so (polled: an abort while waiting). One question at a time.
+  std::optional<std::string> ask(const std::string& question, const std::function<bool()>& stop);
+  // Whether ask can ask anyone: stdin is a terminal.
+  static bool can_ask();
   // Redraws the live block (a ticker calls it ~10 times a second); no-op in plain mode.
   void tick(SteadyClock::time_point now);
   // The summary table and the build's result line.
@@ -69,6 +77,8 @@ class Console {
   ConsoleOptions opt_;
   std::FILE* out_;
   std::mutex mu_;
+  std::mutex ask_mu_;    // one question at a time
+  bool asking_ = false;  // under mu_: the live block is not drawn while a person types
   std::vector<Running> running_;
   int live_lines_ = 0;
   unsigned frame_ = 0;

@@ -129,6 +129,11 @@ class StageContext {
   void warn(const std::string& line);
   // A stage's answer that belongs on the console whatever the verbosity (the gate's table).
   void show(const std::string& text);
+  // Asks a person at pipewright's terminal; the question goes to the log too, the answer not.
+  // nullopt: no terminal, or the build was aborted while waiting.
+  // The wait ends at should_stop() or `deadline` (a timeout step around the input).
+  std::optional<std::string> ask(const std::string& question,
+                                 std::optional<TimePoint> deadline = std::nullopt);
 
   // The last lines of output so far (masked, printable), for a failure's summary.
   std::vector<std::string> output_tail() const;

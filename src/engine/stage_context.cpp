@@ -97,6 +97,18 @@ void StageContext::show(const std::string& text) {
   if (build_.console) build_.console->info("[" + spec_.id + "] " + masker().mask(text));
 }
 
+std::optional<std::string> StageContext::ask(const std::string& question,
+                                             std::optional<TimePoint> deadline) {
+  output_.line(question, StageOutput::Tail::skip);
+  if (!build_.console) return std::nullopt;
+  auto answer = build_.console->ask("[" + spec_.id + "] " + masker().mask(question), [&] {
+    return should_stop() || (deadline && SteadyClock::now() >= *deadline);
+  });
+  // Not the answer itself: it may be a password parameter's.
+  output_.line(answer ? "answered" : "no answer", StageOutput::Tail::skip);
+  return answer;
+}
+
 void StageContext::warn(const std::string& line) {
   output_.line("warning: " + line);
   if (build_.console) build_.console->warn("[" + spec_.id + "] " + masker().mask(line));

@@ -75,7 +75,7 @@ void Interp::check_abort() {
 bool Interp::skipped_as_unsupported(const NodePtr& st, const std::string& name) {
   const Node& n = *st;
   jf::StepInfo info = jf::step_info(name);
-  if (name.empty() || !info.supported ||
+  if (name.empty() || !info.supported || (name == "input" && !host_.can_ask()) ||
       (name == "checkout" && !(n.positional(0) && n.positional(0)->text == "scm"))) {
     std::string what =
         name.empty() ? "`" + jf::to_source(st).substr(0, 60) + "`" : "step '" + name + "'";
@@ -96,6 +96,7 @@ void Interp::step(const NodePtr& st, Scope& sc) {
   if (skipped_as_unsupported(st, name)) return;
   ++run_;
   if (name == "sh") return sh(n, sc, nullptr);
+  if (name == "input") return input(n, sc, false);
   if (name == "echo") {
     host_.log(arg_str(n, "message", sc));
     return;
@@ -348,10 +349,13 @@ namespace {
 // Enters the stage at `idx`: its parents' and its own environment into `sc`, the nearest agent
 // into `agent`. Returns the SKIPPED outcome when a when condition on the way does not hold.
 std::optional<RunOutcome> enter_stage(Interp& in, const Pipeline& jp, const std::vector<int>& idx,
-                                      const Stage& stage, Scope& sc, Agent& agent) {
+                                      const Stage& stage, Scope& sc, Agent& agent, bool ask_input) {
   for (size_t k = 1; k <= idx.size(); ++k) {
     const Stage* s = find_stage(jp, std::vector<int>(idx.begin(), idx.begin() + k));
     in.apply_env(s->environment, sc);
+    // The stage's input comes before its when, unless `when { beforeInput true }`.
+    bool input = ask_input && s == &stage && s->input;
+    if (input && !s->when.before_input) in.stage_input(s->input, sc);
     std::string why;
     for (const auto& c : s->when.conditions)
       if (!in.holds(c, sc, why)) {
@@ -360,9 +364,17 @@ std::optional<RunOutcome> enter_stage(Interp& in, const Pipeline& jp, const std:
         skipped.summary = "Stage \"" + stage.name + "\" skipped due to when conditional: " + why;
         return skipped;
       }
+    if (input && s->when.before_input) in.stage_input(s->input, sc);
     if (!s->agent.type.empty()) agent = s->agent;
   }
   return std::nullopt;
+}
+
+RunOutcome aborted_with(std::string summary) {
+  RunOutcome out;
+  out.kind = RunOutcome::Kind::aborted;
+  out.summary = std::move(summary);
+  return out;
 }
 
 }  // namespace
@@ -378,7 +390,7 @@ RunOutcome run_stage_post(StepHost& host, const BuildFacts& facts, const Pipelin
     const Stage* stage = find_stage(jp, idx);
     if (!stage) return failed("stage path " + path + " not found in " + jp.file);
     Agent agent = jp.agent;
-    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent)) return *skipped;
+    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent, false)) return *skipped;
     in.prepare_agent(agent);
     in.post(stage->post, conditions, sc);
     RunOutcome out = with_result(worse(in.result_, in.build_), post_summary(in));
@@ -401,7 +413,7 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
     if (!stage) return failed("stage path " + path + " not found in " + jp.file);
     // Parents first: their environment, when and agent apply to the stages inside them.
     Agent agent = jp.agent;
-    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent)) return *skipped;
+    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent, true)) return *skipped;
     // skipDefaultCheckout without `checkout scm`: Jenkins' steps run in an empty workspace.
     std::error_code ec;
     if (!facts.in_place) fs::create_directories(host.workspace(), ec);
@@ -414,12 +426,8 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
       in.result_ = worse(in.result_, Result::failure);
     }
     in.post(stage->post, post_conditions(in.result_), sc);
-    if (host.aborted()) {
-      RunOutcome aborted;
-      aborted.kind = RunOutcome::Kind::aborted;
-      aborted.summary = "aborted";
-      return aborted;
-    }
+    if (host.aborted()) return aborted_with("aborted");
+    if (in.rejected_) return aborted_with(error);
     Result status = worse(in.result_, in.build_);
     std::string summary = !error.empty() ? error : join(in.caught_, "; ");
     if (summary.empty())
@@ -437,7 +445,7 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
     out.fails_build = in.fails_build_;
     return out;
   } catch (const StepError& e) {
-    return failed(e.message);
+    return in.rejected_ ? aborted_with(e.message) : failed(e.message);
   }
 }
 

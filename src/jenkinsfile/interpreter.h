@@ -7,6 +7,7 @@
 //   bindings.cpp     the environment: Jenkins' variables, environment { }, credentials
 //   shell_step.cpp   sh (on the host or in the agent's container) and the agent's image
 //   file_steps.cpp   stash, unstash, archiveArtifacts, junit
+//   input_step.cpp   input, the step and the stage directive, asked at the terminal
 #pragma once
 
 #include <chrono>
@@ -99,6 +100,9 @@ class Interp {
   void block(const NodePtr& closure, Scope& sc);
   void post(const Post& p, const std::vector<std::string>& conds, Scope& sc);
 
+  // input_step.cpp: the stage's input directive (before or after its when)
+  void stage_input(const NodePtr& directive, Scope& sc);
+
   // shell_step.cpp
   // The stage's effective agent: the nearest one set on it or its parents, else the pipeline's.
   void prepare_agent(const Agent& agent);
@@ -131,6 +135,9 @@ class Interp {
   // shell_step.cpp
   void sh(const Node& n, const Scope& sc, std::string* stdout_out);
 
+  // input_step.cpp
+  void input(const Node& n, Scope& sc, bool directive);
+
   // file_steps.cpp
   std::vector<fs::path> glob_files(const fs::path& base, const std::string& includes,
                                    const std::string& excludes);
@@ -155,6 +162,7 @@ class Interp {
   size_t archived_ = 0;
   int skipped_ = 0, run_ = 0;
   bool fails_build_ = false;
+  bool rejected_ = false;  // an input answered with abort: the stage and build are ABORTED
   std::string image_, engine_path_, agent_args_;
   bool in_sonar_ = false;
   int scripts_ = 0, secret_files_ = 0;

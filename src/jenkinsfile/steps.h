@@ -9,6 +9,7 @@
 // bounds it as any stage's.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -80,6 +81,13 @@ class StepHost {
   virtual BuiltinOutcome run_builtin(const std::string& kind) = 0;
   // The totals of the reports a junit step read, for the stage's record.
   virtual void record_tests(const reports::TestTotals& totals) = 0;
+  // Asks a person at the terminal (the input step) and returns the line typed; nullopt when
+  // there is no terminal, the build was aborted or `deadline` passed while waiting.
+  virtual std::optional<std::string> ask(const std::string&,
+                                         std::optional<std::chrono::steady_clock::time_point>) {
+    return std::nullopt;
+  }
+  virtual bool can_ask() { return false; }
 };
 
 struct RunOutcome {

@@ -60,7 +60,9 @@ const Row kSteps[] = {
     {"bat", "workflow-durable-task-step", false, "", "sh (pipewright runs on Linux)"},
     {"powershell", "workflow-durable-task-step", false, "", "sh"},
     {"pwsh", "workflow-durable-task-step", false, "", "sh"},
-    {"input", "pipeline-input-step", false, "",
+    // Supported when pipewright runs on a terminal (asked there); without one, unsupported
+    // with this nearest equivalent (check_block, Interp::skipped_as_unsupported).
+    {"input", "pipeline-input-step", true, "",
      "run the stages before it, check, then run the rest with pipewright run STAGE"},
     {"build", "pipeline-build-step", false, "", "pipewright run -C <other project>"},
     {"mail", "mailer", false, "", "a post { failure { sh '...' } } command that sends it"},
@@ -132,14 +134,14 @@ void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& 
       continue;
     }
     StepInfo i = step_info(n.text);
-    if (n.text == "input" && have_terminal) continue;
-    if (!i.supported) {
+    if (!i.supported || (n.text == "input" && !have_terminal)) {
       std::string msg = "step '" + n.text + "'";
       if (!i.plugin.empty())
         msg += " (plugin " + i.plugin + ")";
       else
         msg += " (not a step of Jenkins core or of a plugin pipewright maps)";
-      msg += " has no local meaning";
+      msg += n.text == "input" ? " waits for a person and there is no terminal (stdin is not one)"
+                               : " has no local meaning";
       if (!i.nearest.empty()) msg += "; nearest local equivalent: " + i.nearest;
       msg += " (--skip-unsupported runs the build with it SKIPPED)";
       out.push_back({file, n.pos.line, n.pos.col, msg});

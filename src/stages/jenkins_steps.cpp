@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "engine/console.h"
 #include "exec/capture.h"
 #include "jenkinsfile/steps.h"
 #include "stages/analysis.h"
@@ -80,6 +81,12 @@ class ContextHost : public jf::StepHost {
     b.fails_build = out.fails_build;
     return b;
   }
+  std::optional<std::string> ask(
+      const std::string& question,
+      std::optional<std::chrono::steady_clock::time_point> deadline) override {
+    return ctx_.ask(question, deadline);
+  }
+  bool can_ask() override { return engine::Console::can_ask(); }
   void record_tests(const reports::TestTotals& t) override {
     ctx_.data()["tests"] = {{"tests", t.tests},
                             {"passed", t.passed},

@@ -109,12 +109,14 @@ class Result:
 def pw(env):
     """Runs the binary: pw(project, "run", ...) -> Result."""
 
-    def run(project, *args, timeout=120, extra_env=None):
+    def run(project, *args, timeout=120, extra_env=None, stdin=subprocess.DEVNULL):
+        # stdin is never the terminal pytest may run in: pipewright asks there (input steps).
         e = dict(env)
         if extra_env:
             e.update(extra_env)
         proc = subprocess.run(
-            [str(BINARY), *args], cwd=project, env=e, capture_output=True, timeout=timeout
+            [str(BINARY), *args], cwd=project, env=e, capture_output=True, timeout=timeout,
+            stdin=stdin,
         )
         return Result(proc, proc.stdout.decode("utf-8", "replace"),
                       proc.stderr.decode("utf-8", "replace"), Path(project))

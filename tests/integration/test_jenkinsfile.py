@@ -188,6 +188,67 @@ def test_post_of_a_stage_with_nested_stages_runs_after_them(repo, pw):
     assert not (Path(r.build()["workspace"]) / "checks-post").exists()
 
 
+APPROVAL = jenkinsfile(
+    "    stage('Approve') {\n"
+    "      input {\n        message 'Deploy to production?'\n        ok 'Deploy'\n"
+    "        parameters {\n"
+    "          string(name: 'TARGET', defaultValue: 'prod-1', description: 'host')\n"
+    "          choice(name: 'SIZE', choices: ['small', 'large'])\n"
+    "          booleanParam(name: 'DRY', defaultValue: true)\n"
+    "        }\n      }\n"
+    "      steps {\n"
+    "        sh 'echo \"target=$TARGET size=$SIZE dry=$DRY\" > approved.txt'\n"
+    "        input message: 'Really?'\n"
+    "        sh 'echo done >> approved.txt'\n"
+    "      }\n    }\n"
+    "    stage('Wait') { steps { timeout(time: 1, unit: 'SECONDS') { input 'Go on?' } } }\n")
+
+
+def run_on_a_terminal(pw, project, answers, *args):
+    """Runs pipewright with a pseudo-terminal as stdin, the answers typed ahead."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answers.encode())
+        return pw(project, "run", "--jenkinsfile", *args, stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_input_is_asked_on_a_terminal(repo, pw):
+    """input, the stage directive and the step, asked at the terminal: the directive's answers
+    become the stage's variables (a wrong choice is asked again), abort ends the build ABORTED,
+    a timeout around an input aborts too, and without a terminal the build does not start."""
+    project = repo({"Jenkinsfile": APPROVAL})
+    r = run_on_a_terminal(pw, project, "Deploy\nhost-9\nhuge\nlarge\nno\n\n")
+    assert r.code == 130, r
+    ws = Path(r.build()["workspace"])
+    assert (ws / "approved.txt").read_text() == "target=host-9 size=large dry=false\ndone\n"
+    assert r.stage("Approve")["status"] == "SUCCESS"
+    assert r.out.count("SIZE {small/large} [small]:") == 2, r.out  # 'huge' is no choice
+    log = r.log("Approve").decode()
+    assert "Input requested: Deploy to production?" in log and "TARGET = host-9" in log, log
+    wait = r.stage("Wait")
+    assert wait["status"] == "ABORTED", wait
+    assert wait["summary"] == "Timeout has been exceeded waiting for input: Go on?", wait
+    assert r.build()["status"] == "ABORTED"
+
+    r = run_on_a_terminal(pw, project, "\n\n\n\nabort\n")
+    assert r.code == 130, r
+    assert r.stage("Approve")["status"] == "ABORTED"
+    assert r.stage("Approve")["summary"] == "input rejected at the terminal: Really?"
+    assert r.stage("Wait")["status"] == "NOT_BUILT"
+    ws = Path(r.build()["workspace"])
+    assert (ws / "approved.txt").read_text() == "target=prod-1 size=small dry=true\n"
+
+    builds = len(list((project / ".pipewright" / "builds").iterdir()))
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2, r
+    assert "waits for a person and there is no terminal" in r.err, r.err
+    assert len(list((project / ".pipewright" / "builds").iterdir())) == builds
+
+
 def test_with_credentials_binds_and_masks(repo, pw, env):
     write_credentials(env, f"dockerhub:\n  username: robot\n  password: {SECRET}\napi-token: {SECRET}x\n")
     project = repo({"Jenkinsfile": jenkinsfile(
