@@ -95,7 +95,12 @@ const std::vector<BuiltinKind>& builtin_kinds() {
        {text("repo", "", "the repository to clone (default: the project's own, or --repo)"),
         text("ref", "", "the branch, tag or commit to check out (default: HEAD, or --ref)"),
         flag("in_place", "",
-             "work in the project folder itself instead of a clone (or --in-place)")}},
+             "work in the project folder itself instead of a clone (or --in-place)"),
+        choice("submodules", "auto", {"auto", "recursive", "top", "none"},
+               "git submodules, each from the project's own checkout of it when there is one, "
+               "else from its URL: auto checks them out recursively and warns about any it "
+               "cannot get; recursive and top (only the first level) fail the stage instead; "
+               "none leaves them empty")}},
       {"preflight",
        "check the project's layout before anything is installed",
        {list("require", "", "extra paths that must exist in the workspace")}},

@@ -117,6 +117,48 @@ std::string clone_and_check_out(engine::StageContext& ctx, const fs::path& ws, S
   return {};
 }
 
+// The submodules a plain clone leaves empty: each from the source's own checkout of it when
+// there is one (offline, and the commits the developer has), else from its URL. `auto` says
+// which could not be had as a warning and goes on; `top` and `recursive` fail the stage.
+// Returns "" or the failure's summary; `count` is how many were checked out.
+std::string check_out_submodules(engine::StageContext& ctx, const fs::path& ws, const Source& src,
+                                 const std::string& mode, size_t& count) {
+  count = 0;
+  if (mode == "none" || !fs::exists(ws / ".gitmodules")) return {};
+  auto r = ctx.run({"git", "submodule", "--quiet", "init"}, {.cwd = ws});
+  if (!r.ok()) return describe_failure(r, ctx.output_tail(), "git submodule init");
+  auto paths =
+      exec::git(ws, {"config", "-f", ".gitmodules", "--get-regexp", "^submodule\\..*\\.path$"})
+          .value_or("");
+  std::vector<std::string> missing;
+  for (const auto& line : split_lines(paths)) {
+    // "submodule.<name>.path <path>": one at a time, so that one out of reach spoils no other.
+    auto sp = line.find(' ');
+    if (sp == std::string::npos || sp < 15) continue;
+    std::string name = line.substr(10, sp - 15), path = line.substr(sp + 1);
+    std::error_code ec;
+    fs::path local = fs::path(src.source) / path;
+    if (fs::exists(local / ".git", ec))
+      exec::git(ws, {"config", "submodule." + name + ".url", local.string()});
+    std::vector<std::string> argv = {"git",       "-c",      "protocol.file.allow=always",
+                                     "submodule", "--quiet", "update"};
+    if (mode != "top") argv.push_back("--recursive");
+    argv.insert(argv.end(), {"--", path});
+    r = ctx.run(argv, {.cwd = ws});
+    if (r.ok())
+      ++count;
+    else
+      missing.push_back(path);
+  }
+  if (missing.empty()) return {};
+  std::string why = "git submodule update failed for " + join(missing, ", ") + " (see the log)";
+  if (mode != "auto") return why;
+  ctx.warn("submodules not checked out: " + why +
+           "; checkout.submodules: none skips them, and a submodule checked out in the "
+           "project's own folder is taken from there");
+  return {};
+}
+
 // The checked-out commit, as the build's source and in the stage's data; returns the commit.
 std::string record_source(engine::StageContext& ctx, const fs::path& ws, const Source& src) {
   auto commit = exec::git(ws, {"rev-parse", "HEAD"}).value_or("");
@@ -146,11 +188,17 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
   src.source = repo;
   std::string err = repo.empty() ? local_source(ctx, src) : "";
   if (err.empty()) err = clone_and_check_out(ctx, ws, src);
+  size_t submodules = 0;
+  if (err.empty())
+    err = check_out_submodules(ctx, ws, src, ctx.settings().text_or("submodules", "auto"),
+                               submodules);
   if (!err.empty()) return engine::StageOutcome::failed(err);
   std::string commit = record_source(ctx, ws, src);
-  return engine::StageOutcome::ok(short_sha(commit) +
-                                  (src.branch.empty() ? "" : " on " + src.branch) +
-                                  (repo.empty() ? "" : " from " + repo));
+  ctx.data()["submodules"] = submodules;
+  return engine::StageOutcome::ok(
+      short_sha(commit) + (src.branch.empty() ? "" : " on " + src.branch) +
+      (repo.empty() ? "" : " from " + repo) +
+      (submodules ? ", " + std::to_string(submodules) + " submodule(s)" : ""));
 }
 
 namespace {

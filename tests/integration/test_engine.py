@@ -401,6 +401,51 @@ def test_checkout_any_url_and_ref(repo, pw, tmp_path, env):
     assert "from file://" in r.stage("checkout")["summary"]
 
 
+def test_checkout_brings_submodules_from_the_projects_own_copy(repo, pw, env, tmp_path):
+    """A submodule comes from the project's checkout of it (so offline, once its upstream is
+    gone); one that cannot be had is a warning by default and a failure when asked for."""
+    upstream = repo({"data.txt": "from the submodule\n"})
+    project = repo({"pipewright.yaml": yaml_stages("  show:\n    run: cat vendor/sub/data.txt\n")})
+    def git(*args):
+        subprocess.run(["git", "-c", "protocol.file.allow=always", *args], cwd=project, env=env,
+                       check=True, capture_output=True)
+    git("submodule", "add", "-q", str(upstream), "vendor/sub")
+    git("commit", "-qm", "a submodule")
+    upstream.rename(tmp_path / "upstream-gone")
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert r.stage("checkout")["summary"].endswith(", 1 submodule(s)"), r.stage("checkout")
+    assert b"from the submodule" in r.log("show")
+
+    # A second submodule with neither a local copy nor a reachable URL.
+    sha = r.stage("checkout")["data"]["commit"]
+    git("update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/gone")
+    git("config", "-f", ".gitmodules", "submodule.gone.path", "vendor/gone")
+    git("config", "-f", ".gitmodules", "submodule.gone.url", str(tmp_path / "nowhere"))
+    git("add", ".gitmodules")
+    git("commit", "-qm", "an unreachable submodule")
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert "submodules not checked out: git submodule update failed for vendor/gone" in r.out, r
+    assert b"from the submodule" in r.log("show")
+    assert r.stage("checkout")["status"] == "SUCCESS"
+
+    (project / "pipewright.yaml").write_text(
+        yaml_stages("  checkout:\n    submodules: recursive\n  show:\n    run: 'true'\n"))
+    git("commit", "-qam", "submodules required")
+    r = pw(project, "run")
+    assert r.code == 1, r
+    assert r.stage("checkout")["status"] == "FAILURE"
+    assert "git submodule update" in r.stage("checkout")["summary"], r.stage("checkout")
+
+    (project / "pipewright.yaml").write_text(
+        yaml_stages("  checkout:\n    submodules: none\n  show:\n    run: test ! -e vendor/sub/data.txt\n"))
+    git("commit", "-qam", "no submodules")
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert "submodule" not in r.stage("checkout")["summary"]
+
+
 def test_plan_shows_stages_and_plan_yaml_reproduces(repo, pw):
     project = repo({"pipewright.yaml": yaml_stages(
         "  docs:\n    run: make docs\n    blocking: false\n    timeout: 5m\n"
