@@ -79,8 +79,10 @@ fi
 
 # Test servers and checkers from npm (Debian has none of them), pinned, into the project's
 # .tools/ so nothing global changes: s3rver (an S3 store), gitlab-ci-local (4.75 needs a newer
-# Node than Debian's 20), action-validator (GitHub workflow checker).
-npm_packages=(s3rver@3.7.1 gitlab-ci-local@4.70.1 @action-validator/cli@0.6.0)
+# Node than Debian's 20), action-validator (GitHub workflow checker), ajv (JSON Schema; ajv-draft-04 for SARIF's, for the
+# reports' official schemas below).
+npm_packages=(s3rver@3.7.1 gitlab-ci-local@4.70.1 @action-validator/cli@0.6.0 ajv@8.20.0
+  ajv-formats@3.0.1 ajv-draft-04@1.0.0)
 tools="$(cd "$(dirname "$0")/.." && pwd)/.tools"
 if command -v npm >/dev/null; then
   need=()
@@ -96,6 +98,24 @@ if command -v npm >/dev/null; then
     mkdir -p "$tools"
     npm install --silent --no-audit --no-fund --prefix "$tools" "${need[@]}" >/dev/null
   fi
+fi
+
+# The reports' official schemas, for tests/integration/schema_check.mjs: CycloneDX 1.5 (with the
+# SPDX and JSF schemas it refers to) from CycloneDX's own JavaScript library, SARIF 2.1.0 from
+# Microsoft's SARIF matcher. Only the schema files are kept; the packages are not installed.
+schemas="$tools/schemas"
+if command -v npm >/dev/null && [ ! -f "$schemas/sarif-2.1.0-rtm.5.json" ]; then
+  echo "install-deps: report schemas into .tools/schemas/"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent @cyclonedx/cyclonedx-library@10.3.0 \
+    @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null)
+  mkdir -p "$schemas"
+  tar -xzf "$tmp"/cyclonedx-cyclonedx-library-10.3.0.tgz -C "$tmp" package/res/schema
+  cp "$tmp"/package/res/schema/{bom-1.5,spdx,jsf-0.82}.SNAPSHOT.schema.json "$schemas/"
+  tar -xzf "$tmp"/microsoft-jest-sarif-1.0.0-beta.0.tgz -C "$tmp" \
+    package/lib/schemas/sarif-2.1.0-rtm.5.json
+  cp "$tmp"/package/lib/schemas/sarif-2.1.0-rtm.5.json "$schemas/"
+  rm -rf "$tmp"
 fi
 
 # The dashboard's front end: esbuild, uPlot and playwright-core pinned by web/package-lock.json.

@@ -1,12 +1,13 @@
 """The dependency scan, the analysis and the quality gate on copies of examples/python-app."""
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 from test_python_stages import copy_example, shared_cache  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -47,6 +48,35 @@ def test_no_database_is_skipped_with_the_command(project, pw):
     assert s["status"] == "SKIPPED" and "pipewright db import" in s["summary"]
 
 
+SCHEMAS = ROOT / ".tools" / "schemas"
+
+
+def schema_errors(kind, files):
+    """Runs the official schema's validator (tests/integration/schema_check.mjs) over files."""
+    r = subprocess.run(["node", str(ROOT / "tests/integration/schema_check.mjs"), kind,
+                        *map(str, files)], capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+
+
+def assert_valid_reports(reports, tmp_path):
+    """Every SARIF file against SARIF 2.1.0's schema, the SBOM against CycloneDX 1.5's; and a
+    broken copy of each is refused, so that the check is known to look."""
+    if shutil.which("node") is None or not (SCHEMAS / "sarif-2.1.0-rtm.5.json").exists():
+        print("SKIPPED schema check: node or .tools/schemas missing (scripts/install-deps.sh test)")
+        return
+    sarifs = sorted(reports.rglob("*.sarif"))
+    assert len(sarifs) >= 3, sarifs
+    for kind, files in (("sarif", sarifs), ("cyclonedx", [reports / "sbom.cdx.json"])):
+        code, out = schema_errors(kind, files)
+        assert code == 0, out
+        broken = tmp_path / f"broken-{kind}.json"
+        doc = json.loads(files[0].read_text())
+        doc["version" if kind == "sarif" else "bomFormat"] = "9.9"
+        broken.write_text(json.dumps(doc))
+        code, out = schema_errors(kind, [broken])
+        assert code == 1 and "broken" in out, out
+
+
 def test_demo_finding_in_console_reports_and_sbom(project, pw):
     p = project()
     assert pw(p, "db", "import", str(EXAMPLE / "advisories")).code == 0
@@ -81,6 +111,7 @@ def test_demo_finding_in_console_reports_and_sbom(project, pw):
     assert "new code: main branch: no tag and no earlier successful build" in r.out
     conditions = json.loads((reports / "quality-gate.json").read_text())["conditions"]
     assert conditions and all(c["status"] == "NO_VALUE" for c in conditions), conditions
+    assert_valid_reports(reports, p.parent)
 
 
 def ignore_file(expires):
