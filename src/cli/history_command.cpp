@@ -131,6 +131,7 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
   std::cout << "Build #" << n << "  " << j["status"].get<std::string>() << "  "
             << j["commit"].get<std::string>().substr(0, 10) << " " << j.value("message", "")
             << "  branch " << j["branch"].get<std::string>() << "  " << ms_text(j["duration_ms"])
+            << (j.value("trigger", "").empty() ? "" : "  started by " + j.value("trigger", ""))
             << "\n\n";
   size_t w = 5;
   for (const auto& s : j["stages"]) w = std::max(w, s["id"].get<std::string>().size());

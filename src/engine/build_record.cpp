@@ -39,6 +39,7 @@ nlohmann::json BuildRecord::to_json(const exec::Masker* masker) const {
   j["started"] = started;
   j["duration_ms"] = duration_ms;
   j["workspace"] = workspace;
+  j["trigger"] = trigger;
   j["reason"] = reason;
   j["stages"] = nlohmann::json::array();
   for (const auto& s : stages) {
@@ -70,6 +71,7 @@ BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
     b.started = j.value("started", "");
     b.duration_ms = j.value("duration_ms", int64_t{0});
     b.workspace = j.value("workspace", "");
+    b.trigger = j.value("trigger", "");
     b.reason = j.value("reason", "");
     for (const auto& r : j.value("stages", nlohmann::json::array())) {
       StageRecord s;
@@ -89,6 +91,25 @@ BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("not a pipewright build record: ") + e.what());
   }
+}
+
+std::string build_trigger(const std::function<std::string(const char*)>& getenv) {
+  auto by = [&](const char* var) {
+    std::string who = getenv(var);
+    return who.empty() ? std::string() : " by " + who;
+  };
+  if (!getenv("GITHUB_ACTIONS").empty())
+    return "GitHub Actions " + getenv("GITHUB_EVENT_NAME") + by("GITHUB_ACTOR");
+  if (!getenv("GITLAB_CI").empty())
+    return "GitLab CI " + getenv("CI_PIPELINE_SOURCE") + by("GITLAB_USER_LOGIN");
+  if (!getenv("JENKINS_URL").empty()) {
+    std::string job = getenv("JOB_NAME"), n = getenv("BUILD_NUMBER");
+    return "Jenkins" + (job.empty() ? "" : " " + job) + (n.empty() ? "" : " #" + n);
+  }
+  if (!getenv("CI").empty()) return "CI";
+  std::string user = getenv("USER");
+  if (user.empty()) user = getenv("LOGNAME");
+  return user.empty() ? "user" : "user " + user;
 }
 
 }  // namespace pw::engine

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct BuildRecord {
   std::string started;
   int64_t duration_ms = 0;
   std::string workspace;  // absolute path the stages ran in
+  // What started the build, as Jenkins' "Started by ...": a CI engine and its event, or the
+  // user at the command line (build_trigger); kept from the build's first run.
+  std::string trigger;
   // Why the build ended as it did when it did not succeed: the first blocking stage that failed
   // and its summary, or what went wrong around the stages (a vanished folder, a record that
   // could not be written, an interrupt). "" for SUCCESS.
@@ -56,5 +60,9 @@ struct BuildRecord {
   // Throws pw::Error when the document is not a build record.
   static BuildRecord from_json(const nlohmann::json& j);
 };
+
+// The trigger of a build started now, from the environment: "GitHub Actions push by alice",
+// "GitLab CI merge_request_event by bob", "Jenkins job #12", "CI", or "user alice".
+std::string build_trigger(const std::function<std::string(const char*)>& getenv);
 
 }  // namespace pw::engine

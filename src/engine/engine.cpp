@@ -861,6 +861,11 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       pipeline_.project.name.empty() ? project_dir_.filename().string() : pipeline_.project.name;
   auto started_wall = std::chrono::system_clock::now();
   if (b.record.started.empty()) b.record.started = iso8601(started_wall);
+  if (b.record.trigger.empty())
+    b.record.trigger = build_trigger([](const char* name) {
+      const char* v = std::getenv(name);
+      return std::string(v ? v : "");
+    });
   b.previous = store.previous(b.paths.number);
   auto t0 = Clock::now();
 

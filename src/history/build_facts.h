@@ -54,7 +54,6 @@ struct Artifact {
 struct BuildFacts {
   engine::BuildRecord record;
   std::string message;  // the commit's subject, when the checkout stage recorded it
-  std::string trigger;
   std::vector<TestCase> tests;
   std::optional<double> coverage, line_coverage, branch_coverage;
   std::vector<CoveragePackage> coverage_packages;

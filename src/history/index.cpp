@@ -200,7 +200,7 @@ void Index::insert_rows(const BuildFacts& b, std::unordered_map<std::string, int
         .bind(6, r.branch)
         .bind(7, r.started)
         .bind(8, r.duration_ms)
-        .bind(9, b.trigger);
+        .bind(9, b.record.trigger);
     ins.bind(10, static_cast<int>(b.tests.size()))
         .bind(11, counts[0])
         .bind(12, counts[1])
@@ -533,7 +533,7 @@ json live_summary(const engine::BuildRecord& r) {
   b["branch"] = r.branch;
   b["started"] = r.started;
   b["duration_ms"] = r.duration_ms;
-  b["trigger"] = "";
+  b["trigger"] = r.trigger;
   b["project"] = r.project;
   json tests = {{"total", 0}, {"passed", 0}, {"failed", 0}, {"errors", 0}, {"skipped", 0}};
   json coverage;

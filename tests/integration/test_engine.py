@@ -446,6 +446,28 @@ def test_checkout_brings_submodules_from_the_projects_own_copy(repo, pw, env, tm
     assert "submodule" not in r.stage("checkout")["summary"]
 
 
+def test_build_records_its_trigger_and_history_shows_it(repo, pw, env):
+    """build.json says what started the build (Jenkins' "Started by"); a later run of one stage
+    in the same build folder (as the exported CI jobs do) keeps it."""
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "CI"):
+        env.pop(var, None)
+    env["USER"] = "carol"
+    project = repo({"pipewright.yaml": yaml_stages("  a:\n    run: 'true'\n")})
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert r.build()["trigger"] == "user carol"
+    r = pw(project, "run", "a", "--only", "--build", "1",
+           extra_env={"JENKINS_URL": "http://ci.invalid/", "JOB_NAME": "app", "BUILD_NUMBER": "1"})
+    assert r.code == 0, r
+    assert r.build(1)["trigger"] == "user carol"
+    r = pw(project, "run", extra_env={"JENKINS_URL": "http://ci.invalid/", "JOB_NAME": "app",
+                                      "BUILD_NUMBER": "2"})
+    assert r.build()["trigger"] == "Jenkins app #2"
+    r = pw(project, "show", "2")
+    assert r.code == 0, r
+    assert "started by Jenkins app #2" in r.out, r.out
+
+
 def test_plan_shows_stages_and_plan_yaml_reproduces(repo, pw):
     project = repo({"pipewright.yaml": yaml_stages(
         "  docs:\n    run: make docs\n    blocking: false\n    timeout: 5m\n"

@@ -131,16 +131,20 @@ function stageGraph(stages) {
     if (byId.post) depth.post = 1 + Math.max(0, ...stages.filter((s) => s.id !== 'post').map((s) => depth[s.id]));
   }
   else {
+    // Without the graph: columns by time, stages that overlap side by side; those that never
+    // started (NOT_BUILT) together in a last column, not before everything else.
     let col = -1;
     let end = -Infinity;
-    [...stages]
-      .sort((a, b) => Date.parse(a.started || 0) - Date.parse(b.started || 0))
+    const ran = stages.filter((s) => s.started);
+    [...ran]
+      .sort((a, b) => Date.parse(a.started) - Date.parse(b.started))
       .forEach((s) => {
-        const st = Date.parse(s.started || 0);
+        const st = Date.parse(s.started);
         if (!(st < end)) col++;
         depth[s.id] = Math.max(col, 0);
         end = Math.max(end, st + (s.duration_ms || 0));
       });
+    stages.filter((s) => !s.started).forEach((s) => (depth[s.id] = col + 1));
   }
   const cols = [];
   stages.forEach((s) => (cols[depth[s.id]] ||= []).push(s));
@@ -196,7 +200,7 @@ let currentBuild = 0;
 function buildHeader(b) {
   return `<h1>Build #${b.number} ${badge(b.status)} ${b.running ? '<span class="live">live</span>' : ''}</h1>
     <p class="meta"><code>${short(b.commit)}</code> ${esc(b.message || '')} · branch <b>${esc(b.branch || '–')}</b> ·
-    ${esc(b.started || '')} · ${dur(b.duration_ms)}${b.previous ? ` · previous ${link(b.previous)}` : ''}</p>
+    ${esc(b.started || '')}${b.trigger ? ` · started by ${esc(b.trigger)}` : ''} · ${dur(b.duration_ms)}${b.previous ? ` · previous ${link(b.previous)}` : ''}</p>
     ${(b.problems || []).length ? `<p class="warn">Unreadable reports: ${b.problems.map(esc).join('; ')}</p>` : ''}`;
 }
 
