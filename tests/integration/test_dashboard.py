@@ -192,3 +192,36 @@ def test_events_stream_a_running_build_until_it_ends(repo, pw, env):
         if proc:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_a_100mb_log_with_invalid_utf8_is_served_in_windows(repo, pw, env):
+    """The log API answers a 100 MB log (one 100 MB line, invalid UTF-8 and a NUL) with a window
+    of its tail, the failing lines and a search, each answer bounded, never the whole file."""
+    project = repo({"pipewright.yaml": "stages:\n" + "".join(
+        f"  {s}:\n    enabled: false\n" for s in (
+            "preflight", "lock-check", "setup-python", "tests", "lint", "format-ruff",
+            "format-black", "typecheck", "security-lint", "audit", "quality", "dependency-scan",
+            "analysis", "quality-gate")) +
+        "  noisy:\n    run: |\n"
+        "      printf 'bad \\377\\376 utf8 and a \\000 nul\\n'\n"
+        "      head -c 104857600 /dev/zero | tr '\\0' 'x'\n"
+        "      echo\n      echo 'error: end-marker'\n      exit 1\n"})
+    assert pw(project, "run", timeout=300).code == 1
+    proc, url = start_serve(project, env, "--port", "0")
+    try:
+        status, _, body = get(url, "/api/builds/1/log/noisy")
+        assert status == 200 and len(body) < 1_000_000, len(body)
+        w = json.loads(body)
+        assert w["size"] > 100 * 1024 * 1024
+        assert "end-marker" in w["text"] and w["end"] == w["size"]
+        assert any("end-marker" in f["text"] for f in w["failing"])
+        status, _, body = get(url, "/api/builds/1/log/noisy?offset=0&limit=4096&failing=0")
+        w = json.loads(body)
+        assert w["offset"] == 0 and len(body) < 20_000
+        assert w["text"].startswith("# pipewright: stage 'noisy'") and "utf8 and a" in w["text"]
+        hits = json.loads(get(url, "/api/builds/1/log/noisy?q=end-marker")[2])
+        assert hits["matches"][0]["text"] == "error: end-marker", hits
+        assert hits["matches"][0]["line"] == 4 and hits["matches"][0]["offset"] > 100 * 1024 * 1024
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
