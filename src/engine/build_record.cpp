@@ -54,6 +54,7 @@ nlohmann::json BuildRecord::to_json(const exec::Masker* masker) const {
     r["log"] = s.log;
     r["data"] = s.data;
     if (!s.cache.is_null()) r["cache"] = s.cache;
+    if (auto it = needs.find(s.id); it != needs.end()) r["needs"] = it->second;
     j["stages"].push_back(std::move(r));
   }
   if (masker && !masker->empty()) mask_strings(j, *masker);
@@ -85,6 +86,11 @@ BuildRecord BuildRecord::from_json(const nlohmann::json& j) {
       s.log = r.value("log", "");
       s.data = r.value("data", nlohmann::json::object());
       if (r.contains("cache")) s.cache = r["cache"];
+      if (auto n = r.find("needs"); n != r.end() && n->is_array()) {
+        auto& list = b.needs[s.id];
+        for (const auto& x : *n)
+          if (x.is_string()) list.push_back(x.get<std::string>());
+      }
       b.stages.push_back(std::move(s));
     }
     return b;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ struct BuildRecord {
   // could not be written, an interrupt). "" for SUCCESS.
   std::string reason;
   std::vector<StageRecord> stages;
+  // The graph as the build ran it: each stage's effective needs (written with each stage's
+  // record, so that a later reader, the dashboard, need not guess it from today's pipeline).
+  std::map<std::string, std::vector<std::string>> needs;
 
   StageRecord* find(const std::string& id);
   // Replaces or appends the record of that stage.

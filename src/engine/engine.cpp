@@ -866,6 +866,7 @@ BuildOutcome Engine::run(const BuildRequest& req) {
       const char* v = std::getenv(name);
       return std::string(v ? v : "");
     });
+  for (const auto& [id, needs] : sel.graph.needs) b.record.needs[id] = needs;
   b.previous = store.previous(b.paths.number);
   auto t0 = Clock::now();
 

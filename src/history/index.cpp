@@ -60,6 +60,11 @@ CREATE TABLE artifacts(
       R"sql(
 CREATE INDEX tests_failures ON tests(test, build) WHERE outcome IN (1, 2);
 )sql",
+      // 3: each stage's needs as the build ran them (a JSON array; NULL for builds indexed
+      // before, or recorded before pipewright wrote them).
+      R"sql(
+ALTER TABLE stages ADD COLUMN needs TEXT;
+)sql",
   };
   return m;
 }
@@ -221,12 +226,14 @@ void Index::insert_rows(const BuildFacts& b, std::unordered_map<std::string, int
     ins.bind(27, json(b.problems).dump()).bind(28, b.record_mtime).bind(29, iso8601_now());
     ins.run();
 
-    Stmt st(*db_, "INSERT INTO stages VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    Stmt st(*db_, "INSERT INTO stages VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
     int ord = 0;
     for (const auto& s : r.stages) {
       st.bind(1, r.number).bind(2, ord++).bind(3, s.id).bind(4, engine::to_string(s.status));
       st.bind(5, s.blocking ? 1 : 0).bind(6, s.duration_ms).bind(7, s.summary).bind(8, s.started);
       st.bind(9, s.attempts).bind(10, s.log);
+      auto needs = r.needs.find(s.id);
+      st.bind(11, needs == r.needs.end() ? std::string() : json(needs->second).dump());
       st.run();
     }
     // Intern the names first (one lookup each, in memory when the caller keeps them), then
@@ -637,18 +644,23 @@ std::optional<json> Index::build(int number) const {
   b["indexed"] = true;
   json stages = json::array();
   Stmt st(*db_,
-          "SELECT id, status, blocking, duration_ms, summary, started, attempts, log FROM stages "
-          "WHERE build = ?1 ORDER BY ord");
+          "SELECT id, status, blocking, duration_ms, summary, started, attempts, log, needs FROM "
+          "stages WHERE build = ?1 ORDER BY ord");
   st.bind(1, number);
-  while (st.step())
-    stages.push_back({{"id", st.text(0)},
-                      {"status", st.text(1)},
-                      {"blocking", st.integer(2) != 0},
-                      {"duration_ms", st.integer(3)},
-                      {"summary", st.text(4)},
-                      {"started", st.text(5)},
-                      {"attempts", st.integer(6)},
-                      {"log", st.text(7)}});
+  while (st.step()) {
+    json stage = {{"id", st.text(0)},
+                  {"status", st.text(1)},
+                  {"blocking", st.integer(2) != 0},
+                  {"duration_ms", st.integer(3)},
+                  {"summary", st.text(4)},
+                  {"started", st.text(5)},
+                  {"attempts", st.integer(6)},
+                  {"log", st.text(7)}};
+    // Needs as recorded (absent for builds from before: the API then takes today's pipeline's).
+    if (auto needs = json::parse(st.text(8), nullptr, false); needs.is_array())
+      stage["needs"] = needs;
+    stages.push_back(std::move(stage));
+  }
   b["stages"] = stages;
   json pk = json::array();
   Stmt cv(

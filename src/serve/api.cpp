@@ -216,8 +216,11 @@ Project* Api::project(const Params& params) {
 }
 
 namespace {
+// Each stage's needs: as the build recorded them, else (a build from before pipewright recorded
+// them) as the project's pipeline says today.
 void add_needs(const Project& p, json& b) {
   for (auto& s : b["stages"]) {
+    if (s.contains("needs") && s["needs"].is_array()) continue;
     auto it = p.needs.find(s["id"].get<std::string>());
     s["needs"] = it == p.needs.end() ? json::array() : json(it->second);
   }
@@ -234,7 +237,10 @@ std::optional<json> build_json(Project& p, int n) {
     auto r = history::read_record(build_dir(p, n));
     json b = history::live_summary(r);
     json stages = json::array();
-    for (const auto& s : r.stages) stages.push_back(history::stage_json(s));
+    for (const auto& s : r.stages) {
+      stages.push_back(history::stage_json(s));
+      if (auto it = r.needs.find(s.id); it != r.needs.end()) stages.back()["needs"] = it->second;
+    }
     b["stages"] = stages;
     b["coverage_packages"] = json::array();
     b["gate_conditions"] = json::array();

@@ -225,6 +225,19 @@ TEST_F(IndexTest, MigratesAVersionOneDatabaseForwardKeepingItsRows) {
   exec(db, "SELECT 1 FROM sqlite_master WHERE name = 'tests_failures'");
 }
 
+TEST_F(IndexTest, KeepsEachStagesNeedsAsTheBuildRecordedThem) {
+  fs::path dir = write_build(dir_, {.number = 1});
+  auto j = nlohmann::json::parse(read_file(dir / "build.json"));
+  j["stages"][1]["needs"] = {"checkout"};
+  put(dir / "build.json", j.dump());
+  Index idx(dir_);
+  idx.sync();
+  auto b = idx.build(1);
+  ASSERT_TRUE(b);
+  EXPECT_FALSE((*b)["stages"][0].contains("needs"));  // not recorded: the API fills it in
+  EXPECT_EQ((*b)["stages"][1]["needs"], nlohmann::json({"checkout"}));
+}
+
 TEST_F(IndexTest, RefusesADatabaseFromANewerPipewrightAndLeavesItAlone) {
   fs::path db = Index::default_path(dir_);
   fs::create_directories(db.parent_path());
