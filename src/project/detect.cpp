@@ -702,6 +702,20 @@ class Detector {
     }
   }
 
+  // A top-level requirements.txt holds an application's own dependencies as a rule; one that
+  // names a test runner is a library's development requirements (jmespath pins pytest and
+  // pytest-cov there, and its CI installs it with pip install -r). Read before tox.ini, whose
+  // deps are for tox's own runs and often older.
+  void add_plain_requirements_with_a_test_runner() {
+    if (!is_file("requirements.txt")) return;
+    auto s = requirements_source("requirements.txt", "requirements");
+    bool runner = std::any_of(s.requirements.begin(), s.requirements.end(), [](const auto& r) {
+      std::string t = to_lower(r.text);
+      return t.starts_with("pytest") || t.starts_with("nose");
+    });
+    if (runner) p_.dev_dependencies.push_back(std::move(s));
+  }
+
   const python::DeclaredGroup* declared_group(const std::string& key) const {
     for (const auto& g : decl_.groups)
       if (g.key == key) return &g;
@@ -898,6 +912,7 @@ class Detector {
     add_requirement_files();
     add_dependency_groups();
     add_extras();
+    if (p_.dev_dependencies.empty()) add_plain_requirements_with_a_test_runner();
     // tox and nox install what they install for their own runs: read only when the project
     // declares its dev dependencies nowhere else, since they usually repeat them.
     if (p_.dev_dependencies.empty()) add_tox();

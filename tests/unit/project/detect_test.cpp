@@ -222,6 +222,23 @@ TEST_F(DetectTest, ToxTestEnvironmentWhenNothingElseDeclares) {
   EXPECT_EQ(plan.project_extras, std::vector<std::string>{"fast"});
 }
 
+TEST_F(DetectTest, PlainRequirementsTxtNamingATestRunnerBeforeTox) {
+  // jmespath's layout: setup.py, requirements.txt with pytest, and a tox.ini of older deps.
+  write("setup.py", "from setuptools import setup\nsetup(name='t', packages=['tpkg'])\n");
+  write("tpkg/__init__.py", "");
+  write("requirements.txt", "wheel==0.38.1\npytest==6.2.5\npytest-cov==3.0.0\n");
+  write("tox.ini", "[testenv]\ndeps =\n    nose\n    mock\n");
+  auto p = detect(root_);
+  ASSERT_EQ(p.dev_dependencies.size(), 1u);
+  EXPECT_EQ(p.dev_dependencies[0].kind, "requirements");
+  EXPECT_EQ(p.dev_dependencies[0].file, "requirements.txt");
+  // An application's requirements.txt (no test runner) is not taken for dev dependencies.
+  write("requirements.txt", "flask==3.0\n");
+  p = detect(root_);
+  ASSERT_EQ(p.dev_dependencies.size(), 1u);
+  EXPECT_EQ(p.dev_dependencies[0].kind, "tox");
+}
+
 TEST_F(DetectTest, NoxfileTestSessionReadAsText) {
   write("pyproject.toml", "[project]\nname = \"nx\"\n");
   write("nx/__init__.py", "");
