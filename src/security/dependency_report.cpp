@@ -37,70 +37,8 @@ std::string dump(const ojson& j) {
   return dump_json(j, 2) + "\n";
 }
 
-// ---- XML text: escaped, and only characters XML 1.0 allows (invalid UTF-8 and control
-// characters other than tab, LF and CR become U+FFFD), so one odd advisory cannot make the
-// whole report unreadable for Jenkins.
-std::string xml_escape(std::string_view s) {
-  static const char* kReplacement = "\xEF\xBF\xBD";
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&apos;";
-          break;
-        default:
-          if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            out += kReplacement;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    if (c > 0xF4) len = 0;
-    uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-    bool valid = len != 0 && i + len <= s.size();
-    for (size_t k = 1; valid && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) valid = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (valid) {
-      // Overlong forms, surrogates, beyond U+10FFFF and the non-characters FFFE/FFFF.
-      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-          (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
-        valid = false;
-      }
-    }
-    if (valid) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += kReplacement;
-      ++i;
-    }
-  }
-  return out;
-}
-
+// ---- XML text: util's xml_escape, which keeps only characters XML 1.0 allows, so one odd
+// advisory cannot make the whole report unreadable for Jenkins.
 class Xml {
  public:
   void open(std::string_view tag, std::string_view attrs = {}) {

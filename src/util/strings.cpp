@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace pw {
 
@@ -94,33 +95,25 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return best_d <= limit ? best : std::string();
 }
 
-std::string sanitize_for_display(std::string_view s) {
+namespace {
+
+// The walk sanitize_for_display and xml_escape share: an ASCII byte goes to `ascii`, a multi-byte
+// sequence of the length `sequence_length` gives (0: invalid) is copied whole, and an invalid
+// byte becomes U+FFFD. Each keeps its own rule for what is valid.
+template <class Ascii, class SequenceLength>
+std::string map_utf8(std::string_view s, Ascii ascii, SequenceLength sequence_length) {
   std::string out;
   out.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c == '\t' || c >= 0x20) {
-        if (c == 0x7f)
-          out += "\\x7f";
-        else
-          out += static_cast<char>(c);
-      } else if (c == 0x1b) {
-        out += "\\e";
-      } else {
-        static const char* hex = "0123456789abcdef";
-        out += "\\x";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
+      ascii(out, c);
       ++i;
       continue;
     }
-    int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    if (ok) {
+    size_t len = sequence_length(s, i);
+    if (len != 0) {
       out.append(s.substr(i, len));
       i += len;
     } else {
@@ -129,6 +122,85 @@ std::string sanitize_for_display(std::string_view s) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string sanitize_for_display(std::string_view s) {
+  auto ascii = [](std::string& out, unsigned char c) {
+    if (c == '\t' || c >= 0x20) {
+      if (c == 0x7f)
+        out += "\\x7f";
+      else
+        out += static_cast<char>(c);
+    } else if (c == 0x1b) {
+      out += "\\e";
+    } else {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  };
+  // A lead byte and its continuation bytes; the code point itself is not judged.
+  auto sequence_length = [](std::string_view s, size_t i) -> size_t {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    return ok ? static_cast<size_t>(len) : 0;
+  };
+  return map_utf8(s, ascii, sequence_length);
+}
+
+std::string xml_escape(std::string_view s) {
+  auto ascii = [](std::string& out, unsigned char c) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 has no such character
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  };
+  // Strict: no overlong forms, surrogates, code points beyond U+10FFFF or the non-characters
+  // FFFE/FFFF, none of which XML 1.0 allows.
+  auto sequence_length = [](std::string_view s, size_t i) -> size_t {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (c > 0xF4) len = 0;
+    uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    bool valid = len != 0 && i + len <= s.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) valid = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (valid) {
+      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+          (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
+        valid = false;
+      }
+    }
+    return valid ? len : 0;
+  };
+  return map_utf8(s, ascii, sequence_length);
 }
 
 namespace {

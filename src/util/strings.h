@@ -24,6 +24,11 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // visible escape, so that tool output cannot break the terminal or a JSON document.
 std::string sanitize_for_display(std::string_view s);
 
+// XML 1.0 text or attribute value: & < > " ' escaped, and only characters XML allows (invalid
+// UTF-8 and control characters other than tab, LF and CR become U+FFFD), so that one odd value
+// cannot make a whole document unreadable (the dependency report for Jenkins, S3's request bodies).
+std::string xml_escape(std::string_view s);
+
 // Shell-style glob: '*' matches within a path segment, '**' across segments, '?' one character,
 // '[...]' a class. Used for `when.branch` and `when.changes`.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -33,6 +33,21 @@ TEST(Strings, SanitizeKeepsUtf8AndEscapesControls) {
   EXPECT_EQ(sanitize_for_display("\x1b[31m"), "\\e[31m");
 }
 
+// The one XML escape (the dependency report and S3's CompleteMultipartUpload body).
+TEST(Strings, XmlEscapeKeepsOnlyWhatXmlAllows) {
+  EXPECT_EQ(xml_escape("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;");
+  EXPECT_EQ(xml_escape("\"0123abcd\""), "&quot;0123abcd&quot;");  // an ETag
+  EXPECT_EQ(xml_escape("t\tn\nr\r"), "t\tn\nr\r");
+  EXPECT_EQ(xml_escape(std::string("a\0b\x1b", 4)),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
+  EXPECT_EQ(xml_escape("h\xC3\xA9llo \xE2\x82\xAC"), "h\xC3\xA9llo \xE2\x82\xAC");
+  EXPECT_EQ(xml_escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
+  EXPECT_EQ(xml_escape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+  EXPECT_EQ(xml_escape("\xEF\xBF\xBE"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // U+FFFE
+  EXPECT_EQ(xml_escape("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
+
 TEST(Duration, ParsesTheDocumentedForms) {
   EXPECT_EQ(parse_duration("90")->count(), 90'000);
   EXPECT_EQ(parse_duration("90s")->count(), 90'000);
