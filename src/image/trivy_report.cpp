@@ -16,22 +16,6 @@ using security::Rating;
 
 namespace {
 
-// Trivy's numeric severities (VendorSeverity): 0 unknown .. 4 critical.
-int trivy_severity_number(Rating r) {
-  switch (r) {
-    case Rating::low:
-      return 1;
-    case Rating::medium:
-      return 2;
-    case Rating::high:
-      return 3;
-    case Rating::critical:
-      return 4;
-    default:
-      return 0;
-  }
-}
-
 bool is_cve(const std::string& id) { return id.starts_with("CVE-"); }
 
 // Trivy's Layer: the layer's DiffID, and its Digest when the archive names a blob of its own
@@ -80,7 +64,8 @@ ordered_json vulnerability(const ImageFinding& f, const ImageScanResult& r) {
   if (!f.match.summary.empty()) v["Title"] = f.match.summary;
   if (!f.match.details.empty()) v["Description"] = f.match.details;
   v["Severity"] = f.severity;
-  v["VendorSeverity"] = {{"osv", trivy_severity_number(f.rating)}};
+  // Trivy's numeric severities: 0 unknown .. 4 critical, as severity_rank counts.
+  v["VendorSeverity"] = {{"osv", security::severity_rank(f.rating)}};
   const auto& sev = f.match.severity;
   if (!sev.vector.empty()) {
     ordered_json c;

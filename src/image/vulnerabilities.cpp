@@ -19,21 +19,6 @@ using security::Rating;
 
 namespace {
 
-int rank(Rating r) {
-  switch (r) {
-    case Rating::critical:
-      return 4;
-    case Rating::high:
-      return 3;
-    case Rating::medium:
-      return 2;
-    case Rating::low:
-      return 1;
-    default:
-      return 0;
-  }
-}
-
 ImageFinding make_finding(security::Match m) {
   ImageFinding f;
   f.rating = m.severity.rating;
@@ -166,9 +151,8 @@ ImageCounts count_findings(const ImageScanResult& r) {
 }
 
 bool fails(const ImageScanResult& r, Rating fail_on) {
-  if (fail_on == Rating::none || fail_on == Rating::unknown) return false;
   for (const auto& f : r.findings)
-    if (rank(security::gating_rating(f.rating)) >= rank(fail_on)) return true;
+    if (security::gates(f.rating, fail_on)) return true;
   return false;
 }
 
@@ -178,7 +162,7 @@ std::string findings_table(const ImageScanResult& r) {
   // Most severe first; unrated ones gate as MEDIUM but are listed last, being unknown.
   std::stable_sort(rows.begin(), rows.end(), [](const ImageFinding* a, const ImageFinding* b) {
     auto k = [](const ImageFinding* f) {
-      return f->rating == Rating::unknown ? -1 : rank(f->rating);
+      return f->rating == Rating::unknown ? -1 : security::severity_rank(f->rating);
     };
     return k(a) > k(b);
   });

@@ -34,6 +34,21 @@ Rating rating_for_score(double score) {
   return Rating::critical;
 }
 
+int severity_rank(Rating rating) {
+  switch (rating) {
+    case Rating::low:
+      return 1;
+    case Rating::medium:
+      return 2;
+    case Rating::high:
+      return 3;
+    case Rating::critical:
+      return 4;
+    default:
+      return 0;
+  }
+}
+
 Rating rating_from_word(std::string_view word) {
   std::string w = to_upper(trim(word));
   if (w == "CRITICAL") return Rating::critical;

@@ -23,6 +23,9 @@ Rating rating_for_score(double score);
 // GHSA's database_specific.severity words (CRITICAL, HIGH, MODERATE, LOW; also MEDIUM, NONE),
 // case-insensitive; unknown for anything else.
 Rating rating_from_word(std::string_view word);
+// The scale as a number to compare: none and unknown 0, low 1, medium 2, high 3, critical 4
+// (Trivy's VendorSeverity numbers too).
+int severity_rank(Rating rating);
 
 struct CvssV3 {
   std::string vector;   // as given

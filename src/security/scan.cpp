@@ -79,24 +79,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-int rank(Rating r) {
-  switch (r) {
-    case Rating::none:
-      return 0;
-    case Rating::low:
-      return 1;
-    case Rating::medium:
-      return 2;
-    case Rating::high:
-      return 3;
-    case Rating::critical:
-      return 4;
-    case Rating::unknown:
-      return 2;
-  }
-  return 2;
-}
-
 }  // namespace
 
 reports::Parsed<std::vector<ScannedPackage>> packages_from_requirements(const fs::path& path) {
@@ -546,12 +528,24 @@ std::optional<Rating> parse_fail_on(std::string_view text) {
 
 Rating gating_rating(Rating rating) { return rating == Rating::unknown ? Rating::medium : rating; }
 
-bool fails(const ScanResult& result, Rating fail_on) {
+bool gates(Rating rating, Rating fail_on) {
   if (fail_on == Rating::none || fail_on == Rating::unknown) return false;
+  return severity_rank(gating_rating(rating)) >= severity_rank(fail_on);
+}
+
+bool fails(const ScanResult& result, Rating fail_on) {
   for (const VulnFinding& f : result.findings) {
-    if (!f.ignored && rank(gating_rating(f.rating)) >= rank(fail_on)) return true;
+    if (!f.ignored && gates(f.rating, fail_on)) return true;
   }
   return false;
+}
+
+FailOnVerdict fail_on_verdict(std::string summary, std::string_view fail_on_text,
+                              const std::function<bool(Rating)>& fails_at) {
+  auto fail_on = parse_fail_on(fail_on_text);
+  if (fail_on && *fail_on != Rating::none && fails_at(*fail_on))
+    return {summary + " (fail_on: " + to_lower(to_string(*fail_on)) + ")", true};
+  return {std::move(summary), false};
 }
 
 }  // namespace pw::security

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -180,8 +181,22 @@ std::optional<Rating> parse_fail_on(std::string_view text);
 // The rank a finding gates with: its rating, with UNKNOWN counted as MEDIUM (an advisory
 // without a score is not harmless; failing a critical-only gate on it would be noise).
 Rating gating_rating(Rating rating);
-// True when a non-ignored finding's gating_rating is at or above `fail_on`; never for
-// Rating::none (report only).
+// True when a finding rated `rating` gates at `fail_on`: its gating_rating at or above it; never
+// for Rating::none (report only).
+bool gates(Rating rating, Rating fail_on);
+// True when a non-ignored finding gates at `fail_on`.
 bool fails(const ScanResult& result, Rating fail_on);
+
+// A scan stage's verdict under its fail_on setting (`fail_on_text`, "none" when unset): the
+// summary, with " (fail_on: high)" added and fails_build set when `fails_at(policy)` says a
+// finding gates at it. Like the dependency-check publisher's failedTotal thresholds, the policy
+// the team wrote fails the build even though the stage is non-blocking. Dependency-scan and
+// image-scan both end with it.
+struct FailOnVerdict {
+  std::string summary;
+  bool fails_build = false;
+};
+FailOnVerdict fail_on_verdict(std::string summary, std::string_view fail_on_text,
+                              const std::function<bool(Rating)>& fails_at);
 
 }  // namespace pw::security

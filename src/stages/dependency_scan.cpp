@@ -258,16 +258,13 @@ engine::StageOutcome verdict(engine::StageContext& ctx, const security::ScanResu
                              const std::string& dc_note) {
   std::string summary = security::findings_summary(result);
   if (!dc_note.empty()) summary += " (" + dc_note + ")";
-  auto fail_on = security::parse_fail_on(get_string(ctx.spec(), "fail_on").value_or("none"));
-  if (fail_on && *fail_on != Rating::none && security::fails(result, *fail_on)) {
-    // Like the dependency-check publisher's failedTotal thresholds: the policy the team wrote
-    // fails the build even though the stage is non-blocking.
-    engine::StageOutcome o = engine::StageOutcome::failed(
-        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
-    o.fails_build = true;
-    return o;
-  }
-  return engine::StageOutcome::ok(summary);
+  auto v = security::fail_on_verdict(std::move(summary),
+                                     get_string(ctx.spec(), "fail_on").value_or("none"),
+                                     [&](Rating r) { return security::fails(result, r); });
+  engine::StageOutcome o =
+      v.fails_build ? engine::StageOutcome::failed(v.summary) : engine::StageOutcome::ok(v.summary);
+  o.fails_build = v.fails_build;
+  return o;
 }
 
 }  // namespace

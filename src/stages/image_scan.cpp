@@ -109,17 +109,13 @@ void record_scan(engine::StageContext& ctx, const image::ImageScanResult& result
 
 // The stage's outcome: its findings summary, failing the build when fail_on says so.
 engine::StageOutcome verdict(engine::StageContext& ctx, const image::ImageScanResult& result) {
-  std::string summary = image::findings_summary(result);
-  auto fail_on = security::parse_fail_on(ctx.settings().text_or("fail_on", "none"));
-  if (fail_on && *fail_on != Rating::none && image::fails(result, *fail_on)) {
-    // As in dependency-scan: the team's written policy fails the build though the stage is
-    // non-blocking.
-    engine::StageOutcome o = engine::StageOutcome::failed(
-        summary + " (fail_on: " + to_lower(security::to_string(*fail_on)) + ")");
-    o.fails_build = true;
-    return o;
-  }
-  return engine::StageOutcome::ok(summary);
+  auto v = security::fail_on_verdict(image::findings_summary(result),
+                                     ctx.settings().text_or("fail_on", "none"),
+                                     [&](Rating r) { return image::fails(result, r); });
+  engine::StageOutcome o =
+      v.fails_build ? engine::StageOutcome::failed(v.summary) : engine::StageOutcome::ok(v.summary);
+  o.fails_build = v.fails_build;
+  return o;
 }
 
 }  // namespace

@@ -283,6 +283,31 @@ TEST(Policy, ParseFailOn) {
   EXPECT_FALSE(parse_fail_on("").has_value());
 }
 
+TEST(Policy, GatesWithUnknownAsMedium) {
+  EXPECT_TRUE(gates(Rating::high, Rating::high));
+  EXPECT_FALSE(gates(Rating::medium, Rating::high));
+  EXPECT_TRUE(gates(Rating::unknown, Rating::medium));
+  EXPECT_FALSE(gates(Rating::unknown, Rating::high));
+  EXPECT_FALSE(gates(Rating::critical, Rating::none));
+  EXPECT_FALSE(gates(Rating::critical, Rating::unknown));
+}
+
+// The verdict both scan stages end with.
+TEST(Policy, FailOnVerdictNamesThePolicyItFailsOn) {
+  auto at_high = [](Rating r) { return severity_rank(r) <= severity_rank(Rating::high); };
+  auto v = fail_on_verdict("2 findings", "High", at_high);
+  EXPECT_TRUE(v.fails_build);
+  EXPECT_EQ(v.summary, "2 findings (fail_on: high)");
+  v = fail_on_verdict("2 findings", "critical", at_high);
+  EXPECT_FALSE(v.fails_build);
+  EXPECT_EQ(v.summary, "2 findings");
+  for (const char* text : {"none", "moderate", ""}) {
+    v = fail_on_verdict("s", text, [](Rating) { return true; });
+    EXPECT_FALSE(v.fails_build) << text;
+    EXPECT_EQ(v.summary, "s");
+  }
+}
+
 TEST_F(ScanFixture, FailOnThresholdsCountOnlyNotIgnored) {
   ScanResult r = run();
   EXPECT_TRUE(fails(r, Rating::critical));
