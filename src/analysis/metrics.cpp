@@ -331,6 +331,8 @@ class Measurer {
     open.kind = kind;
     switch (kind) {
       case Kind::if_:
+      case Kind::for_:
+      case Kind::while_:
         ++m_.statements;
         cyclomatic();
         cognitive(1 + level);
@@ -343,13 +345,6 @@ class Measurer {
         break;
       case Kind::else_:
         cognitive(1);
-        open.body_level = level + 1;
-        break;
-      case Kind::for_:
-      case Kind::while_:
-        ++m_.statements;
-        cyclomatic();
-        cognitive(1 + level);
         open.body_level = level + 1;
         break;
       case Kind::except_:

@@ -192,18 +192,29 @@ std::string poetry_constraint_to_pep440(std::string_view constraint) {
   return out;
 }
 
-void read_pyproject_declarations(std::string_view text, const std::string& file,
-                                 DeclaredProject& out) {
-  toml::table doc;
+namespace {
+
+// pyproject.toml or a Pipfile parsed; invalid TOML is one diagnostic of `out` in toml++'s own
+// words, and nullopt.
+std::optional<toml::table> parse_declaring_file(std::string_view text, const std::string& file,
+                                                DeclaredProject& out) {
   try {
-    doc = toml::parse(text, file);
+    return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
     out.diagnostics.push_back({file, static_cast<int>(e.source().begin.line),
                                static_cast<int>(e.source().begin.column),
                                std::string(e.description())});
-    return;
+    return std::nullopt;
   }
-  read_pyproject_declarations(doc, file, out);
+}
+
+}  // namespace
+
+void read_pyproject_declarations(std::string_view text, const std::string& file,
+                                 DeclaredProject& out) {
+  auto doc = parse_declaring_file(text, file, out);
+  if (!doc) return;
+  read_pyproject_declarations(*doc, file, out);
 }
 
 void read_pyproject_declarations(const toml::table& doc, const std::string& file,
@@ -269,19 +280,12 @@ void read_pyproject_declarations(const toml::table& doc, const std::string& file
 
 void read_pipfile_declarations(std::string_view text, const std::string& file,
                                DeclaredProject& out) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    out.diagnostics.push_back({file, static_cast<int>(e.source().begin.line),
-                               static_cast<int>(e.source().begin.column),
-                               std::string(e.description())});
-    return;
-  }
+  auto doc = parse_declaring_file(text, file, out);
+  if (!doc) return;
   out.files.push_back(file);
   if (out.tool.empty()) out.tool = "pipenv";
-  add_named_table(out, file, doc["packages"].as_table(), std::string(kMainGroup), false);
-  add_named_table(out, file, doc["dev-packages"].as_table(), "dev", false);
+  add_named_table(out, file, (*doc)["packages"].as_table(), std::string(kMainGroup), false);
+  add_named_table(out, file, (*doc)["dev-packages"].as_table(), "dev", false);
 }
 
 DeclaredProject read_declarations(const fs::path& folder) {

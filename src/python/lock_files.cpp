@@ -202,6 +202,31 @@ std::optional<std::string> format_version(Reader& r, const toml::node* vnode,
   return version;
 }
 
+// Where a TOML lock keeps its format version and which versions pipewright reads (format_version's
+// arguments).
+struct VersionRule {
+  const char* file;  // "poetry.lock"
+  const char* key;   // "lock-version"
+  bool in_metadata;  // under [metadata], or at the top
+  int min_major, max_major, newest_minor;
+  const char* read;  // what pipewright reads, for the error
+};
+
+// The start the versioned TOML locks' readers share: the document parsed and its format version
+// checked and recorded in the lock; nullopt after an error (the reader returns r.fail()).
+std::optional<toml::table> parse_versioned(std::string_view text, const std::string& path,
+                                           Reader& r, const VersionRule& v) {
+  auto doc = parse_toml(text, path, r);
+  if (!doc) return std::nullopt;
+  const toml::node* vnode = v.in_metadata ? (*doc)["metadata"][v.key].node() : (*doc)[v.key].node();
+  std::string where = v.in_metadata ? std::string("[metadata] ") + v.key : v.key;
+  auto version = format_version(r, vnode, v.file, v.key, where, v.min_major, v.max_major,
+                                v.newest_minor, v.read);
+  if (!version) return std::nullopt;
+  r.lock().format_version = *version;
+  return doc;
+}
+
 // ---------------------------------------------------------------------------------------- uv
 
 // uv's `source` table: { registry = url } | { git = url } | { url = url } | { path = p }
@@ -426,13 +451,11 @@ void poetry_files(const toml::array* files, LockedPackage& p) {
 
 LockReadResult read_poetry(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::poetry);
-  auto doc = parse_toml(text, path, r);
+  auto doc = parse_versioned(text, path, r,
+                             {"poetry.lock", "lock-version", true, 1, 2, 1,
+                              "pipewright reads lock-version 1.0 to 2.1 (Poetry 1.0 to 2.x)"});
   if (!doc) return r.fail();
-  auto version = format_version(r, (*doc)["metadata"]["lock-version"].node(), "poetry.lock",
-                                "lock-version", "[metadata] lock-version", 1, 2, 1,
-                                "pipewright reads lock-version 1.0 to 2.1 (Poetry 1.0 to 2.x)");
-  if (!version) return r.fail();
-  r.lock().format_version = *version;
+  const std::string& version = r.lock().format_version;
   r.lock().has_graph = true;
   const toml::table* meta_files = (*doc)["metadata"]["files"].as_table();  // lock-version 1.x
   const toml::table* extras = (*doc)["extras"].as_table();
@@ -513,7 +536,7 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
     }
   }
   // Before 2.1 the markers are only on the dependency edges.
-  if (auto mm = major_minor(*version); mm->first < 2 || (mm->first == 2 && mm->second < 1))
+  if (auto mm = major_minor(version); mm->first < 2 || (mm->first == 2 && mm->second < 1))
     markers_from_edges(r.lock(), {});
   return r.finish();
 }
@@ -522,13 +545,10 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
 
 LockReadResult read_pdm(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::pdm);
-  auto doc = parse_toml(text, path, r);
+  auto doc = parse_versioned(text, path, r,
+                             {"pdm.lock", "lock_version", true, 4, 4, 5,
+                              "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)"});
   if (!doc) return r.fail();
-  auto version = format_version(r, (*doc)["metadata"]["lock_version"].node(), "pdm.lock",
-                                "lock_version", "[metadata] lock_version", 4, 4, 5,
-                                "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)");
-  if (!version) return r.fail();
-  r.lock().format_version = *version;
   r.lock().has_graph = true;
   if (const toml::array* pkgs = (*doc)["package"].as_array()) {
     for (const auto& node : *pkgs) {
@@ -620,14 +640,11 @@ void pylock_hashes(const toml::node* file, LockedPackage& p) {
 
 LockReadResult read_pylock(std::string_view text, const std::string& path) {
   Reader r(path, LockFormat::pylock);
-  auto doc = parse_toml(text, path, r);
-  if (!doc) return r.fail();
   // PEP 751: a tool must refuse an unknown major version and may warn on a newer minor one.
-  auto version =
-      format_version(r, (*doc)["lock-version"].node(), "pylock.toml", "lock-version",
-                     "lock-version", 1, 1, 0, "pipewright reads lock-version 1.0 (PEP 751)");
-  if (!version) return r.fail();
-  r.lock().format_version = *version;
+  auto doc = parse_versioned(text, path, r,
+                             {"pylock.toml", "lock-version", false, 1, 1, 0,
+                              "pipewright reads lock-version 1.0 (PEP 751)"});
+  if (!doc) return r.fail();
   const toml::array* pkgs = (*doc)["packages"].as_array();
   if (pkgs) {
     for (const auto& node : *pkgs) {

@@ -182,24 +182,28 @@ struct LineOptions {
   std::vector<std::string> global_options, install_options, config_settings;
 };
 
+// The list an option optparse "append"s to gathers its values; nullptr for the others.
+std::vector<std::string>* appended_to(Dest dest, LineOptions& out) {
+  switch (dest) {
+    case Dest::requirement:
+      return &out.requirements;
+    case Dest::constraint:
+      return &out.constraints;
+    case Dest::editable:
+      return &out.editables;
+    case Dest::global_option:
+      return &out.global_options;
+    case Dest::install_option:
+      return &out.install_options;
+    default:
+      return nullptr;
+  }
+}
+
 std::optional<std::string> apply(const OptDef* def, std::string_view spelled, std::string value,
                                  LineOptions& out) {
+  if (auto* list = appended_to(def->dest, out)) list->push_back(value);
   switch (def->dest) {
-    case Dest::requirement:
-      out.requirements.push_back(value);
-      break;
-    case Dest::constraint:
-      out.constraints.push_back(value);
-      break;
-    case Dest::editable:
-      out.editables.push_back(value);
-      break;
-    case Dest::global_option:
-      out.global_options.push_back(value);
-      break;
-    case Dest::install_option:
-      out.install_options.push_back(value);
-      break;
     case Dest::config_settings:
       if (value.find('=') == std::string::npos)
         return "Arguments to " + std::string(spelled) + " must be of the form KEY=VAL";
