@@ -17,10 +17,9 @@ namespace pw {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::string read_file(const fs::path& path) {
+void read_file_chunks(const fs::path& path, const std::function<void(std::string_view)>& chunk) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error("cannot read " + path.string() + ": " + errno_text(errno));
-  std::string out;
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -31,9 +30,19 @@ std::string read_file(const fs::path& path) {
       throw Error("cannot read " + path.string() + ": " + errno_text(err));
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    try {
+      chunk(std::string_view(buf, static_cast<size_t>(n)));
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
   }
   ::close(fd);
+}
+
+std::string read_file(const fs::path& path) {
+  std::string out;
+  read_file_chunks(path, [&](std::string_view c) { out.append(c); });
   return out;
 }
 

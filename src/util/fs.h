@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,8 @@ namespace pw {
 namespace fs = std::filesystem;
 
 std::string read_file(const fs::path& path);
+// Reads a file in 64 KiB pieces, each to `chunk` (sha256_file_hex hashes it as it comes).
+void read_file_chunks(const fs::path& path, const std::function<void(std::string_view)>& chunk);
 // Writes through a temporary file in the same folder and renames it into place, so a reader
 // never sees half a file and a crash leaves the old version (ccache's AtomicFile idea).
 void write_file_atomic(const fs::path& path, std::string_view content);

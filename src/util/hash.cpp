@@ -1,10 +1,6 @@
 #include "util/hash.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "util/error.h"
 #include "util/fs.h"
@@ -41,22 +37,8 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot read " + path.string() + ": " + errno_text(errno));
   Sha256 h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw Error("cannot read " + path.string() + ": " + errno_text(err));
-    }
-    if (n == 0) break;
-    h.update(std::string_view(buf, static_cast<size_t>(n)));
-  }
-  ::close(fd);
+  read_file_chunks(path, [&](std::string_view chunk) { h.update(chunk); });
   return h.hex_digest();
 }
 
