@@ -30,16 +30,7 @@ std::string unquote(std::string_view s) {
       out += static_cast<char>(v);
       i += 2;
     } else {
-      switch (e) {
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        default:
-          out += e;
-      }
+      out += e == 'n' ? '\n' : e == 't' ? '\t' : e;  // \" and \\ stand for themselves
     }
   }
   return out;
