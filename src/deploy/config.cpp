@@ -6,6 +6,7 @@
 
 #include "util/numbers.h"
 #include "util/strings.h"
+#include "util/yaml.h"
 
 namespace pw::deploy {
 
@@ -45,21 +46,8 @@ class Reader {
   }
 
   std::optional<std::vector<std::string>> list(const YAML::Node& n, const std::string& what) {
-    if (n.IsNull()) return std::vector<std::string>{};
-    if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
-    if (!n.IsSequence()) {
-      error(n, what + " must be a value or a list");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    for (const auto& item : n) {
-      if (!item.IsScalar()) {
-        error(item, what + " must list plain values");
-        return std::nullopt;
-      }
-      out.push_back(item.Scalar());
-    }
-    return out;
+    return yaml_scalar_list(n, what, " must be a value or a list",
+                            [this](const YAML::Node& at, const std::string& m) { error(at, m); });
   }
 
   std::optional<Millis> duration(const YAML::Node& n, const std::string& what) {

@@ -11,6 +11,7 @@
 #include "util/fs.h"
 #include "util/numbers.h"
 #include "util/strings.h"
+#include "util/yaml.h"
 
 namespace pw::pipeline {
 
@@ -88,21 +89,8 @@ class Reader {
 
   std::optional<std::vector<std::string>> string_list(const YAML::Node& n,
                                                       const std::string& what) {
-    std::vector<std::string> out;
-    if (n.IsNull()) return out;
-    if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
-    if (!n.IsSequence()) {
-      error(n, what + " must be a list");
-      return std::nullopt;
-    }
-    for (const auto& item : n) {
-      if (!item.IsScalar()) {
-        error(item, what + " must list plain values");
-        return std::nullopt;
-      }
-      out.push_back(item.Scalar());
-    }
-    return out;
+    return yaml_scalar_list(n, what, " must be a list",
+                            [this](const YAML::Node& at, const std::string& m) { error(at, m); });
   }
 
   // Walks a mapping, reporting duplicate keys (YAML forbids them; yaml-cpp keeps one silently).
