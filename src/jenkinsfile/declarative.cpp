@@ -879,19 +879,8 @@ void src(std::ostream& o, const NodePtr& n) {
   }
 }
 
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (c == '\n')
-      o += "\\n";
-    else if (c == '\t')
-      o += "\\t";
-    else
-      o += c;
-  }
-  return o + "\"";
-}
+// A JSON string: util's double_quoted escapes what the dump's strings hold.
+std::string json_str(const std::string& s) { return double_quoted(s); }
 
 struct Dumper {
   std::ostringstream o;

@@ -527,20 +527,8 @@ pipeline::Pipeline to_run_pipeline(const Pipeline& jp, const std::string& path,
 
 namespace {
 
-std::string yq(const std::string& s) {
-  // YAML double-quoted scalar.
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (c == '\n')
-      o += "\\n";
-    else if (c == '\t')
-      o += "\\t";
-    else
-      o += c;
-  }
-  return o + "\"";
-}
+// A YAML double-quoted scalar.
+std::string yq(const std::string& s) { return double_quoted(s); }
 
 std::string literal_or_source(const NodePtr& n) {
   std::string s;

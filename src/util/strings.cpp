@@ -286,6 +286,20 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return glob_impl(pattern, text);
 }
 
+std::string double_quoted(std::string_view s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n')
+      o += "\\n";
+    else if (c == '\t')
+      o += "\\t";
+    else
+      o += c;
+  }
+  return o + "\"";
+}
+
 std::string shell_quote(std::string_view s) {
   bool plain = !s.empty();
   for (char c : s)

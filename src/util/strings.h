@@ -33,6 +33,10 @@ std::string xml_escape(std::string_view s);
 // '[...]' a class. Used for `when.branch` and `when.changes`.
 bool glob_match(std::string_view pattern, std::string_view text);
 
+// In double quotes with '"', '\\', newline and tab escaped as \", \\, \n and \t: a JSON string
+// and a YAML double-quoted scalar alike (other control characters are kept as they are).
+std::string double_quoted(std::string_view s);
+
 // Quotes a string for a POSIX shell (single quotes).
 std::string shell_quote(std::string_view s);
 

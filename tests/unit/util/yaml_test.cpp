@@ -31,11 +31,11 @@ TEST(YamlScalarList, OneValueOrAListOfThem) {
 
 TEST(YamlScalarList, SaysWhatIsWrongWhere) {
   Reported r;
-  EXPECT_FALSE(yaml_scalar_list(YAML::Load("{a: 1}"), "ports", " must be a value or a list",
-                                r.error()));
+  EXPECT_FALSE(
+      yaml_scalar_list(YAML::Load("{a: 1}"), "ports", " must be a value or a list", r.error()));
   EXPECT_FALSE(yaml_scalar_list(YAML::Load("- a\n- [b]\n"), "needs", " must be a list", r.error()));
-  EXPECT_EQ(r.messages,
-            (std::vector<std::string>{"ports must be a value or a list", "needs must list plain values"}));
+  EXPECT_EQ(r.messages, (std::vector<std::string>{"ports must be a value or a list",
+                                                  "needs must list plain values"}));
   EXPECT_EQ(r.lines.back(), 2);
 }
 
