@@ -277,4 +277,17 @@ std::optional<NewCodeReference> parse_new_code_reference(const std::string& text
   return std::nullopt;
 }
 
+std::string new_code_reference_state(const std::filesystem::path& repo) {
+  auto head = exec::git(repo, {"rev-parse", "HEAD"}).value_or("");
+  auto branch = exec::git(repo, {"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+  auto tag = exec::git(repo, {"describe", "--tags", "--abbrev=0"}).value_or("");
+  std::string main_ref;
+  for (const char* m : {"origin/main", "main", "origin/master", "master"})
+    if (auto r = exec::git(repo, {"rev-parse", "--verify", "-q", m})) {
+      main_ref = *r;
+      break;
+    }
+  return head + " " + branch + " " + tag + " " + main_ref;
+}
+
 }  // namespace pw::analysis

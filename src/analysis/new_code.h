@@ -58,4 +58,9 @@ struct NewCode {
 // repository, history or reference: that is a NewCode with available = false and a reason.
 NewCode compute_new_code(const std::filesystem::path& repo, const NewCodeReference& reference);
 
+// What new code is measured against, as text for the stage cache's key: HEAD, its branch, the
+// latest tag and the main branch's commit. The reference moves without the tree changing, so
+// the analysis' key covers it.
+std::string new_code_reference_state(const std::filesystem::path& repo);
+
 }  // namespace pw::analysis

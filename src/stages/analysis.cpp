@@ -10,7 +10,6 @@
 #include "engine/build_store.h"
 #include "exec/capture.h"
 #include "project/pipeline_overrides.h"
-#include "stages/cache_policies.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
 #include "stages/sonar.h"
@@ -373,9 +372,16 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("analysis", make_stage<AnalysisStage>(), AnalysisStage::validate, cache_policy("analysis"));
+  // Not in SonarQube mode, which submits to a server: an effect, never skipped. New code moves
+  // with the commit and the reference, which the key covers.
+  r.add("analysis", make_stage<AnalysisStage>(), AnalysisStage::validate,
+        {.cacheable = true,
+         .applies = [](const auto& spec) { return spec.setting("sonar") == nullptr; },
+         .outputs = {"reports/analysis.json", "reports/sonar-external-issues.json"},
+         .extra = [](const auto& in) { return analysis::new_code_reference_state(in.workspace); }});
+  // The gate reads only what analysis left, which its key covers.
   r.add("quality-gate", make_stage<QualityGateStage>(), QualityGateStage::validate,
-        cache_policy("quality-gate"));
+        {.cacheable = true, .reads_tree = false, .outputs = {"reports/quality-gate.json"}});
 });
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "stages/dependency_scan.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -323,9 +325,30 @@ engine::StageOutcome DependencyScanStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
+
+// The advisory database's version, which the scan's key covers: any import rewrites the file.
+std::string advisory_database_version(const engine::KeyInputs&) {
+  auto path = security::Store::default_path();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "no database at " + path.string();
+  return path.string() + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_ino) + " " +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
   r.add("dependency-scan", make_stage<DependencyScanStage>(), DependencyScanStage::validate,
-        cache_policy("dependency-scan"));
+        {.cacheable = true,
+         .inputs =
+             [](const pipeline::StageSpec& spec, const pipeline::Pipeline&) {
+               auto globs = dependency_files();
+               globs.push_back(get_string(spec, "ignore_file")
+                                   .value_or(std::string(security::kDefaultIgnoreFile)));
+               return globs;
+             },
+         .outputs = {"reports/dependency-check-report.json", "reports/dependency-check-report.xml",
+                     "reports/dependency-scan.sarif", "reports/sbom.cdx.json",
+                     "artifacts/dependency-check/**"},
+         .extra = advisory_database_version});
 });
 }  // namespace
 

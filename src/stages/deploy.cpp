@@ -2,7 +2,6 @@
 
 #include "deploy/history.h"
 #include "deploy/rollout.h"
-#include "stages/cache_policies.h"
 #include "stages/outputs.h"
 #include "stages/registry.h"
 #include "util/clock.h"
@@ -154,7 +153,7 @@ engine::StageOutcome DeployStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("deploy", make_stage<DeployStage>(), DeployStage::validate, cache_policy("deploy"));
+  r.add("deploy", make_stage<DeployStage>(), DeployStage::validate);
 });
 }  // namespace
 

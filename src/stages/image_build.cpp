@@ -6,7 +6,6 @@
 #include "exec/capture.h"
 #include "net/http.h"
 #include "python/distribution.h"
-#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
 #include "stages/registry.h"
@@ -178,8 +177,7 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("image-build", make_stage<ImageBuildStage>(), ImageBuildStage::validate,
-        cache_policy("image-build"));
+  r.add("image-build", make_stage<ImageBuildStage>(), ImageBuildStage::validate);
 });
 }  // namespace
 

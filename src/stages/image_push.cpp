@@ -9,7 +9,6 @@
 
 #include "exec/process.h"
 #include "net/registry_api.h"
-#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
 #include "stages/registry.h"
@@ -315,8 +314,7 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("image-push", make_stage<ImagePushStage>(), ImagePushStage::validate,
-        cache_policy("image-push"));
+  r.add("image-push", make_stage<ImagePushStage>(), ImagePushStage::validate);
 });
 }  // namespace
 

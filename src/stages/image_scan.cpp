@@ -9,7 +9,6 @@
 #include "image/vulnerabilities.h"
 #include "security/scan.h"
 #include "security/store.h"
-#include "stages/cache_policies.h"
 #include "stages/container_engine.h"
 #include "stages/outputs.h"
 #include "stages/registry.h"
@@ -163,7 +162,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("image-scan", make_stage<ImageScanStage>(), {}, cache_policy("image-scan"));
+  r.add("image-scan", make_stage<ImageScanStage>());
 });
 }  // namespace
 

@@ -286,8 +286,9 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  // Cached: it reads only the files that declare dependencies.
   r.add("lock-check", make_stage<LockCheckStage>(), LockCheckStage::validate,
-        cache_policy("lock-check"));
+        {.cacheable = true, .inputs = [](const auto&, const auto&) { return dependency_files(); }});
 });
 }  // namespace
 

@@ -205,7 +205,9 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("package", make_stage<PackageStage>(), {}, cache_policy("package"));
+  // Cached on the whole tree: an sdist holds more than the package.
+  r.add("package", make_stage<PackageStage>(), {},
+        {.cacheable = true, .outputs = {"workspace/dist/**"}});
 });
 }  // namespace
 

@@ -5,7 +5,6 @@
 
 #include "project/pipeline_overrides.h"
 #include "python/lock_sync.h"
-#include "stages/cache_policies.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/strings.h"
@@ -137,8 +136,7 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("preflight", make_stage<PreflightStage>(), PreflightStage::validate,
-        cache_policy("preflight"));
+  r.add("preflight", make_stage<PreflightStage>(), PreflightStage::validate);
 });
 }  // namespace
 

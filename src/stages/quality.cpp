@@ -388,8 +388,11 @@ engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
   for (const auto& id : quality_substages())
-    r.add(id, make_stage<QualityToolStage>(), {}, cache_policy(id));
-  r.add("quality", make_stage<QualityStage>(), {}, cache_policy("quality"));
+    r.add(id, make_stage<QualityToolStage>(), {},
+          {.cacheable = true, .inputs = quality_inputs, .outputs = {"reports/quality/{id}.sarif"}});
+  // The merge reads only what the sub-stages left, which their keys cover.
+  r.add("quality", make_stage<QualityStage>(), {},
+        {.cacheable = true, .reads_tree = false, .outputs = {"reports/quality.sarif"}});
 });
 }  // namespace
 

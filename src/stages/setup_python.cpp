@@ -390,8 +390,9 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+  // Never cached (it makes the build's venv); its result is the environment.
   r.add("setup-python", make_stage<SetupPythonStage>(), SetupPythonStage::validate,
-        cache_policy("setup-python"));
+        {.result = python_environment_result});
 });
 }  // namespace
 

@@ -225,7 +225,9 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("tests", make_stage<TestsStage>(), {}, cache_policy("tests"));
+  // Cached on the whole tree: tests import anything.
+  r.add("tests", make_stage<TestsStage>(), {},
+        {.cacheable = true, .outputs = {"reports/report.xml", "reports/coverage.xml"}});
 });
 }  // namespace
 

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "stages/cache_policies.h"
 #include "stages/post.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
@@ -177,7 +176,7 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("upload", make_stage<UploadStage>(), UploadStage::validate, cache_policy("upload"));
+  r.add("upload", make_stage<UploadStage>(), UploadStage::validate);
 });
 }  // namespace
 
