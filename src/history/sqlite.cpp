@@ -52,17 +52,4 @@ void Db::exec_when_free(const char* sql, int timeout_ms) {
   }
 }
 
-Stmt::Stmt(const Db& db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &s_, nullptr) !=
-      SQLITE_OK)
-    db.fail("cannot prepare " + std::string(sql.substr(0, 60)));
-}
-
-bool Stmt::step() {
-  int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  db_.fail("query failed");
-}
-
 }  // namespace pw::history

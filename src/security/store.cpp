@@ -12,6 +12,7 @@
 #include "security/ecosystem.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/sqlite.h"
 #include "util/strings.h"
 #include "util/thread_pool.h"
 
@@ -84,68 +85,14 @@ std::string db_error(sqlite3* db, const std::string& message) {
          message;
 }
 
-// A prepared statement, reset after each use.
-class Stmt {
+// A prepared statement kept for the store's life, reset after each use; a failure names the
+// database file.
+class Stmt : public sqlite::Statement {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
-      throw Error(db_error(db, sqlite3_errmsg(db)));
-    }
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, std::optional<double> v) {
-    if (v)
-      sqlite3_bind_double(s_, i, *v);
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  // True while rows come; throws on error.
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw Error(db_error(db_, sqlite3_errmsg(db_)));
-  }
-  void run() {
-    while (step()) {
-    }
-    reset();
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  // Valid until the next step() or reset().
-  std::string_view view(int col) const {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
-             : std::string_view();
-  }
-  std::string text(int col) const {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-  std::optional<double> real(int col) const {
-    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
-    return sqlite3_column_double(s_, col);
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
+  Stmt(sqlite3* db, const char* sql)
+      : sqlite::Statement(db, sql, SQLITE_PREPARE_PERSISTENT, [db](const std::string&) {
+          throw Error(db_error(db, sqlite3_errmsg(db)));
+        }) {}
 };
 
 void exec(sqlite3* db, const char* sql) {
@@ -669,7 +616,7 @@ std::optional<AdvisoryInfo> Store::advisory(std::string_view id) const {
   s.bind(1, id);
   std::optional<AdvisoryInfo> out;
   if (s.step()) {
-    out = read_info([&](int c) { return s.text(c); }, [&](int c) { return s.real(c); });
+    out = read_info([&](int c) { return s.text(c); }, [&](int c) { return s.optional_real(c); });
   }
   s.reset();
   return out;
@@ -699,7 +646,7 @@ std::vector<std::shared_ptr<const AdvisoryInfo>> Store::advisories(
     s.bind(1, array);
     while (s.step()) {
       auto info = std::make_shared<const AdvisoryInfo>(
-          read_info([&](int c) { return s.text(c); }, [&](int c) { return s.real(c); }));
+          read_info([&](int c) { return s.text(c); }, [&](int c) { return s.optional_real(c); }));
       std::string id = info->id;
       found.emplace(std::move(id), std::move(info));
     }
