@@ -209,6 +209,19 @@ class Measurer {
     return true;
   }
 
+  // Keeps the bracket depth over an operator token; true when it was a bracket.
+  static bool bracket(const Sig& t, int& depth) {
+    if (t.op == '(' || t.op == '[' || t.op == '{') {
+      ++depth;
+      return true;
+    }
+    if (t.op == ')' || t.op == ']' || t.op == '}') {
+      depth = std::max(0, depth - 1);
+      return true;
+    }
+    return false;
+  }
+
   // Finds the colon ending a compound header: the first ':' outside brackets that no lambda
   // claims. -1 when there is none (broken code).
   int header_colon(int begin, int end) const {
@@ -216,11 +229,8 @@ class Measurer {
     for (int i = begin; i < end; ++i) {
       const Sig& t = tok(i);
       if (t.type == TokenType::OP) {
-        if (t.op == '(' || t.op == '[' || t.op == '{')
-          ++depth;
-        else if (t.op == ')' || t.op == ']' || t.op == '}')
-          depth = std::max(0, depth - 1);
-        else if (t.op == ':' && depth == 0) {
+        if (bracket(t, depth)) continue;
+        if (t.op == ':' && depth == 0) {
           if (lambdas > 0)
             --lambdas;
           else
@@ -418,14 +428,8 @@ class Measurer {
       bool split = i == end;
       if (!split) {
         const Sig& t = tok(i);
-        if (t.type == TokenType::OP) {
-          if (t.op == '(' || t.op == '[' || t.op == '{')
-            ++depth;
-          else if (t.op == ')' || t.op == ']' || t.op == '}')
-            depth = std::max(0, depth - 1);
-          else if (t.op == ';' && depth == 0)
-            split = true;
-        }
+        if (t.type == TokenType::OP && !bracket(t, depth) && t.op == ';' && depth == 0)
+          split = true;
       }
       if (split) {
         if (i > start && !is_name(tok(start), "nonlocal")) ++m_.statements;

@@ -159,6 +159,15 @@ bool name_version(const toml::table& t, Reader& r, LockedPackage& p, bool versio
   return true;
 }
 
+// The tables of an array of tables ([[package]]); other items are skipped, no array is none.
+std::vector<const toml::table*> tables_of(const toml::array* a) {
+  std::vector<const toml::table*> out;
+  if (a)
+    for (const auto& node : *a)
+      if (const toml::table* t = node.as_table()) out.push_back(t);
+  return out;
+}
+
 // "2.1" -> {2, 1}; nullopt when it is not MAJOR.MINOR[.PATCH].
 std::optional<std::pair<int, int>> major_minor(const std::string& v) {
   int major = 0, minor = 0;
@@ -368,40 +377,36 @@ LockReadResult read_uv(std::string_view text, const std::string& path) {
   r.lock().format_version = "1 revision " + std::to_string(revision);
   r.lock().has_graph = true;
   std::vector<UvExtra> extra;
-  if (const toml::array* pkgs = (*doc)["package"].as_array()) {
-    for (const auto& node : *pkgs) {
-      const toml::table* t = node.as_table();
-      if (!t) continue;
-      LockedPackage p;
-      const toml::table* src = (*t)["source"].as_table();
-      uv_source(src, p);
-      bool project = p.source_kind == "editable" || p.source_kind == "virtual" ||
-                     (p.source_kind == "directory" && p.source == ".");
-      // A virtual workspace member has no version; every other package must have one.
-      if (!name_version(*t, r, p, !project)) continue;
-      p.is_project = project;
-      uv_hash((*t)["sdist"].node(), p);
-      if (const toml::array* wheels = (*t)["wheels"].as_array())
-        for (const auto& w : *wheels) uv_hash(&w, p);
-      p.dependencies = uv_edges((*t)["dependencies"].as_array());
-      UvExtra x;
-      if (const toml::table* opt = (*t)["optional-dependencies"].as_table())
-        for (const auto& [k, v] : *opt) {
-          std::string name = normalize_name(k.str());
-          if (project) {
-            x.optional[name] = uv_edges(v.as_array());
-            continue;
-          }
-          for (auto& e : uv_edges(v.as_array())) {
-            e.via_extra = name;
-            p.dependencies.push_back(std::move(e));
-          }
+  for (const toml::table* t : tables_of((*doc)["package"].as_array())) {
+    LockedPackage p;
+    const toml::table* src = (*t)["source"].as_table();
+    uv_source(src, p);
+    bool project = p.source_kind == "editable" || p.source_kind == "virtual" ||
+                   (p.source_kind == "directory" && p.source == ".");
+    // A virtual workspace member has no version; every other package must have one.
+    if (!name_version(*t, r, p, !project)) continue;
+    p.is_project = project;
+    uv_hash((*t)["sdist"].node(), p);
+    if (const toml::array* wheels = (*t)["wheels"].as_array())
+      for (const auto& w : *wheels) uv_hash(&w, p);
+    p.dependencies = uv_edges((*t)["dependencies"].as_array());
+    UvExtra x;
+    if (const toml::table* opt = (*t)["optional-dependencies"].as_table())
+      for (const auto& [k, v] : *opt) {
+        std::string name = normalize_name(k.str());
+        if (project) {
+          x.optional[name] = uv_edges(v.as_array());
+          continue;
         }
-      if (const toml::table* dev = (*t)["dev-dependencies"].as_table())
-        for (const auto& [k, v] : *dev) x.dev[normalize_name(k.str())] = uv_edges(v.as_array());
-      r.lock().packages.push_back(std::move(p));
-      extra.push_back(std::move(x));
-    }
+        for (auto& e : uv_edges(v.as_array())) {
+          e.via_extra = name;
+          p.dependencies.push_back(std::move(e));
+        }
+      }
+    if (const toml::table* dev = (*t)["dev-dependencies"].as_table())
+      for (const auto& [k, v] : *dev) x.dev[normalize_name(k.str())] = uv_edges(v.as_array());
+    r.lock().packages.push_back(std::move(p));
+    extra.push_back(std::move(x));
   }
   uv_walk(r.lock(), extra);
   std::vector<const std::vector<LockedDependency>*> more;
@@ -459,81 +464,77 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
   r.lock().has_graph = true;
   const toml::table* meta_files = (*doc)["metadata"]["files"].as_table();  // lock-version 1.x
   const toml::table* extras = (*doc)["extras"].as_table();
-  if (const toml::array* pkgs = (*doc)["package"].as_array()) {
-    for (const auto& node : *pkgs) {
-      const toml::table* t = node.as_table();
-      if (!t) continue;
-      LockedPackage p;
-      if (!name_version(*t, r, p, true)) continue;
-      p.source = "https://pypi.org/simple";  // no [package.source]: Poetry's default, PyPI
-      if (const toml::table* src = (*t)["source"].as_table()) {
-        std::string type = str_of((*src)["type"]);
-        std::string url = str_of((*src)["url"]);
-        if (type == "legacy") {
-          p.source_kind = "registry";
-          p.source = url;
-        } else if (type == "git") {
-          p.source_kind = "git";
-          std::string commit = str_of((*src)["resolved_reference"]);
-          p.source = url + (commit.empty() ? "" : "#" + commit);
-        } else if (type == "url") {
-          p.source_kind = "url";
-          p.source = url;
-        } else if (type == "file") {
-          p.source_kind = "path";
-          p.source = url;
-        } else if (type == "directory") {
-          p.source_kind = (*t)["develop"].value<bool>().value_or(false) ? "editable" : "directory";
-          p.source = url;
-        }
+  for (const toml::table* t : tables_of((*doc)["package"].as_array())) {
+    LockedPackage p;
+    if (!name_version(*t, r, p, true)) continue;
+    p.source = "https://pypi.org/simple";  // no [package.source]: Poetry's default, PyPI
+    if (const toml::table* src = (*t)["source"].as_table()) {
+      std::string type = str_of((*src)["type"]);
+      std::string url = str_of((*src)["url"]);
+      if (type == "legacy") {
+        p.source_kind = "registry";
+        p.source = url;
+      } else if (type == "git") {
+        p.source_kind = "git";
+        std::string commit = str_of((*src)["resolved_reference"]);
+        p.source = url + (commit.empty() ? "" : "#" + commit);
+      } else if (type == "url") {
+        p.source_kind = "url";
+        p.source = url;
+      } else if (type == "file") {
+        p.source_kind = "path";
+        p.source = url;
+      } else if (type == "directory") {
+        p.source_kind = (*t)["develop"].value<bool>().value_or(false) ? "editable" : "directory";
+        p.source = url;
       }
-      poetry_files((*t)["files"].as_array(), p);
-      if (meta_files) poetry_files((*meta_files)[p.name].as_array(), p);
-      p.dependencies = poetry_edges((*t)["dependencies"].as_table());
-      // 2.1 records the groups; 1.x before 1.5 a category ("main"/"dev"); 2.0 neither.
-      if (const toml::array* groups = (*t)["groups"].as_array()) {
-        for (const auto& g : *groups)
-          if (auto s = g.value<std::string>()) add_unique(p.groups, normalize_name(*s));
-      } else if (auto cat = (*t)["category"].value<std::string>()) {
-        p.groups.push_back(normalize_name(*cat));
-      }
-      // markers: one string, or per group { main = "...", dev = "..." } (2.1).
-      if (auto m = (*t)["markers"].value<std::string>()) {
-        p.marker = *m;
-      } else if (const toml::table* per = (*t)["markers"].as_table()) {
-        std::set<std::string> ms;
-        bool always = false;
-        for (const auto& g : p.groups) {
-          auto v = (*per)[g].value<std::string>();
-          if (!v)
-            always = true;
-          else
-            ms.insert(*v);
-        }
-        if (!always && !ms.empty()) {
-          for (const auto& one : ms)
-            p.marker += (p.marker.empty() ? "" : " or ") + (ms.size() == 1 ? one : "(" + one + ")");
-        }
-      }
-      // An optional package is installed only through the extras that name it ([extras]).
-      if ((*t)["optional"].value<bool>().value_or(false) && extras) {
-        std::vector<std::string> by_extra;
-        for (const auto& [x, names] : *extras)
-          if (const toml::array* a = names.as_array())
-            for (const auto& n : *a)
-              if (auto s = n.value<std::string>()) {
-                // Entries may carry a constraint ("pysocks (>=1.5)"): the name is the first word.
-                std::string nm = s->substr(0, s->find_first_of(" ([<>=!~;"));
-                if (normalize_name(nm) == p.normalized)
-                  add_unique(by_extra, "extra:" + normalize_name(x.str()));
-              }
-        if (!by_extra.empty()) {
-          std::erase(p.groups, std::string(kMainGroup));
-          for (const auto& g : by_extra) add_unique(p.groups, g);
-        }
-      }
-      r.lock().packages.push_back(std::move(p));
     }
+    poetry_files((*t)["files"].as_array(), p);
+    if (meta_files) poetry_files((*meta_files)[p.name].as_array(), p);
+    p.dependencies = poetry_edges((*t)["dependencies"].as_table());
+    // 2.1 records the groups; 1.x before 1.5 a category ("main"/"dev"); 2.0 neither.
+    if (const toml::array* groups = (*t)["groups"].as_array()) {
+      for (const auto& g : *groups)
+        if (auto s = g.value<std::string>()) add_unique(p.groups, normalize_name(*s));
+    } else if (auto cat = (*t)["category"].value<std::string>()) {
+      p.groups.push_back(normalize_name(*cat));
+    }
+    // markers: one string, or per group { main = "...", dev = "..." } (2.1).
+    if (auto m = (*t)["markers"].value<std::string>()) {
+      p.marker = *m;
+    } else if (const toml::table* per = (*t)["markers"].as_table()) {
+      std::set<std::string> ms;
+      bool always = false;
+      for (const auto& g : p.groups) {
+        auto v = (*per)[g].value<std::string>();
+        if (!v)
+          always = true;
+        else
+          ms.insert(*v);
+      }
+      if (!always && !ms.empty()) {
+        for (const auto& one : ms)
+          p.marker += (p.marker.empty() ? "" : " or ") + (ms.size() == 1 ? one : "(" + one + ")");
+      }
+    }
+    // An optional package is installed only through the extras that name it ([extras]).
+    if ((*t)["optional"].value<bool>().value_or(false) && extras) {
+      std::vector<std::string> by_extra;
+      for (const auto& [x, names] : *extras)
+        if (const toml::array* a = names.as_array())
+          for (const auto& n : *a)
+            if (auto s = n.value<std::string>()) {
+              // Entries may carry a constraint ("pysocks (>=1.5)"): the name is the first word.
+              std::string nm = s->substr(0, s->find_first_of(" ([<>=!~;"));
+              if (normalize_name(nm) == p.normalized)
+                add_unique(by_extra, "extra:" + normalize_name(x.str()));
+            }
+      if (!by_extra.empty()) {
+        std::erase(p.groups, std::string(kMainGroup));
+        for (const auto& g : by_extra) add_unique(p.groups, g);
+      }
+    }
+    r.lock().packages.push_back(std::move(p));
   }
   // Before 2.1 the markers are only on the dependency edges.
   if (auto mm = major_minor(version); mm->first < 2 || (mm->first == 2 && mm->second < 1))
@@ -550,57 +551,53 @@ LockReadResult read_pdm(std::string_view text, const std::string& path) {
                               "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)"});
   if (!doc) return r.fail();
   r.lock().has_graph = true;
-  if (const toml::array* pkgs = (*doc)["package"].as_array()) {
-    for (const auto& node : *pkgs) {
-      const toml::table* t = node.as_table();
-      if (!t) continue;
-      LockedPackage p;
-      if (!name_version(*t, r, p, true)) continue;
-      if (auto git = (*t)["git"].value<std::string>()) {
-        p.source_kind = "git";
-        p.source = *git + "#" + str_of((*t)["revision"]);
-      } else if (auto u = (*t)["url"].value<std::string>()) {
-        p.source_kind = "url";
-        p.source = *u;
-      } else if (auto pth = (*t)["path"].value<std::string>()) {
-        p.source_kind = (*t)["editable"].value<bool>().value_or(false) ? "editable" : "directory";
-        p.source = *pth;
-      }
-      poetry_files((*t)["files"].as_array(), p);
-      if (const toml::array* groups = (*t)["groups"].as_array())
-        for (const auto& g : *groups)
-          if (auto s = g.value<std::string>())
-            add_unique(p.groups, *s == "default" ? std::string(kMainGroup) : normalize_name(*s));
-      p.marker = str_of((*t)["marker"]);
-      if (const toml::array* deps = (*t)["dependencies"].as_array()) {
-        for (const auto& d : *deps) {
-          auto s = d.value<std::string>();
-          if (!s) continue;
-          auto req = parse_requirement(*s);
-          if (!req) {
-            r.error(d, "dependency '" + *s + "' of " + p.name + ": " + req.error());
-            continue;
-          }
-          LockedDependency e;
-          e.name = req->normalized_name();
-          e.marker = req->marker_text;
-          for (const auto& x : req->extras) e.extras.push_back(normalize_name(x));
-          p.dependencies.push_back(std::move(e));
-        }
-      }
-      // PDM writes a package once per set of extras it was asked with ("foo" and "foo[bar]"
-      // with the same version): one package here, its edges and groups merged.
-      auto same = std::find_if(
-          r.lock().packages.begin(), r.lock().packages.end(),
-          [&](const auto& q) { return q.normalized == p.normalized && q.version == p.version; });
-      if (same != r.lock().packages.end()) {
-        for (auto& e : p.dependencies) same->dependencies.push_back(std::move(e));
-        for (const auto& g : p.groups) add_unique(same->groups, g);
-        for (const auto& h : p.hashes) add_unique(same->hashes, h);
-        continue;
-      }
-      r.lock().packages.push_back(std::move(p));
+  for (const toml::table* t : tables_of((*doc)["package"].as_array())) {
+    LockedPackage p;
+    if (!name_version(*t, r, p, true)) continue;
+    if (auto git = (*t)["git"].value<std::string>()) {
+      p.source_kind = "git";
+      p.source = *git + "#" + str_of((*t)["revision"]);
+    } else if (auto u = (*t)["url"].value<std::string>()) {
+      p.source_kind = "url";
+      p.source = *u;
+    } else if (auto pth = (*t)["path"].value<std::string>()) {
+      p.source_kind = (*t)["editable"].value<bool>().value_or(false) ? "editable" : "directory";
+      p.source = *pth;
     }
+    poetry_files((*t)["files"].as_array(), p);
+    if (const toml::array* groups = (*t)["groups"].as_array())
+      for (const auto& g : *groups)
+        if (auto s = g.value<std::string>())
+          add_unique(p.groups, *s == "default" ? std::string(kMainGroup) : normalize_name(*s));
+    p.marker = str_of((*t)["marker"]);
+    if (const toml::array* deps = (*t)["dependencies"].as_array()) {
+      for (const auto& d : *deps) {
+        auto s = d.value<std::string>();
+        if (!s) continue;
+        auto req = parse_requirement(*s);
+        if (!req) {
+          r.error(d, "dependency '" + *s + "' of " + p.name + ": " + req.error());
+          continue;
+        }
+        LockedDependency e;
+        e.name = req->normalized_name();
+        e.marker = req->marker_text;
+        for (const auto& x : req->extras) e.extras.push_back(normalize_name(x));
+        p.dependencies.push_back(std::move(e));
+      }
+    }
+    // PDM writes a package once per set of extras it was asked with ("foo" and "foo[bar]"
+    // with the same version): one package here, its edges and groups merged.
+    auto same = std::find_if(
+        r.lock().packages.begin(), r.lock().packages.end(),
+        [&](const auto& q) { return q.normalized == p.normalized && q.version == p.version; });
+    if (same != r.lock().packages.end()) {
+      for (auto& e : p.dependencies) same->dependencies.push_back(std::move(e));
+      for (const auto& g : p.groups) add_unique(same->groups, g);
+      for (const auto& h : p.hashes) add_unique(same->hashes, h);
+      continue;
+    }
+    r.lock().packages.push_back(std::move(p));
   }
   return r.finish();
 }

@@ -518,6 +518,21 @@ class Reader {
     current_include_ = saved;
   }
 
+  // The marker after a URL's or a path's "; " (`marker_text`, a part of `text`; "" none) into
+  // e.marker; false after the diagnostic of an invalid one, pointing into the line.
+  bool read_marker(const std::string& file, const LogicalLine& ll, std::string_view text,
+                   std::string_view marker_text, RequirementEntry& e) {
+    if (marker_text.empty()) return true;
+    auto m = Marker::parse(marker_text);
+    if (!m) {
+      diag(file, ll, static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
+           "invalid marker: " + m.failure().message);
+      return false;
+    }
+    e.marker = std::move(m).value();
+    return true;
+  }
+
   void add_requirement(const LogicalLine& ll, const std::string& file, bool constraint,
                        std::string_view args, LineOptions lo, bool editable) {
     RequirementEntry e;
@@ -566,17 +581,7 @@ class Reader {
       std::string_view url = text;
       if (size_t sc = text.find("; "); sc != std::string_view::npos) {
         url = trim(text.substr(0, sc));
-        std::string_view marker_text = trim(text.substr(sc + 2));
-        if (!marker_text.empty()) {
-          auto m = Marker::parse(marker_text);
-          if (!m) {
-            diag(file, ll,
-                 static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
-                 "invalid marker: " + m.failure().message);
-            return;
-          }
-          e.marker = std::move(m).value();
-        }
+        if (!read_marker(file, ll, text, trim(text.substr(sc + 2)), e)) return;
       }
       e.form = RequirementForm::bare_url;
       e.target = std::string(url);
@@ -601,17 +606,7 @@ class Reader {
         e.form = RequirementForm::path;
         e.target = std::string(no_extras);
         if (before_marker.size() < text.size()) {
-          std::string_view marker_text = trim(text.substr(before_marker.size() + 1));
-          if (!marker_text.empty()) {
-            auto m = Marker::parse(marker_text);
-            if (!m) {
-              diag(file, ll,
-                   static_cast<size_t>(marker_text.data() - text.data()) + m.failure().offset,
-                   "invalid marker: " + m.failure().message);
-              return;
-            }
-            e.marker = std::move(m).value();
-          }
+          if (!read_marker(file, ll, text, trim(text.substr(before_marker.size() + 1)), e)) return;
         }
         if (auto w = parse_wheel_filename(url_filename(no_extras)))
           name_from(e, w->name + "==" + w->version);
