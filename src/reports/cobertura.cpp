@@ -276,14 +276,9 @@ const FileCoverage* CoverageReport::find(std::string_view filename) const {
 }
 
 Parsed<CoverageReport> parse_cobertura(std::string_view xml, const ParseOptions& options) {
-  detail::XmlDocument doc;
-  doc.source = detail::source_name(options, "<coverage xml>");
-  if (auto err = detail::load_xml(xml, doc)) {
-    Parsed<CoverageReport> out;
-    out.errors.push_back(*err);
-    return out;
-  }
-  return parse_loaded(doc, nullptr, nullptr);
+  return detail::parse_xml_text<CoverageReport>(
+      xml, options, "<coverage xml>",
+      [](detail::XmlDocument& doc) { return parse_loaded(doc, nullptr, nullptr); });
 }
 
 Parsed<CoverageReport> parse_cobertura_file(const std::filesystem::path& path,

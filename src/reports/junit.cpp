@@ -372,14 +372,9 @@ std::string pytest_nodeid(std::string_view classname, std::string_view name,
 }
 
 Parsed<JUnitReport> parse_junit(std::string_view xml, const ParseOptions& options) {
-  detail::XmlDocument doc;
-  doc.source = detail::source_name(options, "<junit xml>");
-  if (auto err = detail::load_xml(xml, doc)) {
-    Parsed<JUnitReport> out;
-    out.errors.push_back(*err);
-    return out;
-  }
-  return parse_loaded(doc, options);
+  return detail::parse_xml_text<JUnitReport>(
+      xml, options, "<junit xml>",
+      [&](detail::XmlDocument& doc) { return parse_loaded(doc, options); });
 }
 
 Parsed<JUnitReport> parse_junit_file(const std::filesystem::path& path,

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/findings.h"
+#include "reports/text.h"
 #include "util/error.h"
 
 namespace pw::reports::detail {
@@ -122,6 +124,21 @@ class XmlDocument {
 std::optional<Diagnostic> load_xml(std::string_view text, XmlDocument& out);
 std::optional<Diagnostic> load_xml_file(const std::filesystem::path& path, XmlDocument& out,
                                         const XmlSplit* split = nullptr);
+
+// A report read from XML text, as both parsers do it: the document loaded, named by the options
+// or `fallback`, and handed to `walk`; a document that does not load is the result's one error.
+template <class Report, class Walk>
+Parsed<Report> parse_xml_text(std::string_view xml, const ParseOptions& options,
+                              std::string_view fallback, Walk walk) {
+  XmlDocument doc;
+  doc.source = source_name(options, fallback);
+  if (auto err = load_xml(xml, doc)) {
+    Parsed<Report> out;
+    out.errors.push_back(*err);
+    return out;
+  }
+  return walk(doc);
+}
 
 // The root element, or a diagnostic when it is not one of the expected names (e.g. a coverage.xml
 // handed to the JUnit parser).
