@@ -480,7 +480,8 @@ class Run {
       if (!found) return "not run";
       r = *found;
     }
-    if (r.cache.is_object() && r.cache.contains("key")) return r.cache["key"].get<std::string>();
+    if (r.cache.is_object() && r.cache.contains("key") && r.cache["key"].is_string())
+      return r.cache["key"].get<std::string>() + " " + data_digest(r);
     const pipeline::StageSpec* spec = build_.pipeline->find(id);
     return spec ? result_digest(*spec, r) : data_digest(r);
   }
@@ -506,10 +507,14 @@ class Run {
     return sha256_hex(to_string(r.status) + "\n" + dump_json(d));
   }
 
+  // A cacheable stage's key and what it gave (status and data, restored or not): the key
+  // alone would let a stage that ran again under an earlier entry's key, and gave another
+  // result (a tool or pipewright changed in a way no key sees), leave the stages after it
+  // restoring results made from the old one.
   void remember_result(const pipeline::StageSpec& spec, const StageRecord& rec,
                        const std::string& key) {
     if (!cache_) return;
-    std::string result = key.empty() ? result_digest(spec, rec) : key;
+    std::string result = key.empty() ? result_digest(spec, rec) : key + " " + data_digest(rec);
     std::lock_guard<std::mutex> lock(build_.mu);
     result_keys_[spec.id] = result;
   }

@@ -66,6 +66,14 @@ std::vector<std::string> Project::requirements_files() const {
   return out;
 }
 
+std::string Project::dev_dependencies_place() const {
+  if (dev_dependencies.empty()) return "the project's dev dependencies";
+  const auto& d = dev_dependencies.front();
+  if (d.kind == "dependency-group") return "[dependency-groups] " + d.name + " in " + d.file;
+  if (d.kind == "extra") return "[project.optional-dependencies] " + d.name + " in " + d.file;
+  return d.file;
+}
+
 const std::vector<std::string>& default_dev_groups() {
   static const std::vector<std::string> g = {"dev", "test", "tests", "testing"};
   return g;

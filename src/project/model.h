@@ -103,6 +103,9 @@ struct Project {
   // The requirements files among the dev dependency sources (kinds requirements, pip-tools,
   // configured), relative to the root: what lock-check, audit and the scan read.
   std::vector<std::string> requirements_files() const;
+  // Where a missing development tool should be added, for messages: "[dependency-groups] dev
+  // in pyproject.toml", "requirements-dev.txt", or "the project's dev dependencies".
+  std::string dev_dependencies_place() const;
 };
 
 // What pipewright.yaml and the stage settings say; empty fields mean "detect".

@@ -44,7 +44,7 @@ void sort_codes(const std::vector<std::string>& codes, std::vector<std::string>&
 
 }  // namespace
 
-Flake8StandIn flake8_for_ruff(const fs::path& root) {
+Flake8StandIn flake8_for_ruff(const fs::path& root, bool defaults) {
   Flake8StandIn out;
   // ruff's own files win over pyproject.toml, as ruff reads them.
   std::optional<toml::table> doc;
@@ -60,6 +60,11 @@ Flake8StandIn flake8_for_ruff(const fs::path& root) {
     doc = python::read_toml_file(root / "pyproject.toml", out.problems, "pyproject.toml");
     if (doc) ruff = python::toml_table_at(*doc, "tool.ruff");
     if (ruff) out.source = "pyproject.toml [tool.ruff]";
+  }
+  static const toml::table no_settings;
+  if (!ruff && defaults && out.problems.empty() && !has_flake8_config(root)) {
+    ruff = &no_settings;
+    out.source = "ruff's defaults (the project configures neither ruff nor flake8)";
   }
   if (!ruff || has_flake8_config(root)) return out;
   out.applies = true;

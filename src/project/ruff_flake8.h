@@ -27,7 +27,9 @@ struct Flake8StandIn {
 // Reads ruff's configuration the way ruff finds it in the project root (ruff.toml, .ruff.toml,
 // then pyproject.toml's [tool.ruff]). Does not apply when the project has a flake8
 // configuration of its own (.flake8, setup.cfg or tox.ini [flake8]): flake8 then reads it.
-Flake8StandIn flake8_for_ruff(const std::filesystem::path& root);
+// With `defaults`, a project that configures neither gets ruff's defaults (flake8 in place of
+// the default linter, ruff, where ruff is not installed).
+Flake8StandIn flake8_for_ruff(const std::filesystem::path& root, bool defaults = false);
 
 // Why ruff would not report a finding flake8 made, "" when it would: ruff reads an import
 // written as a redundant alias ("from m import x as x") as an explicit re-export, not F401;

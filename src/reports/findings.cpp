@@ -59,6 +59,17 @@ std::optional<Severity> parse_severity(std::string_view text) {
   return std::nullopt;
 }
 
+std::map<std::string, int> Counts::by_name() const {
+  return {{"total", total},
+          {"errors", errors},
+          {"warnings", warnings},
+          {"notes", notes},
+          {"critical", severity(Severity::critical)},
+          {"high", severity(Severity::high)},
+          {"medium", severity(Severity::medium)},
+          {"low", severity(Severity::low)}};
+}
+
 int Counts::at_least(Severity s) const {
   if (s == Severity::none) return total;
   int n = 0;

@@ -70,6 +70,8 @@ struct Counts {
   // Findings at `s` or worse (critical > high > medium > low); `none` counts all.
   int at_least(Severity s) const;
   void add(const Finding& f);
+  // total, errors, warnings, notes, critical, high, medium, low: for records (build.json).
+  std::map<std::string, int> by_name() const;
 };
 
 Counts count(const std::vector<Finding>& findings);

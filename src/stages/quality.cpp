@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "project/pipeline_overrides.h"
 #include "project/ruff_flake8.h"
@@ -103,20 +104,8 @@ std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pi
 
 std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::path& ws) {
   std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
-  // Where this project declares its dev dependencies, so the hint names the file to edit.
-  auto model = project::detect_project(ws, p);
-  std::string where = "the project's dev dependencies";
-  if (!model.dev_dependencies.empty()) {
-    const auto& d = model.dev_dependencies.front();
-    if (d.kind == "dependency-group")
-      where = "[dependency-groups] " + d.name + " in " + d.file;
-    else if (d.kind == "extra")
-      where = "[project.optional-dependencies] " + d.name + " in " + d.file;
-    else
-      where = d.file;
-  }
   return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " +
-         where;
+         project::detect_project(ws, p).dev_dependencies_place();
 }
 
 // Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
@@ -138,23 +127,12 @@ void merge_sarif(const fs::path& reports_dir, const std::string& root) {
   write_file_atomic(reports_dir / "quality.sarif", reports::write_sarif(runs, {.root = root}));
 }
 
-nlohmann::json counts_json(const reports::Counts& c) {
-  return {{"total", c.total},
-          {"errors", c.errors},
-          {"warnings", c.warnings},
-          {"notes", c.notes},
-          {"critical", c.severity(reports::Severity::critical)},
-          {"high", c.severity(reports::Severity::high)},
-          {"medium", c.severity(reports::Severity::medium)},
-          {"low", c.severity(reports::Severity::low)}};
-}
-
 // flake8 in ruff's place reads the project's ruff settings (project/ruff_flake8.h): logs what
 // carries over and returns them when they apply.
 std::optional<project::Flake8StandIn> ruff_stand_in(engine::StageContext& ctx, const Tool& tool,
-                                                    const fs::path& ws) {
+                                                    const fs::path& ws, bool defaults = false) {
   if (tool.name != "flake8") return std::nullopt;
-  auto s = project::flake8_for_ruff(ws);
+  auto s = project::flake8_for_ruff(ws, defaults);
   for (const auto& d : s.problems) ctx.log("note: " + d.str());
   if (!s.applies) return std::nullopt;
   ctx.log("flake8 stands in for ruff with " + s.source + "'s settings: " + join(s.mapped, "; "));
@@ -276,18 +254,29 @@ engine::StageOutcome verdict(engine::StageContext& ctx, const Tool& tool,
                              const std::vector<reports::Finding>& findings, size_t exempted,
                              int exit_code, int raw_exit_code) {
   auto c = reports::count(findings);
-  ctx.data()["findings"] = counts_json(c);
+  ctx.data()["findings"] = c.by_name();
   std::string summary = tool.name + ": ";
-  if (c.total == 0)
+  auto n = [](size_t k, const char* what) {
+    return std::to_string(k) + " " + what + (k == 1 ? "" : "s");
+  };
+  if (c.total == 0) {
     summary += "clean";
-  else {
-    summary += std::to_string(c.total) + " finding" + (c.total == 1 ? "" : "s");
+  } else if (tool.name == "black" || tool.name == "ruff-format") {
+    // A formatter's own figure is files ("15 files would be reformatted"); each change in
+    // them is a finding.
+    std::set<std::string> files;
+    for (const auto& f : findings) files.insert(f.file);
+    ctx.data()["files"] = files.size();
+    summary += n(files.size(), "file") + " would be reformatted (" + n(c.total, "change") + ")";
+  } else {
+    summary += n(c.total, "finding");
     std::vector<std::string> parts;
-    if (c.errors) parts.push_back(std::to_string(c.errors) + " error" + (c.errors == 1 ? "" : "s"));
-    if (c.warnings)
-      parts.push_back(std::to_string(c.warnings) + " warning" + (c.warnings == 1 ? "" : "s"));
-    if (c.notes) parts.push_back(std::to_string(c.notes) + " note" + (c.notes == 1 ? "" : "s"));
+    if (c.errors) parts.push_back(n(c.errors, "error"));
+    if (c.warnings) parts.push_back(n(c.warnings, "warning"));
+    if (c.notes) parts.push_back(n(c.notes, "note"));
     summary += " (" + join(parts, ", ") + ")";
+  }
+  if (c.total > 0) {
     const auto& first = findings.front();
     summary += ", first " + first.file + ":" + std::to_string(first.line) + " " + first.rule_id;
   }
@@ -326,6 +315,17 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
 
   ToolRun run =
       run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
+  if (const auto* t = ctx.settings().find("tool");
+      !run.found && tool->name == "ruff" && (!t || t->from_default)) {
+    // The default linter is not installed (and was not asked for by name): flake8 takes its
+    // place with ruff's settings or defaults, and the log and the summary say so.
+    ctx.log("ruff is not installed: flake8 stands in for it (lint: {tool: ruff} requires ruff)");
+    tool = find_tool("flake8");
+    ctx.data()["tool"] = tool->name;
+    ctx.data()["in_place_of"] = "ruff";
+    stand_in = ruff_stand_in(ctx, *tool, ws, true);
+    run = run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
+  }
   if (!run.found) return missing_tool(ctx, *tool, ws);
   const auto& r = run.result;
   if (r.aborted) return {engine::Status::aborted, "aborted"};
@@ -374,7 +374,7 @@ engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
   int total = 0;
   for (const auto& run : parsed.value) {
     auto c = reports::count(run.findings);
-    per_tool[run.tool.name] = counts_json(c);
+    per_tool[run.tool.name] = c.by_name();
     total += c.total;
     parts.push_back(run.tool.name + " " + std::to_string(c.total));
   }

@@ -117,6 +117,9 @@ def test_badly_formatted_file_makes_the_build_unstable(example, pw):
     fb = r.stage("format-black")
     assert fb["status"] == "UNSTABLE"
     assert "app/constants.py" in fb["summary"]
+    # black's own figure is files: the summary says what black said.
+    assert fb["summary"].startswith("black: 1 file would be reformatted (1 change)"), fb
+    assert b"1 file would be reformatted" in r.log("format-black")
     # The pipeline went on.
     assert r.stage("quality")["status"] == "SUCCESS"
     assert r.stage("post")["status"] == "SUCCESS"
@@ -200,6 +203,29 @@ def test_missing_blocking_linter_fails_with_how_to_add_it(example, pw):
     assert r.code == 1
     s = r.stage("lint")["summary"]
     assert "ruff is not installed" in s and "add ruff to requirements-dev.txt" in s
+
+
+def test_default_linter_missing_flake8_stands_in_with_ruffs_defaults(example, pw):
+    """With lint's tool left to the default (ruff) on a machine without ruff, flake8 does the
+    job with ruff's default rules (E4, E7, E9, F; line length 88) and says so."""
+    if subprocess.run(["/usr/bin/python3", "-c", "import ruff"], capture_output=True).returncode == 0:
+        pytest.skip("ruff is installed here: the default linter runs itself")
+    def edit(p):
+        y = (p / "pipewright.yaml").read_text().replace("  lint:\n    tool: flake8\n", "")
+        assert "tool: flake8" not in y
+        (p / "pipewright.yaml").write_text(y)
+        # E302 (two blank lines) is flake8's default but not ruff's: it must not count.
+        (p / "app/extra.py").write_text("X = 1\ndef f() -> int:\n    return X\n")
+        (p / ".flake8").unlink()  # a flake8 configuration of its own would be read instead
+    project = example(edit)
+    r = pw(project, "run", "lint", timeout=600)
+    assert r.code == 0, r
+    lint = r.stage("lint")
+    assert lint["status"] == "SUCCESS" and lint["summary"] == "flake8: clean", lint
+    assert lint["data"]["tool"] == "flake8" and lint["data"]["in_place_of"] == "ruff"
+    log = r.log("lint").decode()
+    assert "ruff is not installed: flake8 stands in for it" in log
+    assert "--select=E4,E7,E9,F" in log and "--max-line-length=88" in log, log
 
 
 def test_no_tests_collected_fails_with_that_reason(example, pw):

@@ -119,6 +119,31 @@ def test_unstable_is_reused_but_not_once_the_stage_is_blocking(repo, pw, env):
     assert runs(env) == 2
 
 
+def test_a_stage_after_one_that_ran_again_sees_its_new_result(repo, pw, env):
+    """A stage's result, not its key, is what the stages after it see: `first` runs again under
+    its old key (its entry is gone) and ends otherwise (UNSTABLE, through a variable its key does
+    not cover), so `second` must not come from the cache."""
+    first = ("  first:\n    run: test -z \"$FLAKY\"\n    blocking: false\n"
+             "    cache:\n      inputs: [\"src/**\"]\n")
+    second = ("  second:\n    needs: [first]\n    run: echo run >> \"$HOME/second.runs\"\n"
+              "    cache:\n      inputs: [\"src/**\"]\n")
+    project = repo({"pipewright.yaml": pipeline(first + second), "src/a.txt": "one\n"})
+    r = pw(project, "run")
+    assert r.code == 0, r
+    key = r.stage("first")["cache"]["key"]
+    cache = Path(env["XDG_CACHE_HOME"]) / "pipewright" / "stages"
+    gone = [m for m in (cache / "entries").rglob("*.json") if m.stem == key]
+    assert len(gone) == 1, gone
+    gone[0].unlink()
+    r = pw(project, "run", extra_env={"FLAKY": "1"})
+    assert r.code == 3, r
+    assert r.stage("first")["status"] == "UNSTABLE" and r.stage("first")["cache"]["key"] == key
+    assert "from_build" not in r.stage("second")["cache"], r.stage("second")
+    assert (Path(env["HOME"]) / "second.runs").read_text().count("run") == 2
+    r = pw(project, "run", extra_env={"FLAKY": "1"})  # both now come from the cache
+    assert r.stage("first")["cache"]["from_build"] == 2 and r.stage("second")["cache"]["from_build"] == 2
+
+
 def test_damaged_entries_are_ignored_with_a_warning(repo, pw, env):
     project = repo({"pipewright.yaml": pipeline(COUNTED), "src/a.txt": "one\n"})
     assert pw(project, "run").code == 0
