@@ -346,28 +346,46 @@ RunOutcome run_pipeline_post(StepHost& host, const BuildFacts& facts, const Pipe
 
 namespace {
 
-// Enters the stage at `idx`: its parents' and its own environment into `sc`, the nearest agent
-// into `agent`. Returns the SKIPPED outcome when a when condition on the way does not hold.
-std::optional<RunOutcome> enter_stage(Interp& in, const Pipeline& jp, const std::vector<int>& idx,
-                                      const Stage& stage, Scope& sc, Agent& agent, bool ask_input) {
+// A stage entered: the pipeline's, its parents' and its own environment in the scope, the
+// nearest agent; `done` holds the outcome when it must not run (no such stage, or a when on
+// the way that does not hold: SKIPPED).
+struct Entered {
+  const Stage* stage = nullptr;
+  Agent agent;
+  std::optional<RunOutcome> done;
+};
+
+Entered enter_stage(Interp& in, const Pipeline& jp, const std::string& path, Scope& sc,
+                    bool ask_input) {
+  Entered e;
+  in.apply_env(jp.environment, sc);
+  auto idx = parse_path(path);
+  e.stage = find_stage(jp, idx);
+  if (!e.stage) {
+    e.done = failed("stage path " + path + " not found in " + jp.file);
+    return e;
+  }
+  e.agent = jp.agent;
+  // Parents first: their environment, when and agent apply to the stages inside them.
   for (size_t k = 1; k <= idx.size(); ++k) {
     const Stage* s = find_stage(jp, std::vector<int>(idx.begin(), idx.begin() + k));
     in.apply_env(s->environment, sc);
     // The stage's input comes before its when, unless `when { beforeInput true }`.
-    bool input = ask_input && s == &stage && s->input;
+    bool input = ask_input && s == e.stage && s->input;
     if (input && !s->when.before_input) in.stage_input(s->input, sc);
     std::string why;
     for (const auto& c : s->when.conditions)
       if (!in.holds(c, sc, why)) {
         RunOutcome skipped;
         skipped.kind = RunOutcome::Kind::skipped;
-        skipped.summary = "Stage \"" + stage.name + "\" skipped due to when conditional: " + why;
-        return skipped;
+        skipped.summary = "Stage \"" + e.stage->name + "\" skipped due to when conditional: " + why;
+        e.done = skipped;
+        return e;
       }
     if (input && s->when.before_input) in.stage_input(s->input, sc);
-    if (!s->agent.type.empty()) agent = s->agent;
+    if (!s->agent.type.empty()) e.agent = s->agent;
   }
-  return std::nullopt;
+  return e;
 }
 
 RunOutcome aborted_with(std::string summary) {
@@ -385,14 +403,10 @@ RunOutcome run_stage_post(StepHost& host, const BuildFacts& facts, const Pipelin
   Interp in(host, facts, jp, settings);
   try {
     Scope sc = in.base_scope();
-    in.apply_env(jp.environment, sc);
-    auto idx = parse_path(path);
-    const Stage* stage = find_stage(jp, idx);
-    if (!stage) return failed("stage path " + path + " not found in " + jp.file);
-    Agent agent = jp.agent;
-    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent, false)) return *skipped;
-    in.prepare_agent(agent);
-    in.post(stage->post, conditions, sc);
+    auto e = enter_stage(in, jp, path, sc, false);
+    if (e.done) return *e.done;
+    in.prepare_agent(e.agent);
+    in.post(e.stage->post, conditions, sc);
     RunOutcome out = with_result(worse(in.result_, in.build_), post_summary(in));
     out.fails_build = in.fails_build_;
     return out;
@@ -407,17 +421,13 @@ RunOutcome run_stage(StepHost& host, const BuildFacts& facts, const Pipeline& jp
   Interp in(host, facts, jp, settings);
   try {
     Scope sc = in.base_scope();
-    in.apply_env(jp.environment, sc);
-    auto idx = parse_path(path);
-    const Stage* stage = find_stage(jp, idx);
-    if (!stage) return failed("stage path " + path + " not found in " + jp.file);
-    // Parents first: their environment, when and agent apply to the stages inside them.
-    Agent agent = jp.agent;
-    if (auto skipped = enter_stage(in, jp, idx, *stage, sc, agent, true)) return *skipped;
+    auto e = enter_stage(in, jp, path, sc, true);
+    if (e.done) return *e.done;
+    const Stage* stage = e.stage;
     // skipDefaultCheckout without `checkout scm`: Jenkins' steps run in an empty workspace.
     std::error_code ec;
     if (!facts.in_place) fs::create_directories(host.workspace(), ec);
-    in.prepare_agent(agent);
+    in.prepare_agent(e.agent);
     std::string error;
     try {
       in.block(stage->steps, sc);

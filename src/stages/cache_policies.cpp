@@ -48,14 +48,4 @@ std::string python_environment_result(const engine::KeyInputs& in) {
                                            in.workspace);
 }
 
-engine::CachePolicy cache_policy(const std::string& kind) {
-  engine::CachePolicy p;
-  if (kind == "checkout") {
-    // What checkout gives the stages after it is the tree, which their keys cover file by
-    // file; its commit would make every commit a change (analysis names the commit itself).
-    p.result = [](const engine::KeyInputs&) { return std::string("the tree"); };
-  }
-  return p;
-}
-
 }  // namespace pw::stages

@@ -24,8 +24,4 @@ std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec,
 // later stage's key covers through setup-python's result.
 std::string python_environment_result(const engine::KeyInputs& in);
 
-// checkout's policy; the rest register theirs in their own files. It stays here until
-// checkout.cpp, being rewritten now, registers it itself.
-engine::CachePolicy cache_policy(const std::string& kind);
-
 }  // namespace pw::stages

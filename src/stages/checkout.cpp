@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "exec/capture.h"
-#include "stages/cache_policies.h"
 #include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
@@ -203,7 +202,10 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
 
 namespace {
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
-  r.add("checkout", make_stage<CheckoutStage>(), {}, cache_policy("checkout"));
+  // What checkout gives the stages after it is the tree, which their keys cover file by file;
+  // its commit would make every commit a change (analysis names the commit itself).
+  r.add("checkout", make_stage<CheckoutStage>(), {},
+        {.result = [](const engine::KeyInputs&) { return std::string("the tree"); }});
 });
 }  // namespace
 
