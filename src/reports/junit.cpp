@@ -7,6 +7,7 @@
 #include "reports/text.h"
 #include "reports/xml_input.h"
 #include "reports/xml_names.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::reports {
@@ -176,7 +177,9 @@ struct Walker {
     if (!second_element) ++t.tests;
     if (failure) ++t.failed;
     if (error) ++t.errors;
-    if (skipped && !failure && !(error && !teardown_error)) ++t.skipped;
+    if (skipped && !failure && !(error && !teardown_error))
+      ++(std::strcmp(skipped.attribute("type").value(), "pytest.xfail") == 0 ? t.xfailed
+                                                                             : t.skipped);
     // Passed: the test itself ran and did not fail or skip; an error in its teardown is counted
     // as an error besides, as pytest's summary does ("5 passed, 1 error").
     if (!failure && !skipped && (!error || (teardown_error && !second_element))) ++t.passed;
@@ -265,6 +268,7 @@ Parsed<JUnitReport> finish(detail::XmlDocument& xml, Walker& head, Walker* tail,
     t.failed += u.failed;
     t.errors += u.errors;
     t.skipped += u.skipped;
+    t.xfailed += u.xfailed;
     // The tail's walker could not see the case before the cut: if its first case was pytest's
     // second element for a test that failed and then errored in teardown, it counted one test
     // and one pass too many.
@@ -407,6 +411,31 @@ Parsed<JUnitReport> parse_junit_file(const std::filesystem::path& path,
   }
   if (doc.tail() && head_walked) return finish(doc, head, &tail, suites);
   return parse_loaded(doc, options);
+}
+
+std::map<std::string, int> pytest_summary_counts(const std::vector<std::string>& output) {
+  for (auto it = output.rbegin(); it != output.rend(); ++it) {
+    std::string_view line = trim(*it);
+    // "=== 3 passed, 1 xfailed in 0.12s ===" (colours already stripped by the log).
+    if (!line.starts_with("=") || !line.ends_with("=")) continue;
+    line = trim(line.substr(line.find_first_not_of('='),
+                            line.find_last_not_of('=') - line.find_first_not_of('=') + 1));
+    auto in = line.rfind(" in ");
+    if (in == std::string_view::npos) continue;
+    std::map<std::string, int> counts;
+    for (const auto& part : split(std::string(line.substr(0, in)), ',')) {
+      std::string_view p = trim(part);
+      auto sp = p.find(' ');
+      auto n = pw::parse_int(p.substr(0, sp), 0).opt();
+      if (!n || sp == std::string_view::npos) {
+        counts.clear();
+        break;
+      }
+      counts[std::string(trim(p.substr(sp + 1)))] = static_cast<int>(*n);
+    }
+    if (!counts.empty()) return counts;
+  }
+  return {};
 }
 
 }  // namespace pw::reports

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,9 @@ namespace pw::reports {
 // Counted the way pytest counts in its own <testsuite> attributes, so the numbers match what the
 // user sees: a test that fails and then errors in teardown is one test, one failure and one error
 // (pytest writes it as two <testcase> elements). Thus passed + failed + errors + skipped can exceed
-// tests by the number of such tests. xfail counts as skipped, as pytest writes it.
+// tests by the number of such tests. An expected failure (pytest writes <skipped
+// type="pytest.xfail">) is xfailed, not skipped, as pytest's summary says. An unexpected pass
+// looks like any pass in JUnit: xpassed is 0 here, set by a reader of pytest's own summary.
 struct TestTotals {
   int tests = 0;
   int passed = 0;
@@ -22,6 +25,8 @@ struct TestTotals {
   int errors = 0;
   int skipped = 0;
   double duration_s = 0;  // the suites' time, else the sum of the test cases' times
+  int xfailed = 0;
+  int xpassed = 0;
 
   bool operator==(const TestTotals&) const = default;
 };
@@ -65,5 +70,10 @@ Parsed<JUnitReport> parse_junit_file(const std::filesystem::path& path,
 // when known, is used as the module's path.
 std::string pytest_nodeid(std::string_view classname, std::string_view name,
                           std::string_view file = {});
+
+// The counts of pytest's own last summary line among `output` ("==== 5 passed, 1 xfailed,
+// 2 xpassed in 0.12s ===="): {"passed": 5, "xfailed": 1, "xpassed": 2}; empty when there is
+// none. Plural forms are pytest's ("errors", "warnings") as written.
+std::map<std::string, int> pytest_summary_counts(const std::vector<std::string>& output);
 
 }  // namespace pw::reports

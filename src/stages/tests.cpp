@@ -103,7 +103,8 @@ void record_results(engine::StageContext& ctx, const reports::JUnitReport& repor
   const auto& t = report.totals;
   ctx.data()["tests"] = {{"tests", t.tests},     {"passed", t.passed},
                          {"failed", t.failed},   {"errors", t.errors},
-                         {"skipped", t.skipped}, {"duration_s", t.duration_s}};
+                         {"skipped", t.skipped}, {"xfailed", t.xfailed},
+                         {"xpassed", t.xpassed}, {"duration_s", t.duration_s}};
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& f : report.failures) {
     std::string where = f.file.empty() ? "" : f.file + ":" + std::to_string(f.line);
@@ -127,6 +128,8 @@ std::string tests_summary(const reports::TestTotals& t) {
   if (t.failed) summary += ", " + std::to_string(t.failed) + " failed";
   if (t.errors) summary += ", " + std::to_string(t.errors) + " errors";
   if (t.skipped) summary += ", " + std::to_string(t.skipped) + " skipped";
+  if (t.xfailed) summary += ", " + std::to_string(t.xfailed) + " xfailed";
+  if (t.xpassed) summary += ", " + std::to_string(t.xpassed) + " xpassed";
   char dur[32];
   std::snprintf(dur, sizeof dur, " in %.1fs", t.duration_s);
   summary += dur;
@@ -210,6 +213,12 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   auto report = reports::parse_junit_file(junit, po);
   if (!report.ok())
     return engine::StageOutcome::failed("cannot read " + report.errors.front().str());
+  // An unexpected pass is a plain pass in JUnit: pytest's own summary line says how many.
+  auto& totals = report.value.totals;
+  if (int xpassed = reports::pytest_summary_counts(ctx.output_tail())["xpassed"]; xpassed > 0) {
+    totals.xpassed = std::min(xpassed, totals.passed);
+    totals.passed -= totals.xpassed;
+  }
   record_results(ctx, report.value);
   std::string summary = tests_summary(report.value.totals);
   std::optional<double> cov_pct;

@@ -107,6 +107,28 @@ def test_failing_test_fails_the_build_with_its_name(example, pw):
     assert r.stage("post")["status"] == "SUCCESS"
 
 
+def test_xfail_and_xpass_are_counted_as_pytest_counts_them(example, pw):
+    """An expected failure is xfailed and an unexpected pass xpassed, as pytest's summary says,
+    not skipped and passed as JUnit writes them."""
+    def edit(p):
+        (p / "tests/test_expected.py").write_text(
+            "import pytest\n\n\n@pytest.mark.xfail(reason='known')\n"
+            "def test_known_bug() -> None:\n    assert 1 + 1 == 3\n\n\n"
+            "@pytest.mark.xfail(reason='fixed meanwhile')\n"
+            "def test_fixed_bug() -> None:\n    assert 1 + 1 == 2\n")
+    project = example(edit)
+    r = pw(project, "run", "tests", timeout=600)
+    assert r.code == 0, r
+    t = r.stage("tests")
+    log = r.log("tests").decode()
+    line = [l for l in log.splitlines() if l.startswith("=") and " in " in l][-1]
+    passed = int(re.search(r"(\d+) passed", line).group(1))
+    assert "1 xfailed" in line and "1 xpassed" in line, line
+    assert t["summary"].startswith(f"{passed} passed, 1 xfailed, 1 xpassed in "), (t["summary"], line)
+    assert t["data"]["tests"]["xfailed"] == 1 and t["data"]["tests"]["xpassed"] == 1
+    assert t["data"]["tests"]["skipped"] == 0
+
+
 def test_badly_formatted_file_makes_the_build_unstable(example, pw):
     def edit(p):
         (p / "app/constants.py").write_text("GREETING = 'hello'\n")

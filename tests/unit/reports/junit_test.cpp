@@ -20,15 +20,28 @@ const FailedTest* find(const JUnitReport& r, std::string_view nodeid, FailureKin
 }
 
 // pytest printed "4 failed, 5 passed, 1 skipped, 1 xfailed, 2 errors" for the sample and wrote
-// tests="12" errors="2" failures="4" skipped="2".
+// tests="12" errors="2" failures="4" skipped="2": the xfail is pytest's, not JUnit's, count.
 void expect_sample_totals(const TestTotals& t) {
   EXPECT_EQ(t.tests, 12);
   EXPECT_EQ(t.passed, 5);
   EXPECT_EQ(t.failed, 4);
   EXPECT_EQ(t.errors, 2);
-  EXPECT_EQ(t.skipped, 2);
+  EXPECT_EQ(t.skipped, 1);
+  EXPECT_EQ(t.xfailed, 1);
   EXPECT_GT(t.duration_s, 0.0);
   EXPECT_LT(t.duration_s, 60.0);
+}
+
+TEST(JUnit, PytestSummaryLineCounts) {
+  std::vector<std::string> out = {"tests/test_x.py ..xX", "",
+                                  "=========== 2 passed, 1 xfailed, 1 xpassed in 0.12s ===========",
+                                  "# pipewright: stage ended"};
+  auto c = pytest_summary_counts(out);
+  EXPECT_EQ(c, (std::map<std::string, int>{{"passed", 2}, {"xfailed", 1}, {"xpassed", 1}}));
+  EXPECT_EQ(pytest_summary_counts({"== 1 failed, 3 passed, 2 errors in 1.00s (0:00:01) =="}),
+            (std::map<std::string, int>{{"errors", 2}, {"failed", 1}, {"passed", 3}}));
+  EXPECT_TRUE(pytest_summary_counts({"=== FAILURES ===", "nothing here"}).empty());
+  EXPECT_TRUE(pytest_summary_counts({}).empty());
 }
 
 TEST(JUnit, PytestXunit2Totals) {
