@@ -33,6 +33,7 @@
 #include "stages/registry.h"
 #include "util/duration.h"
 #include "util/error.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::cli {
@@ -529,12 +530,11 @@ int main(int argc, char** argv) {
     if (*logc) {
       int n = 0;
       if (log_args.size() == 2) {
-        try {
-          n = std::stoi(log_args[0]);
-        } catch (...) {
+        auto parsed = parse_int(log_args[0], 0, 999'999'999).opt();
+        if (!parsed)
           throw ConfigError("log: '" + log_args[0] +
                             "' is not a build number (usage: log [BUILD] STAGE)");
-        }
+        n = static_cast<int>(*parsed);
       }
       return cmd_log(project_dir(common), n, log_args.back(), log_follow);
     }

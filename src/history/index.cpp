@@ -13,6 +13,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 
 namespace pw::history {
 
@@ -319,7 +320,7 @@ std::vector<int> folder_numbers(const fs::path& dir) {
     if (name.empty() || name.size() > 9 || !std::all_of(name.begin(), name.end(), ::isdigit))
       continue;
     if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
-    out.push_back(std::stoi(name));
+    out.push_back(static_cast<int>(*parse_int(name)));
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "util/fs.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::jenkinsfile {
@@ -309,9 +310,10 @@ class Reader {
     std::string unit = "MINUTES";
     auto num = [&](const NodePtr& v) {
       std::string s;
+      // Up to a year in seconds' worth of any unit: a larger number is a typo, not a timeout.
       if (v && v->literal(s) && !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit))
-        return std::stoll(s);
-      err(v ? v->pos : n.pos, "timeout's time must be a whole number");
+        if (auto t = parse_int(s, 0, 31'536'000).opt()) return *t;
+      err(v ? v->pos : n.pos, "timeout's time must be a whole number up to 31536000");
       return -1LL;
     };
     if (auto* a = n.named("time"))
@@ -351,11 +353,11 @@ class Reader {
         std::string c;
         auto v = n->positional(0);
         if (auto* a = n->named("count")) v = a->value;
-        if (!v || !v->literal(c) || c.empty() || !std::all_of(c.begin(), c.end(), ::isdigit) ||
-            std::stoi(c) < 1)
-          err(n->pos, "retry takes a count of at least 1: retry(3)");
+        auto count = v && v->literal(c) ? parse_int(c, 1, 1000).opt() : std::nullopt;
+        if (!count)
+          err(n->pos, "retry takes a count from 1 to 1000: retry(3)");
         else
-          o.retry = std::stoi(c) - 1;  // Jenkins counts the first attempt
+          o.retry = static_cast<int>(*count) - 1;  // Jenkins counts the first attempt
       } else if (k == "timestamps") {
         o.timestamps = true;
       } else if (k == "skipDefaultCheckout") {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <optional>
 
+#include "util/numbers.h"
+
 namespace pw::jenkinsfile {
 
 bool Node::literal(std::string& out) const {
@@ -219,7 +221,7 @@ class Lexer {
         for (int k = 0; k < 4; ++k) {
           if (i_ >= end_ || !std::isxdigit(static_cast<unsigned char>(s_[i_])))
             fail(p, "\\u needs four hex digits");
-          cp = cp * 16 + std::stoul(std::string(1, s_[i_]), nullptr, 16);
+          cp = cp * 16 + static_cast<unsigned>(*parse_uint(std::string_view(&s_[i_], 1), 15, 16));
           advance();
         }
         if (cp < 0x80) {

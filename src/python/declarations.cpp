@@ -9,6 +9,7 @@
 
 #include "python/names.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::python {
@@ -43,7 +44,7 @@ std::string bump(const std::vector<std::string>& parts, size_t index) {
     std::string p = parts[i];
     if (i == index) {
       // A number too long for 64 bits (hand-edited nonsense) is bumped as text would not be.
-      p = all_digits(p) && p.size() < 19 ? std::to_string(std::stoull(p) + 1) : p + "1";
+      p = all_digits(p) && p.size() < 19 ? std::to_string(*parse_uint(p) + 1) : p + "1";
     }
     out += (i ? "." : "") + p;
   }

@@ -14,6 +14,7 @@
 #include "python/names.h"
 #include "python/requirement.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 
 namespace pw::python {
 
@@ -170,20 +171,18 @@ std::vector<const toml::table*> tables_of(const toml::array* a) {
 
 // "2.1" -> {2, 1}; nullopt when it is not MAJOR.MINOR[.PATCH].
 std::optional<std::pair<int, int>> major_minor(const std::string& v) {
-  int major = 0, minor = 0;
-  size_t dot = v.find('.');
-  try {
-    size_t used = 0;
-    major = std::stoi(v.substr(0, dot), &used);
-    if (used != (dot == std::string::npos ? v.size() : dot)) return std::nullopt;
-    if (dot != std::string::npos) {
-      std::string rest = v.substr(dot + 1);
-      minor = std::stoi(rest.substr(0, rest.find('.')));
-    }
-  } catch (...) {
-    return std::nullopt;
+  std::string_view text = v;
+  size_t dot = text.find('.');
+  auto major = parse_int(text.substr(0, dot), 0, 1'000'000).opt();
+  if (!major) return std::nullopt;
+  long long minor = 0;
+  if (dot != std::string_view::npos) {
+    std::string_view rest = text.substr(dot + 1);
+    auto m = parse_int(rest.substr(0, rest.find('.')), 0, 1'000'000).opt();
+    if (!m) return std::nullopt;
+    minor = *m;
   }
-  return std::make_pair(major, minor);
+  return std::make_pair(static_cast<int>(*major), static_cast<int>(minor));
 }
 
 // A lock's "major.minor" format version (`vnode`, the value of `key`, written at `where` in

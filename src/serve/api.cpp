@@ -12,6 +12,7 @@
 #include "pipeline/loader.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace pw::serve {
@@ -32,11 +33,9 @@ long long int_param(const Params& p, const std::string& key, long long def, long
                     long long hi) {
   auto it = p.find(key);
   if (it == p.end()) return def;
-  try {
-    return std::clamp(std::stoll(it->second), lo, hi);
-  } catch (...) {
-    return def;
-  }
+  // Out of range is clamped, not refused; what is not a number is the default.
+  auto v = parse_int(it->second).opt();
+  return v ? std::clamp(*v, lo, hi) : def;
 }
 
 Response error(int status, const std::string& message) {
@@ -46,8 +45,9 @@ Response error(int status, const std::string& message) {
 Response ok(const json& j) { return {200, "application/json", dump(j), {}, {}}; }
 
 std::optional<int> number(const std::string& s) {
-  if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit)) return std::nullopt;
-  return std::stoi(s);
+  if (s.empty() || !std::all_of(s.begin(), s.end(), ::isdigit)) return std::nullopt;
+  auto v = parse_int(s, 0, 999'999'999).opt();
+  return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
 }
 
 fs::path build_dir(const Project& p, int n) { return p.index->builds_dir() / std::to_string(n); }

@@ -18,6 +18,7 @@
 #include "serve/assets.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 
 namespace pw::serve {
 
@@ -122,10 +123,7 @@ void events(Api& api, const httplib::Request& req, httplib::Response& res, int n
   // Where the page's copy of the log ends (the stream continues from there), else its tail.
   long long from = -1;
   if (req.has_param("from")) {
-    try {
-      from = std::stoll(req.get_param_value("from"));
-    } catch (...) {
-    }
+    from = parse_int(req.get_param_value("from")).opt().value_or(-1);
   }
   fs::path dir = p->index->builds_dir() / std::to_string(n);
   res.set_header("Cache-Control", "no-cache");
@@ -209,10 +207,12 @@ int serve(const ServeOptions& o) {
     auto a = asset_app_css();
     res.set_content(a.data(), a.size(), "text/css; charset=utf-8");
   });
-  svr.Get(R"(/api/builds/(\d+)/events)",
-          [&api](const httplib::Request& req, httplib::Response& res) {
-            events(api, req, res, std::stoi(req.matches[1]));
-          });
+  svr.Get(
+      R"(/api/builds/(\d+)/events)", [&api](const httplib::Request& req, httplib::Response& res) {
+        // \d+ of any length: a number past int's range names no build (0).
+        events(api, req, res,
+               static_cast<int>(parse_int(req.matches[1].str(), 0, 999'999'999).opt().value_or(0)));
+      });
   svr.Get(R"(/api/.*)", [&api](const httplib::Request& req, httplib::Response& res) {
     Response r = api.get(req.path, params_of(req));
     res.status = r.status;

@@ -191,6 +191,23 @@ TEST(Declarative, Options) {
   EXPECT_NE(p.options.notes[0].find("buildDiscarder"), std::string::npos);
 }
 
+TEST(Declarative, NumbersPastTheirRangeAreErrorsNotExceptions) {
+  // Thirty digits once reached std::stoll, whose out_of_range escaped the reader.
+  auto with = [](const std::string& options) {
+    return error_of("pipeline { agent any\n options { " + options +
+                    " }\n stages { stage('a') { steps { echo 'x' } } } }");
+  };
+  EXPECT_NE(
+      with("timeout(time: 999999999999999999999999999999, unit: 'SECONDS')").find("Jenkinsfile:2:"),
+      std::string::npos);
+  EXPECT_NE(with("timeout(time: 999999999999999999999999999999)").find("whole number up to"),
+            std::string::npos);
+  EXPECT_NE(with("retry(999999999999999999999999)").find("retry takes a count from 1 to 1000"),
+            std::string::npos);
+  EXPECT_NE(with("retry(0)").find("retry takes a count"), std::string::npos);
+  EXPECT_EQ(with("retry(1000)"), "");
+}
+
 TEST(Declarative, UnsupportedStepsNamePluginAndEquivalent) {
   auto p = read_declarative(
       "pipeline { agent any\n stages { stage('a') { steps {\n slackSend channel: '#x'\n"
