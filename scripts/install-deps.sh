@@ -79,10 +79,11 @@ fi
 
 # Test servers and checkers from npm (Debian has none of them), pinned, into the project's
 # .tools/ so nothing global changes: s3rver (an S3 store), gitlab-ci-local (4.75 needs a newer
-# Node than Debian's 20), action-validator (GitHub workflow checker), ajv (JSON Schema; ajv-draft-04 for SARIF's, for the
+# Node than Debian's 20), action-validator (GitHub workflow checker), pyright (the type checker
+# a project may configure instead of mypy), ajv (JSON Schema; ajv-draft-04 for SARIF's, for the
 # reports' official schemas below).
 npm_packages=(s3rver@3.7.1 gitlab-ci-local@4.70.1 @action-validator/cli@0.6.0 ajv@8.20.0
-  ajv-formats@3.0.1 ajv-draft-04@1.0.0)
+  ajv-formats@3.0.1 ajv-draft-04@1.0.0 pyright@1.1.408)
 tools="$(cd "$(dirname "$0")/.." && pwd)/.tools"
 if command -v npm >/dev/null; then
   need=()

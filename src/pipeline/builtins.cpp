@@ -151,7 +151,10 @@ const std::vector<BuiltinKind>& builtin_kinds() {
        quality_tool({"ruff-format"}, "", "the formatter checked (default: ruff-format)")},
       {"format-black", "black --check",
        quality_tool({"black"}, "", "the formatter checked (default: black)")},
-      {"typecheck", "mypy", quality_tool({"mypy"}, "", "the type checker (default: mypy)")},
+      {"typecheck", "mypy or pyright",
+       quality_tool({"mypy", "pyright"}, "",
+                    "the type checker (default: pyright when the project configures pyright and "
+                    "not mypy, else mypy; mypy stands in for a pyright that is not installed)")},
       {"security-lint", "bandit",
        quality_tool({"bandit"}, "", "the security linter (default: bandit)")},
       {"audit", "pip-audit", quality_tool({"pip-audit"}, "", "the auditor (default: pip-audit)")},

@@ -34,6 +34,10 @@ FindingsResult parse_pylint_json(std::string_view text, const ParseOptions& opti
 // does with its "hint"; other notes are findings of level note. The summary line is skipped.
 FindingsResult parse_mypy(std::string_view text, const ParseOptions& options = {});
 
+// `pyright --outputjson`: generalDiagnostics, error -> error, warning -> warning,
+// information -> note; rule_id pyright's rule ("reportReturnType"), positions made 1-based.
+FindingsResult parse_pyright_json(std::string_view text, const ParseOptions& options = {});
+
 // `bandit -f json`: level from bandit's severity (HIGH -> error, MEDIUM -> warning, LOW -> note),
 // severity and confidence kept. Files bandit could not scan (its "errors") become warnings.
 FindingsResult parse_bandit_json(std::string_view text, const ParseOptions& options = {});

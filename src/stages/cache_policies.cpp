@@ -12,9 +12,10 @@ std::vector<std::string> dependency_files() {
 
 std::vector<std::string> quality_inputs(const pipeline::StageSpec& spec,
                                         const pipeline::Pipeline& p) {
-  std::vector<std::string> globs = {"pyproject.toml", "setup.cfg", "tox.ini",    ".flake8",
-                                    ".pylintrc",      "pylintrc",  "mypy.ini",   ".mypy.ini",
-                                    ".bandit",        "ruff.toml", ".ruff.toml", ".editorconfig"};
+  std::vector<std::string> globs = {"pyproject.toml",    "setup.cfg", "tox.ini",    ".flake8",
+                                    ".pylintrc",         "pylintrc",  "mypy.ini",   ".mypy.ini",
+                                    ".bandit",           "ruff.toml", ".ruff.toml", ".editorconfig",
+                                    "pyrightconfig.json"};
   std::vector<std::string> paths;
   if (auto l = get_list(spec, "paths"))
     paths = *l;

@@ -11,6 +11,7 @@
 #include "reports/sarif.h"
 #include "reports/tool_outputs.h"
 #include "stages/cache_policies.h"
+#include "stages/quality_tools.h"
 #include "stages/registry.h"
 #include "stages/run_command.h"
 #include "stages/settings.h"
@@ -25,66 +26,6 @@ using reports::FindingsResult;
 using reports::ParseOptions;
 
 namespace {
-
-struct Tool {
-  std::string name;               // as findings name it and as the user configures it
-  std::string module;             // `python -m module`
-  std::string exe;                // or this program on PATH
-  std::vector<std::string> args;  // before the paths
-  bool wants_stderr;              // the tool reports on stderr too (black, ruff format)
-  FindingsResult (*parse)(std::string_view, const ParseOptions&);
-};
-
-FindingsResult parse_pip_audit(std::string_view text, const ParseOptions& o) {
-  return reports::parse_pip_audit_json(text, o, o.source);
-}
-
-const Tool* find_tool(const std::string& name) {
-  static const std::vector<Tool> tools = {
-      {"ruff",
-       "ruff",
-       "ruff",
-       {"check", "--output-format=json", "--no-cache"},
-       false,
-       reports::parse_ruff_json},
-      {"flake8", "flake8", "flake8", {}, false, reports::parse_flake8},
-      {"pylint", "pylint", "pylint", {"--output-format=json"}, false, reports::parse_pylint_json},
-      {"ruff-format",
-       "ruff",
-       "ruff",
-       {"format", "--check", "--diff", "--no-cache"},
-       true,
-       reports::parse_ruff_format},
-      {"black", "black", "black", {"--check", "--diff", "--no-color"}, true, reports::parse_black},
-      {"mypy",
-       "mypy",
-       "mypy",
-       {"--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary",
-        "--no-pretty"},
-       false,
-       reports::parse_mypy},
-      {"bandit", "bandit", "bandit", {"-f", "json", "-q", "-r"}, false, reports::parse_bandit_json},
-      {"pip-audit",
-       "pip_audit",
-       "pip-audit",
-       {"-f", "json", "--progress-spinner", "off", "-r"},
-       false,
-       parse_pip_audit},
-  };
-  for (const auto& t : tools)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
-// The tool a sub-stage runs: its `tool` setting, else the seed's.
-std::string tool_for(const pipeline::StageSpec& spec, const pipeline::StageSettings& settings) {
-  if (auto t = settings.text("tool")) return *t;
-  static const std::map<std::string, std::string> defaults = {
-      {"lint", "ruff"},      {"format-ruff", "ruff-format"}, {"format-black", "black"},
-      {"typecheck", "mypy"}, {"security-lint", "bandit"},    {"audit", "pip-audit"}};
-  auto it = defaults.find(spec.kind);
-  return it == defaults.end() ? "" : it->second;
-}
 
 std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pipeline::Pipeline& p,
                                        const fs::path& ws) {
@@ -160,6 +101,9 @@ std::vector<std::string> tool_command(engine::StageContext& ctx, const Tool& too
         p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
     argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
   }
+  // pyright, no Python module, resolves imports in the build's environment.
+  if (tool.name == "pyright")
+    argv.insert(argv.end(), {"--pythonpath", venv_python(ctx.workspace()).string()});
   argv.insert(argv.end(), user_args.begin(), user_args.end());
   argv.insert(argv.end(), paths.begin(), paths.end());
   return argv;
@@ -180,7 +124,7 @@ ToolRun run_tool(engine::StageContext& ctx, const Tool& tool, const fs::path& ws
   ToolRun run;
   fs::path py = venv_python(ws);
   std::string exe = find_on_path(tool.exe);
-  if (fs::exists(py)) {
+  if (fs::exists(py) && !tool.module.empty()) {
     run.result =
         ctx.capture(tool_command(ctx, tool, {py.string(), "-m", tool.module}, stand_in_args, paths),
                     run.out, {.cwd = ws}, &run.err);
@@ -300,7 +244,7 @@ const std::vector<std::string>& quality_substages() {
 engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   const auto& spec = ctx.spec();
   fs::path ws = ctx.workspace();
-  const Tool* tool = find_tool(tool_for(spec, ctx.settings()));
+  const Tool* tool = find_tool(tool_for(spec, ctx.settings(), ws));
   if (!tool) return engine::StageOutcome::failed("no tool configured");
   ctx.data()["tool"] = tool->name;
   auto paths =
@@ -315,14 +259,16 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
 
   ToolRun run =
       run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
-  if (const auto* t = ctx.settings().find("tool");
-      !run.found && tool->name == "ruff" && (!t || t->from_default)) {
-    // The default linter is not installed (and was not asked for by name): flake8 takes its
-    // place with ruff's settings or defaults, and the log and the summary say so.
-    ctx.log("ruff is not installed: flake8 stands in for it (lint: {tool: ruff} requires ruff)");
-    tool = find_tool("flake8");
+  // A default tool that is not installed (not asked for by name) has one standing in for it,
+  // said in the log: flake8 with ruff's settings or defaults for ruff, mypy for pyright.
+  const auto* chosen = ctx.settings().find("tool");
+  std::string instead = tool->name == "ruff" ? "flake8" : tool->name == "pyright" ? "mypy" : "";
+  if (!run.found && !instead.empty() && (!chosen || chosen->from_default)) {
+    ctx.log(tool->name + " is not installed: " + instead + " stands in for it (" + spec.kind +
+            ": {tool: " + tool->name + "} requires " + tool->name + ")");
+    ctx.data()["in_place_of"] = tool->name;
+    tool = find_tool(instead);
     ctx.data()["tool"] = tool->name;
-    ctx.data()["in_place_of"] = "ruff";
     stand_in = ruff_stand_in(ctx, *tool, ws, true);
     run = run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
   }
@@ -386,10 +332,29 @@ engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
+// The tools a sub-stage may run from PATH rather than the environment (pyright from npm, a ruff
+// installed by hand), each with its file's size and time: installing, upgrading or removing
+// one reruns what it checks, which the environment's digest would not see.
+std::string tools_on_path(const engine::KeyInputs&) {
+  std::string out;
+  for (const char* t : {"ruff", "flake8", "pylint", "black", "mypy", "pyright", "bandit"}) {
+    std::string path = find_on_path(t);
+    std::error_code ec;
+    auto size = path.empty() ? 0 : fs::file_size(path, ec);
+    auto time = path.empty() ? fs::file_time_type{} : fs::last_write_time(path, ec);
+    out += std::string(t) + "=" + path + " " + std::to_string(size) + " " +
+           std::to_string(time.time_since_epoch().count()) + "\n";
+  }
+  return out;
+}
+
 const BuiltinStage kRegistered([](engine::StageRegistry& r) {
   for (const auto& id : quality_substages())
     r.add(id, make_stage<QualityToolStage>(), {},
-          {.cacheable = true, .inputs = quality_inputs, .outputs = {"reports/quality/{id}.sarif"}});
+          {.cacheable = true,
+           .inputs = quality_inputs,
+           .outputs = {"reports/quality/{id}.sarif"},
+           .extra = tools_on_path});
   // The merge reads only what the sub-stages left, which their keys cover.
   r.add("quality", make_stage<QualityStage>(), {},
         {.cacheable = true, .reads_tree = false, .outputs = {"reports/quality.sarif"}});

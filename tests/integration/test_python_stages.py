@@ -129,6 +129,42 @@ def test_xfail_and_xpass_are_counted_as_pytest_counts_them(example, pw):
     assert t["data"]["tests"]["skipped"] == 0
 
 
+PYRIGHT_BIN = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin"
+
+
+def test_a_project_that_configures_pyright_is_typechecked_by_pyright(example, pw, env):
+    """typecheck runs pyright for a project that configures pyright and not mypy, its figure
+    pyright's own; where pyright is not installed, mypy stands in and the log says so."""
+    if not (PYRIGHT_BIN / "pyright").exists():
+        pytest.skip("pyright is not in .tools (scripts/install-deps.sh test installs it)")
+    def edit(p):
+        text = (p / "pyproject.toml").read_text()
+        start = text.index("[tool.mypy]")
+        end = text.index("[tool.coverage.run]")
+        (p / "pyproject.toml").write_text(
+            text[:start] + "[tool.pyright]\ntypeCheckingMode = \"basic\"\n\n" + text[end:])
+        (p / "app/typed.py").write_text("def f(x: int) -> str:\n    return x\n")
+    project = example(edit)
+    path = f"{PYRIGHT_BIN}:{env['PATH']}"
+    r = pw(project, "run", "typecheck", timeout=600, extra_env={"PATH": path})
+    assert r.code == 3, r  # typecheck is not blocking: its findings make the build UNSTABLE
+    t = r.stage("typecheck")
+    assert t["data"]["tool"] == "pyright", t
+    assert t["summary"].startswith("pyright: 1 finding (1 error), first app/typed.py:2 reportReturnType"), t
+    ws = Path(r.build()["workspace"])
+    own = subprocess.run([str(PYRIGHT_BIN / "pyright"), "--outputjson", "--pythonpath",
+                          str(ws / ".venv/bin/python"), "app", "tests"], cwd=ws,
+                         capture_output=True, text=True)
+    assert json.loads(own.stdout)["summary"]["errorCount"] == 1, own.stdout
+
+    # Without pyright on PATH the key changes: no result of pyright's comes from the cache.
+    r = pw(project, "run", "typecheck", timeout=600)
+    t = r.stage("typecheck")
+    assert "from_build" not in t.get("cache", {}), t
+    assert t["data"]["tool"] == "mypy" and t["data"]["in_place_of"] == "pyright", t
+    assert "pyright is not installed: mypy stands in for it" in r.log("typecheck").decode()
+
+
 def test_badly_formatted_file_makes_the_build_unstable(example, pw):
     def edit(p):
         (p / "app/constants.py").write_text("GREETING = 'hello'\n")

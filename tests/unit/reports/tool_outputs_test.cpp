@@ -313,6 +313,35 @@ TEST(Bandit, UsageMessageOnStdoutIsAClearError) {
   EXPECT_EQ(r.errors[0].file, "bandit output");
 }
 
+// ---- pyright ----
+
+// Written from pyright 1.1.408's --outputjson on a file returning an int as str, plus a warning
+// and a diagnostic without a rule.
+TEST(Pyright, OutputJson) {
+  std::string text = R"({"version": "1.1.408", "generalDiagnostics": [
+    {"file": "/w/app/m.py", "severity": "error", "message": "Type \"int\" is not assignable to return type \"str\"",
+     "range": {"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 12}},
+     "rule": "reportReturnType"},
+    {"file": "/w/app/m.py", "severity": "warning", "message": "Import \"x\" could not be resolved",
+     "range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 8}}},
+    {"file": "/w/app/n.py", "severity": "information", "message": "note", "rule": "reportX"}],
+    "summary": {"filesAnalyzed": 2, "errorCount": 1, "warningCount": 1, "informationCount": 1}})";
+  auto r = parse_pyright_json(text, {.source = "", .root = "/w"});
+  ASSERT_TRUE(r.ok()) << r.errors[0].str();
+  ASSERT_EQ(r.value.size(), 3u);
+  EXPECT_EQ(r.value[0].file, "app/m.py");
+  EXPECT_EQ(r.value[0].line, 2);
+  EXPECT_EQ(r.value[0].column, 12);
+  EXPECT_EQ(r.value[0].end_column, 13);
+  EXPECT_EQ(r.value[0].rule_id, "reportReturnType");
+  EXPECT_EQ(r.value[0].level, Level::error);
+  EXPECT_EQ(r.value[1].level, Level::warning);
+  EXPECT_EQ(r.value[1].rule_id, "pyright");
+  EXPECT_EQ(r.value[2].level, Level::note);
+  EXPECT_EQ(parse_pyright_json("No configuration file found.\n").errors.size(), 1u);
+  EXPECT_EQ(parse_pyright_json("{\"x\": 1}").errors.size(), 1u);
+}
+
 // ---- black ----
 
 TEST(Black, RecordedCheck) {

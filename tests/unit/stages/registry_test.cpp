@@ -57,33 +57,34 @@ TEST(Registry, EachKindsCachePolicy) {
       "pylock*.toml,**/tox.ini,**/noxfile.py";
   const std::string conf =
       "pyproject.toml,setup.cfg,tox.ini,.flake8,.pylintrc,pylintrc,mypy.ini,.mypy.ini,.bandit,ruff."
-      "toml,.ruff.toml,.editorconfig";
-  EXPECT_EQ(all, std::string() + "checkout: runs result\n" + "preflight: runs\n" +
-                     "setup-python: runs result\n" + "lock-check: cacheable inputs:" + deps + "\n" +
-                     "tests: cacheable outputs:reports/report.xml,reports/coverage.xml\n" +
-                     "lint: cacheable inputs:" + conf +
-                     ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif\n" +
-                     "format-ruff: cacheable inputs:" + conf +
-                     ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif\n" +
-                     "format-black: cacheable inputs:" + conf +
-                     ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif\n" +
-                     "typecheck: cacheable inputs:" + conf +
-                     ",src/app,src/app/** outputs:reports/quality/{id}.sarif\n" +
-                     "security-lint: cacheable inputs:" + conf +
-                     ",src/app,src/app/** outputs:reports/quality/{id}.sarif\n" +
-                     "audit: cacheable inputs:** outputs:reports/quality/{id}.sarif\n" +
-                     "quality: cacheable tree:no outputs:reports/quality.sarif\n" +
-                     "dependency-scan: cacheable inputs:" + deps +
-                     ",pipewright-ignore.yaml "
-                     "outputs:reports/dependency-check-report.json,reports/"
-                     "dependency-check-report.xml,reports/dependency-scan.sarif,reports/"
-                     "sbom.cdx.json,artifacts/dependency-check/** extra\n" +
-                     "analysis: cacheable applies:yes/sonar:no "
-                     "outputs:reports/analysis.json,reports/sonar-external-issues.json extra\n" +
-                     "quality-gate: cacheable tree:no outputs:reports/quality-gate.json\n" +
-                     "upload: runs\n" + "deploy: runs\n" +
-                     "package: cacheable outputs:workspace/dist/**\n" + "image-build: runs\n" +
-                     "image-scan: runs\n" + "image-push: runs\n" + "post: runs\n");
+      "toml,.ruff.toml,.editorconfig,pyrightconfig.json";
+  EXPECT_EQ(all,
+            std::string() + "checkout: runs result\n" + "preflight: runs\n" +
+                "setup-python: runs result\n" + "lock-check: cacheable inputs:" + deps + "\n" +
+                "tests: cacheable outputs:reports/report.xml,reports/coverage.xml\n" +
+                "lint: cacheable inputs:" + conf +
+                ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif extra\n" +
+                "format-ruff: cacheable inputs:" + conf +
+                ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif extra\n" +
+                "format-black: cacheable inputs:" + conf +
+                ",src/app,src/app/**,tests,tests/** outputs:reports/quality/{id}.sarif extra\n" +
+                "typecheck: cacheable inputs:" + conf +
+                ",src/app,src/app/** outputs:reports/quality/{id}.sarif extra\n" +
+                "security-lint: cacheable inputs:" + conf +
+                ",src/app,src/app/** outputs:reports/quality/{id}.sarif extra\n" +
+                "audit: cacheable inputs:** outputs:reports/quality/{id}.sarif extra\n" +
+                "quality: cacheable tree:no outputs:reports/quality.sarif\n" +
+                "dependency-scan: cacheable inputs:" + deps +
+                ",pipewright-ignore.yaml "
+                "outputs:reports/dependency-check-report.json,reports/"
+                "dependency-check-report.xml,reports/dependency-scan.sarif,reports/"
+                "sbom.cdx.json,artifacts/dependency-check/** extra\n" +
+                "analysis: cacheable applies:yes/sonar:no "
+                "outputs:reports/analysis.json,reports/sonar-external-issues.json extra\n" +
+                "quality-gate: cacheable tree:no outputs:reports/quality-gate.json\n" +
+                "upload: runs\n" + "deploy: runs\n" +
+                "package: cacheable outputs:workspace/dist/**\n" + "image-build: runs\n" +
+                "image-scan: runs\n" + "image-push: runs\n" + "post: runs\n");
 }
 
 }  // namespace
