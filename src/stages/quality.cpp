@@ -44,7 +44,7 @@ std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pi
 }
 
 std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::path& ws) {
-  std::string pkg = t.name == "ruff-format" ? "ruff" : t.name;
+  std::string pkg = t.package.empty() ? t.name : t.package;
   return pkg + " is not installed in the build's environment nor on PATH: add " + pkg + " to " +
          project::detect_project(ws, p).dev_dependencies_place();
 }
@@ -84,7 +84,7 @@ std::optional<project::Flake8StandIn> ruff_stand_in(engine::StageContext& ctx, c
 }
 
 // The tool's command line after `argv`: its own args, the stand-in's (the user's args come after
-// them, so they win), mypy's cache, the user's args, the paths.
+// them, so they win), the tool's cache and interpreter options, the user's args, the paths.
 std::vector<std::string> tool_command(engine::StageContext& ctx, const Tool& tool,
                                       std::vector<std::string> argv,
                                       const std::vector<std::string>& stand_in_args,
@@ -93,17 +93,16 @@ std::vector<std::string> tool_command(engine::StageContext& ctx, const Tool& too
   const auto& p = ctx.pipeline();
   argv.insert(argv.end(), tool.args.begin(), tool.args.end());
   argv.insert(argv.end(), stand_in_args.begin(), stand_in_args.end());
-  // mypy's incremental cache, kept across builds under pipewright's cache: a build's fresh
-  // checkout would otherwise re-check the standard library's type information every time.
-  if (tool.name == "mypy" &&
-      std::find(user_args.begin(), user_args.end(), "--cache-dir") == user_args.end()) {
+  if (!tool.cache_option.empty() &&
+      std::none_of(user_args.begin(), user_args.end(), [&](const std::string& a) {
+        return a.starts_with(tool.cache_option.substr(0, tool.cache_option.size() - 1));
+      })) {
     std::string project =
         p.project.name.empty() ? ctx.project_dir().filename().string() : p.project.name;
-    argv.push_back("--cache-dir=" + (cache_home() / "tools" / "mypy" / project).string());
+    argv.push_back(tool.cache_option + (cache_home() / "tools" / tool.name / project).string());
   }
-  // pyright, no Python module, resolves imports in the build's environment.
-  if (tool.name == "pyright")
-    argv.insert(argv.end(), {"--pythonpath", venv_python(ctx.workspace()).string()});
+  if (!tool.interpreter_option.empty())
+    argv.insert(argv.end(), {tool.interpreter_option, venv_python(ctx.workspace()).string()});
   argv.insert(argv.end(), user_args.begin(), user_args.end());
   argv.insert(argv.end(), paths.begin(), paths.end());
   return argv;
@@ -260,9 +259,9 @@ engine::StageOutcome QualityToolStage::run(engine::StageContext& ctx) {
   ToolRun run =
       run_tool(ctx, *tool, ws, stand_in ? stand_in->args : std::vector<std::string>{}, paths);
   // A default tool that is not installed (not asked for by name) has one standing in for it,
-  // said in the log: flake8 with ruff's settings or defaults for ruff, mypy for pyright.
+  // said in the log (flake8 with ruff's settings or defaults for ruff, mypy for pyright).
   const auto* chosen = ctx.settings().find("tool");
-  std::string instead = tool->name == "ruff" ? "flake8" : tool->name == "pyright" ? "mypy" : "";
+  std::string instead = tool->stand_in;
   if (!run.found && !instead.empty() && (!chosen || chosen->from_default)) {
     ctx.log(tool->name + " is not installed: " + instead + " stands in for it (" + spec.kind +
             ": {tool: " + tool->name + "} requires " + tool->name + ")");
@@ -337,12 +336,14 @@ namespace {
 // one reruns what it checks, which the environment's digest would not see.
 std::string tools_on_path(const engine::KeyInputs&) {
   std::string out;
-  for (const char* t : {"ruff", "flake8", "pylint", "black", "mypy", "pyright", "bandit"}) {
+  std::set<std::string> exes;
+  for (const auto& tool : all_tools()) exes.insert(tool.exe);
+  for (const auto& t : exes) {
     std::string path = find_on_path(t);
     std::error_code ec;
     auto size = path.empty() ? 0 : fs::file_size(path, ec);
     auto time = path.empty() ? fs::file_time_type{} : fs::last_write_time(path, ec);
-    out += std::string(t) + "=" + path + " " + std::to_string(size) + " " +
+    out += t + "=" + path + " " + std::to_string(size) + " " +
            std::to_string(time.time_since_epoch().count()) + "\n";
   }
   return out;

@@ -14,41 +14,65 @@ reports::FindingsResult parse_pip_audit(std::string_view text, const reports::Pa
 
 }  // namespace
 
-const Tool* find_tool(const std::string& name) {
+const std::vector<Tool>& all_tools() {
   static const std::vector<Tool> tools = {
-      {"ruff",
-       "ruff",
-       "ruff",
-       {"check", "--output-format=json", "--no-cache"},
-       false,
-       reports::parse_ruff_json},
-      {"flake8", "flake8", "flake8", {}, false, reports::parse_flake8},
-      {"pylint", "pylint", "pylint", {"--output-format=json"}, false, reports::parse_pylint_json},
-      {"ruff-format",
-       "ruff",
-       "ruff",
-       {"format", "--check", "--diff", "--no-cache"},
-       true,
-       reports::parse_ruff_format},
-      {"black", "black", "black", {"--check", "--diff", "--no-color"}, true, reports::parse_black},
-      {"mypy",
-       "mypy",
-       "mypy",
-       {"--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary",
-        "--no-pretty"},
-       false,
-       reports::parse_mypy},
-      // pyright from npm is a program; its `--pythonpath` is the build's environment (quality.cpp).
-      {"pyright", "", "pyright", {"--outputjson"}, false, reports::parse_pyright_json},
-      {"bandit", "bandit", "bandit", {"-f", "json", "-q", "-r"}, false, reports::parse_bandit_json},
-      {"pip-audit",
-       "pip_audit",
-       "pip-audit",
-       {"-f", "json", "--progress-spinner", "off", "-r"},
-       false,
-       parse_pip_audit},
+      {.name = "ruff",
+       .module = "ruff",
+       .exe = "ruff",
+       .args = {"check", "--output-format=json", "--no-cache"},
+       .parse = reports::parse_ruff_json,
+       // With ruff's settings or defaults (stages/quality.cpp, project/ruff_flake8.h).
+       .stand_in = "flake8"},
+      {.name = "flake8", .module = "flake8", .exe = "flake8", .parse = reports::parse_flake8},
+      {.name = "pylint",
+       .module = "pylint",
+       .exe = "pylint",
+       .args = {"--output-format=json"},
+       .parse = reports::parse_pylint_json},
+      {.name = "ruff-format",
+       .module = "ruff",
+       .exe = "ruff",
+       .args = {"format", "--check", "--diff", "--no-cache"},
+       .wants_stderr = true,
+       .parse = reports::parse_ruff_format,
+       .package = "ruff"},
+      {.name = "black",
+       .module = "black",
+       .exe = "black",
+       .args = {"--check", "--diff", "--no-color"},
+       .wants_stderr = true,
+       .parse = reports::parse_black},
+      // Without its cache a build's fresh checkout re-checks the standard library's types.
+      {.name = "mypy",
+       .module = "mypy",
+       .exe = "mypy",
+       .args = {"--show-column-numbers", "--show-error-codes", "--no-color-output",
+                "--no-error-summary", "--no-pretty"},
+       .parse = reports::parse_mypy,
+       .cache_option = "--cache-dir="},
+      // pyright from npm is a program: it resolves imports in the build's environment.
+      {.name = "pyright",
+       .exe = "pyright",
+       .args = {"--outputjson"},
+       .parse = reports::parse_pyright_json,
+       .stand_in = "mypy",
+       .interpreter_option = "--pythonpath"},
+      {.name = "bandit",
+       .module = "bandit",
+       .exe = "bandit",
+       .args = {"-f", "json", "-q", "-r"},
+       .parse = reports::parse_bandit_json},
+      {.name = "pip-audit",
+       .module = "pip_audit",
+       .exe = "pip-audit",
+       .args = {"-f", "json", "--progress-spinner", "off", "-r"},
+       .parse = parse_pip_audit},
   };
-  for (const auto& t : tools)
+  return tools;
+}
+
+const Tool* find_tool(const std::string& name) {
+  for (const auto& t : all_tools())
     if (t.name == name) return &t;
   return nullptr;
 }
