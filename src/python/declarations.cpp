@@ -221,6 +221,10 @@ void read_pyproject_declarations(std::string_view text, const std::string& file,
 void read_pyproject_declarations(const toml::table& doc, const std::string& file,
                                  DeclaredProject& out) {
   out.files.push_back(file);
+  if (auto n = doc["project"]["name"].value<std::string>())
+    out.name = normalize_name(*n);
+  else if (auto pn = doc["tool"]["poetry"]["name"].value<std::string>())
+    out.name = normalize_name(*pn);
   add_array(out, file, doc["project"]["dependencies"].as_array(), std::string(kMainGroup));
   if (const toml::table* opt = doc["project"]["optional-dependencies"].as_table()) {
     for (const auto& [k, v] : *opt) {

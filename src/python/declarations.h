@@ -35,6 +35,9 @@ struct DeclaredProject {
   // The lock tool the configuration names: "uv", "poetry", "pdm", "pipenv" or "".
   std::string tool;
   std::vector<std::string> files;  // the files read
+  // The project's own name, normalized ([project] or [tool.poetry] name; "" when neither): a
+  // requirement naming it (`pdm[keyring]` in pdm's extras) is a reference to its own extras.
+  std::string name;
 };
 
 // Reads pyproject.toml and Pipfile in `folder` (either may be missing).

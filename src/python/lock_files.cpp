@@ -550,6 +550,14 @@ LockReadResult read_pdm(std::string_view text, const std::string& path) {
                               "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)"});
   if (!doc) return r.fail();
   r.lock().has_graph = true;
+  // `pdm lock -G x` locks the groups named; [metadata] groups lists them.
+  if (const toml::array* groups = (*doc)["metadata"]["groups"].as_array()) {
+    std::vector<std::string> covered;
+    for (const auto& g : *groups)
+      if (auto s = g.value<std::string>())
+        covered.push_back(*s == "default" ? std::string(kMainGroup) : normalize_name(*s));
+    r.lock().covered_groups = std::move(covered);
+  }
   for (const toml::table* t : tables_of((*doc)["package"].as_array())) {
     LockedPackage p;
     if (!name_version(*t, r, p, true)) continue;
@@ -641,6 +649,16 @@ LockReadResult read_pylock(std::string_view text, const std::string& path) {
                              {"pylock.toml", "lock-version", false, 1, 1, 0,
                               "pipewright reads lock-version 1.0 (PEP 751)"});
   if (!doc) return r.fail();
+  // PEP 751's extras and dependency-groups: what the lock was made for (absent keys mean none).
+  if ((*doc)["extras"].is_array() || (*doc)["dependency-groups"].is_array()) {
+    std::vector<std::string> covered;
+    for (auto [key, prefix] :
+         {std::pair<const char*, const char*>{"extras", "extra:"}, {"dependency-groups", ""}})
+      if (const toml::array* a = (*doc)[key].as_array())
+        for (const auto& g : *a)
+          if (auto s = g.value<std::string>()) covered.push_back(prefix + normalize_name(*s));
+    r.lock().covered_groups = std::move(covered);
+  }
   const toml::array* pkgs = (*doc)["packages"].as_array();
   if (pkgs) {
     for (const auto& node : *pkgs) {

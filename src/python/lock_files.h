@@ -62,6 +62,11 @@ struct LockFile {
   std::string format_version;  // "1 rev 2", "2.1", "6", "4.5.0", "1.0"
   bool has_graph = false;      // dependencies are recorded (every format but Pipfile.lock)
   std::vector<LockedPackage> packages;
+  // The groups the lock says it was made for, as Declaration::group names them (kMainGroup, a
+  // group, "extra:<name>"; PDM's bare names may be either): PDM's [metadata] groups, pylock.toml's
+  // extras and dependency-groups. Unset when the format locks every group (uv, Poetry) or does
+  // not say.
+  std::optional<std::vector<std::string>> covered_groups;
   // Warnings that do not stop reading (a newer minor format version).
   std::vector<Diagnostic> notes;
 

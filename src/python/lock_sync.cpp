@@ -2,6 +2,7 @@
 // several lock files in one folder.
 #include "python/lock_sync.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <regex>
@@ -85,6 +86,17 @@ std::optional<bool> holds(const std::string& marker_text, const MarkerEnvironmen
 
 }  // namespace
 
+bool lock_covers(const LockFile& lock, const std::string& group) {
+  if (!lock.covered_groups || group == kMainGroup) return true;
+  const auto& covered = *lock.covered_groups;
+  auto has = [&](const std::string& g) {
+    return std::find(covered.begin(), covered.end(), g) != covered.end();
+  };
+  // PDM names extras and dependency groups alike, without "extra:".
+  return has(group) ||
+         (lock.format == LockFormat::pdm && group.starts_with("extra:") && has(group.substr(6)));
+}
+
 SyncResult check_lock_sync(const LockFile& lock, const std::vector<Declaration>& declarations,
                            const SyncOptions& options) {
   SyncResult out;
@@ -105,8 +117,10 @@ SyncResult check_lock_sync(const LockFile& lock, const std::vector<Declaration>&
         continue;
       }
     }
-    ++out.checked;
     std::string norm = d.requirement.normalized_name();
+    // `pdm[keyring]` in pdm's own extras: those extras' declarations are judged themselves.
+    if (!options.project.empty() && norm == options.project) continue;
+    ++out.checked;
     auto it = by_name.find(norm);
     if (it == by_name.end()) {
       out.problems.push_back(

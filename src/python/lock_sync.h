@@ -33,6 +33,9 @@ struct SyncOptions {
   std::set<std::string> groups;
   // The build interpreter's marker values; when unset every declaration is checked.
   std::optional<MarkerEnvironment> environment;
+  // The project's normalized name: a declaration naming it refers to the project's own extras
+  // (pip installs them from the project), which no lock locks as a package.
+  std::string project;
 };
 
 enum class SyncProblemKind : uint8_t {
@@ -62,6 +65,10 @@ struct SyncResult {
   size_t skipped_by_marker = 0;
   bool ok() const { return problems.empty() && diagnostics.empty(); }
 };
+
+// Whether `lock` was made for `group` (a Declaration::group): always, unless the lock records the
+// groups it covers (LockFile::covered_groups) and `group` is not among them.
+bool lock_covers(const LockFile& lock, const std::string& group);
 
 // Checks `lock` against the declarations.
 SyncResult check_lock_sync(const LockFile& lock, const std::vector<Declaration>& declarations,

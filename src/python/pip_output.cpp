@@ -44,7 +44,9 @@ PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
                      (names.empty() ? std::string("?") : join(names, ", "));
     } else if (t.starts_with("ModuleNotFoundError: No module named") ||
                t.starts_with("ImportError: No module named") || contains(t, "BackendUnavailable")) {
-      module_missing = t;
+      if (contains(t, "BackendUnavailable")) f.backend_unavailable = true;
+      // The traceback's last line names the module; BackendUnavailable's own line does not.
+      if (module_missing.empty() || !contains(t, "BackendUnavailable")) module_missing = t;
     } else if (t.starts_with("configuration error:") || contains(t, "InvalidRequirement") ||
                contains(t, "invalid pyproject.toml") || t.starts_with("ValueError:") ||
                t.starts_with("TypeError:") || t.starts_with("setuptools.errors.") ||

@@ -14,6 +14,9 @@ struct PipFailure {
   // The failure looks like the index could not be reached or lacks the package (an offline
   // machine): the caller suggests no_index/find_links/upgrade_tools: false.
   bool index_unreachable = false;
+  // pip could not import the project's build backend (pyproject_hooks' BackendUnavailable): with
+  // build isolation off, the backend must be installed beside the environment's Python.
+  bool backend_unavailable = false;
 };
 
 PipFailure explain_pip_failure(const std::vector<std::string>& lines);

@@ -1,6 +1,7 @@
 #include "stages/lock_check.h"
 
 #include <filesystem>
+#include <set>
 
 #include "project/pipeline_overrides.h"
 #include "python/declarations.h"
@@ -103,8 +104,18 @@ engine::StageOutcome check_lock_file(engine::StageContext& ctx, const fs::path& 
     for (const auto& one : *g)
       opt.groups.insert(one.starts_with("extra:") ? one : python::normalize_name(one));
   } else {
-    for (const auto& d : declared.declarations) opt.groups.insert(d.group);
+    // ... those the lock was made for, when it says (`pdm lock -G`, pylock.toml's lists).
+    std::set<std::string> left_out;
+    for (const auto& d : declared.declarations)
+      (python::lock_covers(lock, d.group) ? opt.groups : left_out).insert(d.group);
+    left_out.erase(std::string(python::kMainGroup));
+    if (!left_out.empty())
+      ctx.log("note: " + lock_name + " was not made for " +
+              join(std::vector<std::string>(left_out.begin(), left_out.end()), ", ") +
+              ": their declarations are not checked (name them in lock-check's groups to "
+              "require them)");
   }
+  opt.project = declared.name;
   auto env = python::interpreter_marker_environment(configured_python(ctx.pipeline()));
   if (!env.empty())
     opt.environment = env;

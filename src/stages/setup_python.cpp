@@ -89,8 +89,15 @@ struct Setup {
   // with the settings that fix an install on a machine without the package index.
   std::string pip_failed(const exec::ProcessResult& r, const std::string& what) {
     bool offline = std::find(opt.args.begin(), opt.args.end(), "--no-index") != opt.args.end();
-    std::string msg = python::pip_failure_summary(python::explain_pip_failure(ctx.output_tail()),
-                                                  what, offline, opt.upgrade_tools);
+    auto failure = python::explain_pip_failure(ctx.output_tail());
+    std::string msg = python::pip_failure_summary(failure, what, offline, opt.upgrade_tools);
+    if (failure.backend_unavailable && !model.build_backend.empty())
+      msg = what + " failed: the build backend " + model.build_backend + " (" +
+            model.backend_from.str() + ") cannot be imported: " + failure.cause +
+            (opt.build_isolation ? std::string()
+                                 : " (with build_isolation: false pip builds with the backend "
+                                   "installed for the environment's Python: install the package "
+                                   "its build-system.requires names)");
     if (msg.empty() || r.timed_out || !r.spawn_error.empty())
       return describe_failure(r, ctx.output_tail(), what);
     return msg;

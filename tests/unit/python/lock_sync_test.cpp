@@ -110,6 +110,41 @@ TEST(LockSync, GroupsNotInUseAreNotChecked) {
   EXPECT_EQ(r.problems[0].name, "sphinx");
 }
 
+// Found on pdm's own repository: its extras say `pdm[keyring,template]`, a reference to the
+// project's own extras that no lock locks as a package.
+TEST(LockSync, TheProjectNamingItsOwnExtrasIsNoPackageToLock) {
+  auto decls = project();
+  decls.push_back(decl("demo[socks]", 12, "extra:all"));
+  SyncOptions o;
+  o.groups = {"dev", "extra:socks", "extra:all"};
+  EXPECT_EQ(check_lock_sync(lock("uv.lock"), decls, o).problems.size(), 1u);
+  o.project = "demo";
+  auto r = check_lock_sync(lock("uv.lock"), decls, o);
+  EXPECT_TRUE(r.ok()) << problems(r);
+  EXPECT_EQ(r.checked, 3u);
+}
+
+// `pdm lock -G` locks the groups named, and pylock.toml lists its extras and groups: a group the
+// lock was not made for is not the lock's to hold.
+TEST(LockSync, TheGroupsALockWasMadeFor) {
+  auto pdm = lock("pdm.lock");
+  ASSERT_TRUE(pdm.covered_groups.has_value());
+  EXPECT_TRUE(lock_covers(pdm, "main"));
+  EXPECT_TRUE(lock_covers(pdm, "dev"));
+  EXPECT_TRUE(lock_covers(pdm, "extra:socks"));  // PDM names an extra without "extra:"
+  EXPECT_FALSE(lock_covers(pdm, "docs"));
+  EXPECT_FALSE(lock_covers(pdm, "extra:copier"));
+  auto pylock = lock("pylock.toml");
+  ASSERT_TRUE(pylock.covered_groups.has_value());
+  EXPECT_TRUE(lock_covers(pylock, "extra:socks"));
+  EXPECT_TRUE(lock_covers(pylock, "dev"));
+  EXPECT_FALSE(lock_covers(pylock, "socks"));  // pylock.toml tells extras from groups
+  EXPECT_FALSE(lock_covers(pylock, "docs"));
+  auto uv = lock("uv.lock");  // uv locks every group
+  EXPECT_FALSE(uv.covered_groups.has_value());
+  EXPECT_TRUE(lock_covers(uv, "docs"));
+}
+
 TEST(LockSync, MarkersForTheBuildInterpreter) {
   auto decls = project();
   decls.push_back(decl("pywin32>=306 ; sys_platform == 'win32'", 9));

@@ -62,6 +62,23 @@ TEST(PipOutputTest, BuildBackendTracebackLine) {
   EXPECT_FALSE(f.index_unreachable);
 }
 
+// pdm's repository offline with build isolation off: pdm.backend is not installed. The cause is
+// the module the traceback names, and the failure is known to be the backend's.
+TEST(PipOutputTest, BuildBackendThatCannotBeImported) {
+  auto f = explain_pip_failure({
+      "  File \"/v/lib/python3.11/site-packages/pip/_vendor/pyproject_hooks/_impl.py\", line "
+      "321, in _call_hook",
+      "    raise BackendUnavailable(data.get('traceback', ''))",
+      "pip._vendor.pyproject_hooks._impl.BackendUnavailable: Traceback (most recent call last):",
+      "  File \"<frozen importlib._bootstrap>\", line 1142, in _find_and_load_unlocked",
+      "ModuleNotFoundError: No module named 'pdm'",
+  });
+  EXPECT_EQ(f.cause, "ModuleNotFoundError: No module named 'pdm'");
+  EXPECT_TRUE(f.backend_unavailable);
+  EXPECT_FALSE(
+      explain_pip_failure({"ModuleNotFoundError: No module named 'x'"}).backend_unavailable);
+}
+
 TEST(TomlTest, InvalidTomlIsFileLineColumn) {
   std::vector<Diagnostic> diags;
   EXPECT_FALSE(parse_toml("[a]\nx = 1\ny = [1,\n", "pyproject.toml", diags));
