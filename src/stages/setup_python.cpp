@@ -334,8 +334,20 @@ std::string install_project(Setup& s, const fs::path& build_venv) {
   if (!missing.empty()) {
     ctx.log("the project needs " + join(missing, ", ") +
             ", which the environment lacks: installing them");
-    p = s.pip_install(venv_python(ws), what);
-    if (!p.ok()) return s.pip_failed(p, "pip install -e .");
+    if (native) {
+      // Installed natively, the project needs only its missing requirements (its dev extras
+      // came with the dev dependencies): asking pip for `-e .` again would run the build
+      // backend the native install did without (flask's flit_core, too old here for its
+      // metadata, failed where its dependencies were the need).
+      std::vector<std::string> reqs;
+      if (!s.opt.build_isolation) reqs.push_back("--no-build-isolation");
+      reqs.insert(reqs.end(), missing.begin(), missing.end());
+      p = s.pip_install(venv_python(ws), reqs);
+      if (!p.ok()) return s.pip_failed(p, "pip install of the project's dependencies");
+    } else {
+      p = s.pip_install(venv_python(ws), what);
+      if (!p.ok()) return s.pip_failed(p, "pip install -e .");
+    }
   }
   // Local requirements (`-e ./plugin`, `./vendor/x`) point into this workspace: built here, with
   // build_isolation applying to them as to the project.

@@ -209,3 +209,55 @@ def test_pips_install_is_reused_until_the_metadata_files_change(tmp_path, env, p
     r3, ws3, third = build()
     assert r3.stage("setup-python")["data"]["project_install"] == "pip"
     assert third["version"] == "1.3.0"
+
+
+def write_wheel(folder: Path, name: str, version: str):
+    """A minimal pure-Python wheel, written as the wheel spec says, for pip to find offline."""
+    import base64
+    import hashlib
+    import zipfile
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {f"{name}/__init__.py": f"VALUE = {version!r}\n",
+             f"{name}-{version}.dist-info/METADATA":
+                 f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n",
+             f"{name}-{version}.dist-info/WHEEL":
+                 "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = ""
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record += f"{path},sha256={digest},{len(text.encode())}\n"
+    record += f"{name}-{version}.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+        z.writestr(f"{name}-{version}.dist-info/RECORD", record)
+
+
+def test_native_install_fetches_only_the_missing_dependencies(tmp_path, env, pw):
+    """Installed natively, a project whose dependency the environment lacks gets that dependency
+    from pip, not a second `pip install -e .` that would need its build backend. (Found on
+    flask: Debian's flit_core is too old for its metadata, and the native install had done
+    without it.) The backend here, pdm.backend, is not installed at all."""
+    if has("pdm.backend"):
+        pytest.skip("pdm.backend is installed: the test needs a backend pip cannot import")
+    spec = dict(LAYOUTS["setuptools-src"], requires="pdm-backend", backend="pdm.backend")
+    project = make_project(tmp_path / "demo", spec, env)
+    wheels = tmp_path / "wheels"
+    write_wheel(wheels, "demo_dep", "2.0")
+    text = (project / "pyproject.toml").read_text().replace(
+        'dependencies = ["packaging>=20"]', 'dependencies = ["packaging>=20", "demo-dep>=2"]')
+    (project / "pyproject.toml").write_text(text)
+    (project / "pipewright.yaml").write_text(
+        (project / "pipewright.yaml").read_text() + f"    find_links: [{wheels}]\n")
+    subprocess.run(["git", "commit", "-qam", "a dependency"], cwd=project, env=env, check=True)
+    r = pw(project, "run", "setup-python", timeout=300)
+    assert r.code == 0, r.log("setup-python")
+    setup = r.stage("setup-python")
+    assert setup["data"]["project_install"] == "native", setup
+    assert setup["data"]["project_dependencies_missing"] == ["demo-dep"]
+    log = r.log("setup-python")
+    assert b"install --disable-pip-version-check" in log and b" -e " not in log, log
+    ws = Path(r.build()["workspace"])
+    out = subprocess.run([str(ws / ".venv/bin/python"), "-c", "import demo_dep, demo_tool; print(demo_dep.VALUE)"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout == "2.0\n", out
