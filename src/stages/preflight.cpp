@@ -4,7 +4,9 @@
 #include <optional>
 
 #include "project/pipeline_overrides.h"
+#include "python/declarations.h"
 #include "python/lock_sync.h"
+#include "python/specifier.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/strings.h"
@@ -55,9 +57,34 @@ std::optional<std::string> check_python(engine::StageContext& ctx, const fs::pat
   return py_version;
 }
 
+// The project's declared Python range against the build's interpreter: pip refuses to install a
+// project outside it ("requires a different Python"), after the environment is built; said here
+// first, with the line that declares it.
+void check_requires_python(engine::StageContext& ctx, const project::Project& model,
+                           const std::string& py_version, std::vector<Check>& checks) {
+  if (model.requires_python.empty() || py_version.empty()) return;
+  std::string range = model.requires_python;
+  if (model.requires_python_from.what.find("poetry") != std::string::npos)
+    range = python::poetry_constraint_to_pep440(range);
+  auto spec = python::SpecifierSet::parse(range);
+  auto v = python::Version::parse(py_version);
+  if (!spec || !v) {
+    ctx.warn("cannot read the project's Python range '" + model.requires_python + "' (" +
+             model.requires_python_from.str() + "): not checked");
+    return;
+  }
+  checks.push_back(
+      {"python " + py_version + " in requires-python " + model.requires_python + " (" +
+           model.requires_python_from.str() + ")",
+       spec->contains(*v, true),
+       "set project.python in pipewright.yaml to an interpreter the project supports"});
+}
+
 // The project as detected (src/project): what it is and where each fact came from.
-void check_project(engine::StageContext& ctx, const fs::path& ws, std::vector<Check>& checks) {
+void check_project(engine::StageContext& ctx, const fs::path& ws, const std::string& py_version,
+                   std::vector<Check>& checks) {
   auto model = project::detect_project(ws, ctx.pipeline());
+  check_requires_python(ctx, model, py_version, checks);
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
   checks.push_back({"pyproject.toml, setup.py or setup.cfg", buildable,
@@ -129,7 +156,7 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
   std::vector<Check> checks;
   auto py_version = check_python(ctx, ws, checks);
   if (!py_version) return {engine::Status::aborted, "aborted before the checks finished"};
-  check_project(ctx, ws, checks);
+  check_project(ctx, ws, *py_version, checks);
   check_files(ctx, ws, checks);
   return verdict(ctx, checks, *py_version);
 }

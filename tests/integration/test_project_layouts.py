@@ -324,3 +324,35 @@ def test_pytest_dying_before_its_report_says_why(repo, pw):
     assert t["status"] == "FAILURE", t
     assert t["summary"].endswith("RuntimeError: no database configured for the tests"), t["summary"]
     assert r.code == 1
+
+
+@pytest.mark.parametrize("declared,where", [
+    ('[project]\nname = "demo"\nversion = "1.0"\nrequires-python = ">=3.99"\n',
+     "pyproject.toml:4 [project] requires-python"),
+    ('[tool.poetry]\nname = "demo"\nversion = "1.0"\n\n[tool.poetry.dependencies]\npython = "^3.99"\n',
+     "pyproject.toml:6 [tool.poetry.dependencies] python"),
+])
+def test_preflight_names_a_python_outside_the_projects_range(declared, where, repo, pw):
+    """pip refuses a project whose requires-python excludes the interpreter, after building the
+    environment; preflight says so first, with the line that declares the range (Poetry's caret
+    read as Poetry means it)."""
+    files = dict(layout_flat_flit()[2])
+    files["pyproject.toml"] = declared
+    files["pipewright.yaml"] = OFFLINE
+    project = repo(files)
+    r = pw(project, "run", "preflight", timeout=120)
+    pre = r.stage("preflight")
+    assert pre["status"] == "FAILURE", pre
+    version = subprocess.run([SYSTEM_PYTHON, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    assert f"python {version} in requires-python" in pre["summary"] and where in pre["summary"], pre
+    assert b"set project.python in pipewright.yaml" in r.log("preflight")
+    assert r.code == 1
+    # The same project with a range that holds passes the check.
+    (project / "pyproject.toml").write_text(declared.replace("3.99", "3.7"))
+    subprocess.run(["git", "commit", "-qam", "range"], cwd=project, check=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+    r = pw(project, "run", "preflight", timeout=120)
+    assert r.stage("preflight")["status"] == "SUCCESS", r.log("preflight")
+    assert b"ok    python " + version.encode() + b" in requires-python" in r.log("preflight")
