@@ -117,6 +117,20 @@ void Interp::prepare_agent(const jf::Agent& agent) {
   engine_path_ = *eng;
   agent_args_ = agent.args;
   if (agent.type == "docker") {
+    // As Jenkins' Docker Pipeline does: inspect, and pull only an image the machine lacks. A
+    // pull that fails is the stage's reason, not the script's "exit code 125" after it.
+    std::string id;
+    auto inspected =
+        host_.run_script({engine_path_, "image", "inspect", "--format", "{{.Id}}", agent.image},
+                         host_.workspace(), {}, &id);
+    if (!inspected.ok()) {
+      auto pulled = host_.run({engine_path_, "pull", agent.image});
+      if (host_.aborted()) throw StepError{"aborted"};
+      if (!pulled.ok())
+        throw StepError{"agent docker: the image '" + agent.image +
+                        "' is not on this machine and could not be pulled (" + pulled.describe() +
+                        "; the engine's error is in the log)"};
+    }
     image_ = agent.image;
     return;
   }

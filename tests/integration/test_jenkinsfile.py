@@ -502,6 +502,26 @@ def test_docker_agent_runs_steps_in_a_podman_container(repo, pw, containers_env,
     assert (ws / "where.txt").read_text().split() == ["container", "yes", "1"]
 
 
+def test_docker_agent_image_that_cannot_be_pulled_is_the_reason(repo, pw, containers_env, base_image):  # noqa: F811
+    """A public Jenkinsfile's `agent { docker 'python' }` offline: the stage says the image could
+    not be pulled, as Jenkins' Docker Pipeline pulls an image the machine lacks before the steps,
+    instead of the script's 'exit code 125'. The image named here is on no registry this machine
+    reaches (a loopback port nobody listens on)."""
+    project = repo({"Jenkinsfile": (
+        "pipeline {\n  agent { docker 'localhost:9/pw-no-such-image:1' }\n  stages {\n"
+        "    stage('build') { steps { sh 'echo never > ran.txt' } }\n  }\n"
+        "  post { always { echo 'post ran' } }\n}\n")})
+    r = pw(project, "run", "--jenkinsfile", extra_env=containers_env, timeout=300)
+    assert r.code == 1, r
+    stage = r.stage("build")
+    assert stage["status"] == "FAILURE"
+    assert stage["summary"].startswith("agent docker: the image 'localhost:9/pw-no-such-image:1' "
+                                       "is not on this machine and could not be pulled"), stage
+    assert b"pull localhost:9/pw-no-such-image:1" in r.log("build")
+    assert not (Path(r.build()["workspace"]) / "ran.txt").exists()
+    assert r.stage("post")["status"] == "SUCCESS"
+
+
 def test_dockerfile_agent_builds_then_runs_inside(repo, pw, containers_env, base_image):  # noqa: F811
     project = repo({
         "ci/Dockerfile.ci": f"FROM {base_image}\nARG MARK=none\nRUN echo \"built $MARK\" > /built.txt\n",
