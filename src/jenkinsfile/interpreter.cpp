@@ -196,6 +196,14 @@ void Interp::step(const NodePtr& st, Scope& sc) {
     return;
   }
   if (name == "script" || name == "timestamps" || name == "ansiColor") return block(n.closure, sc);
+  // node('label') { ... } inside a stage: this machine is every agent, as for agent { label }.
+  // (Jenkins would give the block a workspace of that agent's; here it is the stage's.)
+  if (name == "node" && n.closure) {
+    std::string label = arg_str(n, "label", sc);
+    host_.log("[Pipeline] node" + (label.empty() ? std::string() : " ('" + label + "')") +
+              ": runs on this machine, in the stage's workspace");
+    return block(n.closure, sc);
+  }
   if (name == "checkout") {
     if (fs::is_directory(host_.workspace()) && !host_.commit().empty()) {
       host_.log("[Pipeline] checkout scm: the workspace is already checked out at " +

@@ -84,7 +84,8 @@ const Row kSteps[] = {
     {"milestone", "pipeline-milestone-step", false, "", "none needed locally"},
     {"lock", "lockable-resources", false, "", "pipewright run -j 1"},
     {"parallel", "workflow-cps", false, "", "a parallel { } block of stages"},
-    {"node", "workflow-durable-task-step", false, "", "agent"},
+    // With a body: run on this machine (Interp), its steps carried over by import.
+    {"node", "workflow-durable-task-step", true, "", "agent"},
     {"load", "workflow-cps", false, "", "none: pipewright does not run Groovy"},
     {"library", "workflow-cps-global-lib", false, "", "none: pipewright does not run Groovy"},
     {"properties", "workflow-multibranch", false, "", "options { }"},
@@ -635,7 +636,8 @@ struct Importer {
         nonblocking = true;
         shell(n.closure, lines, creds, nonblocking, comments, indent);
       } else if ((name == "timeout" || name == "retry" || name == "script" ||
-                  name == "timestamps" || name == "ansiColor" || name == "withSonarQubeEnv") &&
+                  name == "timestamps" || name == "ansiColor" || name == "withSonarQubeEnv" ||
+                  name == "node") &&
                  n.closure) {
         if (name == "timeout" || name == "retry")
           comments.push_back(name + " around steps applies to the whole stage here");

@@ -533,3 +533,21 @@ def test_dockerfile_agent_builds_then_runs_inside(repo, pw, containers_env, base
     assert r.code == 0, r
     ws = Path(r.build()["workspace"])
     assert (ws / "where.txt").read_text() == "built jf\n"
+
+
+def test_node_step_runs_its_body_here(repo, pw):
+    """`node('label') { ... }` inside a stage's steps, as public Jenkinsfiles write it to pick an
+    agent: this machine is every agent, so the body runs (it used to stop the build as a step
+    with no local meaning); import carries its steps over."""
+    project = repo({"Jenkinsfile": (
+        "pipeline {\n  agent { node { label 'vps-master' } }\n  stages {\n"
+        "    stage('Test') {\n      environment { MODE = 'test' }\n      steps {\n"
+        "        node('tests-slave') {\n          sh 'echo \"inside $MODE\" > node.txt'\n        }\n"
+        "      }\n    }\n  }\n}\n")})
+    r = pw(project, "run", "--jenkinsfile", timeout=120)
+    assert r.code == 0, r
+    assert (Path(r.build()["workspace"]) / "node.txt").read_text() == "inside test\n"
+    assert b"[Pipeline] node ('tests-slave'): runs on this machine" in r.log("Test")
+    imp = pw(project, "import", "jenkinsfile", "-o", "-")
+    assert imp.code == 0, imp
+    assert "echo \"inside $MODE\" > node.txt" in imp.out, imp.out
