@@ -536,6 +536,23 @@ class Detector {
     if (!p_.packages.empty()) return;
     for (const auto& top : find_top_level("", {}, {}, false))
       add_package(top, top, {"folder", 0, top + "/ has __init__.py"});
+    if (!p_.packages.empty()) return;
+    // Modules at the root (a service's app.py, a library's single module): each is the code,
+    // except the files that configure tools or hold tests.
+    static const std::set<std::string> not_code = {"setup.py",   "conftest.py", "noxfile.py",
+                                                   "fabfile.py", "tasks.py",    "manage.py"};
+    std::vector<std::string> modules;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_, ec)) {
+      std::string n = e.path().filename().string();
+      if (!e.is_regular_file(ec) || !n.ends_with(".py") || n.front() == '.' || n.front() == '_' ||
+          not_code.count(n) || n.starts_with("test_") || n.ends_with("_test.py"))
+        continue;
+      modules.push_back(n);
+    }
+    std::sort(modules.begin(), modules.end());
+    for (const auto& m : modules)
+      add_package(m.substr(0, m.size() - 3), m, {"file", 0, m + " at the root"});
   }
 
   // ---- tests
@@ -713,7 +730,8 @@ class Detector {
   // A top-level requirements.txt holds an application's own dependencies as a rule; one that
   // names a test runner is a library's development requirements (jmespath pins pytest and
   // pytest-cov there, and its CI installs it with pip install -r). Read before tox.ini, whose
-  // deps are for tox's own runs and often older.
+  // deps are for tox's own runs and often older. An application without packaging metadata has
+  // no other place for its dependencies: the environment installs them from here.
   void add_plain_requirements_with_a_test_runner() {
     if (!is_file("requirements.txt")) return;
     auto s = requirements_source("requirements.txt", "requirements");
@@ -721,7 +739,7 @@ class Detector {
       std::string t = to_lower(r.text);
       return t.starts_with("pytest") || t.starts_with("nose");
     });
-    if (runner) p_.dev_dependencies.push_back(std::move(s));
+    if (runner || p_.application()) p_.dev_dependencies.push_back(std::move(s));
   }
 
   const python::DeclaredGroup* declared_group(const std::string& key) const {
@@ -917,6 +935,8 @@ class Detector {
       }
       return;
     }
+    // An application's own requirements first: its dev requirements build on them.
+    if (p_.application()) add_plain_requirements_with_a_test_runner();
     add_requirement_files();
     add_dependency_groups();
     add_extras();

@@ -93,6 +93,10 @@ struct Project {
   bool has_pyproject = false;
   bool has_setup_py = false;
   bool has_setup_cfg = false;
+  // An application with no packaging metadata at all (a service's app.py or manage.py beside a
+  // requirements.txt): nothing to install or package; its folder is put on sys.path and its
+  // requirements.txt is what the environment installs.
+  bool application() const { return !has_pyproject && !has_setup_py && !has_setup_cfg; }
 
   // The package paths joined with ", " ("src/pkg, other"), for messages.
   std::string package_list() const;

@@ -178,8 +178,8 @@ std::string analysis_summary(const analysis::AnalysisResult& result) {
     return v ? analysis::format_value(key, *v) : std::string("-");
   };
   std::string s = fmt("ncloc") + " lines of code in " + std::to_string(result.files.size()) +
-                  " files; duplication " + fmt("duplicated_lines_density") + "; coverage " +
-                  fmt("coverage");
+                  (result.files.size() == 1 ? " file" : " files") + "; duplication " +
+                  fmt("duplicated_lines_density") + "; coverage " + fmt("coverage");
   if (result.new_code_info.available)
     s += " (new code: " + std::to_string(result.new_code_info.new_lines) + " lines, coverage " +
          fmt("new_coverage") + ")";

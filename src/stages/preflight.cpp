@@ -86,9 +86,12 @@ void check_project(engine::StageContext& ctx, const fs::path& ws, const std::str
   auto model = project::detect_project(ws, ctx.pipeline());
   check_requires_python(ctx, model, py_version, checks);
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
-  bool buildable = model.has_pyproject || model.has_setup_py || model.has_setup_cfg;
-  checks.push_back({"pyproject.toml, setup.py or setup.cfg", buildable,
-                    "add a pyproject.toml (PEP 621) or a setup.py at the project root"});
+  // No packaging metadata at all: an application (a service's app.py beside its
+  // requirements.txt), which is neither installed nor packaged, not a broken library.
+  if (model.application())
+    ctx.log(
+        "note: no pyproject.toml, setup.py or setup.cfg: an application, run from its folder "
+        "(not installed, no wheel); its dependencies come from requirements.txt");
   for (const auto& d : model.problems)
     checks.push_back({d.str(), false, "fix it (see the message)"});
   if (model.packages.empty()) {

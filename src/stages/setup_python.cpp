@@ -283,6 +283,17 @@ std::string build_environment(Setup& s, fs::path build_venv, std::string& cache_
 std::string install_project(Setup& s, const fs::path& build_venv) {
   auto& ctx = s.ctx;
   const auto& ws = s.ws;
+  if (s.model.application()) {
+    // Nothing to install: the folder goes on sys.path, as an editable install would put it, so
+    // `import app` works from the tests and the tools wherever they run.
+    auto sites = python::venv_site_dirs(build_venv);
+    if (sites.empty()) return "the new venv has no site-packages folder";
+    write_file_atomic(sites.front() / "_pipewright_application.pth", ws.string() + "\n");
+    ctx.log("an application without packaging metadata: not installed; " + ws.string() +
+            " is on sys.path");
+    ctx.data()["project_install"] = "application";
+    return {};
+  }
   auto args = project::project_pip_args(s.plan, ws, s.opt.build_isolation, s.opt.editable);
   const auto &what = args.with_deps, &no_deps = args.no_deps;
   const std::string& extras = args.extras;

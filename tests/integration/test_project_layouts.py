@@ -356,3 +356,35 @@ def test_preflight_names_a_python_outside_the_projects_range(declared, where, re
     r = pw(project, "run", "preflight", timeout=120)
     assert r.stage("preflight")["status"] == "SUCCESS", r.log("preflight")
     assert b"ok    python " + version.encode() + b" in requires-python" in r.log("preflight")
+
+
+def test_application_without_packaging_metadata(repo, pw):
+    """A service as many teams keep one: app.py, tests/, a pinned requirements.txt, and no
+    pyproject.toml, setup.py or setup.cfg. Nothing to install or package, which is no failure:
+    the module is the code, requirements.txt is what the environment installs, the folder is
+    on sys.path, and the pipeline runs through with the package stage SKIPPED."""
+    versions = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import importlib.metadata as m; print(m.version('requests'), m.version('pytest'))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    project = repo({
+        "app.py": "import requests\n\n\ndef greet(name: str) -> str:\n    return f'hello {name}'\n\n\n"
+                  "def session() -> requests.Session:\n    return requests.Session()\n",
+        "tests/test_app.py": "from app import greet\n\n\ndef test_greet() -> None:\n    assert greet('x') == 'hello x'\n",
+        "requirements.txt": f"requests=={versions[0]}\npytest=={versions[1]}\n",
+        "pipewright.yaml": OFFLINE,
+    })
+    r = pw(project, "run", timeout=600)
+    st = {s["id"]: s for s in r.build()["stages"]}
+    for sid in ["preflight", "lock-check", "setup-python", "tests", "lint", "analysis", "quality-gate"]:
+        assert st[sid]["status"] == "SUCCESS", (sid, st[sid], r)
+    assert st["package"]["status"] == "SKIPPED", st["package"]
+    assert st["preflight"]["data"]["project"]["packages"] == ["app.py"]
+    assert b"an application, run from its folder" in r.log("preflight")
+    assert st["setup-python"]["data"]["project_install"] == "application"
+    assert st["tests"]["data"]["tests"]["passed"] == 1
+    assert st["lock-check"]["summary"].startswith("2 requirements pinned in 1 file"), st["lock-check"]
+    # The tests' import worked through the .pth, from any folder, as after an editable install.
+    ws = Path(r.build()["workspace"])
+    out = subprocess.run([str(ws / ".venv/bin/python"), "-c", "import app; print(app.greet('y'))"],
+                         capture_output=True, text=True, cwd="/")
+    assert out.stdout == "hello y\n", out
