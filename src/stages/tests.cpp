@@ -43,7 +43,10 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
     case 3:
       return "pytest hit an internal error (exit code 3)";
     case 4:
-      return "pytest was called wrongly (exit code 4): check tests.pytest_args";
+      // A usage error: pytest's own words follow (its configuration, such as a minversion the
+      // installed pytest does not meet, or the command line pipewright built with pytest_args).
+      return "pytest refused its configuration or arguments (exit code 4; the arguments include "
+             "tests.pytest_args)";
     case 5:
       return "no tests were collected (pytest exit code 5)";
     default:

@@ -388,3 +388,17 @@ def test_application_without_packaging_metadata(repo, pw):
     out = subprocess.run([str(ws / ".venv/bin/python"), "-c", "import app; print(app.greet('y'))"],
                          capture_output=True, text=True, cwd="/")
     assert out.stdout == "hello y\n", out
+
+
+def test_pytest_refusing_its_configuration_says_why(repo, pw):
+    """pluggy's tox.ini asks for pytest 8 and Debian has 7: pytest exits 4 before any test,
+    and the summary carries its own words rather than blaming pipewright's arguments alone."""
+    files = dict(layout_flat_flit()[2])
+    files["pipewright.yaml"] = SYSTEM
+    files["tox.ini"] = "[pytest]\nminversion = 99.0\n"
+    project = repo(files)
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "FAILURE", t
+    assert t["summary"].startswith("pytest refused its configuration or arguments (exit code 4"), t
+    assert "'minversion' requires pytest-99.0" in t["summary"], t["summary"]
