@@ -175,6 +175,13 @@ class Detector {
       p_.has_setup_py = true;
       setup_py_ = *t;
     }
+    // An unreadable pyproject.toml counts as declaring: its problem is reported, not hidden.
+    p_.declares_packaging =
+        p_.has_setup_py ||
+        (setup_cfg_ && (setup_cfg_->has("metadata") || setup_cfg_->has("options"))) ||
+        (p_.has_pyproject &&
+         (!pyproject_ || pyproject_->contains("project") || pyproject_->contains("build-system") ||
+          (*pyproject_)["tool"]["poetry"].is_table()));
     if (auto t = read("tox.ini")) tox_ini_ = parse_ini(*t, "tox.ini");
     if (auto t = read("pytest.ini")) pytest_ini_ = parse_ini(*t, "pytest.ini");
   }

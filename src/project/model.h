@@ -93,10 +93,14 @@ struct Project {
   bool has_pyproject = false;
   bool has_setup_py = false;
   bool has_setup_cfg = false;
-  // An application with no packaging metadata at all (a service's app.py or manage.py beside a
-  // requirements.txt): nothing to install or package; its folder is put on sys.path and its
-  // requirements.txt is what the environment installs.
-  bool application() const { return !has_pyproject && !has_setup_py && !has_setup_cfg; }
+  // Something declares a distribution: setup.py, setup.cfg's [metadata] or [options], or
+  // pyproject.toml's [project], [build-system] or [tool.poetry]. Files that only configure tools
+  // ([tool.black], [flake8]) do not.
+  bool declares_packaging = false;
+  // An application with no packaging metadata (a service's app.py beside a requirements.txt, its
+  // pyproject.toml or setup.cfg only configuring tools): nothing to install or package; its
+  // folder is put on sys.path and its requirements.txt is what the environment installs.
+  bool application() const { return !declares_packaging; }
 
   // The package paths joined with ", " ("src/pkg, other"), for messages.
   std::string package_list() const;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "project/pipeline_overrides.h"
 #include "python/distribution.h"
 #include "stages/cache_policies.h"
 #include "stages/outputs.h"
@@ -172,9 +173,10 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
     return engine::StageOutcome::failed("the workspace " + ws.string() +
                                         " does not exist: run checkout first");
   bool has_pyproject = fs::exists(ws / "pyproject.toml");
-  if (!has_pyproject && !fs::exists(ws / "setup.py"))
+  if (project::detect_project(ws, ctx.pipeline()).application())
     return engine::StageOutcome::skipped(
-        "nothing to package: no pyproject.toml or setup.py in the project");
+        "nothing to package: an application without packaging metadata (no setup.py, and no "
+        "[project] or [build-system] in pyproject.toml nor [metadata] in setup.cfg)");
   python::PyProject project;
   if (has_pyproject) {
     try {

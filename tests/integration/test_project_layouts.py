@@ -358,11 +358,19 @@ def test_preflight_names_a_python_outside_the_projects_range(declared, where, re
     assert b"ok    python " + version.encode() + b" in requires-python" in r.log("preflight")
 
 
-def test_application_without_packaging_metadata(repo, pw):
+@pytest.mark.parametrize("tool_config", [
+    {},
+    # Files that configure tools only, as services keep them: still nothing to package.
+    {"pyproject.toml": "[tool.black]\nline-length = 100\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
+     "setup.cfg": "[flake8]\nmax-line-length = 100\n"},
+], ids=["bare", "tool-config-only"])
+def test_application_without_packaging_metadata(tool_config, repo, pw):
     """A service as many teams keep one: app.py, tests/, a pinned requirements.txt, and no
-    pyproject.toml, setup.py or setup.cfg. Nothing to install or package, which is no failure:
-    the module is the code, requirements.txt is what the environment installs, the folder is
-    on sys.path, and the pipeline runs through with the package stage SKIPPED."""
+    packaging metadata (no setup.py; a pyproject.toml or setup.cfg, if any, configures tools
+    only). Nothing to install or package, which is no failure: the module is the code,
+    requirements.txt is what the environment installs, the folder is on sys.path, and the
+    pipeline runs through with the package stage SKIPPED (a build would make an UNKNOWN-0.0.0
+    wheel)."""
     versions = subprocess.run(
         [SYSTEM_PYTHON, "-c", "import importlib.metadata as m; print(m.version('requests'), m.version('pytest'))"],
         capture_output=True, text=True, check=True).stdout.split()
@@ -372,6 +380,7 @@ def test_application_without_packaging_metadata(repo, pw):
         "tests/test_app.py": "from app import greet\n\n\ndef test_greet() -> None:\n    assert greet('x') == 'hello x'\n",
         "requirements.txt": f"requests=={versions[0]}\npytest=={versions[1]}\n",
         "pipewright.yaml": OFFLINE,
+        **tool_config,
     })
     r = pw(project, "run", timeout=600)
     st = {s["id"]: s for s in r.build()["stages"]}

@@ -323,3 +323,37 @@ TEST(ProjectPipArgs, ExtrasEditableIsolationAndLocal) {
 
 }  // namespace
 }  // namespace pw::project
+
+namespace pw::project {
+namespace {
+
+// A service's files: app.py, a requirements.txt without a test runner, tool configuration only.
+// It is an application: the root module is the code, requirements.txt the dependencies.
+TEST_F(DetectTest, ApplicationWithToolConfigurationOnly) {
+  write("app.py", "import requests\n");
+  write("wsgi_helper.py", "");
+  write("conftest.py", "");
+  write("test_smoke.py", "");
+  write("requirements.txt", "requests==2.28.1\n");
+  write("pyproject.toml", "[tool.black]\nline-length = 100\n");
+  write("setup.cfg", "[flake8]\nmax-line-length = 100\n");
+  auto p = detect(root_);
+  EXPECT_TRUE(p.application());
+  EXPECT_EQ(p.package_paths(), (std::vector<std::string>{"app.py", "wsgi_helper.py"}));
+  const auto* req = source(p, "requirements");
+  ASSERT_NE(req, nullptr);
+  EXPECT_EQ(req->requirements.size(), 1u);
+
+  // Any packaging metadata makes it a project to install and package.
+  write("pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\n");
+  EXPECT_FALSE(detect(root_).application());
+  write("pyproject.toml", "[tool.black]\nline-length = 100\n");
+  write("setup.cfg", "[metadata]\nname = svc\n");
+  EXPECT_FALSE(detect(root_).application());
+  fs::remove(root_ / "setup.cfg");
+  write("setup.py", "from setuptools import setup\nsetup()\n");
+  EXPECT_FALSE(detect(root_).application());
+}
+
+}  // namespace
+}  // namespace pw::project
