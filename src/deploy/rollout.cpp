@@ -209,6 +209,10 @@ void Deployer::roll_back(TargetRun& r, int log_lines) {
             r.container + " on " + t.name + (r.new_state.empty() ? "" : " (" + r.new_state + ")") +
             ":");
     for (const auto& l : s.report.container_log) io_.log("  | " + l);
+  } else if (log_lines > 0 && s.has("new_state")) {
+    // Said, so that an empty log reads as the container's silence, not as a log left out.
+    io_.log("the new " + r.container + " on " + t.name + " printed nothing" +
+            (r.new_state.empty() ? "" : " (" + r.new_state + ")"));
   }
   if (!s.result.ok() || !s.has("restored")) {
     r.outcome = "failed";

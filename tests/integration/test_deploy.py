@@ -283,7 +283,7 @@ def test_failed_health_check_rolls_back_to_the_running_build(deployment):
     assert "rolled back" in stage["summary"] and "healthy again" in stage["summary"]
     log = r.log("deploy", 2).decode()
     # The failed container's own last words, in the stage's log.
-    assert "app build 3 starting, health=fail" in log
+    assert "app build 3 starting, health=fail" in log, log
     assert "database connection refused: cannot serve" in log
 
     c = d.inspect(target["container"])
