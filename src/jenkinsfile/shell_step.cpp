@@ -105,7 +105,21 @@ void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out) {
   }
   if (!r.ok()) {
     if (r.term_signal) throw StepError{"script was " + r.describe()};
-    throw StepError{"script returned exit code " + std::to_string(r.exit_code)};
+    std::string msg = "script returned exit code " + std::to_string(r.exit_code);
+    // 127 is the shell's "command not found": name the command, as the log's last lines do
+    // ("script.sh: 1: docker-compose: not found", bash's "foo: command not found").
+    if (r.exit_code == 127) {
+      auto tail = host_.output_tail();
+      for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
+        if (!contains(*it, "not found")) continue;
+        auto parts = split(*it, ':');
+        if (parts.size() >= 2)
+          msg += " (" + std::string(trim(parts[parts.size() - 2])) + ": " +
+                 std::string(trim(parts.back())) + ")";
+        break;
+      }
+    }
+    throw StepError{msg};
   }
 }
 

@@ -74,6 +74,8 @@ class StepHost {
   virtual exec::ProcessResult run_script(const std::vector<std::string>& argv,
                                          const std::filesystem::path& cwd, const EnvList& env,
                                          std::string* out) = 0;
+  // The last lines the stage's programs printed (for a failure's reason); none by default.
+  virtual std::vector<std::string> output_tail() { return {}; }
   // The container engine for a docker or dockerfile agent: its path, or nullopt and `why`.
   virtual std::optional<std::string> container_engine(std::string& why) = 0;
   // The built-in stage of that kind ("checkout", "dependency-scan", "analysis",

@@ -57,6 +57,7 @@ class ContextHost : public jf::StepHost {
     opts.env = env;
     return out ? ctx_.capture(argv, *out, opts) : ctx_.run(argv, opts);
   }
+  std::vector<std::string> output_tail() override { return ctx_.output_tail(); }
   std::optional<std::string> container_engine(std::string& why) override {
     auto eng = find_container_engine(ctx_, "", why);
     if (!eng) return std::nullopt;

@@ -551,3 +551,15 @@ def test_node_step_runs_its_body_here(repo, pw):
     imp = pw(project, "import", "jenkinsfile", "-o", "-")
     assert imp.code == 0, imp
     assert "echo \"inside $MODE\" > node.txt" in imp.out, imp.out
+
+
+def test_missing_command_is_named_in_the_reason(repo, pw):
+    """A public Jenkinsfile's `sh 'docker-compose build'` on a machine without it: Jenkins says
+    only 'script returned exit code 127'; the reason here also names the command."""
+    project = repo({"Jenkinsfile": (
+        "pipeline {\n  agent any\n  stages {\n"
+        "    stage('Build') { steps { sh 'echo start; pw-no-such-tool build app' } }\n  }\n}\n")})
+    r = pw(project, "run", "--jenkinsfile", timeout=120)
+    assert r.code == 1, r
+    assert r.stage("Build")["summary"] == \
+        "script returned exit code 127 (pw-no-such-tool: not found)", r.stage("Build")
