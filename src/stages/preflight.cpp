@@ -7,8 +7,10 @@
 #include "python/declarations.h"
 #include "python/lock_sync.h"
 #include "python/specifier.h"
+#include "python/toml.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
+#include "util/fs.h"
 #include "util/strings.h"
 
 namespace pw::stages {
@@ -80,11 +82,31 @@ void check_requires_python(engine::StageContext& ctx, const project::Project& mo
        "set project.python in pipewright.yaml to an interpreter the project supports"});
 }
 
+// Pipfile's [requires] python_version ("3.6") names the minor version pipenv builds with; a
+// different interpreter is worth a warning, not a failure: such pins are often left behind while
+// the project moves on.
+void check_pipfile_python(engine::StageContext& ctx, const fs::path& ws,
+                          const std::string& py_version) {
+  if (py_version.empty() || !fs::exists(ws / "Pipfile")) return;
+  std::vector<Diagnostic> ignored;  // an unreadable Pipfile is lock-check's and setup's to report
+  auto doc = python::parse_toml(read_file(ws / "Pipfile"), "Pipfile", ignored);
+  if (!doc) return;
+  const toml::node* n = (*doc)["requires"]["python_version"].node();
+  auto wanted = n ? n->value<std::string>() : std::nullopt;
+  if (!wanted) return;
+  if (py_version == *wanted || py_version.starts_with(*wanted + ".")) return;
+  ctx.warn("Pipfile:" + std::to_string(python::toml_line(n)) + " asks for Python " + *wanted +
+           " ([requires] python_version) and the build runs " + py_version +
+           " (pipenv builds with the version the Pipfile asks for): set project.python to that "
+           "interpreter, or update the Pipfile");
+}
+
 // The project as detected (src/project): what it is and where each fact came from.
 void check_project(engine::StageContext& ctx, const fs::path& ws, const std::string& py_version,
                    std::vector<Check>& checks) {
   auto model = project::detect_project(ws, ctx.pipeline());
   check_requires_python(ctx, model, py_version, checks);
+  check_pipfile_python(ctx, ws, py_version);
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   // No packaging metadata at all: an application (a service's app.py beside its
   // requirements.txt), which is neither installed nor packaged, not a broken library.

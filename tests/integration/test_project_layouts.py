@@ -411,3 +411,15 @@ def test_pytest_refusing_its_configuration_says_why(repo, pw):
     assert t["status"] == "FAILURE", t
     assert t["summary"].startswith("pytest refused its configuration or arguments (exit code 4"), t
     assert "'minversion' requires pytest-99.0" in t["summary"], t["summary"]
+
+
+def test_pipfile_python_version_other_than_the_builds_is_a_warning(repo, pw):
+    """A Pipfile pinned to Python 3.6 years ago (chumnend/contact-book-cli): the build runs with
+    the interpreter it has and says so, naming the Pipfile's line."""
+    files = dict(layout_flat_flit()[2])
+    files["pipewright.yaml"] = SYSTEM
+    files["Pipfile"] = "[packages]\n\n[dev-packages]\n\n[requires]\npython_version = \"3.6\"\n"
+    project = repo(files)
+    r = pw(project, "run", "preflight", timeout=120)
+    assert r.stage("preflight")["status"] == "SUCCESS", r.log("preflight")
+    assert b"Pipfile:6 asks for Python 3.6 ([requires] python_version) and the build runs" in r.log("preflight")
