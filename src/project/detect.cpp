@@ -182,6 +182,15 @@ class Detector {
         (p_.has_pyproject &&
          (!pyproject_ || pyproject_->contains("project") || pyproject_->contains("build-system") ||
           (*pyproject_)["tool"]["poetry"].is_table()));
+    if (auto t = read("Pipfile")) {
+      // Only its Python version is the model's: its packages are the lock check's and the
+      // environment's (read_declarations), and its problems theirs to report.
+      python::DeclaredProject pipfile;
+      python::read_pipfile_declarations(*t, "Pipfile", pipfile);
+      p_.pipfile_python = pipfile.pipfile_python;
+      p_.pipfile_python_from = {"Pipfile", pipfile.pipfile_python_line,
+                                "[requires] python_version"};
+    }
     if (auto t = read("tox.ini")) tox_ini_ = parse_ini(*t, "tox.ini");
     if (auto t = read("pytest.ini")) pytest_ini_ = parse_ini(*t, "pytest.ini");
   }

@@ -81,6 +81,10 @@ struct Project {
   Origin backend_from;
   std::string requires_python;  // as written; "" when not declared
   Origin requires_python_from;
+  // A Pipfile's [requires] python_version ("3.6"): the version pipenv builds with, which is no
+  // range; "" when there is no Pipfile or it names none.
+  std::string pipfile_python;
+  Origin pipfile_python_from;
   std::vector<DependencySource> dev_dependencies;  // in install order
   // Every file whose content the detection read: the environment cache key covers them.
   std::vector<std::string> files_read;

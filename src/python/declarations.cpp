@@ -291,6 +291,11 @@ void read_pipfile_declarations(std::string_view text, const std::string& file,
   if (out.tool.empty()) out.tool = "pipenv";
   add_named_table(out, file, (*doc)["packages"].as_table(), std::string(kMainGroup), false);
   add_named_table(out, file, (*doc)["dev-packages"].as_table(), "dev", false);
+  const toml::node* py = (*doc)["requires"]["python_version"].node();
+  if (auto v = py ? py->value<std::string>() : std::nullopt) {
+    out.pipfile_python = *v;
+    out.pipfile_python_line = toml_line(py);
+  }
 }
 
 DeclaredProject read_declarations(const fs::path& folder) {

@@ -38,6 +38,10 @@ struct DeclaredProject {
   // The project's own name, normalized ([project] or [tool.poetry] name; "" when neither): a
   // requirement naming it (`pdm[keyring]` in pdm's extras) is a reference to its own extras.
   std::string name;
+  // A Pipfile's [requires] python_version ("3.6"), the minor version pipenv builds with, and its
+  // line; "" when not declared.
+  std::string pipfile_python;
+  int pipfile_python_line = 0;
 };
 
 // Reads pyproject.toml and Pipfile in `folder` (either may be missing).

@@ -7,7 +7,6 @@
 #include "python/declarations.h"
 #include "python/lock_sync.h"
 #include "python/specifier.h"
-#include "python/toml.h"
 #include "stages/registry.h"
 #include "stages/settings.h"
 #include "util/fs.h"
@@ -85,18 +84,14 @@ void check_requires_python(engine::StageContext& ctx, const project::Project& mo
 // Pipfile's [requires] python_version ("3.6") names the minor version pipenv builds with; a
 // different interpreter is worth a warning, not a failure: such pins are often left behind while
 // the project moves on.
-void check_pipfile_python(engine::StageContext& ctx, const fs::path& ws,
+void check_pipfile_python(engine::StageContext& ctx, const project::Project& model,
                           const std::string& py_version) {
-  if (py_version.empty() || !fs::exists(ws / "Pipfile")) return;
-  std::vector<Diagnostic> ignored;  // an unreadable Pipfile is lock-check's and setup's to report
-  auto doc = python::parse_toml(read_file(ws / "Pipfile"), "Pipfile", ignored);
-  if (!doc) return;
-  const toml::node* n = (*doc)["requires"]["python_version"].node();
-  auto wanted = n ? n->value<std::string>() : std::nullopt;
-  if (!wanted) return;
-  if (py_version == *wanted || py_version.starts_with(*wanted + ".")) return;
-  ctx.warn("Pipfile:" + std::to_string(python::toml_line(n)) + " asks for Python " + *wanted +
-           " ([requires] python_version) and the build runs " + py_version +
+  const std::string& wanted = model.pipfile_python;
+  if (py_version.empty() || wanted.empty()) return;
+  if (py_version == wanted || py_version.starts_with(wanted + ".")) return;
+  ctx.warn(model.pipfile_python_from.file + ":" + std::to_string(model.pipfile_python_from.line) +
+           " asks for Python " + wanted + " (" + model.pipfile_python_from.what +
+           ") and the build runs " + py_version +
            " (pipenv builds with the version the Pipfile asks for): set project.python to that "
            "interpreter, or update the Pipfile");
 }
@@ -106,7 +101,7 @@ void check_project(engine::StageContext& ctx, const fs::path& ws, const std::str
                    std::vector<Check>& checks) {
   auto model = project::detect_project(ws, ctx.pipeline());
   check_requires_python(ctx, model, py_version, checks);
-  check_pipfile_python(ctx, ws, py_version);
+  check_pipfile_python(ctx, model, py_version);
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   // No packaging metadata at all: an application (a service's app.py beside its
   // requirements.txt), which is neither installed nor packaged, not a broken library.

@@ -139,6 +139,9 @@ pysocks = {version = ">=1.5.6", markers = "os_name == 'posix'"}
 
 [dev-packages]
 pytest = ">=8"
+
+[requires]
+python_version = "3.6"
 )",
                             "Pipfile", p);
   EXPECT_EQ(listing(p),
@@ -146,6 +149,8 @@ pytest = ">=8"
             "main pysocks>=1.5.6; os_name == \"posix\" @7\n"
             "main requests @6\n");
   EXPECT_EQ(p.tool, "pipenv");
+  EXPECT_EQ(p.pipfile_python, "3.6");
+  EXPECT_EQ(p.pipfile_python_line, 13);
 }
 
 TEST(Declarations, PoetryConstraints) {
