@@ -9,12 +9,9 @@ FindingsResult parse_bandit_json(std::string_view text, const ParseOptions& opti
   std::string source = detail::source_name(options, "bandit output");
   auto doc = detail::parse_tool_json(text, "bandit", source, out.errors);
   if (!doc) return out;
-  if (!doc->is_object() || !doc->contains("results") || !(*doc)["results"].is_array()) {
-    out.errors.push_back(
-        {source, 0, 0, "bandit JSON output should be an object with a \"results\" list"});
-    return out;
-  }
-  for (const auto& r : (*doc)["results"]) {
+  const auto* list = detail::tool_json_list(*doc, "bandit", "results", "", source, out.errors);
+  if (!list) return out;
+  for (const auto& r : *list) {
     if (!r.is_object()) continue;
     Finding f;
     f.tool = "bandit";

@@ -9,14 +9,10 @@ FindingsResult parse_pylint_json(std::string_view text, const ParseOptions& opti
   std::string source = detail::source_name(options, "pylint output");
   auto doc = detail::parse_tool_json(text, "pylint", source, out.errors);
   if (!doc) return out;
-  if (!doc->is_array()) {
-    out.errors.push_back({source, 0, 0,
-                          "pylint JSON output should be a list of messages, got a " +
-                              std::string(doc->type_name())});
-    return out;
-  }
+  const auto* list = detail::tool_json_list(*doc, "pylint", "", "messages", source, out.errors);
+  if (!list) return out;
   int skipped = 0;
-  for (const auto& m : *doc) {
+  for (const auto& m : *list) {
     if (!m.is_object() || !m.contains("message-id")) {
       ++skipped;
       continue;

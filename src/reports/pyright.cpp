@@ -9,14 +9,10 @@ FindingsResult parse_pyright_json(std::string_view text, const ParseOptions& opt
   std::string source = detail::source_name(options, "pyright output");
   auto doc = detail::parse_tool_json(text, "pyright", source, out.errors);
   if (!doc) return out;
-  if (!doc->is_object() || !doc->contains("generalDiagnostics") ||
-      !(*doc)["generalDiagnostics"].is_array()) {
-    out.errors.push_back({source, 0, 0,
-                          "pyright JSON output should be an object with a "
-                          "\"generalDiagnostics\" list"});
-    return out;
-  }
-  for (const auto& d : (*doc)["generalDiagnostics"]) {
+  const auto* list =
+      detail::tool_json_list(*doc, "pyright", "generalDiagnostics", "", source, out.errors);
+  if (!list) return out;
+  for (const auto& d : *list) {
     if (!d.is_object()) continue;
     Finding f;
     f.tool = "pyright";

@@ -9,13 +9,9 @@ FindingsResult parse_ruff_json(std::string_view text, const ParseOptions& option
   std::string source = detail::source_name(options, "ruff output");
   auto doc = detail::parse_tool_json(text, "ruff", source, out.errors);
   if (!doc) return out;
-  if (!doc->is_array()) {
-    out.errors.push_back({source, 0, 0,
-                          "ruff JSON output should be a list of diagnostics, got a " +
-                              std::string(doc->type_name())});
-    return out;
-  }
-  for (const auto& d : *doc) {
+  const auto* list = detail::tool_json_list(*doc, "ruff", "", "diagnostics", source, out.errors);
+  if (!list) return out;
+  for (const auto& d : *list) {
     if (!d.is_object()) continue;
     Finding f;
     f.tool = "ruff";

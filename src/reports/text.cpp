@@ -150,6 +150,24 @@ std::string first_line(std::string_view text, size_t max) {
   return out;
 }
 
+const nlohmann::json* tool_json_list(const nlohmann::json& doc, std::string_view tool,
+                                     std::string_view key, std::string_view what,
+                                     const std::string& source, std::vector<Diagnostic>& errors) {
+  if (key.empty()) {
+    if (doc.is_array()) return &doc;
+    errors.push_back({source, 0, 0,
+                      std::string(tool) + " JSON output should be a list of " + std::string(what) +
+                          ", got a " + doc.type_name()});
+    return nullptr;
+  }
+  if (doc.is_object())
+    if (auto it = doc.find(key); it != doc.end() && it->is_array()) return &*it;
+  errors.push_back({source, 0, 0,
+                    std::string(tool) + " JSON output should be an object with a \"" +
+                        std::string(key) + "\" list"});
+  return nullptr;
+}
+
 std::optional<nlohmann::json> parse_tool_json(std::string_view text, std::string_view tool,
                                               const std::string& source,
                                               std::vector<Diagnostic>& errors) {

@@ -39,6 +39,13 @@ std::optional<nlohmann::json> parse_tool_json(std::string_view text, std::string
                                               const std::string& source,
                                               std::vector<Diagnostic>& errors);
 
+// Where a tool's JSON document keeps its entries: the list under `key` of an object (bandit's
+// "results"), or, with `key` empty, the document itself as a list of `what` (pylint's
+// messages). Otherwise adds an error saying which shape was expected and returns nullptr.
+const nlohmann::json* tool_json_list(const nlohmann::json& doc, std::string_view tool,
+                                     std::string_view key, std::string_view what,
+                                     const std::string& source, std::vector<Diagnostic>& errors);
+
 // The source name diagnostics use: options.source or the fallback.
 inline std::string source_name(const ParseOptions& options, std::string_view fallback) {
   return options.source.empty() ? std::string(fallback) : options.source;

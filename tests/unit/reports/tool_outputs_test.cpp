@@ -559,5 +559,21 @@ TEST(ToolOutputs, GarbageNeverCrashes) {
   EXPECT_EQ(r.value[0].message, "caf\xEF\xBF\xBD");
 }
 
+// The four JSON readers share one shape check: each names the shape its tool writes.
+TEST(ToolJson, WrongShapeNamesTheExpectedShape) {
+  EXPECT_EQ(parse_pylint_json("{}").errors.at(0).message,
+            "pylint JSON output should be a list of messages, got a object");
+  EXPECT_EQ(parse_ruff_json("3").errors.at(0).message,
+            "ruff JSON output should be a list of diagnostics, got a number");
+  EXPECT_EQ(parse_bandit_json("[]").errors.at(0).message,
+            "bandit JSON output should be an object with a \"results\" list");
+  EXPECT_EQ(parse_bandit_json("{\"results\": {}}").errors.at(0).message,
+            "bandit JSON output should be an object with a \"results\" list");
+  EXPECT_EQ(parse_pyright_json("{\"summary\": {}}").errors.at(0).message,
+            "pyright JSON output should be an object with a \"generalDiagnostics\" list");
+  EXPECT_TRUE(parse_pyright_json("{\"generalDiagnostics\": []}").ok());
+  EXPECT_TRUE(parse_ruff_json("[]").ok());
+}
+
 }  // namespace
 }  // namespace pw::reports
