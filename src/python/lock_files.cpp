@@ -553,9 +553,17 @@ LockReadResult read_pdm(std::string_view text, const std::string& path) {
   // `pdm lock -G x` locks the groups named; [metadata] groups lists them.
   if (const toml::array* groups = (*doc)["metadata"]["groups"].as_array()) {
     std::vector<std::string> covered;
+    // PDM names extras and dependency groups alike: a bare name covers either spelling, so
+    // the sync check looks names up without knowing the format.
     for (const auto& g : *groups)
-      if (auto s = g.value<std::string>())
-        covered.push_back(*s == "default" ? std::string(kMainGroup) : normalize_name(*s));
+      if (auto s = g.value<std::string>()) {
+        if (*s == "default") {
+          covered.push_back(std::string(kMainGroup));
+        } else {
+          covered.push_back(normalize_name(*s));
+          covered.push_back("extra:" + normalize_name(*s));
+        }
+      }
     r.lock().covered_groups = std::move(covered);
   }
   for (const toml::table* t : tables_of((*doc)["package"].as_array())) {

@@ -63,9 +63,9 @@ struct LockFile {
   bool has_graph = false;      // dependencies are recorded (every format but Pipfile.lock)
   std::vector<LockedPackage> packages;
   // The groups the lock says it was made for, as Declaration::group names them (kMainGroup, a
-  // group, "extra:<name>"; PDM's bare names may be either): PDM's [metadata] groups, pylock.toml's
-  // extras and dependency-groups. Unset when the format locks every group (uv, Poetry) or does
-  // not say.
+  // group, "extra:<name>"; PDM's bare names, which may be either, are listed both ways): PDM's
+  // [metadata] groups, pylock.toml's extras and dependency-groups. Unset when the format locks
+  // every group (uv, Poetry) or does not say.
   std::optional<std::vector<std::string>> covered_groups;
   // Warnings that do not stop reading (a newer minor format version).
   std::vector<Diagnostic> notes;

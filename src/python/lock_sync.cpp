@@ -89,12 +89,7 @@ std::optional<bool> holds(const std::string& marker_text, const MarkerEnvironmen
 bool lock_covers(const LockFile& lock, const std::string& group) {
   if (!lock.covered_groups || group == kMainGroup) return true;
   const auto& covered = *lock.covered_groups;
-  auto has = [&](const std::string& g) {
-    return std::find(covered.begin(), covered.end(), g) != covered.end();
-  };
-  // PDM names extras and dependency groups alike, without "extra:".
-  return has(group) ||
-         (lock.format == LockFormat::pdm && group.starts_with("extra:") && has(group.substr(6)));
+  return std::find(covered.begin(), covered.end(), group) != covered.end();
 }
 
 SyncResult check_lock_sync(const LockFile& lock, const std::vector<Declaration>& declarations,
