@@ -205,6 +205,14 @@ void record_result(engine::StageContext& ctx, const python::LockCheckResult& res
   for (const auto& a : result.allowed) ctx.log(python::format_allowed(a));
   for (const auto& d : result.diagnostics) ctx.log(d.str());
   for (const auto& v : result.violations) ctx.log(python::format_violation(v));
+  // Most projects' requirements files float: the way on is said, not left to the docs.
+  if (!result.violations.empty())
+    ctx.log(
+        "to go on: pin each requirement as suggested (`python -m pip freeze` lists the "
+        "versions installed), or let one float with a reason in pipewright.yaml: stages: "
+        "{lock-check: {allow: {" +
+        result.violations.front().name +
+        ": \"why it may float\"}}}; `enabled: false` under lock-check turns the check off");
   nlohmann::json vj = nlohmann::json::array();
   for (const auto& v : result.violations)
     vj.push_back({{"file", v.file},

@@ -87,6 +87,16 @@ def test_unpinned_requirement_fails_at_lock_check(example, pw):
     # Nothing was installed for a build that cannot pass.
     assert r.stage("setup-python")["status"] in ("NOT_BUILT", "ABORTED")
     assert r.stage("tests")["status"] == "NOT_BUILT"
+    # The log says the way on, and following it works: black allowed to float, with a reason.
+    assert b'lock-check: {allow: {black: "why it may float"}}' in r.log("lock-check")
+    config = (project / "pipewright.yaml").read_text().replace(
+        "stages:\n", "stages:\n  lock-check:\n    allow:\n      black: formatter, any 23.x formats alike\n", 1)
+    (project / "pipewright.yaml").write_text(config)
+    r = pw(project, "run", "lock-check", "--in-place", timeout=300)
+    lc = r.stage("lock-check")
+    assert lc["status"] == "SUCCESS", r.log("lock-check")
+    assert "1 allowed to float" in lc["summary"], lc
+    assert b"formatter, any 23.x formats alike" in r.log("lock-check")
 
 
 def test_failing_test_fails_the_build_with_its_name(example, pw):
