@@ -243,6 +243,9 @@ class Detector {
   }
 
   void detect_backend() {
+    if (const auto* reqs = py_at("build-system.requires"); reqs && reqs->is_array())
+      for (const auto& r : *reqs->as_array())
+        if (auto text = r.value<std::string>()) p_.build_requires.push_back(py_origin(&r, *text));
     if (auto* n = py_at("build-system.build-backend"); n && n->is_string()) {
       p_.build_backend = *n->value<std::string>();
       p_.backend_from = py_origin(n, "[build-system] build-backend");

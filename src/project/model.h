@@ -79,6 +79,9 @@ struct Project {
   std::vector<TestFolder> tests;
   std::string build_backend;  // "setuptools.build_meta", "hatchling.build", ...; "" unknown
   Origin backend_from;
+  // [build-system] requires, each as written (Origin::what) with its pyproject.toml line: what a
+  // build without isolation needs installed.
+  std::vector<Origin> build_requires;
   std::string requires_python;  // as written; "" when not declared
   Origin requires_python_from;
   // A Pipfile's [requires] python_version ("3.6"): the version pipenv builds with, which is no

@@ -140,6 +140,19 @@ std::vector<fs::path> venv_site_dirs(const fs::path& venv) {
   return out;
 }
 
+std::optional<std::string> unmet_requirement(const std::string& text,
+                                             const std::map<std::string, std::string>& installed) {
+  auto req = python::parse_requirement(text);
+  if (!req) return text;  // let pip judge what we cannot read
+  auto it = installed.find(python::normalize_name(req->name));
+  if (it == installed.end()) return req->name;
+  if (!req->specifier.empty()) {
+    auto v = python::Version::parse(it->second);
+    if (!v || !req->specifier.contains(*v, true)) return text;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project_sites,
                                             const std::map<std::string, std::string>& installed) {
   std::vector<std::string> missing;
@@ -160,22 +173,9 @@ std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project
         if (!line.starts_with("Requires-Dist:")) continue;
         std::string text(trim(std::string_view(line).substr(14)));
         auto req = python::parse_requirement(text);
-        if (!req) {
-          missing.push_back(text);  // let pip judge what we cannot read
-          continue;
-        }
-        // Extras are not requested by `pip install -e .`; other markers are not evaluated here,
-        // so such a dependency counts as needed (at worst pip is asked and finds it there).
-        if (contains(req->marker_text, "extra")) continue;
-        auto it = installed.find(python::normalize_name(req->name));
-        if (it == installed.end()) {
-          missing.push_back(req->name);
-          continue;
-        }
-        if (!req->specifier.empty()) {
-          auto v = python::Version::parse(it->second);
-          if (!v || !req->specifier.contains(*v, true)) missing.push_back(text);
-        }
+        // Extras are not requested by `pip install -e .`.
+        if (req && contains(req->marker_text, "extra")) continue;
+        if (auto m = unmet_requirement(text, installed)) missing.push_back(*m);
       }
     }
   }

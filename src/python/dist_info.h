@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ void close_over_requirements(std::set<std::string>& closure,
 // that `installed` lacks or has at an excluded version; extras are skipped.
 std::vector<std::string> unmet_dependencies(const std::vector<std::filesystem::path>& project_sites,
                                             const std::map<std::string, std::string>& installed);
+
+// The requirement `text` ("hatchling>=1.26") when `installed` lacks it or has it at an excluded
+// version (its name alone when absent, the whole text when the version is excluded; text that
+// does not parse is returned as it is, for pip to judge); nullopt when it is met. Markers are not
+// evaluated: such a requirement counts as needed.
+std::optional<std::string> unmet_requirement(const std::string& text,
+                                             const std::map<std::string, std::string>& installed);
 
 // What setup-python asks of the interpreter it builds from, in one start: its version, its real
 // path, its site folders, and whether venv and ensurepip import (Debian splits them out).

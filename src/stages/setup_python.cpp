@@ -102,6 +102,28 @@ struct Setup {
       return describe_failure(r, ctx.output_tail(), what);
     return msg;
   }
+  // The project's install failed: with build isolation off pip builds with the environment's
+  // packages, and a [build-system] requirement it lacks (a hatch plugin, setuptools-scm, the
+  // backend itself) is the cause, whatever the backend printed ("Unknown metadata hook").
+  std::string project_install_failed(const exec::ProcessResult& r, const fs::path& build_venv) {
+    std::string msg = pip_failed(r, "pip install -e .");
+    if (opt.build_isolation || model.build_requires.empty()) return msg;
+    auto sites = python::visible_site_dirs(
+        build_venv, opt.cache ? python::VenvCache::user_default().entry_dir(key) : fs::path(),
+        opt.system_site_packages ? interp.system_sites : std::vector<fs::path>{});
+    auto installed = python::installed_versions(sites);
+    std::vector<std::string> unmet;
+    for (const auto& req : model.build_requires)
+      if (python::unmet_requirement(req.what, installed))
+        unmet.push_back(req.what + " (" + req.file + ":" + std::to_string(req.line) + ")");
+    if (unmet.empty()) return msg;
+    std::string cause = python::explain_pip_failure(ctx.output_tail()).cause;
+    return "pip install -e . failed: the build needs " + join(unmet, ", ") +
+           " ([build-system] requires), which the environment lacks: with build_isolation: "
+           "false pip builds with the environment's packages, so install them for " +
+           py + " (or let pip fetch them: build_isolation: true, with an index)" +
+           (cause.empty() ? std::string() : "; pip said: " + cause);
+  }
   exec::ProcessResult make_venv(const fs::path& dir, bool with_pip) {
     return ctx.run(python::venv_argv(py_path, dir, opt.system_site_packages, with_pip));
   }
@@ -333,7 +355,7 @@ std::string install_project(Setup& s, const fs::path& build_venv) {
         [&] { return s.pip_install(venv_python(ws), no_deps); },
         [&](const std::string& line) { ctx.log(line); });
     reused = r.reused;
-    if (!reused && !r.pip.ok()) return s.pip_failed(r.pip, "pip install -e .");
+    if (!reused && !r.pip.ok()) return s.project_install_failed(r.pip, build_venv);
   }
   ctx.data()["project_install"] = native ? "native" : reused ? "reused" : "pip";
   auto sites = python::visible_site_dirs(
@@ -357,7 +379,7 @@ std::string install_project(Setup& s, const fs::path& build_venv) {
       if (!p.ok()) return s.pip_failed(p, "pip install of the project's dependencies");
     } else {
       p = s.pip_install(venv_python(ws), what);
-      if (!p.ok()) return s.pip_failed(p, "pip install -e .");
+      if (!p.ok()) return s.project_install_failed(p, build_venv);
     }
   }
   // Local requirements (`-e ./plugin`, `./vendor/x`) point into this workspace: built here, with

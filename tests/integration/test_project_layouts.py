@@ -423,3 +423,35 @@ def test_pipfile_python_version_other_than_the_builds_is_a_warning(repo, pw):
     r = pw(project, "run", "preflight", timeout=120)
     assert r.stage("preflight")["status"] == "SUCCESS", r.log("preflight")
     assert b"Pipfile:6 asks for Python 3.6 ([requires] python_version) and the build runs" in r.log("preflight")
+
+
+def test_build_requirement_missing_without_isolation_is_named(repo, pw):
+    """attrs builds with hatchling and two hatch plugins. Offline, without build isolation, pip
+    builds with the environment's packages, and hatchling's own words ("Unknown metadata hook:
+    fancy-pypi-readme") do not say that a [build-system] requirement is missing: the summary
+    names it, with its line."""
+    files = dict(layout_flat_flit()[2])
+    files["pyproject.toml"] = textwrap.dedent("""\
+        [build-system]
+        requires = ["hatchling",
+                    "hatch-fancy-pypi-readme>=23.2.0"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "flit_pkg"
+        version = "0.3.0"
+        dynamic = ["readme"]
+
+        [tool.hatch.metadata.hooks.fancy-pypi-readme]
+        content-type = "text/markdown"
+        """)
+    files["pipewright.yaml"] = OFFLINE
+    project = repo(files)
+    r = pw(project, "run", "setup-python", timeout=300)
+    setup = r.stage("setup-python")
+    assert setup["status"] == "FAILURE", setup
+    assert ("the build needs hatch-fancy-pypi-readme>=23.2.0 (pyproject.toml:3) ([build-system] requires)"
+            in setup["summary"]), setup["summary"]
+    assert "fancy-pypi-readme" in setup["summary"].split("pip said:")[1], setup["summary"]
+    assert "hatchling (" not in setup["summary"], setup["summary"]  # installed: not named
+    assert r.code == 1
