@@ -6,8 +6,11 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "jenkinsfile/interpreter.h"
+#include "util/fs.h"
 #include "util/strings.h"
 
 namespace pw::jenkinsfile {
@@ -36,17 +39,97 @@ Scope Interp::base_scope() {
                                                         {"STAGE_NAME", facts_.stage_name}})
     sc.set(k, v);
   for (const auto& [k, v] : params_) sc.set(k, v);  // params are environment variables too
+  for (const auto& [k, v] : build_env()) sc.set(k, v);
   return sc;
 }
 
-// environment { } entries, in order, each seeing the ones before.
+namespace {
+
+// Stages of one build may run at once (parallel): the file is read and rewritten under a lock.
+std::mutex build_env_mutex;
+
+std::map<std::string, std::string> read_build_env(const fs::path& f, StepHost& host) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  if (!fs::exists(f, ec)) return out;
+  try {
+    auto j = nlohmann::json::parse(read_file(f));
+    for (const auto& [k, v] : j.items())
+      if (v.is_string()) out[k] = v.get<std::string>();
+  } catch (const std::exception& e) {
+    host.warn("cannot read " + f.string() + " (env.X set by earlier stages): " + e.what());
+  }
+  return out;
+}
+
+// Invalid UTF-8 in a value (a command's raw output) is replaced, never a failed write.
+void write_env_file(const fs::path& f, const std::map<std::string, std::string>& values) {
+  fs::create_directories(f.parent_path());
+  write_file_atomic(
+      f, nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> Interp::build_env() {
+  std::lock_guard lock(build_env_mutex);
+  return read_build_env(facts_.root / "tmp" / "jenkins-env.json", host_);
+}
+
+void Interp::set_build_env(const std::string& name, const std::string& value) {
+  std::lock_guard lock(build_env_mutex);
+  fs::path f = facts_.root / "tmp" / "jenkins-env.json";
+  auto all = read_build_env(f, host_);
+  all[name] = value;
+  write_env_file(f, all);
+}
+
+namespace {
+
+// Whether evaluating `n` runs a step (`sh(script: 'date +%s', returnStdout: true).trim()`).
+bool runs_a_step(const NodePtr& n) {
+  if (!n) return false;
+  if (n->kind == Kind::call && !n->target && is_value_step(n->text)) return true;
+  if (runs_a_step(n->target)) return true;
+  for (const auto& i : n->items)
+    if (runs_a_step(i)) return true;
+  for (const auto& a : n->args)
+    if (runs_a_step(a.value)) return true;
+  for (const auto& p : n->parts)
+    if (p.is_expr && runs_a_step(p.expr)) return true;
+  return false;
+}
+
+std::mutex pipeline_env_mutex;
+
+}  // namespace
+
+// environment { } entries, in order, each seeing the ones before. The pipeline's own entries
+// that run a step are evaluated once per build, as Jenkins evaluates them once: an image tag
+// from `date` must be the same in the stage that builds the image and the one that pushes it.
+// Only those values are kept (in the build folder); entries of credentials are bound anew.
 void Interp::apply_env(const std::vector<jf::EnvEntry>& entries, Scope& sc) {
+  bool pipeline_level = &entries == &jp_.environment;
   for (const auto& e : entries) {
     if (!e.credential.empty()) {
       bind_environment_credential(e, sc);
       continue;
     }
-    sc.set(e.name, eval(e.value, sc).text());
+    if (!pipeline_level || !runs_a_step(e.value)) {
+      sc.set(e.name, eval(e.value, sc).text());
+      continue;
+    }
+    std::lock_guard lock(pipeline_env_mutex);
+    fs::path f = facts_.root / "tmp" / "jenkins-pipeline-env.json";
+    auto known = read_build_env(f, host_);
+    if (auto it = known.find(e.name); it != known.end()) {
+      sc.set(e.name, it->second);
+      continue;
+    }
+    std::string v = eval(e.value, sc).text();
+    sc.set(e.name, v);
+    known[e.name] = v;
+    write_env_file(f, known);
   }
 }
 

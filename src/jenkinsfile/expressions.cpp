@@ -28,6 +28,7 @@ std::string current_result(const std::string& so_far, Result stage) {
 }
 
 Val Interp::lookup(const std::string& name, const jf::Pos& pos, const Scope& sc) {
+  if (auto it = sc.vars->find(name); it != sc.vars->end()) return it->second;
   if (auto it = sc.env.find(name); it != sc.env.end()) return typed_param(name, it->second);
   if (auto v = std::getenv(name.c_str())) return Val::of(v);
   fail_at(pos, "groovy.lang.MissingPropertyException: No such property: " + name +
@@ -88,6 +89,7 @@ Val Interp::eval(const NodePtr& n, const Scope& sc) {
     }
     case Kind::call: {
       if (n->target) return method(*n, eval(n->target, sc), sc);
+      if (!n->closure && is_value_step(n->text)) return step_value(*n, sc);
       fail_at(n->pos, "`" + jf::to_source(n) +
                           "`: calls in expressions are Groovy pipewright does not evaluate");
     }
@@ -135,6 +137,12 @@ Val Interp::method(const Node& n, const Val& on, const Scope& sc) {
   if (m == "equals") return Val::of_bool(s == arg(0));
   if (m == "equalsIgnoreCase") return Val::of_bool(to_lower(s) == to_lower(arg(0)));
   if (m == "isEmpty") return Val::of_bool(s.empty());
+  if (m == "length" || m == "toInteger") {
+    Val v;
+    v.t = Val::number;
+    v.n = m == "length" ? static_cast<double>(s.size()) : std::strtod(s.c_str(), nullptr);
+    return v;
+  }
   fail_at(n.pos, "method " + m + "() is Groovy pipewright does not evaluate");
 }
 
@@ -154,6 +162,11 @@ Val Interp::binary(const Node& n, const Scope& sc) {
   if (op == "==") return Val::of_bool(eq());
   if (op == "!=") return Val::of_bool(!eq());
   if (op == "?:") return a.truthy() ? a : b;
+  if (op == "+" && a.t == Val::number && b.t == Val::number) {
+    a.n += b.n;
+    a.s.clear();
+    return a;
+  }
   if (op == "+") return Val::of(a.text() + b.text());
   if (op == "=~" || op == "==~") {
     try {

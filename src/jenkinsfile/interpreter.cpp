@@ -89,9 +89,55 @@ bool Interp::skipped_as_unsupported(const NodePtr& st, const std::string& name) 
   return false;
 }
 
+bool Interp::script_statement(const NodePtr& st, Scope& sc) {
+  const Node& n = *st;
+  if (n.kind == Kind::decl) {
+    (*sc.vars)[n.text] = n.items.empty() ? Val{} : eval(n.items[0], sc);
+    return true;
+  }
+  if (n.kind == Kind::assign && n.items.size() == 2) {
+    const NodePtr& target = n.items[0];
+    Val v = eval(n.items[1], sc);
+    if (n.text == "+=") {
+      auto plus = std::make_shared<Node>();
+      plus->kind = Kind::binary;
+      plus->pos = n.pos;
+      plus->text = "+";
+      plus->items = {target, n.items[1]};
+      v = eval(plus, sc);
+    }
+    if (target->kind == Kind::ident) {
+      (*sc.vars)[target->text] = v;
+      return true;
+    }
+    if (target->kind == Kind::property && target->target && target->target->kind == Kind::ident &&
+        target->target->text == "env") {
+      sc.set(target->text, v.text());
+      set_build_env(target->text, v.text());
+      return true;
+    }
+    fail_at(n.pos, "`" + jf::to_source(st).substr(0, 60) +
+                       "`: only a variable or env.NAME can be assigned here");
+  }
+  if (n.kind == Kind::keyword && n.text == "if" && n.items.size() >= 2) {
+    // items: the condition, the body, then an else body or an `else if` statement.
+    const NodePtr& chosen = eval(n.items[0], sc).truthy() ? n.items[1]
+                            : n.items.size() > 2          ? n.items[2]
+                                                          : nullptr;
+    if (!chosen) return true;
+    if (chosen->kind == Kind::closure)
+      block(chosen, sc);
+    else
+      step(chosen, sc);
+    return true;
+  }
+  return false;
+}
+
 void Interp::step(const NodePtr& st, Scope& sc) {
   check_abort();
   const Node& n = *st;
+  if (script_statement(st, sc)) return;
   std::string name = (n.kind == Kind::call && !n.target) || n.kind == Kind::ident ? n.text : "";
   if (skipped_as_unsupported(st, name)) return;
   ++run_;

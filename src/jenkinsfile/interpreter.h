@@ -2,10 +2,13 @@
 // its interface). A step that fails throws StepError up to the nearest catchError/warnError/retry
 // or the stage, as a Jenkins step's exception does; results only get worse.
 //
-//   interpreter.cpp  the stage and post runs, step dispatch, unsupported steps, plugin steps
+//   interpreter.cpp  the stage and post runs, step dispatch, unsupported steps, plugin steps,
+//                    script { }'s variables, env.X = and if / else
 //   expressions.cpp  Groovy values and expressions, when conditions
-//   bindings.cpp     the environment: Jenkins' variables, environment { }, credentials
-//   shell_step.cpp   sh (on the host or in the agent's container) and the agent's image
+//   bindings.cpp     the environment: Jenkins' variables, environment { }, env.X of earlier
+//                    stages, credentials
+//   shell_step.cpp   sh (on the host or in the agent's container), steps called for their
+//                    value (sh's output or status, readFile, fileExists), the agent's image
 //   file_steps.cpp   stash, unstash, archiveArtifacts, junit
 //   input_step.cpp   input, the step and the stage directive, asked at the terminal
 #pragma once
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +77,9 @@ Result result_named(const std::string& s, Result dflt);
 struct Scope {
   std::map<std::string, std::string> env;  // everything sh sees beyond pipewright's own
   std::vector<std::string> names;          // env names Jenkins defined (passed to containers)
+  // script { } variables (`def x = ...`, `x = ...`): one set per stage, shared by the scopes a
+  // dir/withEnv block copies, as Groovy's script binding is.
+  std::shared_ptr<std::map<std::string, Val>> vars = std::make_shared<std::map<std::string, Val>>();
   fs::path cwd;
   std::optional<Clock::time_point> deadline;
   void set(const std::string& k, const std::string& v) {
@@ -98,6 +105,9 @@ class Interp {
 
   // interpreter.cpp
   void block(const NodePtr& closure, Scope& sc);
+  // script { } Groovy beyond step calls: `def x = v`, `x = v`, `x += v`, `env.X = v`,
+  // if / else if / else. False when `st` is none of them.
+  bool script_statement(const NodePtr& st, Scope& sc);
   void post(const Post& p, const std::vector<std::string>& conds, Scope& sc);
 
   // input_step.cpp: the stage's input directive (before or after its when)
@@ -132,8 +142,17 @@ class Interp {
   void step(const NodePtr& st, Scope& sc);
   void builtin(const std::string& what);
 
-  // shell_step.cpp
-  void sh(const Node& n, const Scope& sc, std::string* stdout_out);
+  // shell_step.cpp. `status_out`, when given, gets the exit code (returnStatus).
+  void sh(const Node& n, const Scope& sc, std::string* stdout_out, int* status_out = nullptr);
+  // A step called for its value in an expression: sh (returnStdout / returnStatus), readFile,
+  // fileExists, pwd, isUnix.
+  Val step_value(const Node& n, const Scope& sc);
+
+  // bindings.cpp: `env.X = v` in script { } sets X for the rest of the build, as Jenkins' global
+  // env does: kept in the build folder, so later stages (and parallel ones that start after)
+  // see it.
+  void set_build_env(const std::string& name, const std::string& value);
+  std::map<std::string, std::string> build_env();
 
   // input_step.cpp
   void input(const Node& n, Scope& sc, bool directive);

@@ -14,7 +14,7 @@
 
 namespace pw::jenkinsfile {
 
-void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out) {
+void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out, int* status_out) {
   std::string script = arg_str(n, "script", sc);
   bool return_status = arg_bool(n, "returnStatus", sc, false);
   bool return_stdout = arg_bool(n, "returnStdout", sc, false);
@@ -101,6 +101,7 @@ void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out) {
   if (stdout_out) *stdout_out = out;
   if (return_status) {
     host_.log("[Pipeline] sh returned status " + std::to_string(r.exit_code));
+    if (status_out) *status_out = r.exit_code;
     return;
   }
   if (!r.ok()) {
@@ -161,4 +162,34 @@ void Interp::prepare_agent(const jf::Agent& agent) {
   if (!r.ok()) throw StepError{"agent dockerfile: the image build failed (" + r.describe() + ")"};
   image_ = tag;
 }
+Val Interp::step_value(const Node& n, const Scope& sc) {
+  ++run_;
+  if (n.text == "sh") {
+    std::string out;
+    int status = 0;
+    bool want_stdout = arg_bool(n, "returnStdout", sc, false);
+    sh(n, sc, want_stdout ? &out : nullptr, &status);
+    if (want_stdout) return Val::of(out);  // untrimmed, as Jenkins returns it
+    if (arg_bool(n, "returnStatus", sc, false)) {
+      Val v;
+      v.t = Val::number;
+      v.n = status;
+      return v;
+    }
+    return {};
+  }
+  if (n.text == "readFile" || n.text == "fileExists") {
+    fs::path f = arg_str(n, "file", sc);
+    if (!f.is_absolute()) f = sc.cwd / f;
+    if (n.text == "fileExists") return Val::of_bool(fs::exists(f));
+    if (!fs::exists(f)) throw StepError{"java.nio.file.NoSuchFileException: " + f.string()};
+    return Val::of(read_file(f));
+  }
+  if (n.text == "pwd") return Val::of(sc.cwd.string());
+  if (n.text == "isUnix") return Val::of_bool(true);
+  fail_at(n.pos, "`" +
+                     jf::to_source(std::shared_ptr<const Node>(std::shared_ptr<const Node>{}, &n)) +
+                     "`: calls in expressions are Groovy pipewright does not evaluate");
+}
+
 }  // namespace pw::jenkinsfile

@@ -115,11 +115,64 @@ void each_block(const Pipeline& p, const std::function<void(const NodePtr&)>& f)
   for (const auto& [_, b] : p.post.conditions) f(b);
 }
 
+// Defined below with `when`'s checks; `value_steps` also accepts the steps script { } calls
+// for their value (is_value_step).
+const Node* not_evaluable(const NodePtr& n, bool value_steps = false);
+
+void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& out,
+                 const std::string& file, bool have_terminal);
+
+// script { }'s Groovy beyond step calls, as the interpreter runs it (Interp::script_statement):
+// `def x = v`, `x = v`, `x += v`, `env.X = v`, and if / else if / else over such statements
+// and steps. True when `n` is one of them (its problems then added to `out`).
+bool check_script_statement(const Node& n, std::vector<Diagnostic>& out, const std::string& file,
+                            bool have_terminal) {
+  auto value = [&](const NodePtr& v) {
+    if (const Node* bad = not_evaluable(v, true))
+      out.push_back({file, bad->pos.line, bad->pos.col,
+                     "script { }: `" +
+                         to_source(std::shared_ptr<const Node>(std::shared_ptr<const Node>{}, bad))
+                             .substr(0, 60) +
+                         "` is Groovy pipewright does not evaluate (it evaluates literals, "
+                         "variables, env.X, params.X, sh/readFile/fileExists values, "
+                         "comparisons, =~, &&, ||, !, + and string methods)"});
+  };
+  if (n.kind == Kind::decl) {
+    if (!n.items.empty()) value(n.items[0]);
+    return true;
+  }
+  if (n.kind == Kind::assign && n.items.size() == 2 && (n.text == "=" || n.text == "+=")) {
+    const NodePtr& t = n.items[0];
+    bool env = t->kind == Kind::property && t->target && t->target->kind == Kind::ident &&
+               t->target->text == "env";
+    if (t->kind != Kind::ident && !env) return false;
+    value(n.items[1]);
+    return true;
+  }
+  if (n.kind == Kind::keyword && n.text == "if" && n.items.size() >= 2) {
+    value(n.items[0]);
+    for (size_t i = 1; i < n.items.size(); ++i) {
+      const NodePtr& body = n.items[i];
+      if (body->kind == Kind::closure) {
+        check_block(body, true, out, file, have_terminal);
+      } else {
+        auto one = std::make_shared<Node>();
+        one->kind = Kind::closure;
+        one->items = {body};
+        check_block(one, true, out, file, have_terminal);
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& out,
                  const std::string& file, bool have_terminal) {
   if (!block) return;
   for (const auto& st : block->items) {
     const Node& n = *st;
+    if (in_script && check_script_statement(n, out, file, have_terminal)) continue;
     if (n.kind != Kind::call ||
         (n.target && !(n.target->kind == Kind::ident && n.target->text == "steps"))) {
       if (n.kind == Kind::ident) {  // a step without arguments: deleteDir, cleanWs
@@ -130,8 +183,8 @@ void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& 
           {file, n.pos.line, n.pos.col,
            std::string(in_script ? "script { } " : "steps ") +
                "holds Groovy that is not a plain step (`" + to_source(st).substr(0, 60) +
-               "`): pipewright runs script { } only when it is a sequence of supported steps; "
-               "write it as steps or an sh script"});
+               "`): pipewright runs script { } made of supported steps, def and "
+               "assignments, env.X = and if / else; write the rest as steps or an sh script"});
       continue;
     }
     StepInfo i = step_info(n.text);
@@ -176,6 +229,11 @@ void slug_into(std::string& out, const std::string& name) {
 
 }  // namespace
 
+bool is_value_step(const std::string& name) {
+  return name == "sh" || name == "readFile" || name == "fileExists" || name == "pwd" ||
+         name == "isUnix";
+}
+
 StepInfo step_info(const std::string& name) {
   for (const auto& r : kSteps)
     if (name == r.name) return {r.name, r.plugin, r.supported, r.builtin, r.nearest};
@@ -187,13 +245,14 @@ namespace {
 // Whether `when { expression { } }` can be evaluated without Groovy: literals, env.X, params.X,
 // currentBuild.result/number, bare variables, comparisons, =~ ==~, && || !, ?: and a few string
 // methods. Returns the first node that cannot, else null.
-const Node* not_evaluable(const NodePtr& n) {
+const Node* not_evaluable(const NodePtr& n, bool value_steps) {
   if (!n) return nullptr;
   static const std::set<std::string> ops = {
       "==", "!=", "<", ">", "<=", ">=", "=~", "==~", "&&", "||", "?:", "+"};
   static const std::set<std::string> methods = {
-      "trim",     "toLowerCase", "toUpperCase", "toBoolean",        "toString", "startsWith",
-      "endsWith", "contains",    "equals",      "equalsIgnoreCase", "isEmpty"};
+      "trim",       "toLowerCase", "toUpperCase", "toBoolean", "toString",
+      "startsWith", "endsWith",    "contains",    "equals",    "equalsIgnoreCase",
+      "isEmpty",    "length",      "toInteger"};
   switch (n->kind) {
     case Kind::string:
     case Kind::number:
@@ -204,7 +263,7 @@ const Node* not_evaluable(const NodePtr& n) {
     case Kind::gstring:
       for (const auto& p : n->parts)
         if (p.is_expr)
-          if (auto* b = not_evaluable(p.expr)) return b;
+          if (auto* b = not_evaluable(p.expr, value_steps)) return b;
       return nullptr;
     case Kind::property:
       if (n->target && n->target->kind == Kind::ident &&
@@ -214,27 +273,32 @@ const Node* not_evaluable(const NodePtr& n) {
         return nullptr;
       return n.get();
     case Kind::call:
+      if (value_steps && !n->target && !n->closure && is_value_step(n->text)) {
+        for (const auto& a : n->args)
+          if (auto* b = not_evaluable(a.value, value_steps)) return b;
+        return nullptr;
+      }
       if (!n->target || !methods.count(n->text) || n->closure) return n.get();
       for (const auto& a : n->args)
-        if (auto* b = not_evaluable(a.value)) return b;
-      return not_evaluable(n->target);
+        if (auto* b = not_evaluable(a.value, value_steps)) return b;
+      return not_evaluable(n->target, value_steps);
     case Kind::unary:
-      return n->text == "!" ? not_evaluable(n->items[0]) : n.get();
+      return n->text == "!" ? not_evaluable(n->items[0], value_steps) : n.get();
     case Kind::binary:
       if (!ops.count(n->text)) return n.get();
       [[fallthrough]];
     case Kind::ternary:
       for (const auto& i : n->items)
-        if (auto* b = not_evaluable(i)) return b;
+        if (auto* b = not_evaluable(i, value_steps)) return b;
       return nullptr;
     case Kind::closure:
       for (const auto& i : n->items)
-        if (auto* b = not_evaluable(i)) return b;
+        if (auto* b = not_evaluable(i, value_steps)) return b;
       return nullptr;
     case Kind::keyword:
       if (n->text != "return") return n.get();
       for (const auto& i : n->items)
-        if (auto* b = not_evaluable(i)) return b;
+        if (auto* b = not_evaluable(i, value_steps)) return b;
       return nullptr;
     default:
       return n.get();
@@ -531,6 +595,23 @@ namespace {
 // A YAML double-quoted scalar.
 std::string yq(const std::string& s) { return double_quoted(s); }
 
+// The script of `sh(script: '...', returnStdout: true)`, bare or with .trim(): an environment
+// value the shell computes the same way with "$(...)" (which drops trailing newlines, as trim
+// does at that end). nullopt for anything else.
+std::optional<std::string> stdout_script(const NodePtr& n) {
+  NodePtr call = n;
+  if (call && call->kind == Kind::call && call->text == "trim" && call->target &&
+      call->args.empty())
+    call = call->target;
+  if (!call || call->kind != Kind::call || call->target || call->text != "sh") return std::nullopt;
+  const Arg* out = call->named("returnStdout");
+  if (!out || !out->value || out->value->text != "true") return std::nullopt;
+  const Arg* script = call->named("script");
+  std::string text;
+  if (!script || !script->value || !script->value->literal(text)) return std::nullopt;
+  return text;
+}
+
 std::string literal_or_source(const NodePtr& n) {
   std::string s;
   if (n && n->literal(s)) return s;
@@ -700,6 +781,10 @@ struct Importer {
       if (!e.credential.empty()) {
         // Bound under pipewright's <ID>_<FIELD> names, not the Jenkinsfile's X_USR/X_PSW.
         if (kind.empty() && contains(to_source(st.steps), e.name)) creds.push_back(e.credential);
+        continue;
+      }
+      if (auto script = stdout_script(e.value)) {
+        exports.push_back("export " + e.name + "=\"$(" + *script + ")\"");
         continue;
       }
       std::string v = literal_or_source(e.value);

@@ -50,6 +50,10 @@ struct RunSettings {
 pipeline::Pipeline to_run_pipeline(const Pipeline& jp, const std::string& path,
                                    const RunSettings& settings);
 
+// Steps script { } may call for their value (`def v = sh(script: ..., returnStdout: true)`):
+// sh, readFile, fileExists, pwd, isUnix.
+bool is_value_step(const std::string& name);
+
 // The built-in stages a Jenkins stage's steps map to (for `plan --jenkinsfile`).
 std::vector<std::string> builtins_of(const Stage& s);
 

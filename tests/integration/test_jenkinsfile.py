@@ -563,3 +563,85 @@ def test_missing_command_is_named_in_the_reason(repo, pw):
     assert r.code == 1, r
     assert r.stage("Build")["summary"] == \
         "script returned exit code 127 (pw-no-such-tool: not found)", r.stage("Build")
+
+
+def test_script_blocks_as_public_jenkinsfiles_write_them(repo, pw):
+    """The Groovy most public Jenkinsfiles keep in script { } and environment { }: a value from
+    sh(returnStdout) or sh(returnStatus), def variables, `+=`, if / else if / else, env.X set in
+    one stage and read in a later one, and a pipeline environment entry that runs a command,
+    evaluated once per build (a date-based image tag must be the same in every stage)."""
+    project = repo({"Jenkinsfile": r"""pipeline {
+    agent any
+    environment {
+        IMAGE_TAG = sh(script: 'date "+%s%N"', returnStdout: true).trim()
+    }
+    stages {
+        stage('Build') {
+            steps {
+                sh 'echo "$IMAGE_TAG" > tag.txt; sleep 0.05'
+                script {
+                    def latestTag = sh(script: 'echo v1.2.3', returnStdout: true).trim()
+                    def count = 1
+                    count += 2
+                    if (fileExists('tag.txt')) {
+                        env.BUILT = readFile('tag.txt').trim()
+                    } else {
+                        error('no tag')
+                    }
+                    env.LATEST_TAG = latestTag
+                    echo "count ${count} latest ${latestTag}"
+                }
+            }
+        }
+        stage('Push') {
+            steps {
+                script {
+                    def status = sh(script: 'test "$IMAGE_TAG" = "$BUILT"', returnStatus: true)
+                    if (status != 0) {
+                        error("tag changed between stages: ${env.IMAGE_TAG} vs ${env.BUILT}")
+                    } else if (env.LATEST_TAG.startsWith('v2')) {
+                        echo 'major 2'
+                    } else {
+                        echo "same tag, latest ${env.LATEST_TAG}"
+                    }
+                }
+                sh 'echo "$LATEST_TAG" > latest.txt'
+            }
+        }
+        stage('Gate') {
+            steps {
+                script {
+                    def rc = sh(script: 'exit 3', returnStatus: true)
+                    if (rc != 0) {
+                        error("gate failed with ${rc}")
+                    }
+                }
+            }
+        }
+    }
+}
+"""})
+    r = pw(project, "run", "--jenkinsfile", timeout=120)
+    assert r.code == 1, r
+    assert r.stage("Build")["status"] == "SUCCESS", r.log("Build")
+    assert b"count 3 latest v1.2.3" in r.log("Build")
+    assert r.stage("Push")["status"] == "SUCCESS", r.log("Push")
+    assert b"same tag, latest v1.2.3" in r.log("Push")
+    ws = Path(r.build()["workspace"])
+    assert (ws / "latest.txt").read_text() == "v1.2.3\n"
+    # The tag's command ran once for the build, not once per stage.
+    assert r.log("Build").count(b"+ date +%s%N") == 1, r.log("Build")
+    assert b"+ date" not in r.log("Push"), r.log("Push")
+    gate = r.stage("Gate")
+    assert gate["status"] == "FAILURE" and gate["summary"] == "gate failed with 3", gate
+    assert b"[Pipeline] sh returned status 3" in r.log("Gate")
+    # Import says the command's value in shell.
+    imp = pw(project, "import", "jenkinsfile", "-o", "-")
+    assert imp.code == 0, imp
+    assert 'export IMAGE_TAG="$(date "+%s%N")"' in imp.out, imp.out
+    # What script { } still cannot run is named before the build, with its line.
+    (project / "Jenkinsfile").write_text(jenkinsfile(
+        "    stage('Loop') { steps { script {\n      for (f in ['a', 'b']) { echo f }\n    } } }\n"))
+    r = pw(project, "run", "--jenkinsfile", timeout=120)
+    assert r.code == 2, r
+    assert "Jenkinsfile:5:7: script { } holds Groovy that is not a plain step (`for" in r.err, r.err

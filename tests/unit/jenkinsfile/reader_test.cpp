@@ -211,15 +211,42 @@ TEST(Declarative, NumbersPastTheirRangeAreErrorsNotExceptions) {
 TEST(Declarative, UnsupportedStepsNamePluginAndEquivalent) {
   auto p = read_declarative(
       "pipeline { agent any\n stages { stage('a') { steps {\n slackSend channel: '#x'\n"
-      " script { def x = 1 }\n checkout([$class: 'GitSCM'])\n frobnicate 'y'\n } } } }",
+      " script { for (f in files) { echo f } }\n checkout([$class: 'GitSCM'])\n frobnicate 'y'\n } "
+      "} } }",
       "J");
   auto d = unsupported_steps(p);
   ASSERT_EQ(d.size(), 4u);
   EXPECT_EQ(d[0].line, 3);
   EXPECT_NE(d[0].message.find("plugin slack"), std::string::npos);
   EXPECT_NE(d[1].message.find("script { }"), std::string::npos);
+  EXPECT_EQ(d[1].line, 4);
   EXPECT_NE(d[2].message.find("checkout scm"), std::string::npos);
   EXPECT_NE(d[3].message.find("frobnicate"), std::string::npos);
+}
+
+// The Groovy public Jenkinsfiles put in script { } that pipewright runs: def and assignments,
+// env.X =, if / else if / else, and sh/readFile/fileExists called for their values.
+TEST(Declarative, ScriptGroovyThatRuns) {
+  auto p = read_declarative(
+      "pipeline { agent any\n stages { stage('a') { steps { script {\n"
+      " def tag = sh(script: 'git describe', returnStdout: true).trim()\n"
+      " int n = 0\n n += 1\n env.TAG = tag\n"
+      " if (sh(script: 'test -f x', returnStatus: true) != 0) { error('no x') }\n"
+      " else if (fileExists('y')) { echo readFile('y') } else { echo \"${tag} ${n}\" }\n"
+      " } } } } }",
+      "J");
+  EXPECT_TRUE(unsupported_steps(p).empty()) << unsupported_steps(p).front().str();
+  auto bad = read_declarative(
+      "pipeline { agent any\n stages { stage('a') { steps { script {\n"
+      " def v = sh(script: 'x', returnStdout: true).split(',')\n"
+      " currentBuild.description = 'x'\n"
+      " } } } } }",
+      "J");
+  auto d = unsupported_steps(bad);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].line, 3);
+  EXPECT_NE(d[0].message.find("split"), std::string::npos) << d[0].message;
+  EXPECT_EQ(d[1].line, 4);
 }
 
 TEST(Declarative, RunPipelineOrder) {
