@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <deque>
 #include <future>
 #include <map>
 #include <optional>
@@ -10,10 +11,12 @@
 #include <unordered_map>
 
 #include "history/sqlite.h"
+#include "history/test_runs.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/numbers.h"
+#include "util/thread_pool.h"
 
 namespace pw::history {
 
@@ -65,6 +68,31 @@ CREATE INDEX tests_failures ON tests(test, build) WHERE outcome IN (1, 2);
       // before, or recorded before pipewright wrote them).
       R"sql(
 ALTER TABLE stages ADD COLUMN needs TEXT;
+)sql",
+      // 4: a build's tests as one packed record (test_runs, see test_runs.h) plus rows for the
+      // tests that did not pass (test_failures): one row per test (20 million at 10,000 builds of
+      // 2,000 tests) cannot be written within the rebuild's 10 s. The old rows are not converted:
+      // the index is a cache of the build folders, so it is emptied and the next sync reads every
+      // folder again. first_seen (the lowest build a name was added with) bounds the walks back
+      // through the blobs for a test's passes.
+      R"sql(
+DROP INDEX IF EXISTS tests_failures;
+DROP INDEX IF EXISTS tests_by_test;
+DROP TABLE tests;
+DELETE FROM builds;
+DELETE FROM stages;
+DELETE FROM test_names;
+DELETE FROM coverage;
+DELETE FROM findings;
+DELETE FROM gate;
+DELETE FROM artifacts;
+ALTER TABLE test_names ADD COLUMN first_seen INTEGER;
+CREATE TABLE test_runs(build INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE test_failures(
+  build INTEGER NOT NULL, test INTEGER NOT NULL, outcome INTEGER NOT NULL, duration_us INTEGER,
+  message TEXT, file TEXT, line INTEGER, PRIMARY KEY(build, test)) WITHOUT ROWID;
+CREATE INDEX test_failures_by_test ON test_failures(test, build);
+CREATE INDEX builds_commit ON builds(commit_sha, number);
 )sql",
   };
   return m;
@@ -120,7 +148,9 @@ void Index::migrate() {
       // Another process may have migrated meanwhile: re-read under the write lock.
       Stmt again(*db_, "PRAGMA user_version");
       again.step();
-      if (again.integer(0) > v) {
+      int now = static_cast<int>(again.integer(0));
+      again.reset();  // a statement left running would lock the tables a migration drops
+      if (now > v) {
         db_->exec("COMMIT");
         continue;
       }
@@ -134,38 +164,92 @@ void Index::migrate() {
   }
 }
 
-int Index::test_id(const TestCase& t) {
-  Stmt get(*db_, "SELECT id FROM test_names WHERE nodeid = ?1");
-  get.bind(1, t.nodeid);
-  if (get.step()) return static_cast<int>(get.integer(0));
-  Stmt put(*db_, "INSERT INTO test_names(nodeid, classname, name, file) VALUES(?1, ?2, ?3, ?4)");
-  put.bind(1, t.nodeid).bind(2, t.classname).bind(3, t.name).bind(4, t.file);
-  put.run();
-  return static_cast<int>(sqlite3_last_insert_rowid(db_->handle()));
-}
+// The statements that write one build, prepared once for all the builds of an add or a sync,
+// and the test names already seen (nodeid -> id, first_seen).
+struct Index::Writer {
+  Writer(Db& db, bool every_name)
+      : db(db),
+        every_name(every_name),
+        ins_build(db,
+                  R"sql(INSERT INTO builds(number, status, project, commit_sha, message, branch,
+      started, duration_ms, trigger, tests, passed, failed, errors, skipped, coverage,
+      line_coverage, branch_coverage, quality, vulns, image_vulns, critical, high, medium, low,
+      gate, ratings, problems, record_mtime, indexed_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,
+      ?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29))sql"),
+        ins_stage(db, "INSERT INTO stages VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"),
+        name_get(db, "SELECT id, coalesce(first_seen, 0) FROM test_names WHERE nodeid = ?1"),
+        name_put(db,
+                 "INSERT INTO test_names(nodeid, classname, name, file, first_seen) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5)"),
+        name_first(db, "UPDATE test_names SET first_seen = ?2 WHERE id = ?1"),
+        ins_runs(db, "INSERT OR REPLACE INTO test_runs(build, data) VALUES(?1, ?2)"),
+        ins_failure(db, "INSERT OR REPLACE INTO test_failures VALUES(?1,?2,?3,?4,?5,?6,?7)"),
+        ins_coverage(db, "INSERT OR REPLACE INTO coverage VALUES(?1,?2,?3,?4,?5,?6)"),
+        ins_finding(db, "INSERT OR REPLACE INTO findings VALUES(?1,?2,?3,?4,?5)"),
+        ins_gate(db, "INSERT INTO gate VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"),
+        ins_artifact(db, "INSERT OR REPLACE INTO artifacts VALUES(?1,?2,?3,?4)") {
+    for (const char* sql :
+         {"DELETE FROM builds WHERE number = ?1", "DELETE FROM stages WHERE build = ?1",
+          "DELETE FROM test_runs WHERE build = ?1", "DELETE FROM test_failures WHERE build = ?1",
+          "DELETE FROM coverage WHERE build = ?1", "DELETE FROM findings WHERE build = ?1",
+          "DELETE FROM gate WHERE build = ?1", "DELETE FROM artifacts WHERE build = ?1"})
+      deletes.push_back(std::make_unique<Stmt>(db, sql));
+    if (every_name) {
+      Stmt q(db, "SELECT nodeid, id, coalesce(first_seen, 0) FROM test_names");
+      while (q.step()) names.emplace(q.text(0), Name{q.integer(1), q.integer(2)});
+    }
+  }
+  void remove(int number) {
+    for (auto& d : deletes) {
+      d->bind(1, number);
+      d->run();
+    }
+  }
+  // The id of a test's name, added when new; first_seen lowered when `build` is older.
+  int64_t id(const TestCase& t, int build) {
+    auto it = names.find(t.nodeid);
+    if (it == names.end() && !every_name) {
+      name_get.bind(1, t.nodeid);
+      if (name_get.step())
+        it = names.emplace(t.nodeid, Name{name_get.integer(0), name_get.integer(1)}).first;
+      name_get.reset();
+    }
+    if (it == names.end()) {
+      name_put.bind(1, t.nodeid)
+          .bind(2, t.classname)
+          .bind(3, t.name)
+          .bind(4, t.file)
+          .bind(5, build);
+      name_put.run();
+      return names.emplace(t.nodeid, Name{sqlite3_last_insert_rowid(db.handle()), build})
+          .first->second.id;
+    }
+    if (it->second.first_seen > build) {
+      name_first.bind(1, it->second.id).bind(2, build);
+      name_first.run();
+      it->second.first_seen = build;
+    }
+    return it->second.id;
+  }
+
+  struct Name {
+    int64_t id, first_seen;
+  };
+  Db& db;
+  bool every_name;  // names holds every row of test_names (a bulk load keeps them in memory)
+  std::unordered_map<std::string, Name> names;
+  std::vector<std::unique_ptr<Stmt>> deletes;
+  Stmt ins_build, ins_stage, name_get, name_put, name_first, ins_runs, ins_failure, ins_coverage,
+      ins_finding, ins_gate, ins_artifact;
+};
 
 void Index::add(int number) { add(read_build(builds_ / std::to_string(number))); }
-
-namespace {
-
-void delete_build(Db& db, int n) {
-  for (const char* sql :
-       {"DELETE FROM builds WHERE number = ?1", "DELETE FROM stages WHERE build = ?1",
-        "DELETE FROM tests WHERE build = ?1", "DELETE FROM coverage WHERE build = ?1",
-        "DELETE FROM findings WHERE build = ?1", "DELETE FROM gate WHERE build = ?1",
-        "DELETE FROM artifacts WHERE build = ?1"}) {
-    Stmt s(db, sql);
-    s.bind(1, n);
-    s.run();
-  }
-}
-
-}  // namespace
 
 void Index::add(const BuildFacts& b) {
   db_->exec("BEGIN IMMEDIATE");
   try {
-    insert_rows(b);
+    Writer w(*db_, false);
+    insert_rows(b, w);
     db_->exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -173,136 +257,104 @@ void Index::add(const BuildFacts& b) {
   }
 }
 
-void Index::insert_rows(const BuildFacts& b, std::unordered_map<std::string, int64_t>* names) {
+void Index::insert_rows(const BuildFacts& b, Writer& w) {
   const auto& r = b.record;
-  {
-    delete_build(*db_, r.number);
-    int counts[4] = {0, 0, 0, 0};
-    for (const auto& t : b.tests) ++counts[static_cast<int>(t.outcome)];
-    int quality = 0, vulns = 0, image = 0, crit = 0, high = 0, med = 0, low = 0;
-    for (const auto& f : b.findings) {
-      if (f.source == "quality")
-        quality += f.count;
-      else {
-        (f.source == "image" ? image : vulns) += f.count;
-        if (f.severity == "critical")
-          crit += f.count;
-        else if (f.severity == "high")
-          high += f.count;
-        else if (f.severity == "medium" || f.severity == "moderate")
-          med += f.count;
-        else if (f.severity == "low")
-          low += f.count;
-      }
+  w.remove(r.number);
+  int counts[4] = {0, 0, 0, 0};
+  for (const auto& t : b.tests) ++counts[static_cast<int>(t.outcome)];
+  int quality = 0, vulns = 0, image = 0, crit = 0, high = 0, med = 0, low = 0;
+  for (const auto& f : b.findings) {
+    if (f.source == "quality")
+      quality += f.count;
+    else {
+      (f.source == "image" ? image : vulns) += f.count;
+      if (f.severity == "critical")
+        crit += f.count;
+      else if (f.severity == "high")
+        high += f.count;
+      else if (f.severity == "medium" || f.severity == "moderate")
+        med += f.count;
+      else if (f.severity == "low")
+        low += f.count;
     }
-    Stmt ins(*db_,
-             R"sql(INSERT INTO builds(number, status, project, commit_sha, message, branch, started,
-      duration_ms, trigger, tests, passed, failed, errors, skipped, coverage, line_coverage,
-      branch_coverage, quality, vulns, image_vulns, critical, high, medium, low, gate, ratings,
-      problems, record_mtime, indexed_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,
-      ?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29))sql");
-    ins.bind(1, r.number).bind(2, engine::to_string(r.status)).bind(3, r.project).bind(4, r.commit);
-    ins.bind(5, b.message)
-        .bind(6, r.branch)
-        .bind(7, r.started)
-        .bind(8, r.duration_ms)
-        .bind(9, b.record.trigger);
-    ins.bind(10, static_cast<int>(b.tests.size()))
-        .bind(11, counts[0])
-        .bind(12, counts[1])
-        .bind(13, counts[2]);
-    ins.bind(14, counts[3])
-        .bind(15, b.coverage)
-        .bind(16, b.line_coverage)
-        .bind(17, b.branch_coverage);
-    ins.bind(18, quality)
-        .bind(19, vulns)
-        .bind(20, image)
-        .bind(21, crit)
-        .bind(22, high)
-        .bind(23, med);
-    ins.bind(24, low)
-        .bind(25, b.gate_status)
-        .bind(26, b.ratings.is_null() ? std::string() : b.ratings.dump());
-    ins.bind(27, json(b.problems).dump()).bind(28, b.record_mtime).bind(29, iso8601_now());
-    ins.run();
+  }
+  Stmt& ins = w.ins_build;
+  ins.bind(1, r.number).bind(2, engine::to_string(r.status)).bind(3, r.project).bind(4, r.commit);
+  ins.bind(5, b.message)
+      .bind(6, r.branch)
+      .bind(7, r.started)
+      .bind(8, r.duration_ms)
+      .bind(9, b.record.trigger);
+  ins.bind(10, static_cast<int>(b.tests.size()))
+      .bind(11, counts[0])
+      .bind(12, counts[1])
+      .bind(13, counts[2]);
+  ins.bind(14, counts[3])
+      .bind(15, b.coverage)
+      .bind(16, b.line_coverage)
+      .bind(17, b.branch_coverage);
+  ins.bind(18, quality).bind(19, vulns).bind(20, image).bind(21, crit).bind(22, high).bind(23, med);
+  ins.bind(24, low)
+      .bind(25, b.gate_status)
+      .bind(26, b.ratings.is_null() ? std::string() : b.ratings.dump());
+  ins.bind(27, json(b.problems).dump()).bind(28, b.record_mtime).bind(29, iso8601_now());
+  ins.run();
 
-    Stmt st(*db_, "INSERT INTO stages VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
-    int ord = 0;
-    for (const auto& s : r.stages) {
-      st.bind(1, r.number).bind(2, ord++).bind(3, s.id).bind(4, engine::to_string(s.status));
-      st.bind(5, s.blocking ? 1 : 0).bind(6, s.duration_ms).bind(7, s.summary).bind(8, s.started);
-      st.bind(9, s.attempts).bind(10, s.log);
-      auto needs = r.needs.find(s.id);
-      st.bind(11, needs == r.needs.end() ? std::string() : json(needs->second).dump());
-      st.run();
-    }
-    // Intern the names first (one lookup each, in memory when the caller keeps them), then
-    // insert the rows.
-    std::unordered_map<std::string, int64_t> local;
-    std::unordered_map<std::string, int64_t>& ids = names ? *names : local;
-    {
-      Stmt get(*db_, "SELECT id FROM test_names WHERE nodeid = ?1");
-      Stmt put(*db_,
-               "INSERT INTO test_names(nodeid, classname, name, file) VALUES(?1, ?2, ?3, ?4)");
-      for (const auto& t : b.tests) {
-        if (ids.count(t.nodeid)) continue;
-        if (!names) {
-          get.bind(1, t.nodeid);
-          if (get.step()) {
-            ids[t.nodeid] = get.integer(0);
-            get.reset();
-            continue;
-          }
-          get.reset();
-        }
-        put.bind(1, t.nodeid).bind(2, t.classname).bind(3, t.name).bind(4, t.file);
-        put.run();
-        ids[t.nodeid] = sqlite3_last_insert_rowid(db_->handle());
-      }
-    }
-    Stmt tc(*db_, "INSERT OR REPLACE INTO tests VALUES(?1,?2,?3,?4,?5,?6,?7)");
-    for (const auto& t : b.tests) {
-      tc.bind(1, r.number)
-          .bind(2, ids[t.nodeid])
-          .bind(3, static_cast<int>(t.outcome))
-          .bind(4, t.duration_us);
-      if (t.outcome == Outcome::passed)
-        tc.bind_null(5).bind_null(6).bind_null(7);
-      else
-        tc.bind(5, t.message).bind(6, t.file).bind(7, t.line);
-      tc.run();
-    }
-    Stmt cv(*db_, "INSERT OR REPLACE INTO coverage VALUES(?1,?2,?3,?4,?5,?6)");
-    for (const auto& p : b.coverage_packages) {
-      cv.bind(1, r.number).bind(2, p.name).bind(3, p.lines_valid).bind(4, p.lines_covered);
-      cv.bind(5, p.branches_valid).bind(6, p.branches_covered);
-      cv.run();
-    }
-    Stmt fd(*db_, "INSERT OR REPLACE INTO findings VALUES(?1,?2,?3,?4,?5)");
-    for (const auto& f : b.findings) {
-      fd.bind(1, r.number).bind(2, f.source).bind(3, f.tool).bind(4, f.severity).bind(5, f.count);
-      fd.run();
-    }
-    Stmt gt(*db_, "INSERT INTO gate VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
-    ord = 0;
-    for (const auto& c : b.gate) {
-      gt.bind(1, r.number).bind(2, ord++).bind(3, c.metric).bind(4, c.name).bind(5, c.op);
-      gt.bind(6, c.threshold).bind(7, c.actual).bind(8, c.status);
-      gt.run();
-    }
-    Stmt ar(*db_, "INSERT OR REPLACE INTO artifacts VALUES(?1,?2,?3,?4)");
-    for (const auto& a : b.artifacts) {
-      ar.bind(1, r.number).bind(2, a.path).bind(3, a.size).bind(4, a.sha256);
-      ar.run();
-    }
+  Stmt& st = w.ins_stage;
+  int ord = 0;
+  for (const auto& s : r.stages) {
+    st.bind(1, r.number).bind(2, ord++).bind(3, s.id).bind(4, engine::to_string(s.status));
+    st.bind(5, s.blocking ? 1 : 0).bind(6, s.duration_ms).bind(7, s.summary).bind(8, s.started);
+    st.bind(9, s.attempts).bind(10, s.log);
+    auto needs = r.needs.find(s.id);
+    st.bind(11, needs == r.needs.end() ? std::string() : json(needs->second).dump());
+    st.run();
+  }
+  // Every test in one packed record; rows only for those that did not pass.
+  std::vector<TestRun> runs;
+  runs.reserve(b.tests.size());
+  for (const auto& t : b.tests) {
+    int64_t id = w.id(t, r.number);
+    runs.push_back({id, t.outcome, t.duration_us});
+    if (t.outcome == Outcome::passed) continue;
+    w.ins_failure.bind(1, r.number)
+        .bind(2, id)
+        .bind(3, static_cast<int>(t.outcome))
+        .bind(4, t.duration_us);
+    w.ins_failure.bind(5, t.message).bind(6, t.file).bind(7, t.line);
+    w.ins_failure.run();
+  }
+  w.ins_runs.bind(1, r.number).bind_blob(2, encode_runs(std::move(runs)));
+  w.ins_runs.run();
+  Stmt& cv = w.ins_coverage;
+  for (const auto& p : b.coverage_packages) {
+    cv.bind(1, r.number).bind(2, p.name).bind(3, p.lines_valid).bind(4, p.lines_covered);
+    cv.bind(5, p.branches_valid).bind(6, p.branches_covered);
+    cv.run();
+  }
+  Stmt& fd = w.ins_finding;
+  for (const auto& f : b.findings) {
+    fd.bind(1, r.number).bind(2, f.source).bind(3, f.tool).bind(4, f.severity).bind(5, f.count);
+    fd.run();
+  }
+  Stmt& gt = w.ins_gate;
+  ord = 0;
+  for (const auto& c : b.gate) {
+    gt.bind(1, r.number).bind(2, ord++).bind(3, c.metric).bind(4, c.name).bind(5, c.op);
+    gt.bind(6, c.threshold).bind(7, c.actual).bind(8, c.status);
+    gt.run();
+  }
+  Stmt& ar = w.ins_artifact;
+  for (const auto& a : b.artifacts) {
+    ar.bind(1, r.number).bind(2, a.path).bind(3, a.size).bind(4, a.sha256);
+    ar.run();
   }
 }
 
 void Index::remove(int number) {
   db_->exec("BEGIN IMMEDIATE");
   try {
-    delete_build(*db_, number);
+    Writer(*db_, false).remove(number);
     db_->exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -338,8 +390,8 @@ std::string rel(int n) { return "builds/" + std::to_string(n); }
 
 SyncResult Index::rebuild() {
   db_->exec("BEGIN IMMEDIATE");
-  for (const char* t :
-       {"builds", "stages", "tests", "test_names", "coverage", "findings", "gate", "artifacts"})
+  for (const char* t : {"builds", "stages", "test_runs", "test_failures", "test_names", "coverage",
+                        "findings", "gate", "artifacts"})
     db_->exec((std::string("DELETE FROM ") + t).c_str());
   db_->exec("COMMIT");
   return sync();
@@ -386,21 +438,6 @@ SyncResult Index::sync() {
 }
 
 void Index::add_many(const std::vector<int>& numbers, SyncResult& res) {
-  // The tests' secondary indexes, as migrations 1 and 2 create them: on an empty table they are
-  // built once at the end (sorted, in one pass) instead of updated on every insert.
-  static const char* const kTestIndexes[] = {
-      "CREATE INDEX IF NOT EXISTS tests_by_test ON tests(test, build)",
-      "CREATE INDEX IF NOT EXISTS tests_failures ON tests(test, build) WHERE outcome IN (1, 2)"};
-  bool empty = false;
-  {
-    Stmt q(*db_, "SELECT NOT EXISTS(SELECT 1 FROM tests)");
-    empty = q.step() && q.integer(0) == 1;
-  }
-  std::unordered_map<std::string, int64_t> names;
-  {
-    Stmt q(*db_, "SELECT nodeid, id FROM test_names");
-    while (q.step()) names.emplace(q.text(0), q.integer(1));
-  }
   // The index is a cache of the build folders: a crash halfway loses nothing that a sync cannot
   // redo, so the bulk load does not wait for the disk after every transaction.
   db_->exec("PRAGMA synchronous=OFF");
@@ -408,30 +445,35 @@ void Index::add_many(const std::vector<int>& numbers, SyncResult& res) {
   auto finish = [&] {
     if (in_tx) sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     in_tx = false;
-    for (const char* sql : kTestIndexes)
-      sqlite3_exec(db_->handle(), sql, nullptr, nullptr, nullptr);
     sqlite3_exec(db_->handle(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
   };
-  try {
-    if (empty) {
-      db_->exec("DROP INDEX IF EXISTS tests_by_test");
-      db_->exec("DROP INDEX IF EXISTS tests_failures");
+  using Read = std::pair<std::optional<BuildFacts>, std::string>;
+  auto read = [this](int n) -> Read {
+    try {
+      return {read_build(builds_ / std::to_string(n)), ""};
+    } catch (const Error& e) {
+      return {std::nullopt, e.what()};
     }
-    // The next folder is read on a second thread while this one is written: reading (XML and
-    // JSON) and SQLite's inserts take about the same time.
-    auto read = [this](int n) -> std::pair<std::optional<BuildFacts>, std::string> {
-      try {
-        return {read_build(builds_ / std::to_string(n)), ""};
-      } catch (const Error& e) {
-        return {std::nullopt, e.what()};
-      }
+  };
+  try {
+    Writer w(*db_, true);
+    // Reading a folder (XML and JSON) costs several times what writing it does: readers on every
+    // core parse the folders ahead while this thread writes them in build order. A window of
+    // folders in flight bounds the memory.
+    ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
+    const size_t window = 4 * pool.size() + 4;
+    std::deque<std::future<Read>> ahead;
+    size_t next = 0;
+    auto fill = [&] {
+      while (next < numbers.size() && ahead.size() < window)
+        ahead.push_back(pool.submit([&read, n = numbers[next++]] { return read(n); }));
     };
-    std::future<std::pair<std::optional<BuildFacts>, std::string>> next;
-    if (!numbers.empty()) next = std::async(std::launch::async, read, numbers[0]);
     int in_batch = 0;
     for (size_t i = 0; i < numbers.size(); ++i) {
-      auto [facts, error] = next.get();
-      if (i + 1 < numbers.size()) next = std::async(std::launch::async, read, numbers[i + 1]);
+      fill();
+      Read got = ahead.front().get();
+      ahead.pop_front();
+      auto& [facts, error] = got;
       if (!facts) {
         res.skipped.push_back(rel(numbers[i]) + ": " + error);
         continue;
@@ -441,9 +483,9 @@ void Index::add_many(const std::vector<int>& numbers, SyncResult& res) {
         db_->exec("BEGIN IMMEDIATE");
         in_tx = true;
       }
-      insert_rows(*facts, &names);
+      insert_rows(*facts, w);
       ++res.added;
-      if (++in_batch == 64) {
+      if (++in_batch == 256) {
         db_->exec("COMMIT");
         in_tx = false;
         in_batch = 0;
@@ -720,17 +762,25 @@ std::optional<json> Index::build(int number) const {
       return out;
     };
     diff["newly_failing"] = names(
-        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND "
-        "t.outcome IN (1,2) "
-        "AND NOT EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND "
-        "p.outcome IN (1,2)) "
-        "ORDER BY n.nodeid");
-    diff["fixed"] = names(
-        "SELECT n.nodeid FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND "
-        "t.outcome = 0 "
-        "AND EXISTS (SELECT 1 FROM tests p WHERE p.build = ?2 AND p.test = t.test AND p.outcome IN "
-        "(1,2)) "
-        "ORDER BY n.nodeid");
+        "SELECT n.nodeid FROM test_failures t JOIN test_names n ON n.id = t.test WHERE t.build = "
+        "?1 AND t.outcome IN (1,2) AND NOT EXISTS (SELECT 1 FROM test_failures p WHERE p.build = "
+        "?2 AND p.test = t.test AND p.outcome IN (1,2)) ORDER BY n.nodeid");
+    // Fixed: failing in the previous build (indexed rows), passed in this one (its blob).
+    json fixed = json::array();
+    Stmt was(*db_,
+             "SELECT p.test, n.nodeid FROM test_failures p JOIN test_names n ON n.id = p.test "
+             "WHERE p.build = ?1 AND p.outcome IN (1,2) ORDER BY n.nodeid");
+    was.bind(1, *prev);
+    Stmt runs(*db_, "SELECT data FROM test_runs WHERE build = ?1");
+    runs.bind(1, number);
+    if (runs.step()) {
+      std::string blob(runs.blob(0));
+      while (was.step()) {
+        auto run = find_run(blob, was.integer(0));
+        if (run && run->outcome == Outcome::passed) fixed.push_back(was.text(1));
+      }
+    }
+    diff["fixed"] = fixed;
     Stmt pc(*db_, "SELECT coverage, quality, vulns, image_vulns FROM builds WHERE number = ?1");
     pc.bind(1, *prev);
     if (pc.step()) {
@@ -749,22 +799,75 @@ std::optional<json> Index::build(int number) const {
 
 namespace {
 
+// The packed runs of the indexed builds from `from` down (newest first), for the walks back
+// through a test's history. Builds below first_seen cannot hold the test: the walk stops there.
+class RunsDown {
+ public:
+  RunsDown(const Db& db, int64_t below, int64_t down_to)
+      : s_(db,
+           "SELECT r.build, r.data, b.commit_sha, b.status FROM test_runs r JOIN builds b ON "
+           "b.number = r.build WHERE r.build < ?1 AND r.build >= ?2 ORDER BY r.build DESC") {
+    s_.bind(1, below).bind(2, down_to);
+  }
+  bool next() { return s_.step(); }
+  int64_t build() const { return s_.integer(0); }
+  std::string_view blob() const { return s_.blob(1); }
+  std::string commit() const { return s_.text(2); }
+  std::string status() const { return s_.text(3); }
+
+ private:
+  Stmt s_;
+};
+
+int64_t first_seen(const Db& db, int64_t test) {
+  Stmt s(db, "SELECT coalesce(first_seen, 0) FROM test_names WHERE id = ?1");
+  s.bind(1, test);
+  return s.step() ? s.integer(0) : 0;
+}
+
+// Did `test` pass in a build of `commit`? The commit's builds' blobs say (few builds a commit).
+bool passed_on_commit(const Db& db, int64_t test, const std::string& commit, int64_t since) {
+  Stmt s(db,
+         "SELECT r.data FROM builds b JOIN test_runs r ON r.build = b.number WHERE b.commit_sha = "
+         "?1 AND b.number >= ?2");
+  s.bind(1, commit).bind(2, since);
+  while (s.step()) {
+    auto run = find_run(s.blob(0), test);
+    if (run && run->outcome == Outcome::passed) return true;
+  }
+  return false;
+}
+
 // Where a test's failure began, for a test failing in build `number`.
 json failure_history(const Db& db, int64_t test, int number) {
   json h;
-  Stmt first(db, "SELECT min(build) FROM tests WHERE test = ?1 AND outcome IN (1,2)");
+  Stmt first(db, "SELECT min(build) FROM test_failures WHERE test = ?1 AND outcome IN (1,2)");
   first.bind(1, test);
   first.step();
   h["first_failed"] = first.null(0) ? json() : json(first.integer(0));
-  Stmt pass(db, "SELECT max(build) FROM tests WHERE test = ?1 AND build < ?2 AND outcome = 0");
-  pass.bind(1, test).bind(2, number);
-  pass.step();
-  int64_t last_pass = pass.null(0) ? 0 : pass.integer(0);
-  h["last_passed"] = pass.null(0) ? json() : json(last_pass);
+  // The last pass before `number`: walk back through the builds, skipping those where the test
+  // has a row (it did not pass there) without decoding their blobs.
+  int64_t seen = first_seen(db, test);
+  std::set<int64_t> not_passed;
+  {
+    Stmt np(db, "SELECT build FROM test_failures WHERE test = ?1 AND build < ?2");
+    np.bind(1, test).bind(2, number);
+    while (np.step()) not_passed.insert(np.integer(0));
+  }
+  int64_t last_pass = 0;
+  for (RunsDown r(db, number, seen); r.next();) {
+    if (not_passed.count(r.build())) continue;
+    auto run = find_run(r.blob(), test);
+    if (run && run->outcome == Outcome::passed) {
+      last_pass = r.build();
+      break;
+    }
+  }
+  h["last_passed"] = last_pass ? json(last_pass) : json();
   Stmt since(db,
-             "SELECT t.build, b.commit_sha FROM tests t JOIN builds b ON b.number = t.build "
-             "WHERE t.test = ?1 AND t.build > ?2 AND t.build <= ?3 AND t.outcome IN (1,2) ORDER BY "
-             "t.build LIMIT 1");
+             "SELECT t.build, b.commit_sha FROM test_failures t JOIN builds b ON b.number = "
+             "t.build WHERE t.test = ?1 AND t.build > ?2 AND t.build <= ?3 AND t.outcome IN "
+             "(1,2) ORDER BY t.build LIMIT 1");
   since.bind(1, test).bind(2, last_pass).bind(3, number);
   if (since.step()) {
     h["failing_since"] = since.integer(0);
@@ -772,38 +875,94 @@ json failure_history(const Db& db, int64_t test, int number) {
   } else {
     h["failing_since"] = number;
   }
-  Stmt flaky(db,
-             "SELECT 1 FROM tests t JOIN builds b ON b.number = t.build WHERE t.test = ?1 "
-             "GROUP BY b.commit_sha HAVING sum(t.outcome = 0) > 0 AND sum(t.outcome IN (1,2)) > 0 "
-             "LIMIT 1");
-  flaky.bind(1, test);
-  h["flaky"] = flaky.step();
+  // Flaky: passed and failed on one commit. Only the commits it failed on can say so.
+  bool flaky = false;
+  Stmt commits(db,
+               "SELECT DISTINCT b.commit_sha FROM test_failures t JOIN builds b ON b.number = "
+               "t.build WHERE t.test = ?1 AND t.outcome IN (1,2)");
+  commits.bind(1, test);
+  while (!flaky && commits.step()) flaky = passed_on_commit(db, test, commits.text(0), seen);
+  h["flaky"] = flaky;
   return h;
+}
+
+struct Detail {
+  std::string message, file;
+  int64_t line = 0;
+  bool file_null = true;
+};
+
+// What the index keeps of the tests of `build` that did not pass: test id -> details.
+std::unordered_map<int64_t, Detail> details_of(const Db& db, int64_t build) {
+  std::unordered_map<int64_t, Detail> out;
+  Stmt s(db, "SELECT test, message, file, line FROM test_failures WHERE build = ?1");
+  s.bind(1, build);
+  while (s.step()) out[s.integer(0)] = {s.text(1), s.text(2), s.integer(3), s.null(2)};
+  return out;
+}
+
+struct Names {
+  std::string nodeid, classname, name, file;
+};
+
+// test id -> its names, for the ids given (point lookups: a build's 2,000 tests take ~2 ms).
+std::unordered_map<int64_t, Names> names_of(const Db& db, const std::vector<int64_t>& ids) {
+  std::unordered_map<int64_t, Names> out;
+  out.reserve(ids.size());
+  Stmt s(db, "SELECT nodeid, classname, name, file FROM test_names WHERE id = ?1");
+  for (int64_t id : ids) {
+    s.bind(1, id);
+    if (s.step()) out[id] = {s.text(0), s.text(1), s.text(2), s.text(3)};
+    s.reset();
+  }
+  return out;
+}
+
+// Calls fn(build, commit, runs blob) for each indexed build from `from` up, in build order.
+template <class F>
+void window_runs(const Db& db, int64_t from, F&& fn) {
+  Stmt s(db,
+         "SELECT r.build, b.commit_sha, r.data FROM test_runs r JOIN builds b ON b.number = "
+         "r.build WHERE r.build >= ?1 ORDER BY r.build");
+  s.bind(1, from);
+  while (s.step()) fn(s.integer(0), s.view(1), s.blob(2));
 }
 
 }  // namespace
 
 json Index::tests_of(int number) const {
   json out = json::array();
-  Stmt s(*db_,
-         "SELECT t.test, n.nodeid, n.classname, n.name, t.outcome, t.duration_us, t.message, "
-         "t.file, t.line, n.file "
-         "FROM tests t JOIN test_names n ON n.id = t.test WHERE t.build = ?1 "
-         "ORDER BY (t.outcome IN (1,2)) DESC, t.outcome = 3 DESC, n.nodeid");
-  s.bind(1, number);
-  while (s.step()) {
-    auto outcome = static_cast<Outcome>(s.integer(4));
-    json t = {{"nodeid", s.text(1)},
-              {"classname", s.text(2)},
-              {"name", s.text(3)},
-              {"outcome", to_string(outcome)},
-              {"duration_ms", double(s.integer(5)) / 1000.0}};
-    if (outcome != Outcome::passed) {
-      t["message"] = s.text(6);
-      t["file"] = s.null(7) || s.text(7).empty() ? s.text(9) : s.text(7);
-      t["line"] = s.integer(8);
+  Stmt rs(*db_, "SELECT data FROM test_runs WHERE build = ?1");
+  rs.bind(1, number);
+  if (!rs.step()) return out;
+  std::vector<TestRun> runs = decode_runs(rs.blob(0));
+  rs.reset();
+  std::vector<int64_t> ids;
+  ids.reserve(runs.size());
+  for (const auto& r : runs) ids.push_back(r.test);
+  auto names = names_of(*db_, ids);
+  auto details = details_of(*db_, number);
+  // Failures first, then skipped, then the passes; by node id within each.
+  auto group = [](Outcome o) { return is_failure(o) ? 0 : o == Outcome::skipped ? 1 : 2; };
+  std::sort(runs.begin(), runs.end(), [&](const TestRun& a, const TestRun& b) {
+    int ga = group(a.outcome), gb = group(b.outcome);
+    if (ga != gb) return ga < gb;
+    return names[a.test].nodeid < names[b.test].nodeid;
+  });
+  for (const auto& r : runs) {
+    const Names& n = names[r.test];
+    json t = {{"nodeid", n.nodeid},
+              {"classname", n.classname},
+              {"name", n.name},
+              {"outcome", to_string(r.outcome)},
+              {"duration_ms", double(r.duration_us) / 1000.0}};
+    if (r.outcome != Outcome::passed) {
+      const Detail& d = details[r.test];
+      t["message"] = d.message;
+      t["file"] = d.file_null || d.file.empty() ? n.file : d.file;
+      t["line"] = d.line;
     }
-    if (is_failure(outcome)) t["history"] = failure_history(*db_, s.integer(0), number);
+    if (is_failure(r.outcome)) t["history"] = failure_history(*db_, r.test, number);
     out.push_back(std::move(t));
   }
   return out;
@@ -813,33 +972,37 @@ json Index::test_history(const std::string& nodeid, int limit) const {
   json out;
   out["nodeid"] = nodeid;
   json runs = json::array();
-  Stmt s(
-      *db_,
-      "SELECT t.build, t.outcome, t.duration_us, t.message, b.commit_sha, b.status, t.file, t.line "
-      "FROM tests t JOIN test_names n ON n.id = t.test JOIN builds b ON b.number = t.build "
-      "WHERE n.nodeid = ?1 ORDER BY t.build DESC LIMIT ?2");
-  s.bind(1, nodeid).bind(2, limit);
-  int64_t newest_failure = 0;
-  while (s.step()) {
-    auto o = static_cast<Outcome>(s.integer(1));
-    json r = {{"build", s.integer(0)},
-              {"outcome", to_string(o)},
-              {"duration_ms", double(s.integer(2)) / 1000.0},
-              {"commit", s.text(4)},
-              {"build_status", s.text(5)}};
-    if (o != Outcome::passed) {
-      r["message"] = s.text(3);
-      r["file"] = s.text(6);
-      r["line"] = s.integer(7);
+  Stmt id(*db_, "SELECT id, coalesce(first_seen, 0) FROM test_names WHERE nodeid = ?1");
+  id.bind(1, nodeid);
+  int64_t test = 0, newest_failure = 0;
+  if (id.step()) {
+    test = id.integer(0);
+    Stmt detail(*db_,
+                "SELECT message, file, line FROM test_failures WHERE build = ?1 AND test = ?2");
+    size_t want = limit < 0 ? SIZE_MAX : static_cast<size_t>(limit);
+    for (RunsDown r(*db_, INT64_MAX, id.integer(1)); runs.size() < want && r.next();) {
+      auto run = find_run(r.blob(), test);
+      if (!run) continue;
+      json j = {{"build", r.build()},
+                {"outcome", to_string(run->outcome)},
+                {"duration_ms", double(run->duration_us) / 1000.0},
+                {"commit", r.commit()},
+                {"build_status", r.status()}};
+      if (run->outcome != Outcome::passed) {
+        detail.bind(1, r.build()).bind(2, test);
+        bool found = detail.step();
+        j["message"] = found ? detail.text(0) : std::string();
+        j["file"] = found ? detail.text(1) : std::string();
+        j["line"] = found ? detail.integer(2) : 0;
+        detail.reset();
+      }
+      if (is_failure(run->outcome) && !newest_failure) newest_failure = r.build();
+      runs.push_back(std::move(j));
     }
-    if (is_failure(o) && !newest_failure) newest_failure = s.integer(0);
-    runs.push_back(std::move(r));
   }
   out["runs"] = runs;
-  Stmt id(*db_, "SELECT id FROM test_names WHERE nodeid = ?1");
-  id.bind(1, nodeid);
-  if (id.step() && newest_failure)
-    out["failure"] = failure_history(*db_, id.integer(0), static_cast<int>(newest_failure));
+  if (test && newest_failure)
+    out["failure"] = failure_history(*db_, test, static_cast<int>(newest_failure));
   return out;
 }
 
@@ -852,13 +1015,14 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
   lo.bind(1, builds);
   lo.step();
   int64_t from = lo.integer(0);
+  size_t keep_at_most = limit < 0 ? SIZE_MAX : static_cast<size_t>(limit);
   json rows = json::array();
   if (view == "failing") {
     int n = newest();
     Stmt s(*db_,
-           "SELECT t.test, n.nodeid, t.outcome, t.message, t.file, t.line FROM tests t JOIN "
-           "test_names n "
-           "ON n.id = t.test WHERE t.build = ?1 AND t.outcome IN (1,2) ORDER BY n.nodeid LIMIT ?2");
+           "SELECT t.test, n.nodeid, t.outcome, t.message, t.file, t.line FROM test_failures t "
+           "JOIN test_names n ON n.id = t.test WHERE t.build = ?1 AND t.outcome IN (1,2) ORDER BY "
+           "n.nodeid LIMIT ?2");
     s.bind(1, n).bind(2, limit);
     while (s.step())
       rows.push_back({{"nodeid", s.text(1)},
@@ -870,39 +1034,62 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
                       {"history", failure_history(*db_, s.integer(0), n)}});
   } else if (view == "flaky") {
     // Only a test that failed in the window can be flaky, and failures are few: find those
-    // through the partial failures index, then read just their rows of the window (by
-    // tests_by_test), instead of grouping all of the window's rows (60,000 at 2,000 tests).
-    Stmt s(*db_,
-           "WITH c AS MATERIALIZED (SELECT DISTINCT test FROM tests WHERE outcome IN (1,2) AND "
-           "build >= ?1), "
-           "w AS MATERIALIZED (SELECT t.test, t.build, t.outcome FROM c JOIN tests t ON t.test = "
-           "c.test AND t.build >= ?1) "
-           "SELECT n.nodeid, count(*), max(last) FROM (SELECT w.test, b.commit_sha, max(w.build) "
-           "AS last "
-           "FROM w JOIN builds b ON b.number = w.build GROUP BY w.test, b.commit_sha "
-           "HAVING sum(w.outcome = 0) > 0 AND sum(w.outcome IN (1,2)) > 0) f "
-           "JOIN test_names n ON n.id = f.test GROUP BY f.test ORDER BY count(*) DESC, n.nodeid "
-           "LIMIT ?2");
-    s.bind(1, from).bind(2, limit);
-    while (s.step())
-      rows.push_back(
-          {{"nodeid", s.text(0)}, {"flaky_commits", s.integer(1)}, {"last_build", s.integer(2)}});
+    // through the indexed failure rows, then read just their runs from the window's blobs.
+    std::set<int64_t> candidates;
+    {
+      Stmt c(*db_,
+             "SELECT DISTINCT test FROM test_failures WHERE build >= ?1 AND outcome IN (1,2)");
+      c.bind(1, from);
+      while (c.step()) candidates.insert(c.integer(0));
+    }
+    struct Group {
+      int64_t passed = 0, failed = 0, last = 0;
+    };
+    std::map<std::pair<int64_t, std::string>, Group> groups;  // (test, commit)
+    if (!candidates.empty())
+      window_runs(*db_, from, [&](int64_t build, std::string_view commit, std::string_view blob) {
+        for_each_run(blob, [&](const TestRun& r) {
+          if (candidates.count(r.test)) {
+            Group& g = groups[{r.test, std::string(commit)}];
+            g.passed += r.outcome == Outcome::passed;
+            g.failed += is_failure(r.outcome);
+            g.last = std::max(g.last, build);
+          }
+          return true;
+        });
+      });
+    std::map<int64_t, std::pair<int64_t, int64_t>> flaky;  // test -> (commits, last build)
+    for (const auto& [key, g] : groups)
+      if (g.passed > 0 && g.failed > 0) {
+        auto& f = flaky[key.first];
+        ++f.first;
+        f.second = std::max(f.second, g.last);
+      }
+    std::vector<int64_t> ids;
+    for (const auto& [test, f] : flaky) ids.push_back(test);
+    auto names = names_of(*db_, ids);
+    std::sort(ids.begin(), ids.end(), [&](int64_t a, int64_t b) {
+      if (flaky[a].first != flaky[b].first) return flaky[a].first > flaky[b].first;
+      return names[a].nodeid < names[b].nodeid;
+    });
+    for (size_t i = 0; i < ids.size() && i < keep_at_most; ++i)
+      rows.push_back({{"nodeid", names[ids[i]].nodeid},
+                      {"flaky_commits", flaky[ids[i]].first},
+                      {"last_build", flaky[ids[i]].second}});
   } else if (view == "slowest") {
-    // Averaged here, not by SQL's GROUP BY: SQLite sorts the window's rows (60,000 at 2,000
-    // tests) into a temporary b-tree for that, several times slower than one pass into a map.
     struct Acc {
       int64_t sum = 0, max = 0, n = 0;
     };
     std::unordered_map<int64_t, Acc> acc;
-    Stmt w(*db_, "SELECT test, duration_us FROM tests WHERE build >= ?1");
-    w.bind(1, from);
-    while (w.step()) {
-      Acc& a = acc[w.integer(0)];
-      int64_t d = w.integer(1);
-      a.sum += d;
-      a.max = std::max(a.max, d);
-      ++a.n;
-    }
+    window_runs(*db_, from, [&](int64_t, std::string_view, std::string_view blob) {
+      for_each_run(blob, [&](const TestRun& r) {
+        Acc& a = acc[r.test];
+        a.sum += r.duration_us;
+        a.max = std::max(a.max, r.duration_us);
+        ++a.n;
+        return true;
+      });
+    });
     std::vector<std::pair<double, int64_t>> order;  // (average, test)
     order.reserve(acc.size());
     for (const auto& [test, a] : acc) order.emplace_back(double(a.sum) / double(a.n), test);
@@ -911,13 +1098,12 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
                       [](const auto& x, const auto& y) {
                         return x.first != y.first ? x.first > y.first : x.second < y.second;
                       });
-    Stmt name(*db_, "SELECT nodeid FROM test_names WHERE id = ?1");
+    std::vector<int64_t> ids;
+    for (size_t i = 0; i < keep; ++i) ids.push_back(order[i].second);
+    auto names = names_of(*db_, ids);
     for (size_t i = 0; i < keep; ++i) {
       const Acc& a = acc[order[i].second];
-      name.bind(1, order[i].second);
-      std::string nodeid = name.step() ? name.text(0) : std::string();
-      name.reset();
-      rows.push_back({{"nodeid", nodeid},
+      rows.push_back({{"nodeid", names[order[i].second].nodeid},
                       {"avg_ms", order[i].first / 1000.0},
                       {"max_ms", double(a.max) / 1000.0},
                       {"runs", a.n}});
@@ -932,23 +1118,32 @@ json Index::tests_overview(const std::string& view, int builds, int limit) const
       numbers.push_back(b.integer(0));
     }
     out["builds"] = numbers;
+    struct Row {
+      bool bad = false;
+      std::string cells;
+    };
+    std::unordered_map<int64_t, Row> grid;
+    window_runs(*db_, from, [&](int64_t build, std::string_view, std::string_view blob) {
+      auto c = col.find(build);
+      for_each_run(blob, [&](const TestRun& r) {
+        Row& row = grid[r.test];
+        if (row.cells.empty()) row.cells.assign(numbers.size(), '-');
+        row.bad = row.bad || is_failure(r.outcome);
+        if (c != col.end()) row.cells[c->second] = "PFES"[static_cast<int>(r.outcome) & 3];
+        return true;
+      });
+    });
     // Tests that failed somewhere in the window first, then the rest by name.
-    Stmt s(*db_,
-           "WITH w AS MATERIALIZED (SELECT test, outcome FROM tests WHERE build >= ?1) "
-           "SELECT w.test, n.nodeid, max(w.outcome IN (1,2)) AS bad FROM w JOIN test_names n "
-           "ON n.id = w.test GROUP BY w.test ORDER BY bad DESC, n.nodeid LIMIT ?2");
-    s.bind(1, from).bind(2, limit);
-    Stmt cells(*db_, "SELECT build, outcome FROM tests WHERE test = ?1 AND build >= ?2");
-    while (s.step()) {
-      std::string cellstr(numbers.size(), '-');
-      cells.bind(1, s.integer(0)).bind(2, from);
-      while (cells.step()) {
-        auto it = col.find(cells.integer(0));
-        if (it != col.end()) cellstr[it->second] = "PFES"[cells.integer(1) & 3];
-      }
-      cells.reset();
-      rows.push_back({{"nodeid", s.text(1)}, {"cells", cellstr}});
-    }
+    std::vector<int64_t> ids;
+    ids.reserve(grid.size());
+    for (const auto& [test, row] : grid) ids.push_back(test);
+    auto names = names_of(*db_, ids);
+    std::sort(ids.begin(), ids.end(), [&](int64_t x, int64_t y) {
+      if (grid[x].bad != grid[y].bad) return grid[x].bad;
+      return names[x].nodeid < names[y].nodeid;
+    });
+    for (size_t i = 0; i < ids.size() && i < keep_at_most; ++i)
+      rows.push_back({{"nodeid", names[ids[i]].nodeid}, {"cells", grid[ids[i]].cells}});
   }
   out["tests"] = rows;
   return out;

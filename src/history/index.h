@@ -77,15 +77,11 @@ class Index {
 
  private:
   void migrate();
-  int test_id(const TestCase& t);
-  // The rows of one build, inside the caller's transaction. `names`, when given, is every
-  // test_names row already known (nodeid -> id), kept current: a rebuild then looks each name up
-  // in memory instead of with one SELECT per test per build.
-  void insert_rows(const BuildFacts& facts,
-                   std::unordered_map<std::string, int64_t>* names = nullptr);
-  // Adds many builds at once: a few large transactions, the name table in memory, the next
-  // folder read while this one is written, and on an empty index the tests' secondary indexes
-  // created once at the end instead of updated row by row.
+  struct Writer;
+  // The rows of one build, inside the caller's transaction, with the statements of `w`.
+  void insert_rows(const BuildFacts& facts, Writer& w);
+  // Adds many builds at once: a few large transactions, the names in memory, the folders read
+  // on every core while this thread writes them in build order.
   void add_many(const std::vector<int>& numbers, SyncResult& res);
   std::filesystem::path project_, builds_;
   std::unique_ptr<Db> db_;

@@ -47,6 +47,10 @@ class Statement {
       sqlite3_bind_null(s_, i);
     return *this;
   }
+  Statement& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Statement& bind_null(int i) {
     sqlite3_bind_null(s_, i);
     return *this;
@@ -73,6 +77,12 @@ class Statement {
   // Valid until the next step() or reset().
   std::string_view view(int col) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string_view();
+  }
+  // A BLOB column's bytes, valid until the next step() or reset().
+  std::string_view blob(int col) const {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
     return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
              : std::string_view();
   }

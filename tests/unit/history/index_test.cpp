@@ -207,22 +207,32 @@ void exec(const fs::path& db, const std::string& sql) {
   sqlite3_close(h);
 }
 
-TEST_F(IndexTest, MigratesAVersionOneDatabaseForwardKeepingItsRows) {
+// Version 4 changed how tests are kept (one packed record a build): the migration empties the
+// index, which is a cache of the folders, and the next sync reads them again.
+TEST_F(IndexTest, MigratesAVersionOneDatabaseForwardAndRefillsItFromTheFolders) {
   fs::path db = Index::default_path(dir_);
   fs::create_directories(db.parent_path());
   exec(db, std::string(migrations()[0]) + "PRAGMA user_version = 1;" +
                "INSERT INTO builds(number, status, commit_sha, branch, passed, failed, errors, "
                "skipped, tests, quality, "
                "vulns, image_vulns, critical, high, medium, low, record_mtime) VALUES(7, "
-               "'SUCCESS', 'abc', 'main', 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);");
+               "'SUCCESS', 'abc', 'main', 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);"
+               "INSERT INTO test_names(id, nodeid) VALUES(1, 'tests/test_m.py::test_a');"
+               "INSERT INTO tests(build, test, outcome, duration_us) VALUES(7, 1, 0, 5);");
   ASSERT_EQ(user_version(db), 1);
-  write_build(dir_, {.number = 7});
+  write_build(dir_, {.number = 7, .tests = {{"test_a", "passed"}, {"test_b", "failed"}}});
   {
     Index idx(dir_);
-    EXPECT_EQ(idx.builds({})["builds"][0]["commit"], "abc");  // the old row, still there
+    EXPECT_FALSE(idx.has(7));  // the old row is gone with the old tests table
+    EXPECT_EQ(idx.sync().added, 1);
+    EXPECT_EQ(idx.builds({})["builds"][0]["commit"], "c0ffee");  // read from the folder again
+    EXPECT_EQ(idx.tests_of(7).size(), 2u);
   }
   EXPECT_EQ(user_version(db), schema_version());
-  exec(db, "SELECT 1 FROM sqlite_master WHERE name = 'tests_failures'");
+  Db ro(db, true);
+  Stmt gone(ro, "SELECT count(*) FROM sqlite_master WHERE name IN ('tests', 'test_runs')");
+  ASSERT_TRUE(gone.step());
+  EXPECT_EQ(gone.integer(0), 1);  // test_runs only
 }
 
 TEST_F(IndexTest, KeepsEachStagesNeedsAsTheBuildRecordedThem) {
@@ -273,7 +283,7 @@ TEST_F(IndexTest, ReadsEveryJUnitCaseOncePerNodeId) {
 }
 
 // 16 or more builds to add go through the bulk path (a few transactions, the names in memory,
-// the tests' indexes created at the end on an empty table): what it answers must equal what
+// the folders read on several threads): what it answers must equal what
 // one add per build gives, a damaged folder included.
 TEST_F(IndexTest, BulkLoadAnswersAsOneAddPerBuild) {
   for (int n = 1; n <= 40; ++n) {
@@ -313,10 +323,120 @@ TEST_F(IndexTest, BulkLoadAnswersAsOneAddPerBuild) {
   // The secondary indexes are back after the bulk load.
   Stmt q(bulk.db(),
          "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-         "name IN ('tests_by_test', 'tests_failures')");
+         "name IN ('test_failures_by_test', 'builds_commit')");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.integer(0), 2);
   fs::remove_all(one);
+}
+
+// The views that need passes too read them from each build's packed record (test_runs.h), the
+// failures from their own rows: the answers must be those of one row per test.
+TEST_F(IndexTest, AnswersTestViewsFromThePackedRecords) {
+  // test_x: passes in 1-2, fails in 3 (commit c1, where it passed in 2: flaky), passes in 4,
+  // fails in 5-6. test_y: absent from 1, skipped in 2, passes after. test_z: only in 1.
+  struct Run {
+    const char* name;
+    const char* outcome;
+    const char* time;
+  };
+  std::vector<std::pair<std::string, std::vector<Run>>> builds = {
+      {"c0", {{"test_x", "passed", "0.1"}, {"test_z", "passed", "9"}}},
+      {"c1", {{"test_x", "passed", "0.3"}, {"test_y", "skipped", "0"}}},
+      {"c1", {{"test_x", "failed", "0.5"}, {"test_y", "passed", "2"}}},
+      {"c2", {{"test_x", "passed", "0.3"}, {"test_y", "passed", "4"}}},
+      {"c3", {{"test_x", "failed", "0.2"}, {"test_y", "passed", "6"}}},
+      {"c4", {{"test_x", "error", "0.2"}, {"test_y", "passed", "6"}}},
+  };
+  for (size_t i = 0; i < builds.size(); ++i) {
+    int n = static_cast<int>(i) + 1;
+    fs::path dir = write_build(dir_, {.number = n, .commit = builds[i].first});
+    std::string cases;
+    for (const auto& r : builds[i].second) {
+      cases += std::string("<testcase classname=\"tests.test_m\" name=\"") + r.name +
+               "\" file=\"tests/test_m.py\" time=\"" + r.time + "\">";
+      if (std::string(r.outcome) == "failed")
+        cases += "<failure message=\"boom\">tests/test_m.py:9: in x</failure>";
+      if (std::string(r.outcome) == "error") cases += "<error message=\"setup\"/>";
+      if (std::string(r.outcome) == "skipped") cases += "<skipped message=\"later\"/>";
+      cases += "</testcase>";
+    }
+    put(dir / "reports" / "report.xml",
+        "<testsuites><testsuite>" + cases + "</testsuite></testsuites>");
+  }
+  Index idx(dir_);
+  idx.sync();
+  const std::string x = "tests/test_m.py::test_x", y = "tests/test_m.py::test_y";
+
+  auto h = idx.test_history(x, 10);
+  ASSERT_EQ(h["runs"].size(), 6u);
+  EXPECT_EQ(h["runs"][0]["outcome"], "error");
+  EXPECT_EQ(h["runs"][0]["message"], "setup");
+  EXPECT_EQ(h["runs"][2]["outcome"], "passed");
+  EXPECT_DOUBLE_EQ(h["runs"][2]["duration_ms"].get<double>(), 300.0);
+  EXPECT_EQ(h["runs"][3]["commit"], "c1");
+  EXPECT_EQ(h["runs"][3]["line"], 9);
+  EXPECT_EQ(h["failure"]["first_failed"], 3);
+  EXPECT_EQ(h["failure"]["last_passed"], 4);
+  EXPECT_EQ(h["failure"]["failing_since"], 5);
+  EXPECT_EQ(h["failure"]["failing_since_commit"], "c3");
+  EXPECT_TRUE(h["failure"]["flaky"].get<bool>());
+  EXPECT_EQ(idx.test_history(x, 2)["runs"].size(), 2u);
+  EXPECT_EQ(idx.test_history(y, 10)["runs"].size(), 5u);  // absent from build 1
+  EXPECT_EQ(idx.test_history("tests/test_m.py::test_z", 10)["runs"].size(), 1u);
+  EXPECT_EQ(idx.test_history("nope", 10)["runs"].size(), 0u);
+
+  auto of6 = idx.tests_of(6);
+  ASSERT_EQ(of6.size(), 2u);
+  EXPECT_EQ(of6[0]["nodeid"], x);
+  EXPECT_EQ(of6[0]["history"]["failing_since"], 5);
+  EXPECT_FALSE(of6[1].contains("message"));
+  auto of2 = idx.tests_of(2);
+  EXPECT_EQ(of2[0]["nodeid"], y);  // skipped before passed
+  EXPECT_EQ(of2[0]["message"], "later");
+  EXPECT_EQ(of2[0]["file"], "tests/test_m.py");
+  EXPECT_EQ((*idx.build(4))["diff"]["fixed"], nlohmann::json({x}));
+  EXPECT_EQ((*idx.build(5))["diff"]["newly_failing"], nlohmann::json({x}));
+
+  auto slow = idx.tests_overview("slowest", 30, 10)["tests"];
+  ASSERT_EQ(slow.size(), 3u);
+  EXPECT_EQ(slow[0]["nodeid"], "tests/test_m.py::test_z");
+  EXPECT_EQ(slow[1]["nodeid"], y);
+  EXPECT_DOUBLE_EQ(slow[1]["avg_ms"].get<double>(), 3600.0);  // (0 + 2 + 4 + 6 + 6) / 5 s
+  EXPECT_DOUBLE_EQ(slow[1]["max_ms"].get<double>(), 6000.0);
+  EXPECT_EQ(slow[1]["runs"], 5);
+  auto flaky = idx.tests_overview("flaky", 30, 10)["tests"];
+  ASSERT_EQ(flaky.size(), 1u);
+  EXPECT_EQ(flaky[0]["nodeid"], x);
+  EXPECT_EQ(flaky[0]["flaky_commits"], 1);
+  EXPECT_EQ(flaky[0]["last_build"], 3);
+  EXPECT_TRUE(idx.tests_overview("flaky", 3, 10)["tests"].empty());  // builds 4-6 only
+  auto grid = idx.tests_overview("grid", 30, 10)["tests"];
+  ASSERT_EQ(grid.size(), 3u);
+  EXPECT_EQ(grid[0]["cells"], "PPFPFE");
+  EXPECT_EQ(grid[1]["cells"], "-SPPPP");
+  EXPECT_EQ(grid[2]["cells"], "P-----");
+  auto failing = idx.tests_overview("failing", 30, 10)["tests"];
+  ASSERT_EQ(failing.size(), 1u);
+  EXPECT_EQ(failing[0]["outcome"], "error");
+  EXPECT_EQ(failing[0]["history"]["last_passed"], 4);
+}
+
+// A packed record damaged on disk is refused with a message naming the fix, not read as
+// something else.
+TEST_F(IndexTest, ADamagedTestRecordIsRefusedWithAMessage) {
+  three_builds();
+  Index idx(dir_);
+  idx.sync();
+  Stmt cut(idx.db(),
+           "UPDATE test_runs SET data = substr(data, 1, length(data) - 1) WHERE build = 3");
+  cut.run();
+  try {
+    idx.tests_of(3);
+    FAIL() << "read a damaged record";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("history --rebuild"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(idx.tests_of(2).size(), 2u);
 }
 
 }  // namespace
