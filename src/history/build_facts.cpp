@@ -2,7 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
+#include <cstring>
+#include <functional>
 #include <pugixml.hpp>
+#include <string_view>
 #include <unordered_map>
 
 #include "engine/build_store.h"
@@ -148,6 +152,71 @@ void read_artifacts(const fs::path& dir, BuildFacts& b) {
   }
 }
 
+// The node ids of a report's cases, as views of out[i].nodeid: an open-addressing table of
+// indexes, two allocations in all instead of one node and one key copy per case.
+class NodeIdSet {
+ public:
+  explicit NodeIdSet(size_t n) {
+    size_t size = 16;
+    while (size < 2 * n) size *= 2;
+    slots_.assign(size, kEmpty);
+  }
+  // The index of the first case with out[i]'s node id: i itself when it is new.
+  size_t insert(const std::vector<TestCase>& out, size_t i) {
+    size_t mask = slots_.size() - 1;
+    for (size_t h = std::hash<std::string_view>()(out[i].nodeid) & mask;; h = (h + 1) & mask) {
+      if (slots_[h] == kEmpty) {
+        slots_[h] = i;
+        return i;
+      }
+      if (out[slots_[h]].nodeid == out[i].nodeid) return slots_[h];
+    }
+  }
+
+ private:
+  static constexpr size_t kEmpty = SIZE_MAX;
+  std::vector<size_t> slots_;
+};
+
+// A case's time attribute in microseconds. pytest writes plain decimals ("0.015"): up to six
+// decimals are read exactly as integers (what as_double() * 1e6 rounded gives for them, without
+// strtod's cost); anything else goes through as_double as before.
+int64_t duration_us(pugi::xml_attribute a) {
+  const char* p = a.value();
+  int64_t whole = 0, frac = 0;
+  int digits = 0, decimals = 0;
+  const char* q = p;
+  for (; *q >= '0' && *q <= '9' && digits < 10; ++q, ++digits) whole = whole * 10 + (*q - '0');
+  if (digits > 0 && digits < 10) {
+    if (*q == '.') {
+      for (++q; *q >= '0' && *q <= '9' && decimals < 7; ++q, ++decimals)
+        frac = frac * 10 + (*q - '0');
+    }
+    if (*q == '\0' && decimals <= 6) {
+      for (int i = decimals; i < 6; ++i) frac *= 10;
+      return whole * 1000000 + frac;
+    }
+  }
+  return static_cast<int64_t>(a.as_double() * 1e6 + 0.5);
+}
+
+// Calls fn(node) for every <testcase> element in document order, as "//testcase" selects them,
+// without building XPath's node set; iterative, so a deeply nested file cannot exhaust the stack.
+template <class F>
+void for_each_testcase(const pugi::xml_document& doc, F&& fn) {
+  pugi::xml_node root = doc, n = doc.first_child();
+  while (n) {
+    if (n.type() == pugi::node_element && std::strcmp(n.name(), "testcase") == 0) fn(n);
+    if (pugi::xml_node c = n.first_child()) {
+      n = c;
+      continue;
+    }
+    while (n != root && !n.next_sibling()) n = n.parent();
+    if (n == root) break;
+    n = n.next_sibling();
+  }
+}
+
 }  // namespace
 
 std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::string>& problems) {
@@ -160,16 +229,33 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
                        " at byte " + std::to_string(res.offset) + ")");
     return out;
   }
-  std::unordered_map<std::string, size_t> seen;
+  size_t count = 0;
+  for_each_testcase(doc, [&](pugi::xml_node) { ++count; });
+  // Filled in place: `seen` holds views of the node ids in `out`, which must not reallocate.
+  out.reserve(count);
+  NodeIdSet seen(count);
+  // A node id is the module and classes (from classname and file, shared by a module's tests)
+  // then the name: each pair's prefix is worked out once, not once per test.
+  std::unordered_map<std::string, std::string> prefixes;
+  std::string key;
   bool any_failure = false;
-  for (const auto& xn : doc.select_nodes("//testcase")) {
-    pugi::xml_node tc = xn.node();
-    TestCase t;
+  for_each_testcase(doc, [&](pugi::xml_node tc) {
+    TestCase& t = out.emplace_back();
     t.classname = tc.attribute("classname").as_string();
     t.name = tc.attribute("name").as_string();
     t.file = tc.attribute("file").as_string();
-    t.nodeid = reports::pytest_nodeid(t.classname, t.name, t.file);
-    t.duration_us = static_cast<int64_t>(tc.attribute("time").as_double() * 1e6 + 0.5);
+    if (t.classname.empty()) {
+      t.nodeid = t.name;
+    } else {
+      key.assign(t.classname).push_back('\0');
+      key += t.file;
+      auto p = prefixes.find(key);
+      if (p == prefixes.end())
+        p = prefixes.emplace(key, reports::pytest_nodeid(t.classname, "", t.file)).first;
+      t.nodeid.reserve(p->second.size() + t.name.size());
+      t.nodeid.assign(p->second).append(t.name);
+    }
+    t.duration_us = duration_us(tc.attribute("time"));
     if (auto f = tc.child("failure")) {
       t.outcome = Outcome::failed;
       t.message = f.attribute("message").as_string();
@@ -181,17 +267,26 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
       t.message = s.attribute("message").as_string();
     }
     any_failure = any_failure || is_failure(t.outcome);
-    auto [it, fresh] = seen.emplace(t.nodeid, out.size());
-    if (fresh) {
-      out.push_back(std::move(t));
-    } else if (rank(t.outcome) > rank(out[it->second].outcome)) {
-      TestCase& kept = out[it->second];
+    size_t first = seen.insert(out, out.size() - 1);
+    if (first == out.size() - 1) return;
+    // A second case of one node id: merged into the first, then dropped.
+    TestCase& kept = out[first];
+    if (rank(t.outcome) > rank(kept.outcome)) {
       int64_t d = kept.duration_us + t.duration_us;
       // A test that failed and then errored in teardown stays a failure, as pytest counts it.
-      if (!(kept.outcome == Outcome::failed && t.outcome == Outcome::error)) kept = std::move(t);
+      if (!(kept.outcome == Outcome::failed && t.outcome == Outcome::error)) {
+        // Everything but the node id (equal, and viewed by `seen`).
+        kept.classname = std::move(t.classname);
+        kept.name = std::move(t.name);
+        kept.file = std::move(t.file);
+        kept.outcome = t.outcome;
+        kept.message = std::move(t.message);
+        kept.line = t.line;
+      }
       kept.duration_us = d;
     }
-  }
+    out.pop_back();
+  });
   if (any_failure) {
     // The reports layer knows where in the traceback a test failed (file:line); reuse it.
     auto parsed = reports::parse_junit_file(file);
