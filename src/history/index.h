@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -83,6 +84,12 @@ class Index {
   // Adds many builds at once: a few large transactions, the names in memory, the folders read
   // on every core while this thread writes them in build order.
   void add_many(const std::vector<int>& numbers, SyncResult& res);
+  // The build folders' numbers, sorted. Listed again only when the builds folder changed: a
+  // listing of 10,000 folders on every /api/builds costs more than the answer's whole budget.
+  std::vector<int> folders() const;
+  mutable std::mutex folders_mu_;
+  mutable int64_t folders_mtime_ = -1;
+  mutable std::vector<int> folders_;
   std::filesystem::path project_, builds_;
   std::unique_ptr<Db> db_;
 };
