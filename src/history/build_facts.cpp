@@ -241,9 +241,22 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
   bool any_failure = false;
   for_each_testcase(doc, [&](pugi::xml_node tc) {
     TestCase& t = out.emplace_back();
-    t.classname = tc.attribute("classname").as_string();
-    t.name = tc.attribute("name").as_string();
-    t.file = tc.attribute("file").as_string();
+    // One pass over the attributes (the first of each name counts, as attribute() would take).
+    pugi::xml_attribute classname, name, file, time;
+    for (pugi::xml_attribute a = tc.first_attribute(); a; a = a.next_attribute()) {
+      const char* n = a.name();
+      if (!classname && std::strcmp(n, "classname") == 0)
+        classname = a;
+      else if (!name && std::strcmp(n, "name") == 0)
+        name = a;
+      else if (!file && std::strcmp(n, "file") == 0)
+        file = a;
+      else if (!time && std::strcmp(n, "time") == 0)
+        time = a;
+    }
+    t.classname = classname.as_string();
+    t.name = name.as_string();
+    t.file = file.as_string();
     if (t.classname.empty()) {
       t.nodeid = t.name;
     } else {
@@ -255,7 +268,7 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
       t.nodeid.reserve(p->second.size() + t.name.size());
       t.nodeid.assign(p->second).append(t.name);
     }
-    t.duration_us = duration_us(tc.attribute("time"));
+    t.duration_us = duration_us(time);
     if (auto f = tc.child("failure")) {
       t.outcome = Outcome::failed;
       t.message = f.attribute("message").as_string();
