@@ -112,6 +112,7 @@ class Detector {
     detect_packages();
     detect_tests();
     detect_dev_dependencies();
+    detect_nested_projects();
     return std::move(p_);
   }
 
@@ -240,6 +241,44 @@ class Detector {
       p_.requires_python = lit->first;
       p_.requires_python_from = {"setup.py", lit->second, "setup(python_requires=...)"};
     }
+  }
+
+  // A repository whose Python project sits in a subfolder (a monorepo's backend/ beside its
+  // frontend/): nothing here is Python, so the folders that are get named, with how to run one.
+  void detect_nested_projects() {
+    if (p_.has_pyproject || p_.has_setup_py || p_.has_setup_cfg || !p_.packages.empty() ||
+        is_file("requirements.txt"))
+      return;
+    auto python_project = [](const fs::path& d) {
+      std::error_code ec;
+      for (const char* f : {"pyproject.toml", "setup.py", "setup.cfg"})
+        if (fs::is_regular_file(d / f, ec)) return true;
+      return false;
+    };
+    auto skipped = [](const std::string& n) {
+      return n.starts_with(".") || n == "node_modules" || n == "venv" || n == "env" ||
+             n == "site-packages" || n == "build" || n == "dist";
+    };
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_, ec)) {
+      std::string n = e.path().filename().string();
+      if (!e.is_directory(ec) || skipped(n)) continue;
+      if (python_project(e.path())) {
+        p_.nested_projects.push_back(n);
+        continue;
+      }
+      for (const auto& e2 : fs::directory_iterator(e.path(), ec)) {
+        std::string n2 = e2.path().filename().string();
+        if (e2.is_directory(ec) && !skipped(n2) && python_project(e2.path()))
+          p_.nested_projects.push_back(n + "/" + n2);
+      }
+    }
+    std::sort(p_.nested_projects.begin(), p_.nested_projects.end());
+    // The other notes (no package, no tests, no dev dependencies) all follow from this one.
+    if (!p_.nested_projects.empty())
+      p_.notes = {"no Python project here, but in " + join(p_.nested_projects, ", ") +
+                  ": run pipewright in that folder (pipewright run -C " +
+                  p_.nested_projects.front() + ")"};
   }
 
   void detect_backend() {

@@ -108,6 +108,10 @@ struct Project {
   // pyproject.toml or setup.cfg only configuring tools): nothing to install or package; its
   // folder is put on sys.path and its requirements.txt is what the environment installs.
   bool application() const { return !declares_packaging; }
+  // When the root holds no Python project at all (no packaging file, no module, no
+  // requirements.txt): the folders one or two levels down that do ("backend", "services/api"),
+  // sorted. A monorepo's Python service is run with `pipewright run -C backend`.
+  std::vector<std::string> nested_projects;
 
   // The package paths joined with ", " ("src/pkg, other"), for messages.
   std::string package_list() const;

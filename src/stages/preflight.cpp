@@ -105,13 +105,18 @@ void check_project(engine::StageContext& ctx, const fs::path& ws, const std::str
   for (const auto& l : project::describe(model)) ctx.log("  " + l);
   // No packaging metadata at all: an application (a service's app.py beside its
   // requirements.txt), which is neither installed nor packaged, not a broken library.
-  if (model.application())
+  if (model.application() && model.nested_projects.empty())
     ctx.log(
         "note: no pyproject.toml, setup.py or setup.cfg: an application, run from its folder "
         "(not installed, no wheel); its dependencies come from requirements.txt");
   for (const auto& d : model.problems)
     checks.push_back({d.str(), false, "fix it (see the message)"});
-  if (model.packages.empty()) {
+  if (!model.nested_projects.empty()) {
+    checks.push_back({"a Python project in this folder (there is one in " +
+                          join(model.nested_projects, ", ") + ": pipewright run -C " +
+                          model.nested_projects.front() + ")",
+                      false, "run pipewright in the project's folder, or set project.package"});
+  } else if (model.packages.empty()) {
     checks.push_back({"import package", false,
                       "set project.package in pipewright.yaml to the folder that holds your code"});
   } else {

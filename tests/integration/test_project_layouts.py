@@ -455,3 +455,25 @@ def test_build_requirement_missing_without_isolation_is_named(repo, pw):
     assert "fancy-pypi-readme" in setup["summary"].split("pip said:")[1], setup["summary"]
     assert "hatchling (" not in setup["summary"], setup["summary"]  # installed: not named
     assert r.code == 1
+
+
+def test_monorepo_names_the_folder_that_holds_the_python_project(repo, pw):
+    """A monorepo keeps its Python service in backend/ beside a frontend: at the root preflight
+    used to fail on "import package" with notes about a missing pyproject.toml; it now names
+    the folder and the command, and run there the project is found."""
+    files = {"backend/" + k: v for k, v in layout_flat_flit()[2].items()}
+    files["backend/pipewright.yaml"] = OFFLINE
+    files["frontend/package.json"] = '{"name": "web"}\n'
+    project = repo(files)
+    r = pw(project, "run", "preflight", timeout=120)
+    pre = r.stage("preflight")
+    assert pre["status"] == "FAILURE", pre
+    assert "there is one in backend: pipewright run -C backend" in pre["summary"], pre
+    assert b"add a pyproject.toml" not in r.log("preflight")
+    r = pw(project, "run", "-C", "backend", "preflight", timeout=120)
+    assert r.code == 0, r
+    latest = project / "backend" / ".pipewright" / "builds" / "latest"
+    stages = {s["id"]: s for s in json.loads((latest / "build.json").read_text())["stages"]}
+    log = (latest / "logs" / "preflight.log").read_bytes()
+    assert stages["preflight"]["status"] == "SUCCESS", log
+    assert b"flit_pkg" in log

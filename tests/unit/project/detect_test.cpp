@@ -83,6 +83,25 @@ TEST_F(DetectTest, GroupIncludingItselfIsAProblem) {
   EXPECT_NE(problems(p).find("includes itself"), std::string::npos) << problems(p);
 }
 
+// A monorepo: nothing at the root is Python, backend/ and services/api/ are projects (frontend/
+// and a node_modules package are not): they are named, with the command that runs one.
+TEST_F(DetectTest, PythonProjectsInSubfolders) {
+  write("frontend/package.json", "{}\n");
+  write("backend/pyproject.toml", "[project]\nname = \"svc\"\n");
+  write("services/api/setup.py", "from setuptools import setup\nsetup()\n");
+  write("node_modules/x/setup.py", "");
+  write(".tox/py/setup.cfg", "");
+  auto p = detect(root_);
+  EXPECT_EQ(p.nested_projects, (std::vector<std::string>{"backend", "services/api"}));
+  ASSERT_EQ(p.notes.size(), 1u);
+  EXPECT_EQ(p.notes[0],
+            "no Python project here, but in backend, services/api: run pipewright in that folder "
+            "(pipewright run -C backend)");
+  // A root that is a project itself (here: an application's requirements.txt) is not searched.
+  write("requirements.txt", "requests==2.28.1\n");
+  EXPECT_TRUE(detect(root_).nested_projects.empty());
+}
+
 TEST_F(DetectTest, FlatFlitWithExtras) {
   write("pyproject.toml",
         "[build-system]\nrequires = [\"flit_core >=3.2,<4\"]\nbuild-backend = "
