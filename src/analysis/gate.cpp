@@ -11,73 +11,74 @@
 namespace pw::analysis {
 namespace {
 
-enum class Kind { count, percent, rating, minutes };
+enum class ValueKind { count, percent, rating, minutes };
 
 struct MetricDef {
   const char* key;
   const char* name;
-  Kind kind;
+  ValueKind kind;
 };
 
 // SonarQube's keys and (shortened) display names.
 constexpr MetricDef kMetrics[] = {
-    {"lines", "Lines", Kind::count},
-    {"ncloc", "Lines of code", Kind::count},
-    {"comment_lines", "Comment lines", Kind::count},
-    {"files", "Files", Kind::count},
-    {"functions", "Functions", Kind::count},
-    {"classes", "Classes", Kind::count},
-    {"statements", "Statements", Kind::count},
-    {"complexity", "Cyclomatic complexity", Kind::count},
-    {"cognitive_complexity", "Cognitive complexity", Kind::count},
-    {"coverage", "Coverage", Kind::percent},
-    {"line_coverage", "Line coverage", Kind::percent},
-    {"condition_coverage", "Condition coverage", Kind::percent},
-    {"lines_to_cover", "Lines to cover", Kind::count},
-    {"uncovered_lines", "Uncovered lines", Kind::count},
-    {"conditions_to_cover", "Conditions to cover", Kind::count},
-    {"uncovered_conditions", "Uncovered conditions", Kind::count},
-    {"duplicated_lines", "Duplicated lines", Kind::count},
-    {"duplicated_blocks", "Duplicated blocks", Kind::count},
-    {"duplicated_files", "Duplicated files", Kind::count},
-    {"duplicated_lines_density", "Duplicated lines (%)", Kind::percent},
-    {"bugs", "Bugs", Kind::count},
-    {"vulnerabilities", "Vulnerabilities", Kind::count},
-    {"code_smells", "Code smells", Kind::count},
-    {"security_hotspots", "Security hotspots", Kind::count},
-    {"security_hotspots_reviewed", "Security hotspots reviewed", Kind::percent},
-    {"reliability_rating", "Reliability rating", Kind::rating},
-    {"security_rating", "Security rating", Kind::rating},
-    {"sqale_rating", "Maintainability rating", Kind::rating},
-    {"sqale_index", "Technical debt", Kind::minutes},
-    {"sqale_debt_ratio", "Technical debt ratio", Kind::percent},
-    {"reliability_remediation_effort", "Reliability remediation effort", Kind::minutes},
-    {"security_remediation_effort", "Security remediation effort", Kind::minutes},
-    {"tests", "Unit tests", Kind::count},
-    {"test_failures", "Unit test failures", Kind::count},
-    {"test_errors", "Unit test errors", Kind::count},
-    {"skipped_tests", "Skipped unit tests", Kind::count},
-    {"test_success_density", "Unit test success (%)", Kind::percent},
-    {"new_lines", "New lines of code", Kind::count},
-    {"new_coverage", "Coverage on new code", Kind::percent},
-    {"new_line_coverage", "Line coverage on new code", Kind::percent},
-    {"new_condition_coverage", "Condition coverage on new code", Kind::percent},
-    {"new_lines_to_cover", "Lines to cover on new code", Kind::count},
-    {"new_uncovered_lines", "Uncovered lines on new code", Kind::count},
-    {"new_conditions_to_cover", "Conditions to cover on new code", Kind::count},
-    {"new_uncovered_conditions", "Uncovered conditions on new code", Kind::count},
-    {"new_duplicated_lines", "Duplicated lines on new code", Kind::count},
-    {"new_duplicated_lines_density", "Duplicated lines on new code (%)", Kind::percent},
-    {"new_bugs", "New bugs", Kind::count},
-    {"new_vulnerabilities", "New vulnerabilities", Kind::count},
-    {"new_code_smells", "New code smells", Kind::count},
-    {"new_security_hotspots", "New security hotspots", Kind::count},
-    {"new_security_hotspots_reviewed", "Security hotspots reviewed on new code", Kind::percent},
-    {"new_reliability_rating", "Reliability rating on new code", Kind::rating},
-    {"new_security_rating", "Security rating on new code", Kind::rating},
-    {"new_maintainability_rating", "Maintainability rating on new code", Kind::rating},
-    {"new_technical_debt", "Technical debt on new code", Kind::minutes},
-    {"new_sqale_debt_ratio", "Technical debt ratio on new code", Kind::percent},
+    {"lines", "Lines", ValueKind::count},
+    {"ncloc", "Lines of code", ValueKind::count},
+    {"comment_lines", "Comment lines", ValueKind::count},
+    {"files", "Files", ValueKind::count},
+    {"functions", "Functions", ValueKind::count},
+    {"classes", "Classes", ValueKind::count},
+    {"statements", "Statements", ValueKind::count},
+    {"complexity", "Cyclomatic complexity", ValueKind::count},
+    {"cognitive_complexity", "Cognitive complexity", ValueKind::count},
+    {"coverage", "Coverage", ValueKind::percent},
+    {"line_coverage", "Line coverage", ValueKind::percent},
+    {"condition_coverage", "Condition coverage", ValueKind::percent},
+    {"lines_to_cover", "Lines to cover", ValueKind::count},
+    {"uncovered_lines", "Uncovered lines", ValueKind::count},
+    {"conditions_to_cover", "Conditions to cover", ValueKind::count},
+    {"uncovered_conditions", "Uncovered conditions", ValueKind::count},
+    {"duplicated_lines", "Duplicated lines", ValueKind::count},
+    {"duplicated_blocks", "Duplicated blocks", ValueKind::count},
+    {"duplicated_files", "Duplicated files", ValueKind::count},
+    {"duplicated_lines_density", "Duplicated lines (%)", ValueKind::percent},
+    {"bugs", "Bugs", ValueKind::count},
+    {"vulnerabilities", "Vulnerabilities", ValueKind::count},
+    {"code_smells", "Code smells", ValueKind::count},
+    {"security_hotspots", "Security hotspots", ValueKind::count},
+    {"security_hotspots_reviewed", "Security hotspots reviewed", ValueKind::percent},
+    {"reliability_rating", "Reliability rating", ValueKind::rating},
+    {"security_rating", "Security rating", ValueKind::rating},
+    {"sqale_rating", "Maintainability rating", ValueKind::rating},
+    {"sqale_index", "Technical debt", ValueKind::minutes},
+    {"sqale_debt_ratio", "Technical debt ratio", ValueKind::percent},
+    {"reliability_remediation_effort", "Reliability remediation effort", ValueKind::minutes},
+    {"security_remediation_effort", "Security remediation effort", ValueKind::minutes},
+    {"tests", "Unit tests", ValueKind::count},
+    {"test_failures", "Unit test failures", ValueKind::count},
+    {"test_errors", "Unit test errors", ValueKind::count},
+    {"skipped_tests", "Skipped unit tests", ValueKind::count},
+    {"test_success_density", "Unit test success (%)", ValueKind::percent},
+    {"new_lines", "New lines of code", ValueKind::count},
+    {"new_coverage", "Coverage on new code", ValueKind::percent},
+    {"new_line_coverage", "Line coverage on new code", ValueKind::percent},
+    {"new_condition_coverage", "Condition coverage on new code", ValueKind::percent},
+    {"new_lines_to_cover", "Lines to cover on new code", ValueKind::count},
+    {"new_uncovered_lines", "Uncovered lines on new code", ValueKind::count},
+    {"new_conditions_to_cover", "Conditions to cover on new code", ValueKind::count},
+    {"new_uncovered_conditions", "Uncovered conditions on new code", ValueKind::count},
+    {"new_duplicated_lines", "Duplicated lines on new code", ValueKind::count},
+    {"new_duplicated_lines_density", "Duplicated lines on new code (%)", ValueKind::percent},
+    {"new_bugs", "New bugs", ValueKind::count},
+    {"new_vulnerabilities", "New vulnerabilities", ValueKind::count},
+    {"new_code_smells", "New code smells", ValueKind::count},
+    {"new_security_hotspots", "New security hotspots", ValueKind::count},
+    {"new_security_hotspots_reviewed", "Security hotspots reviewed on new code",
+     ValueKind::percent},
+    {"new_reliability_rating", "Reliability rating on new code", ValueKind::rating},
+    {"new_security_rating", "Security rating on new code", ValueKind::rating},
+    {"new_maintainability_rating", "Maintainability rating on new code", ValueKind::rating},
+    {"new_technical_debt", "Technical debt on new code", ValueKind::minutes},
+    {"new_sqale_debt_ratio", "Technical debt ratio on new code", ValueKind::percent},
 };
 
 const MetricDef* find_metric(std::string_view key) {
@@ -87,9 +88,9 @@ const MetricDef* find_metric(std::string_view key) {
   return nullptr;
 }
 
-Kind kind_of(std::string_view key) {
+ValueKind kind_of(std::string_view key) {
   const MetricDef* m = find_metric(key);
-  return m ? m->kind : Kind::count;
+  return m ? m->kind : ValueKind::count;
 }
 
 std::string number(double v, int decimals) {
@@ -110,7 +111,7 @@ bool fails(Op op, double actual, double threshold) {
 
 std::string side_text(std::string_view key, Op op, double threshold, bool failed) {
   std::string t = format_value(key, threshold);
-  if (kind_of(key) == Kind::rating) {
+  if (kind_of(key) == ValueKind::rating) {
     // GT 1 on a rating means "must be A": say it with letters.
     if (op == Op::GT) return failed ? "worse than " + t : "at most " + t;
     return failed ? "better than " + t : "at least " + t;
@@ -148,16 +149,16 @@ std::string metric_name(std::string_view key) {
 
 std::string format_value(std::string_view key, double value) {
   switch (kind_of(key)) {
-    case Kind::percent:
+    case ValueKind::percent:
       return number(value, 1) + "%";
-    case Kind::rating: {
+    case ValueKind::rating: {
       long r = std::lround(value);
       if (r >= 1 && r <= 5) return std::string(1, static_cast<char>('A' + r - 1));
       return number(value, 2);
     }
-    case Kind::minutes:
+    case ValueKind::minutes:
       return number(value, 0) + " min";
-    case Kind::count:
+    case ValueKind::count:
       return number(value, 2);
   }
   return number(value, 2);
@@ -213,11 +214,11 @@ std::vector<Diagnostic> validate_conditions(const std::vector<Condition>& condit
                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)")});
       continue;
     }
-    if (m->kind == Kind::rating && (c.threshold < 1 || c.threshold > 5)) {
+    if (m->kind == ValueKind::rating && (c.threshold < 1 || c.threshold > 5)) {
       out.push_back({std::string(source), 0, 0,
                      "threshold of '" + c.metric + "' must be a rating 1..5 (A..E), not " +
                          number(c.threshold, 2)});
-    } else if (c.threshold < 0 || (m->kind == Kind::percent && c.threshold > 100)) {
+    } else if (c.threshold < 0 || (m->kind == ValueKind::percent && c.threshold > 100)) {
       out.push_back({std::string(source), 0, 0,
                      "threshold of '" + c.metric + "' is out of range: " + number(c.threshold, 2)});
     }

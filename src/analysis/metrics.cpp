@@ -176,7 +176,7 @@ class Measurer {
         if (static_cast<int>(sig_.size()) == start) start_depth = depth;
         std::string_view text = tz_.text(t);
         char op = type == TokenType::OP ? op_code(text) : 0;
-        std::uint8_t word = type == TokenType::NAME ? word_code(text) : kNone;
+        std::uint8_t word = type == TokenType::NAME ? word_code(text) : std::uint8_t{kNone};
         sig_.push_back(Sig{text, t.line, t.end_line, type, op, word});
         if (t.line == t.end_line && t.line >= 1 && t.line <= last_line)
           code_[t.line] = 1;  // the usual one-line token

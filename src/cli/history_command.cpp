@@ -23,7 +23,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string pad(std::string s, size_t n) {
+std::string pad_column(std::string s, size_t n) {
   return s.size() >= n ? s : s + std::string(n - s.size(), ' ');
 }
 
@@ -83,8 +83,9 @@ int cmd_history(const fs::path& dir, const HistoryArgs& a) {
     std::cout << "No builds yet: run `pipewright run`.\n";
     return 0;
   }
-  std::cout << pad("#", 6) << pad("Status", 10) << pad("Commit", 12) << pad("Branch", 16)
-            << pad("Duration", 10) << pad("Tests", 18) << pad("Coverage", 10) << "Findings\n";
+  std::cout << pad_column("#", 6) << pad_column("Status", 10) << pad_column("Commit", 12)
+            << pad_column("Branch", 16) << pad_column("Duration", 10) << pad_column("Tests", 18)
+            << pad_column("Coverage", 10) << "Findings\n";
   for (const auto& b : j["builds"]) {
     const auto& t = b["tests"];
     std::string tests = t["total"].get<int64_t>() == 0
@@ -103,10 +104,11 @@ int cmd_history(const fs::path& dir, const HistoryArgs& a) {
                  std::to_string(b["findings"]["dependency"].get<int64_t>() +
                                 b["findings"]["image"].get<int64_t>()) +
                  " vulns";
-    std::cout << pad(std::to_string(b["number"].get<int64_t>()), 6) << pad(b["status"], 10)
-              << pad(b["commit"].get<std::string>().substr(0, 10), 12) << pad(b["branch"], 16)
-              << pad(ms_text(b["duration_ms"]), 10) << pad(tests, 18) << pad(pct(b["coverage"]), 10)
-              << findings << "\n";
+    std::cout << pad_column(std::to_string(b["number"].get<int64_t>()), 6)
+              << pad_column(b["status"], 10)
+              << pad_column(b["commit"].get<std::string>().substr(0, 10), 12)
+              << pad_column(b["branch"], 16) << pad_column(ms_text(b["duration_ms"]), 10)
+              << pad_column(tests, 18) << pad_column(pct(b["coverage"]), 10) << findings << "\n";
   }
   if (j["total"].get<int64_t>() > static_cast<int64_t>(j["builds"].size()))
     std::cout << "(" << j["builds"].size() << " of " << j["total"] << "; --limit N for more)\n";
@@ -136,8 +138,9 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
   size_t w = 5;
   for (const auto& s : j["stages"]) w = std::max(w, s["id"].get<std::string>().size());
   for (const auto& s : j["stages"])
-    std::cout << "  " << pad(s["id"], w) << "  " << pad(s["status"], 10)
-              << pad(ms_text(s["duration_ms"]), 10) << s["summary"].get<std::string>() << "\n";
+    std::cout << "  " << pad_column(s["id"], w) << "  " << pad_column(s["status"], 10)
+              << pad_column(ms_text(s["duration_ms"]), 10) << s["summary"].get<std::string>()
+              << "\n";
   const auto& t = j["tests"];
   std::cout << "\nTests: " << t["total"] << " (" << t["passed"] << " passed, " << t["failed"]
             << " failed, " << t["errors"] << " errors, " << t["skipped"]
@@ -156,7 +159,7 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
   if (!j["gate_conditions"].empty()) {
     std::cout << "\nQuality gate: " << j["gate"].get<std::string>() << "\n";
     for (const auto& c : j["gate_conditions"])
-      std::cout << "  " << pad(c["status"], 6) << " " << c["name"].get<std::string>() << " "
+      std::cout << "  " << pad_column(c["status"], 6) << " " << c["name"].get<std::string>() << " "
                 << c["op"].get<std::string>() << " " << c["threshold"].get<std::string>()
                 << " (actual " << c["actual"].get<std::string>() << ")\n";
   }

@@ -11,7 +11,7 @@ namespace pw::ci {
 
 namespace {
 
-const char* kBuild = "$PIPEWRIGHT_BUILD";
+const char* kGithubBuild = "$PIPEWRIGHT_BUILD";
 const char* kBuildExpr = "${{ github.run_number }}";
 
 std::string artifact(const std::string& stage) { return "pipewright-build-" + stage; }
@@ -102,7 +102,7 @@ void job_head(Text& t, const Plan& plan, const std::string& name) {
   if (!plan.options->image.empty()) t.line("container: " + yaml_quote(plan.options->image));
 }
 
-void stage_job(Text& t, Plan& plan, const Job& j) {
+void github_stage_job(Text& t, Plan& plan, const Job& j) {
   const pipeline::StageSpec& s = *j.spec;
   if (!s.description.empty()) t.line("# " + sanitize_for_display(s.description));
   job_head(t, plan, j.name);
@@ -162,7 +162,7 @@ void stage_job(Text& t, Plan& plan, const Job& j) {
   checkout_steps(t, plan);
   restore_steps(t, j.restore, j.optional);
   t.line("- name: " + yaml_quote(s.id)).in();
-  t.line("run: " + yaml_quote(stage_command(j, kBuild))).out();
+  t.line("run: " + yaml_quote(stage_command(j, kGithubBuild))).out();
   save_steps(t, j.stage);
   t.out().out();
 }
@@ -196,7 +196,7 @@ void post_job(Text& t, Plan& plan) {
   t.line("run: |").in();
   t.line("set +e");
   // Without --unstable-ok: the exit code tells UNSTABLE from SUCCESS for the status output.
-  std::string cmd = post_stage_command(post, kBuild, "always");
+  std::string cmd = post_stage_command(post, kGithubBuild, "always");
   cmd = cmd.substr(0, cmd.size() - std::string(" --unstable-ok").size());
   t.line(cmd + " | tee \"$RUNNER_TEMP/pipewright-post.txt\"");
   t.line("code=${PIPESTATUS[0]}");
@@ -204,7 +204,7 @@ void post_job(Text& t, Plan& plan) {
       "case $code in 0) status=SUCCESS;; 3) status=UNSTABLE;; 130) status=ABORTED;; *) "
       "status=FAILURE;; esac");
   t.line("echo \"status=$status\" >> \"$GITHUB_OUTPUT\"");
-  t.line(report_command(kBuild));
+  t.line(report_command(kGithubBuild));
   t.line(
       "{ echo \"### pipewright build $PIPEWRIGHT_BUILD: $status\"; echo; echo '```'; "
       "cat \"$RUNNER_TEMP/pipewright-post.txt\"; echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"");
@@ -256,7 +256,7 @@ void post_job(Text& t, Plan& plan) {
     for (const auto& c : post_commands_of(conds, cond))
       t.line("# post." + cond + ": " + sanitize_for_display(c));
     t.line("- name: " + yaml_quote("post." + cond)).in();
-    std::string run = post_stage_command(post, kBuild, cond);
+    std::string run = post_stage_command(post, kGithubBuild, cond);
     // The build already failed: the job says whether the commands ran, the post log how.
     if (cond == "failure" || cond == "unsuccessful" || cond == "aborted") run += " || true";
     t.line("run: " + yaml_quote(run)).out();
@@ -286,7 +286,7 @@ std::string render_github(Plan& plan) {
          "  # image tags and paths as the seed's BUILD_NUMBER");
   t.out();
   t.line("jobs:").in();
-  for (const auto& j : plan.jobs) stage_job(t, plan, j);
+  for (const auto& j : plan.jobs) github_stage_job(t, plan, j);
   if (plan.post) post_job(t, plan);
   t.out();
   return t.str();

@@ -11,7 +11,7 @@ namespace pw::ci {
 
 namespace {
 
-const char* kBuild = "$CI_PIPELINE_IID";
+const char* kGitlabBuild = "$CI_PIPELINE_IID";
 
 std::string level_stage(int level) { return "level-" + std::to_string(level + 1); }
 
@@ -28,7 +28,7 @@ void artifacts(Text& t, const std::vector<std::string>& reports) {
   t.line("when: always  # a failed stage's logs travel too");
   t.line("expire_in: 1 week");
   t.line("paths:").in();
-  t.line("- .pipewright/builds/" + std::string(kBuild) + "/").out();
+  t.line("- .pipewright/builds/" + std::string(kGitlabBuild) + "/").out();
   if (!reports.empty()) {
     t.line("reports:").in();
     for (const auto& r : reports) t.line(r);
@@ -73,7 +73,7 @@ void rules(Text& t, const pipeline::StageSpec& s) {
   t.out();
 }
 
-void stage_job(Text& t, Plan& plan, const Job& j) {
+void gitlab_stage_job(Text& t, Plan& plan, const Job& j) {
   const pipeline::StageSpec& s = *j.spec;
   if (!s.description.empty()) t.line("# " + sanitize_for_display(s.description));
   t.line(yaml_quote(j.name) + ":").in();
@@ -96,7 +96,7 @@ void stage_job(Text& t, Plan& plan, const Job& j) {
     t.out();
   }
   t.line("script:").in();
-  t.line("- " + yaml_quote(stage_command(j, kBuild))).out();
+  t.line("- " + yaml_quote(stage_command(j, kGitlabBuild))).out();
   if (!s.blocking) {
     t.line("allow_failure:  # non-blocking: exit 3 is UNSTABLE; exit 1 (fail_on, say) still fails")
         .in();
@@ -135,10 +135,10 @@ void post_jobs(Text& t, Plan& plan) {
     t.line("# post.always: " + sanitize_for_display(c));
   t.line("script:").in();
   // Without --unstable-ok: the exit code tells UNSTABLE from SUCCESS for PW_STATUS.
-  std::string cmd = post_stage_command(post, kBuild, "always");
+  std::string cmd = post_stage_command(post, kGitlabBuild, "always");
   cmd = cmd.substr(0, cmd.size() - std::string(" --unstable-ok").size());
   t.line("- " + yaml_quote("code=0; " + cmd + " || code=$?"));
-  t.line("- " + yaml_quote(report_command(kBuild)));
+  t.line("- " + yaml_quote(report_command(kGitlabBuild)));
   t.line("- " +
          yaml_quote("case $code in 0) s=SUCCESS;; 3) s=UNSTABLE;; 130) s=ABORTED;; *) s=FAILURE;; "
                     "esac; echo \"PW_STATUS=$s\" > pipewright.env"));
@@ -185,7 +185,7 @@ void post_jobs(Text& t, Plan& plan) {
     if (!test.empty())
       t.line("- " + yaml_quote("if ! " + test + "; then echo \"post." + cond +
                                " does not hold: the build is $PW_STATUS\"; exit 0; fi"));
-    std::string run = post_stage_command(post, kBuild, cond);
+    std::string run = post_stage_command(post, kGitlabBuild, cond);
     // The build already failed: the job says whether the commands ran, the post log how.
     if (cond == "failure" || cond == "unsuccessful" || cond == "aborted") run += " || true";
     t.line("- " + yaml_quote(run));
@@ -218,7 +218,7 @@ std::string render_gitlab(Plan& plan) {
     t.out();
   }
   t.line();
-  for (const auto& j : plan.jobs) stage_job(t, plan, j);
+  for (const auto& j : plan.jobs) gitlab_stage_job(t, plan, j);
   if (plan.post) post_jobs(t, plan);
   std::string s = t.str();
   while (s.size() >= 2 && s[s.size() - 1] == '\n' && s[s.size() - 2] == '\n') s.pop_back();

@@ -11,7 +11,7 @@ namespace pw::ci {
 
 namespace {
 
-const char* kBuild = "$BUILD_NUMBER";
+const char* kJenkinsBuild = "$BUILD_NUMBER";
 
 std::string stash_name(const std::string& stage) { return "pw-" + stage; }
 
@@ -114,7 +114,7 @@ void stage_block(Text& t, const Plan& plan, const Job& j) {
     if (!optional.count(r)) t.line("unstash " + groovy_quote(stash_name(r)));
   unstash_optional(t, j.optional, "skipped by its when, nothing to restore");
   if (!plan.options->setup.empty()) t.line(sh(plan.options->setup));
-  std::string run = sh(stage_command(j, kBuild));
+  std::string run = sh(stage_command(j, kJenkinsBuild));
   int closes = 0;
   if (!j.credentials.empty()) {
     std::vector<std::string> b;
@@ -162,8 +162,8 @@ void condition_block(Text& t, const Plan& plan, const std::string& cond,
   if (!plan.options->setup.empty()) t.line(sh(plan.options->setup));
   for (const auto& c : cmds) t.line("// " + cond + ": " + sanitize_for_display(c));
   // Exit 1 when pipewright judges the build FAILURE (a non-blocking stage's fail_on, say).
-  t.line(sh(post_stage_command(post, kBuild, cond)));
-  if (cond == "always") t.line(sh(report_command(kBuild)));
+  t.line(sh(post_stage_command(post, kJenkinsBuild, cond)));
+  if (cond == "always") t.line(sh(report_command(kJenkinsBuild)));
   if (cond == "always") {
     if (plan.has_tests) {
       t.line("junit allowEmptyResults: true, testResults: " + build_glob("/reports/report.xml"));

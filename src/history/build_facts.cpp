@@ -38,13 +38,13 @@ const char* to_string(Outcome o) {
 
 bool is_failure(Outcome o) { return o == Outcome::failed || o == Outcome::error; }
 
-namespace {
-
-int64_t mtime_ns(const fs::path& p) {
+int64_t record_mtime_ns(const fs::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return 0;
   return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
+
+namespace {
 
 std::optional<json> read_json(const fs::path& p, std::vector<std::string>& problems) {
   std::error_code ec;
@@ -346,7 +346,7 @@ engine::BuildRecord read_record(const fs::path& build_dir) {
 BuildFacts read_build(const fs::path& dir) {
   BuildFacts b;
   b.record = read_record(dir);
-  b.record_mtime = mtime_ns(dir / "build.json");
+  b.record_mtime = record_mtime_ns(dir / "build.json");
   fs::path reports = dir / "reports";
   for (const auto& s : b.record.stages) {
     if (s.data.is_object() && s.data.contains("message") && s.data["message"].is_string() &&

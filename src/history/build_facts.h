@@ -66,6 +66,10 @@ struct BuildFacts {
   int64_t record_mtime = 0;           // build.json's mtime (ns), to notice a changed folder
 };
 
+// A file's modification time in nanoseconds, 0 when it cannot be read: build.json's is
+// record_mtime, what the index compares to notice a changed folder.
+int64_t record_mtime_ns(const std::filesystem::path& p);
+
 // Reads build.json and stages/*.json only (cheap: for a RUNNING build and for listings).
 // Throws pw::Error when the folder has no readable build record.
 engine::BuildRecord read_record(const std::filesystem::path& build_dir);

@@ -381,12 +381,6 @@ std::vector<int> folder_numbers(const fs::path& dir) {
   return out;
 }
 
-int64_t mtime_ns(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return 0;
-  return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
-
 std::string rel(int n) { return "builds/" + std::to_string(n); }
 
 }  // namespace
@@ -436,7 +430,7 @@ SyncResult Index::sync() {
   for (int n : folders) {
     auto it = indexed.find(n);
     fs::path dir = builds_ / std::to_string(n);
-    if (it != indexed.end() && it->second == mtime_ns(dir / "build.json")) continue;
+    if (it != indexed.end() && it->second == record_mtime_ns(dir / "build.json")) continue;
     todo.push_back(n);
   }
   // A handful (the usual sync: the builds since the last look) one transaction each; more (a

@@ -83,9 +83,9 @@ std::optional<LockFormat> lock_format_for(const std::filesystem::path& file) {
 namespace {
 
 // Collects the diagnostics of one read; positions come from toml++ nodes.
-class Reader {
+class LockReader {
  public:
-  Reader(std::string path, LockFormat format) : path_(std::move(path)) {
+  LockReader(std::string path, LockFormat format) : path_(std::move(path)) {
     out_.lock.emplace();
     out_.lock->format = format;
     out_.lock->path = path_;
@@ -133,7 +133,8 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
 }
 
 // Parses TOML; a syntax error becomes one diagnostic at its position.
-std::optional<toml::table> parse_toml(std::string_view text, const std::string& path, Reader& r) {
+std::optional<toml::table> parse_lock_toml(std::string_view text, const std::string& path,
+                                           LockReader& r) {
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
@@ -144,7 +145,7 @@ std::optional<toml::table> parse_toml(std::string_view text, const std::string& 
 }
 
 // Name and version of a [[package]] entry, or a diagnostic.
-bool name_version(const toml::table& t, Reader& r, LockedPackage& p, bool version_required) {
+bool name_version(const toml::table& t, LockReader& r, LockedPackage& p, bool version_required) {
   set_position(p, t);
   p.name = str_of(t["name"]);
   p.version = str_of(t["version"]);
@@ -189,7 +190,7 @@ std::optional<std::pair<int, int>> major_minor(const std::string& v) {
 // `file`): refused (nullopt, with an error) unless its major is from min_major to max_major; a
 // minor past `newest_minor` on max_major is read as that one, with a note. `read` says what
 // pipewright reads.
-std::optional<std::string> format_version(Reader& r, const toml::node* vnode,
+std::optional<std::string> format_version(LockReader& r, const toml::node* vnode,
                                           const std::string& file, const std::string& key,
                                           const std::string& where, int min_major, int max_major,
                                           int newest_minor, const std::string& read) {
@@ -223,8 +224,8 @@ struct VersionRule {
 // The start the versioned TOML locks' readers share: the document parsed and its format version
 // checked and recorded in the lock; nullopt after an error (the reader returns r.fail()).
 std::optional<toml::table> parse_versioned(std::string_view text, const std::string& path,
-                                           Reader& r, const VersionRule& v) {
-  auto doc = parse_toml(text, path, r);
+                                           LockReader& r, const VersionRule& v) {
+  auto doc = parse_lock_toml(text, path, r);
   if (!doc) return std::nullopt;
   const toml::node* vnode = v.in_metadata ? (*doc)["metadata"][v.key].node() : (*doc)[v.key].node();
   std::string where = v.in_metadata ? std::string("[metadata] ") + v.key : v.key;
@@ -354,8 +355,8 @@ void markers_from_edges(LockFile& lock,
 }
 
 LockReadResult read_uv(std::string_view text, const std::string& path) {
-  Reader r(path, LockFormat::uv);
-  auto doc = parse_toml(text, path, r);
+  LockReader r(path, LockFormat::uv);
+  auto doc = parse_lock_toml(text, path, r);
   if (!doc) return r.fail();
   auto version = (*doc)["version"].value<int64_t>();
   auto revision = (*doc)["revision"].value<int64_t>().value_or(0);
@@ -454,7 +455,7 @@ void poetry_files(const toml::array* files, LockedPackage& p) {
 }
 
 LockReadResult read_poetry(std::string_view text, const std::string& path) {
-  Reader r(path, LockFormat::poetry);
+  LockReader r(path, LockFormat::poetry);
   auto doc = parse_versioned(text, path, r,
                              {"poetry.lock", "lock-version", true, 1, 2, 1,
                               "pipewright reads lock-version 1.0 to 2.1 (Poetry 1.0 to 2.x)"});
@@ -544,7 +545,7 @@ LockReadResult read_poetry(std::string_view text, const std::string& path) {
 // --------------------------------------------------------------------------------------- pdm
 
 LockReadResult read_pdm(std::string_view text, const std::string& path) {
-  Reader r(path, LockFormat::pdm);
+  LockReader r(path, LockFormat::pdm);
   auto doc = parse_versioned(text, path, r,
                              {"pdm.lock", "lock_version", true, 4, 4, 5,
                               "pipewright reads lock_version 4.0 to 4.5 (PDM 2.x)"});
@@ -651,7 +652,7 @@ void pylock_hashes(const toml::node* file, LockedPackage& p) {
 }
 
 LockReadResult read_pylock(std::string_view text, const std::string& path) {
-  Reader r(path, LockFormat::pylock);
+  LockReader r(path, LockFormat::pylock);
   // PEP 751: a tool must refuse an unknown major version and may warn on a newer minor one.
   auto doc = parse_versioned(text, path, r,
                              {"pylock.toml", "lock-version", false, 1, 1, 0,
@@ -736,7 +737,7 @@ std::string jstr(const nlohmann::json& o, const char* key) {
 }
 
 LockReadResult read_pipfile(std::string_view text, const std::string& path) {
-  Reader r(path, LockFormat::pipfile);
+  LockReader r(path, LockFormat::pipfile);
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);

@@ -43,9 +43,9 @@ constexpr std::array<VarSpelling, 18> kVariables = {{
     {"extra", "extra"},
 }};
 
-class Parser {
+class MarkerParser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  explicit MarkerParser(std::string_view s) : s_(s) {}
 
   Result<Marker> run(MarkerNode& root) {
     if (!parse_or(root)) return fail(err_, err_at_);
@@ -358,7 +358,7 @@ std::string_view marker_op_str(MarkerOp op) {
 
 Result<Marker> Marker::parse(std::string_view text) {
   Marker m;
-  Parser p(text);
+  MarkerParser p(text);
   auto r = p.run(m.root_);
   if (!r) return r.failure();
   return m;

@@ -2,13 +2,13 @@
 // Python original is one regex substitution that is simple enough to spell out as a loop.
 #include "python/names.h"
 
+#include "python/ascii.h"
+
 namespace pw::python {
 
 namespace {
-bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+using ascii::is_alnum;
+using ascii::is_sep;
 }  // namespace
 
 std::string normalize_name(std::string_view name) {

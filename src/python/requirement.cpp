@@ -7,24 +7,24 @@
 
 #include <algorithm>
 
+#include "python/ascii.h"
 #include "python/names.h"
 
 namespace pw::python {
 
 namespace {
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+using ascii::is_alnum;
 bool is_name_char(char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; }
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
-bool is_space(char c) {
+// C's isspace(): unlike str.isspace(), not the bytes 0x1c-0x1f.
+bool is_c_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-class Parser {
+class RequirementParser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  explicit RequirementParser(std::string_view s) : s_(s) {}
 
   Result<Requirement> run() {
     Requirement r;
@@ -143,8 +143,8 @@ class Parser {
       size_t spec_start = pos_;
       // operator, optional whitespace, then the version up to whitespace , ; )
       while (starts_specifier(peek())) ++pos_;
-      while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
-      while (pos_ < s_.size() && !is_space(s_[pos_]) && s_[pos_] != ',' && s_[pos_] != ';' &&
+      while (pos_ < s_.size() && is_c_space(s_[pos_])) ++pos_;
+      while (pos_ < s_.size() && !is_c_space(s_[pos_]) && s_[pos_] != ',' && s_[pos_] != ';' &&
              s_[pos_] != ')' && s_[pos_] != '[')
         ++pos_;
       auto spec = Specifier::parse(s_.substr(spec_start, pos_ - spec_start));
@@ -224,6 +224,8 @@ std::string Requirement::str() const {
   return out;
 }
 
-Result<Requirement> parse_requirement(std::string_view text) { return Parser(text).run(); }
+Result<Requirement> parse_requirement(std::string_view text) {
+  return RequirementParser(text).run();
+}
 
 }  // namespace pw::python

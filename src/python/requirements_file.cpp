@@ -17,6 +17,7 @@
 #include <cstring>
 #include <set>
 
+#include "python/ascii.h"
 #include "python/names.h"
 #include "python/shlex.h"
 #include "python/text_decoding.h"
@@ -52,18 +53,8 @@ bool RequirementsFile::has_option(std::string_view long_name) const {
 
 namespace {
 
-// Python's str.isspace() for single bytes.
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-         (c >= '\x1c' && c <= '\x1f');
-}
-
-std::string_view trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
+using ascii::is_py_space;
+using ascii::strip_py_space;
 
 // Length of the line break starting at content[i] under str.splitlines() rules, or 0.
 size_t line_break_at(std::string_view content, size_t i) {
@@ -93,14 +84,14 @@ size_t line_break_at(std::string_view content, size_t i) {
 // COMMENT_RE.match(line): the line is only a comment ("# x", "   # x").
 bool is_comment_line(std::string_view line) {
   size_t i = 0;
-  while (i < line.size() && is_space(line[i])) ++i;
+  while (i < line.size() && is_py_space(line[i])) ++i;
   return i < line.size() && line[i] == '#';
 }
 
 // COMMENT_RE.sub("", line): cut at the first '#' at the start or after whitespace.
 std::string_view strip_comment(std::string_view line) {
   for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '#' && (i == 0 || is_space(line[i - 1]))) return line.substr(0, i);
+    if (line[i] == '#' && (i == 0 || is_py_space(line[i - 1]))) return line.substr(0, i);
   }
   return line;
 }
@@ -312,9 +303,9 @@ bool include_is_url(std::string_view p) {
   return s == "http" || s == "https" || s == "file";
 }
 
-class Reader {
+class RequirementsReader {
  public:
-  Reader(const ReadOptions& opts, RequirementsFile& out) : opts_(opts), out_(out) {
+  RequirementsReader(const ReadOptions& opts, RequirementsFile& out) : opts_(opts), out_(out) {
     if (!opts_.getenv) {
       opts_.getenv = [](std::string_view name) -> std::optional<std::string> {
         const char* v = std::getenv(std::string(name).c_str());
@@ -544,7 +535,7 @@ class Reader {
     e.global_options = std::move(lo.global_options);
     e.install_options = std::move(lo.install_options);
     e.config_settings = std::move(lo.config_settings);
-    std::string_view text = trim(args);
+    std::string_view text = strip_py_space(args);
     e.text = std::string(text);
 
     if (editable) {
@@ -580,8 +571,8 @@ class Reader {
       // A URL line: the marker separator is "; " so that ';' can appear inside the URL.
       std::string_view url = text;
       if (size_t sc = text.find("; "); sc != std::string_view::npos) {
-        url = trim(text.substr(0, sc));
-        if (!read_marker(file, ll, text, trim(text.substr(sc + 2)), e)) return;
+        url = strip_py_space(text.substr(0, sc));
+        if (!read_marker(file, ll, text, strip_py_space(text.substr(sc + 2)), e)) return;
       }
       e.form = RequirementForm::bare_url;
       e.target = std::string(url);
@@ -597,7 +588,7 @@ class Reader {
     // Path-looking text (pip: _looks_like_path or an archive name), unless it reads as
     // "name @ url" because the part before '@' is not a path.
     std::string_view before_marker = text.substr(0, text.find(';'));
-    std::string_view candidate = trim(before_marker);
+    std::string_view candidate = strip_py_space(before_marker);
     std::string_view no_extras = strip_extras(candidate);
     if (looks_like_path(candidate) || is_archive_file(no_extras)) {
       size_t at = candidate.find('@');
@@ -606,7 +597,9 @@ class Reader {
         e.form = RequirementForm::path;
         e.target = std::string(no_extras);
         if (before_marker.size() < text.size()) {
-          if (!read_marker(file, ll, text, trim(text.substr(before_marker.size() + 1)), e)) return;
+          if (!read_marker(file, ll, text, strip_py_space(text.substr(before_marker.size() + 1)),
+                           e))
+            return;
         }
         if (auto w = parse_wheel_filename(url_filename(no_extras)))
           name_from(e, w->name + "==" + w->version);
@@ -651,8 +644,8 @@ std::vector<LogicalLine> logical_lines(std::string_view content) {
   auto emit = [&](int line_no, std::string_view text, int lead_hint) {
     std::string_view body = strip_comment(text);
     size_t b = 0, e = body.size();
-    while (b < e && is_space(body[b])) ++b;
-    while (e > b && is_space(body[e - 1])) --e;
+    while (b < e && is_py_space(body[b])) ++b;
+    while (e > b && is_py_space(body[e - 1])) --e;
     if (b == e) return;
     out.push_back({line_no, std::string(body.substr(b, e - b)), lead_hint + static_cast<int>(b)});
   };
@@ -731,7 +724,7 @@ std::string expand_env_vars(
 
 RequirementsFile read_requirements_file(const fs::path& path, const ReadOptions& options) {
   RequirementsFile out;
-  Reader reader(options, out);
+  RequirementsReader reader(options, out);
   reader.read_file(path.string(), false, nullptr, "");
   return out;
 }
@@ -739,7 +732,7 @@ RequirementsFile read_requirements_file(const fs::path& path, const ReadOptions&
 RequirementsFile parse_requirements_text(std::string_view content, const std::string& file_name,
                                          const ReadOptions& options) {
   RequirementsFile out;
-  Reader reader(options, out);
+  RequirementsReader reader(options, out);
   reader.parse_text(content, file_name, false);
   return out;
 }

@@ -10,29 +10,14 @@
 
 #include <algorithm>
 
+#include "python/ascii.h"
+
 namespace pw::python {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-         (c >= '\x1c' && c <= '\x1f');
-}
-
-std::string_view trim(std::string_view s, size_t* leading = nullptr) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  if (leading) *leading = b;
-  return s.substr(b, e - b);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using ascii::is_py_space;
+using ascii::strip_py_space;
 
 // utils.canonicalize_version: str(Version) with the release's trailing ".0"s removed
 // (kept for ~=); text that is not a version is returned as is.
@@ -98,7 +83,7 @@ std::string Specifier::str() const {
 
 Result<Specifier> Specifier::parse(std::string_view text) {
   size_t lead = 0;
-  std::string_view t = trim(text, &lead);
+  std::string_view t = strip_py_space(text, &lead);
   Specifier s;
   size_t n = 0;
   if (t.starts_with("==="))
@@ -125,14 +110,14 @@ Result<Specifier> Specifier::parse(std::string_view text) {
     return fail("expected a version operator (==, !=, <=, >=, <, >, ~=, ===)", lead);
 
   size_t pos = n;
-  while (pos < t.size() && is_space(t[pos])) ++pos;
+  while (pos < t.size() && is_py_space(t[pos])) ++pos;
   std::string_view rest = t.substr(pos);
   size_t at = lead + pos;  // offset of the version in `text`
   s.text_ = std::string(rest);
 
   if (s.op_ == Op::arbitrary) {
     for (size_t k = 0; k < rest.size(); ++k)
-      if (is_space(rest[k]) || rest[k] == ';' || rest[k] == ')')
+      if (is_py_space(rest[k]) || rest[k] == ';' || rest[k] == ')')
         return fail("=== takes one word without spaces, ';' or ')'", at + k);
     if (auto v = Version::parse(rest)) s.version_ = std::move(v).value();
     return s;
@@ -146,7 +131,7 @@ Result<Specifier> Specifier::parse(std::string_view text) {
     std::string_view prefix = rest.substr(0, rest.size() - 2);
     auto v = Version::parse(prefix);
     if (!v) return fail(v.failure().message, at + v.failure().offset);
-    if (prefix.empty() || is_space(prefix.back()) || v->pre() || v->post() || v->dev() ||
+    if (prefix.empty() || is_py_space(prefix.back()) || v->pre() || v->post() || v->dev() ||
         v->has_local())
       return fail("a '.*' wildcard must follow the release numbers only (==1.2.*)", at);
     s.wildcard_ = true;
@@ -180,7 +165,7 @@ bool Specifier::names_prerelease() const {
 }
 
 bool Specifier::matches(const Version& v) const {
-  if (op_ == Op::arbitrary) return lower(v.str()) == lower(text_);
+  if (op_ == Op::arbitrary) return ascii::to_lower_ascii(v.str()) == ascii::to_lower_ascii(text_);
   const Version& spec = *version_;
   switch (op_) {
     case Op::compatible: {
@@ -245,7 +230,7 @@ Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
     std::string_view item = text.substr(start, comma - start);
-    if (!trim(item).empty()) {
+    if (!strip_py_space(item).empty()) {
       auto spec = Specifier::parse(item);
       if (!spec) return fail(spec.failure().message, start + spec.failure().offset);
       specs.push_back(std::move(spec).value());

@@ -4,22 +4,19 @@
 
 #include <array>
 
+#include "python/ascii.h"
+
 namespace pw::python {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower(c);
-  return out;
-}
+using ascii::lower_ascii;
+using ascii::to_lower_ascii;
 
 bool ends_with_ci(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
   for (size_t k = 0; k < suffix.size(); ++k)
-    if (lower(s[s.size() - suffix.size() + k]) != suffix[k]) return false;
+    if (lower_ascii(s[s.size() - suffix.size() + k]) != suffix[k]) return false;
   return true;
 }
 
@@ -54,7 +51,7 @@ bool is_hex(char c) {
 std::string url_scheme(std::string_view url) {
   size_t colon = url.find(':');
   if (colon == std::string_view::npos) return "";
-  return to_lower(url.substr(0, colon));
+  return to_lower_ascii(url.substr(0, colon));
 }
 
 bool is_pip_url(std::string_view text) {

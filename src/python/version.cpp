@@ -6,19 +6,17 @@
 
 #include <algorithm>
 
+#include "python/ascii.h"
+
 namespace pw::python {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-// What Python's re `\s` matches among single bytes (str.isspace() for ASCII).
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-         (c >= '\x1c' && c <= '\x1f');
-}
+using ascii::is_alnum;
+using ascii::is_digit;
+using ascii::is_py_space;
+using ascii::is_sep;
+using ascii::lower_ascii;
 
 struct Scanner {
   std::string_view s;
@@ -32,7 +30,7 @@ struct Scanner {
   bool keyword(std::string_view word) {
     if (s.size() - i < word.size()) return false;
     for (size_t k = 0; k < word.size(); ++k)
-      if (lower(s[i + k]) != word[k]) return false;
+      if (lower_ascii(s[i + k]) != word[k]) return false;
     i += word.size();
     return true;
   }
@@ -65,8 +63,8 @@ struct Scanner {
 
 Result<Version> Version::parse(std::string_view text) {
   size_t b = 0, e = text.size();
-  while (b < e && is_space(text[b])) ++b;
-  while (e > b && is_space(text[e - 1])) --e;
+  while (b < e && is_py_space(text[b])) ++b;
+  while (e > b && is_py_space(text[e - 1])) --e;
   Scanner sc{text.substr(0, e), b};
   Version v;
 
@@ -163,7 +161,7 @@ Result<Version> Version::parse(std::string_view text) {
         if (!num.error.empty()) sc.error = num.error;
       } else {
         part.text.reserve(piece.size());
-        for (char c : piece) part.text += lower(c);
+        for (char c : piece) part.text += lower_ascii(c);
       }
       v.local_.push_back(std::move(part));
       if (is_sep(sc.peek()) && is_alnum(sc.peek(1))) {

@@ -371,7 +371,7 @@ engine::StageOutcome QualityGateStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kAnalysisRegistered([](engine::StageRegistry& r) {
   // Not in SonarQube mode, which submits to a server: an effect, never skipped. New code moves
   // with the commit and the reference, which the key covers.
   r.add("analysis", make_stage<AnalysisStage>(), AnalysisStage::validate,

@@ -201,7 +201,7 @@ engine::StageOutcome CheckoutStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kCheckoutRegistered([](engine::StageRegistry& r) {
   // What checkout gives the stages after it is the tree, which their keys cover file by file;
   // its commit would make every commit a change (analysis names the commit itself).
   r.add("checkout", make_stage<CheckoutStage>(), {},

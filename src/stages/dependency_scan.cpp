@@ -335,7 +335,7 @@ std::string advisory_database_version(const engine::KeyInputs&) {
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kDependencyScanRegistered([](engine::StageRegistry& r) {
   r.add("dependency-scan", make_stage<DependencyScanStage>(), DependencyScanStage::validate,
         {.cacheable = true,
          .inputs =

@@ -152,7 +152,7 @@ engine::StageOutcome DeployStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kDeployRegistered([](engine::StageRegistry& r) {
   r.add("deploy", make_stage<DeployStage>(), DeployStage::validate);
 });
 }  // namespace

@@ -176,7 +176,7 @@ engine::StageOutcome ImageBuildStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kImageBuildRegistered([](engine::StageRegistry& r) {
   r.add("image-build", make_stage<ImageBuildStage>(), ImageBuildStage::validate);
 });
 }  // namespace

@@ -313,7 +313,7 @@ engine::StageOutcome ImagePushStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kImagePushRegistered([](engine::StageRegistry& r) {
   r.add("image-push", make_stage<ImagePushStage>(), ImagePushStage::validate);
 });
 }  // namespace

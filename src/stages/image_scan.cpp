@@ -161,7 +161,7 @@ engine::StageOutcome ImageScanStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kImageScanRegistered([](engine::StageRegistry& r) {
   r.add("image-scan", make_stage<ImageScanStage>());
 });
 }  // namespace

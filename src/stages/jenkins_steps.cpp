@@ -182,7 +182,7 @@ engine::StageOutcome JenkinsStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kJenkinsStepsRegistered([](engine::StageRegistry& r) {
   r.add("jenkins", make_stage<JenkinsStage>(), JenkinsStage::validate);  // steps: never cached
 });
 }  // namespace

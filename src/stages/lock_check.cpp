@@ -304,7 +304,7 @@ engine::StageOutcome LockCheckStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kLockCheckRegistered([](engine::StageRegistry& r) {
   // Cached: it reads only the files that declare dependencies.
   r.add("lock-check", make_stage<LockCheckStage>(), LockCheckStage::validate,
         {.cacheable = true, .inputs = [](const auto&, const auto&) { return dependency_files(); }});

@@ -206,7 +206,7 @@ engine::StageOutcome PackageStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kPackageRegistered([](engine::StageRegistry& r) {
   // Cached on the whole tree: an sdist holds more than the package.
   r.add("package", make_stage<PackageStage>(), {},
         {.cacheable = true, .outputs = {"workspace/dist/**"}});

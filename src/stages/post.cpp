@@ -224,7 +224,7 @@ engine::StageOutcome PostStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kPostRegistered([](engine::StageRegistry& r) {
   // A Jenkinsfile's pipeline-level post is the post stage too, with its steps interpreted.
   r.add(
       "post",

@@ -187,7 +187,7 @@ engine::StageOutcome PreflightStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kPreflightRegistered([](engine::StageRegistry& r) {
   r.add("preflight", make_stage<PreflightStage>(), PreflightStage::validate);
 });
 }  // namespace

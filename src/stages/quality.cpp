@@ -349,7 +349,7 @@ std::string tools_on_path(const engine::KeyInputs&) {
   return out;
 }
 
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kQualityRegistered([](engine::StageRegistry& r) {
   for (const auto& id : quality_substages())
     r.add(id, make_stage<QualityToolStage>(), {},
           {.cacheable = true,

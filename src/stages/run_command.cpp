@@ -58,7 +58,7 @@ engine::StageOutcome RunCommandStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kRunCommandRegistered([](engine::StageRegistry& r) {
   r.add("run", make_stage<RunCommandStage>());
 });
 }  // namespace

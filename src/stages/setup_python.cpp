@@ -441,7 +441,7 @@ engine::StageOutcome SetupPythonStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kSetupPythonRegistered([](engine::StageRegistry& r) {
   // Never cached (it makes the build's venv); its result is the environment.
   r.add("setup-python", make_stage<SetupPythonStage>(), SetupPythonStage::validate,
         {.result = python_environment_result});

@@ -236,7 +236,7 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kTestsRegistered([](engine::StageRegistry& r) {
   // Cached on the whole tree: tests import anything.
   r.add("tests", make_stage<TestsStage>(), {},
         {.cacheable = true, .outputs = {"reports/report.xml", "reports/coverage.xml"}});

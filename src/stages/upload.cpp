@@ -175,7 +175,7 @@ engine::StageOutcome UploadStage::run(engine::StageContext& ctx) {
 }
 
 namespace {
-const BuiltinStage kRegistered([](engine::StageRegistry& r) {
+const BuiltinStage kUploadRegistered([](engine::StageRegistry& r) {
   r.add("upload", make_stage<UploadStage>(), UploadStage::validate);
 });
 }  // namespace
