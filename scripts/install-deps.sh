@@ -20,9 +20,7 @@ packages=(
   libtomlplusplus-dev
   # the Python stages and the example project (Debian's tools stand in for PyPI, which is not reachable)
   python3 python3-venv python3-pip python3-pytest python3-pytest-cov python3-coverage
-  black mypy python3-bandit flake8 pylint python3-build python3-packaging python3-setuptools python3-wheel
-  # build backends of the layouts the project-detection tests build offline (hatchling, flit_core)
-  python3-hatchling flit
+  black mypy python3-bandit flake8 python3-build python3-packaging python3-setuptools python3-wheel
   procps util-linux
   # container image and image scan of the example (issue 7): podman builds, debootstrap makes the
   # base image offline
@@ -33,6 +31,9 @@ packages=(
 )
 if [ "$profile" = test ]; then
   packages+=(
+    # pylint, a quality tool a project may choose (the example lints with flake8), and the build
+    # backends of the layouts the project-detection tests build offline (hatchling, flit_core)
+    pylint python3-hatchling flit
     # the sanitizer and fuzzing tree (issue 14): clang 14 and its sanitizer and libFuzzer runtimes
     clang-14 libclang-rt-14-dev
     # `make test` checks that every C++ file is as .clang-format says (scripts/format.sh)
