@@ -6,7 +6,7 @@ root=$PWD
 build=${BUILD:-build}
 example=examples/python-app
 # image-build builds the example's Dockerfile FROM a local Debian base image (the example's
-# pipewright.yaml says so). On a fresh machine making it (debootstrap: downloads and dpkg) takes
+# pipewright.yaml says so). On a fresh machine making it (mmdebstrap: downloads and dpkg) takes
 # minutes, as the compile does: both at once, the image in the background, its log kept.
 base_pid=""
 mkdir -p "$build"

@@ -22,9 +22,9 @@ packages=(
   python3 python3-venv python3-pip python3-pytest python3-pytest-cov python3-coverage
   black mypy python3-bandit flake8 python3-build python3-packaging python3-setuptools python3-wheel
   procps util-linux
-  # container image and image scan of the example (issue 7): podman builds, debootstrap makes the
-  # base image offline
-  podman runc debootstrap
+  # container image and image scan of the example (issue 7): podman builds, mmdebstrap makes the
+  # base image from the apt mirror (scripts/base-image.sh)
+  podman runc mmdebstrap
   # dashboard (issue 18), compiled into the binary: the HTTP server library, node to bundle web/
   # with esbuild (npm below)
   libcpp-httplib-dev nodejs

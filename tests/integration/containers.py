@@ -45,9 +45,12 @@ def write_containers_conf(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def base_image():
-    """The example's base image (scripts/base-image.sh: debootstrap + podman import, once)."""
-    if shutil.which("podman") is None or shutil.which("debootstrap") is None:
-        pytest.fail("podman and debootstrap are needed: run scripts/install-deps.sh")
+    """The example's base image (scripts/base-image.sh: mmdebstrap or debootstrap + podman import,
+    once)."""
+    if shutil.which("podman") is None or (
+        shutil.which("mmdebstrap") is None and shutil.which("debootstrap") is None
+    ):
+        pytest.fail("podman and mmdebstrap are needed: run scripts/install-deps.sh")
     subprocess.run([str(ROOT / "scripts" / "base-image.sh"), BASE_IMAGE], check=True)
     return BASE_IMAGE
 
