@@ -104,6 +104,7 @@ TEST(Engine, WhatAStageThrowsIsItsFailureAndPostStillRuns) {
 struct Flags {
   std::atomic<int> flaky_calls{0};
   std::atomic<bool> failed_done{false};
+  std::atomic<bool> sibling_running{false};
 };
 
 class Flaky : public Stage {  // fails its first two attempts
@@ -117,10 +118,16 @@ class Flaky : public Stage {  // fails its first two attempts
   Flags& f_;
 };
 
+// Fails once its sibling (a Waits) is running: the tests are about a failure while another
+// stage runs. Failing at once raced the sibling's start, and a sibling the engine had not yet
+// started when the failure came is rightly never started (NOT_BUILT), about one run in two.
 class Fails : public Stage {
  public:
   explicit Fails(Flags& f) : f_(f) {}
   StageOutcome run(StageContext&) override {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!f_.sibling_running && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     f_.failed_done = true;
     return StageOutcome::failed("boom");
   }
@@ -136,6 +143,7 @@ class Waits : public Stage {
  public:
   Waits(Flags& f, bool finish_after_failure) : f_(f), finish_(finish_after_failure) {}
   StageOutcome run(StageContext& ctx) override {
+    f_.sibling_running = true;
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < give_up) {
       if (ctx.should_stop()) return StageOutcome::failed("stopped");
