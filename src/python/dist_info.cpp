@@ -144,11 +144,16 @@ std::optional<std::string> unmet_requirement(const std::string& text,
                                              const std::map<std::string, std::string>& installed) {
   auto req = python::parse_requirement(text);
   if (!req) return text;  // let pip judge what we cannot read
-  auto it = installed.find(python::normalize_name(req->name));
-  if (it == installed.end()) return req->name;
-  if (!req->specifier.empty()) {
+  return unmet_requirement(*req, text, installed);
+}
+
+std::optional<std::string> unmet_requirement(const Requirement& req, const std::string& text,
+                                             const std::map<std::string, std::string>& installed) {
+  auto it = installed.find(req.normalized_name());
+  if (it == installed.end()) return req.name;
+  if (!req.specifier.empty()) {
     auto v = python::Version::parse(it->second);
-    if (!v || !req->specifier.contains(*v, true)) return text;
+    if (!v || !req.specifier.contains(*v, true)) return text;
   }
   return std::nullopt;
 }
@@ -173,9 +178,13 @@ std::vector<std::string> unmet_dependencies(const std::vector<fs::path>& project
         if (!line.starts_with("Requires-Dist:")) continue;
         std::string text(trim(std::string_view(line).substr(14)));
         auto req = python::parse_requirement(text);
+        if (!req) {
+          missing.push_back(text);  // let pip judge what we cannot read
+          continue;
+        }
         // Extras are not requested by `pip install -e .`.
-        if (req && contains(req->marker_text, "extra")) continue;
-        if (auto m = unmet_requirement(text, installed)) missing.push_back(*m);
+        if (contains(req->marker_text, "extra")) continue;
+        if (auto m = unmet_requirement(*req, text, installed)) missing.push_back(*m);
       }
     }
   }

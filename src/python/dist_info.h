@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "python/requirement.h"
+
 namespace pw::python {
 
 // Scans each folder (site-packages, dist-packages); earlier folders win for a name.
@@ -44,6 +46,9 @@ std::vector<std::string> unmet_dependencies(const std::vector<std::filesystem::p
 // does not parse is returned as it is, for pip to judge); nullopt when it is met. Markers are not
 // evaluated: such a requirement counts as needed.
 std::optional<std::string> unmet_requirement(const std::string& text,
+                                             const std::map<std::string, std::string>& installed);
+// The same for a requirement already parsed from `text`.
+std::optional<std::string> unmet_requirement(const Requirement& req, const std::string& text,
                                              const std::map<std::string, std::string>& installed);
 
 // What setup-python asks of the interpreter it builds from, in one start: its version, its real

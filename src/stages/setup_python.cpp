@@ -88,8 +88,11 @@ struct Setup {
   // A failed pip says why a few lines above its last words: that line goes into the summary,
   // with the settings that fix an install on a machine without the package index.
   std::string pip_failed(const exec::ProcessResult& r, const std::string& what) {
+    return pip_failed(r, what, python::explain_pip_failure(ctx.output_tail()));
+  }
+  std::string pip_failed(const exec::ProcessResult& r, const std::string& what,
+                         const python::PipFailure& failure) {
     bool offline = std::find(opt.args.begin(), opt.args.end(), "--no-index") != opt.args.end();
-    auto failure = python::explain_pip_failure(ctx.output_tail());
     std::string msg = python::pip_failure_summary(failure, what, offline, opt.upgrade_tools);
     if (failure.backend_unavailable && !model.build_backend.empty())
       msg = what + " failed: the build backend " + model.build_backend + " (" +
@@ -106,8 +109,9 @@ struct Setup {
   // packages, and a [build-system] requirement it lacks (a hatch plugin, setuptools-scm, the
   // backend itself) is the cause, whatever the backend printed ("Unknown metadata hook").
   std::string project_install_failed(const exec::ProcessResult& r, const fs::path& build_venv) {
-    std::string msg = pip_failed(r, "pip install -e .");
-    if (opt.build_isolation || model.build_requires.empty()) return msg;
+    auto failure = python::explain_pip_failure(ctx.output_tail());
+    if (opt.build_isolation || model.build_requires.empty())
+      return pip_failed(r, "pip install -e .", failure);
     auto sites = python::visible_site_dirs(
         build_venv, opt.cache ? python::VenvCache::user_default().entry_dir(key) : fs::path(),
         opt.system_site_packages ? interp.system_sites : std::vector<fs::path>{});
@@ -116,8 +120,8 @@ struct Setup {
     for (const auto& req : model.build_requires)
       if (python::unmet_requirement(req.what, installed))
         unmet.push_back(req.what + " (" + req.file + ":" + std::to_string(req.line) + ")");
-    if (unmet.empty()) return msg;
-    std::string cause = python::explain_pip_failure(ctx.output_tail()).cause;
+    if (unmet.empty()) return pip_failed(r, "pip install -e .", failure);
+    const std::string& cause = failure.cause;
     return "pip install -e . failed: the build needs " + join(unmet, ", ") +
            " ([build-system] requires), which the environment lacks: with build_isolation: "
            "false pip builds with the environment's packages, so install them for " +
