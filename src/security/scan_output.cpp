@@ -62,6 +62,13 @@ std::string findings_table(const ScanResult& r) {
   return out;
 }
 
+const std::vector<std::string>& scan_report_files() {
+  static const std::vector<std::string> files = {
+      "dependency-scan.json", "dependency-check-report.json", "dependency-check-report.xml",
+      "dependency-scan.sarif", "sbom.cdx.json"};
+  return files;
+}
+
 std::vector<std::string> write_scan_reports(const ScanResult& result,
                                             const std::filesystem::path& dir,
                                             const std::string& root) {
@@ -71,13 +78,14 @@ std::vector<std::string> write_scan_reports(const ScanResult& result,
   o.tool_version = PW_VERSION;
   // pipewright's own JSON has its own name; dependency-check-report.* are in Dependency-Check's
   // schemas, as the tools that read those names expect.
-  write_file_atomic(dir / "dependency-scan.json", write_dependency_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.json", write_dependency_check_json(result, o));
-  write_file_atomic(dir / "dependency-check-report.xml", write_dependency_check_xml(result, o));
-  write_file_atomic(dir / "dependency-scan.sarif", write_dependency_sarif(result, o));
-  write_file_atomic(dir / "sbom.cdx.json", write_cyclonedx(result, o));
-  return {"dependency-scan.json", "dependency-check-report.json", "dependency-check-report.xml",
-          "dependency-scan.sarif", "sbom.cdx.json"};
+  const auto& names = scan_report_files();  // the texts below, in this order
+  const std::string texts[] = {write_dependency_json(result, o),
+                               write_dependency_check_json(result, o),
+                               write_dependency_check_xml(result, o),
+                               write_dependency_sarif(result, o), write_cyclonedx(result, o)};
+  for (size_t i = 0; i < names.size() && i < std::size(texts); ++i)
+    write_file_atomic(dir / names[i], texts[i]);
+  return names;
 }
 
 }  // namespace pw::security

@@ -345,9 +345,14 @@ const BuiltinStage kDependencyScanRegistered([](engine::StageRegistry& r) {
                                    .value_or(std::string(security::kDefaultIgnoreFile)));
                return globs;
              },
-         .outputs = {"reports/dependency-check-report.json", "reports/dependency-check-report.xml",
-                     "reports/dependency-scan.sarif", "reports/sbom.cdx.json",
-                     "artifacts/dependency-check/**"},
+         // Every report the scan writes: a restored build has the same files as a fresh one.
+         .outputs =
+             [] {
+               std::vector<std::string> out;
+               for (const auto& f : security::scan_report_files()) out.push_back("reports/" + f);
+               out.push_back("artifacts/dependency-check/**");
+               return out;
+             }(),
          .extra = advisory_database_version});
 });
 }  // namespace

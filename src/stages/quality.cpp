@@ -50,10 +50,13 @@ std::string install_hint(const Tool& t, const pipeline::Pipeline& p, const fs::p
 }
 
 // Merges every reports/quality/*.sarif into reports/quality.sarif, under a lock, since the
-// sub-stages finish in any order and at the same time.
-void merge_sarif(const fs::path& reports_dir, const std::string& root) {
+// sub-stages finish in any order and at the same time. The lock lives in the build's tmp/, not
+// among the reports it guards, which are published and cached as they are.
+void merge_sarif(const engine::BuildPaths& paths, const std::string& root) {
+  const fs::path& reports_dir = paths.reports;
   fs::path dir = reports_dir / "quality";
-  python::EntryLock lock(dir / ".lock");
+  fs::create_directories(paths.root / "tmp");
+  python::EntryLock lock(paths.root / "tmp" / "quality-merge.lock");
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -188,7 +191,7 @@ void publish_findings(engine::StageContext& ctx, const Tool& tool, const fs::pat
   auto runs = reports::group_by_tool(findings, {}, {tool.name});
   write_file_atomic(qdir / (ctx.spec().id + ".sarif"),
                     reports::write_sarif(runs, {.root = ws.string()}));
-  merge_sarif(ctx.paths().reports, ws.string());
+  merge_sarif(ctx.paths(), ws.string());
 }
 
 // The stage's outcome from the counted findings and the tool's exit code (`exit_code` after
@@ -308,7 +311,7 @@ engine::StageOutcome QualityStage::run(engine::StageContext& ctx) {
   fs::path sarif = ctx.paths().reports / "quality.sarif";
   // Merged again here: a sub-stage restored from the stage cache does not merge its report.
   if (fs::exists(ctx.paths().reports / "quality"))
-    merge_sarif(ctx.paths().reports, ctx.workspace().string());
+    merge_sarif(ctx.paths(), ctx.workspace().string());
   if (!fs::exists(sarif)) return engine::StageOutcome::skipped("no quality tool ran");
   auto parsed =
       reports::read_sarif_file(sarif, {.source = sarif.string(), .root = ctx.workspace().string()});

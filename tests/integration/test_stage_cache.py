@@ -265,6 +265,10 @@ def test_example_second_run_restores_every_cacheable_stage(tmp_path, pw, env):
         a = (b1 / rel).read_text().replace(str(b1), "@")
         b = (b2 / rel).read_text().replace(str(b2), "@")
         assert a == b, rel
+    # A restored stage brings back every file it wrote: the two builds hold the same reports.
+    def report_files(b: Path) -> list:
+        return sorted(str(p.relative_to(b)) for d in ("reports", "artifacts") for p in (b / d).rglob("*"))
+    assert report_files(b2) == report_files(b1)
     wheels = [p.name for p in (b2 / "workspace/dist").iterdir()]
     assert any(w.endswith(".whl") for w in wheels)
     # The archived dist/ of post is there, as in the first build.

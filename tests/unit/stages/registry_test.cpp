@@ -76,7 +76,7 @@ TEST(Registry, EachKindsCachePolicy) {
                 "quality: cacheable tree:no outputs:reports/quality.sarif\n" +
                 "dependency-scan: cacheable inputs:" + deps +
                 ",pipewright-ignore.yaml "
-                "outputs:reports/dependency-check-report.json,reports/"
+                "outputs:reports/dependency-scan.json,reports/dependency-check-report.json,reports/"
                 "dependency-check-report.xml,reports/dependency-scan.sarif,reports/"
                 "sbom.cdx.json,artifacts/dependency-check/** extra\n" +
                 "analysis: cacheable applies:yes/sonar:no "
