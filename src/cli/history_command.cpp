@@ -99,11 +99,12 @@ int cmd_history(const fs::path& dir, const HistoryArgs& a) {
                                              " failed)"
                                        : "");
     std::string findings = "-";
-    if (b["findings"].contains("quality"))
+    if (b["findings"].contains("quality")) {
+      int64_t vulns =
+          b["findings"]["dependency"].get<int64_t>() + b["findings"]["image"].get<int64_t>();
       findings = std::to_string(b["findings"]["quality"].get<int64_t>()) + " quality, " +
-                 std::to_string(b["findings"]["dependency"].get<int64_t>() +
-                                b["findings"]["image"].get<int64_t>()) +
-                 " vulns";
+                 std::to_string(vulns) + (vulns == 1 ? " vuln" : " vulns");
+    }
     std::cout << pad_column(std::to_string(b["number"].get<int64_t>()), 6)
               << pad_column(b["status"], 10)
               << pad_column(b["commit"].get<std::string>().substr(0, 10), 12)

@@ -101,18 +101,50 @@ void read_sarif(const fs::path& p, BuildFacts& b) {
   }
 }
 
-void read_dependency(const fs::path& p, BuildFacts& b) {
-  auto j = read_json(p, b.problems);
-  if (!j) return;
-  try {
-    for (const auto& f : j->value("findings", json::array())) {
-      if (f.value("ignored", false)) continue;
-      count(b.findings, "dependency", f.value("found_by", std::string("pipewright")),
-            lower_severity(f.value("severity", "")));
+// Dependency-Check's JSON report (dependencies[].vulnerabilities[], suppressed ones apart), as
+// pipewright's findings: what a build restored from an older cache entry has, and what
+// OWASP Dependency-Check itself writes.
+json from_dependency_check(const json& report) {
+  std::string engine = report.value("/scanInfo/engineVersion"_json_pointer, std::string());
+  std::string tool = engine.starts_with("pipewright") ? "pipewright" : "dependency-check";
+  json out = json::array();
+  for (const auto& d : report["dependencies"]) {
+    if (!d.is_object() || !d.contains("vulnerabilities")) continue;
+    // The package from its purl (pkg:pypi/name@version), else from "name:version".
+    std::string name = d.value("fileName", ""), version;
+    if (d.contains("packages") && d["packages"].is_array() && !d["packages"].empty()) {
+      std::string purl = d["packages"][0].value("id", "");
+      auto at = purl.rfind('@'), slash = purl.rfind('/', at);
+      if (at != std::string::npos && slash != std::string::npos) {
+        name = purl.substr(slash + 1, at - slash - 1);
+        version = purl.substr(at + 1);
+      }
     }
-  } catch (const std::exception& e) {
-    b.problems.push_back(p.filename().string() + ": " + e.what());
+    if (version.empty() && name.find(':') != std::string::npos) {
+      version = name.substr(name.find(':') + 1);
+      name = name.substr(0, name.find(':'));
+    }
+    for (const auto& v : d["vulnerabilities"]) {
+      json fixed = json::array();
+      for (const auto& s : v.value("vulnerableSoftware", json::array())) {
+        std::string end = s.value("/software/versionEndExcluding"_json_pointer, std::string());
+        if (!end.empty()) fixed.push_back(end);
+      }
+      std::string link;
+      for (const auto& r : v.value("references", json::array()))
+        if (link.empty()) link = r.value("url", "");
+      out.push_back({{"id", v.value("name", "")},
+                     {"package", name},
+                     {"version", version},
+                     {"severity", v.value("severity", "")},
+                     {"fixed_versions", fixed},
+                     {"summary", v.value("description", "")},
+                     {"link", link},
+                     {"found_by", tool},
+                     {"ignored", false}});
+    }
   }
+  return out;
 }
 
 void read_trivy(const fs::path& p, BuildFacts& b) {
@@ -317,6 +349,45 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
   return out;
 }
 
+json dependency_findings(const fs::path& dir, std::vector<std::string>& problems) {
+  std::error_code ec;
+  fs::path own = dir / "reports" / "dependency-scan.json";
+  if (fs::is_regular_file(own, ec)) {
+    auto j = read_json(own, problems);
+    if (j && j->is_object() && j->contains("findings") && (*j)["findings"].is_array())
+      return std::move((*j)["findings"]);
+    if (j) problems.push_back("dependency-scan.json: no list of findings");
+    return json::array();
+  }
+  for (const fs::path& p : {dir / "reports" / "dependency-check-report.json",
+                            dir / "artifacts" / "dependency-check-report.json"}) {
+    if (!fs::is_regular_file(p, ec)) continue;
+    auto j = read_json(p, problems);
+    if (!j || !j->is_object()) break;
+    if (j->contains("findings") && (*j)["findings"].is_array()) return std::move((*j)["findings"]);
+    if (j->contains("dependencies") && (*j)["dependencies"].is_array()) {
+      try {
+        return from_dependency_check(*j);
+      } catch (const json::exception& e) {
+        problems.push_back(p.filename().string() + ": " + e.what());
+      }
+    }
+    break;
+  }
+  return json::array();
+}
+
+std::string found_by(const json& f) {
+  auto it = f.find("found_by");
+  if (it == f.end() || it->is_null()) return "pipewright";
+  if (it->is_string()) return it->get<std::string>();
+  std::vector<std::string> tools;
+  if (it->is_array())
+    for (const auto& t : *it)
+      if (t.is_string()) tools.push_back(t.get<std::string>());
+  return tools.empty() ? "pipewright" : join(tools, "+");
+}
+
 engine::BuildRecord read_record(const fs::path& build_dir) {
   fs::path record = build_dir / "build.json";
   std::error_code ec;
@@ -385,12 +456,14 @@ BuildFacts read_build(const fs::path& dir) {
     }
   }
   read_sarif(reports / "quality.sarif", b);
-  for (const fs::path& p : {reports / "dependency-check-report.json",
-                            dir / "artifacts" / "dependency-check-report.json"})
-    if (fs::is_regular_file(p, ec)) {
-      read_dependency(p, b);
-      break;
+  for (const auto& f : dependency_findings(dir, b.problems)) {
+    if (!f.is_object() || f.value("ignored", false)) continue;
+    try {
+      count(b.findings, "dependency", found_by(f), lower_severity(f.value("severity", "")));
+    } catch (const json::exception& e) {
+      b.problems.push_back(std::string("dependency findings: ") + e.what());
     }
+  }
   read_trivy(dir / "artifacts" / "trivy-image-report.json", b);
   if (auto g = read_json(reports / "quality-gate.json", b.problems)) {
     try {

@@ -77,6 +77,19 @@ engine::BuildRecord read_record(const std::filesystem::path& build_dir);
 // Everything the index keeps of the build in `build_dir`. Throws pw::Error as read_record.
 BuildFacts read_build(const std::filesystem::path& build_dir);
 
+// The dependency scan's findings of the build in `build_dir` (pipewright's own JSON: a list of
+// {id, package, version, severity, fixed_versions, summary, link, found_by, ignored}), from
+// reports/dependency-scan.json; else from dependency-check-report.json (in reports/ or
+// artifacts/): pipewright's JSON in builds written before the rename, Dependency-Check's schema
+// since (from OWASP Dependency-Check, or a build whose scan was restored from an older cache
+// entry without dependency-scan.json). Empty when the build has none; a file that cannot be read
+// adds a problem.
+nlohmann::json dependency_findings(const std::filesystem::path& build_dir,
+                                   std::vector<std::string>& problems);
+// A finding's found_by: a list of tools now ("pipewright", "dependency-check"), one name in
+// older builds; joined with "+".
+std::string found_by(const nlohmann::json& finding);
+
 // Every test case of a JUnit XML file (pytest's), one per node id (a test that failed and then
 // errored in teardown is one failed test). Problems are appended to `problems`.
 std::vector<TestCase> read_junit_cases(const std::filesystem::path& file,

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "history/build_facts.h"
 #include "pipeline/dag.h"
 #include "pipeline/loader.h"
 #include "util/error.h"
@@ -317,11 +318,10 @@ json folder_findings(const fs::path& dir) {
                            {"key", tool + "|" + rule + "|" + file + "|" + msg}});
       }
     }
-  json dep = load(dir / "reports" / "dependency-check-report.json");
-  if (!dep.is_object()) dep = load(dir / "artifacts" / "dependency-check-report.json");
-  if (dep.is_object())
-    for (const auto& f : dep.value("findings", json::array())) {
-      if (f.value("ignored", false)) continue;
+  std::vector<std::string> unread;  // the index reports these; a page shows what it can read
+  for (const auto& f : history::dependency_findings(dir, unread)) {
+    try {
+      if (!f.is_object() || f.value("ignored", false)) continue;
       std::string id = f.value("id", ""), pkg = f.value("package", "");
       deps.push_back({{"id", id},
                       {"package", pkg},
@@ -330,8 +330,12 @@ json folder_findings(const fs::path& dir) {
                       {"fixed_versions", f.value("fixed_versions", json::array())},
                       {"summary", f.value("summary", "")},
                       {"link", f.value("link", "")},
+                      {"found_by", history::found_by(f)},
                       {"key", id + "|" + pkg}});
+    } catch (const json::exception&) {
+      // A finding of the wrong shape is left out; the index names the damaged file.
     }
+  }
   json trivy = load(dir / "artifacts" / "trivy-image-report.json");
   if (trivy.is_object())
     for (const auto& r : trivy.value("Results", json::array()))
@@ -347,7 +351,21 @@ json folder_findings(const fs::path& dir) {
                          {"link", v.value("PrimaryURL", "")},
                          {"key", id + "|" + pkg}});
       }
-  return {{"quality", quality}, {"dependency", deps}, {"image", image}};
+  // Whether each kind's report is in the folder: a build that stopped before a scan has none,
+  // which is not the same as a scan that found nothing.
+  std::error_code ec;
+  bool dep_scanned = false;
+  for (const fs::path& f :
+       {dir / "reports" / "dependency-scan.json", dir / "reports" / "dependency-check-report.json",
+        dir / "artifacts" / "dependency-check-report.json"})
+    dep_scanned = dep_scanned || fs::is_regular_file(f, ec);
+  return {{"quality", quality},
+          {"dependency", deps},
+          {"image", image},
+          {"scanned",
+           {{"quality", sarif.is_object()},
+            {"dependency", dep_scanned},
+            {"image", trivy.is_object()}}}};
 }
 
 }  // namespace
@@ -357,10 +375,25 @@ json findings_json(Project& p, int n) {
   auto prev = p.index->previous(n);
   json out = cur;
   out["previous"] = prev ? json(*prev) : json();
+  // Each kind is compared with the last earlier build that scanned it: a build that stopped
+  // before its image scan neither resolves the image's vulnerabilities nor makes the next
+  // build's look new.
+  std::map<int, json> earlier;
+  auto baseline = [&](const char* kind) -> std::optional<int> {
+    std::optional<int> b = prev;
+    for (int steps = 0; b && steps < 50; ++steps, b = p.index->previous(*b)) {
+      auto it = earlier.find(*b);
+      if (it == earlier.end()) it = earlier.emplace(*b, folder_findings(build_dir(p, *b))).first;
+      if (it->second["scanned"].value(kind, false)) return b;
+    }
+    return std::nullopt;
+  };
   for (const char* kind : {"quality", "dependency", "image"}) {
     json resolved = json::array();
-    if (prev) {
-      json old = folder_findings(build_dir(p, *prev));
+    auto base = cur["scanned"].value(kind, false) ? baseline(kind) : std::nullopt;
+    out["compared_" + std::string(kind)] = base ? json(*base) : json();
+    if (base) {
+      const json& old = earlier[*base];
       std::set<std::string> before, now;
       for (const auto& f : old[kind]) before.insert(f["key"].get<std::string>());
       for (auto& f : out[kind]) {

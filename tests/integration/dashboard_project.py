@@ -45,8 +45,10 @@ if what == "scan":
     if "vuln" in modes:
         findings.append({"id": "GHSA-j8r2-6x86-q33q", "package": "requests", "version": "2.25.0", "severity": "HIGH",
                          "fixed_versions": ["2.31.0"], "summary": "Unintended leak of Proxy-Authorization header",
-                         "link": "https://osv.dev/vulnerability/GHSA-j8r2-6x86-q33q", "found_by": "pipewright", "ignored": False})
-    (reports / "dependency-check-report.json").write_text(json.dumps({"version": 1, "findings": findings}))
+                         "link": "https://osv.dev/vulnerability/GHSA-j8r2-6x86-q33q", "found_by": ["pipewright"], "ignored": False})
+    # As the dependency-scan stage writes them: its own JSON, and Dependency-Check's schema.
+    (reports / "dependency-scan.json").write_text(json.dumps({"version": 1, "findings": findings}))
+    (reports / "dependency-check-report.json").write_text(json.dumps({"reportSchema": "1.1", "dependencies": []}))
     (arts / "dist").mkdir(exist_ok=True)
     (arts / "dist" / "calc-1.0.tar.gz").write_bytes(b"not really a tarball\n" * 10)
     print(f"{len(findings)} vulnerable package(s)")

@@ -329,15 +329,22 @@ async function findingsTab(b) {
     sort(xs)
       .map((v) => `<tr class="${v.new ? 'is-new' : ''}"><td>${v.link ? `<a href="${esc(v.link)}" rel="noreferrer">${esc(v.id)}</a>` : esc(v.id)}${v.new ? ' <span class="new">new</span>' : ''}</td><td>${esc(v.package)} ${esc(v.version)}</td><td>${badge((v.severity || '').toUpperCase())}</td><td>${(v.fixed_versions || []).map(esc).join(', ') || '<span class="muted">no fix</span>'}</td><td>${esc(v.summary)}</td></tr>`)
       .join('');
-  const vt = (title, xs, resolved) => `<section><h2>${title} (${xs.length})</h2>${xs.length ? `<table class="grid vulns"><thead><tr><th>Advisory</th><th>Package</th><th>Severity</th><th>Fixed in</th><th>Summary</th></tr></thead><tbody>${vulnRows(xs)}</tbody></table>` : '<p class="muted">None.</p>'}
-    ${resolved.length ? `<p class="ok">Resolved since ${link(f.previous)}: ${resolved.map((v) => esc(v.id + ' ' + v.package)).join(', ')}</p>` : ''}</section>`;
+  // A kind this build did not scan (it stopped before the scan) says so instead of "None.";
+  // new and resolved are against the last build that scanned it (compared_<kind>).
+  const scanned = (kind) => !f.scanned || f.scanned[kind];
+  const none = (kind) => `<p class="muted">${scanned(kind) ? 'None.' : 'Not scanned in this build.'}</p>`;
+  const vt = (title, kind) => {
+    const xs = f[kind], resolved = f['resolved_' + kind];
+    return `<section><h2>${title} (${scanned(kind) ? xs.length : '-'})</h2>${xs.length ? `<table class="grid vulns"><thead><tr><th>Advisory</th><th>Package</th><th>Severity</th><th>Fixed in</th><th>Summary</th></tr></thead><tbody>${vulnRows(xs)}</tbody></table>` : none(kind)}
+    ${resolved.length ? `<p class="ok">Resolved since ${link(f['compared_' + kind])}: ${resolved.map((v) => esc(v.id + ' ' + v.package)).join(', ')}</p>` : ''}</section>`;
+  };
   h(`${buildHeader(b)}${tabs(b.number, 'findings')}
-    ${vt('Dependency vulnerabilities', f.dependency, f.resolved_dependency)}
-    ${vt('Image vulnerabilities', f.image, f.resolved_image)}
-    <section><h2>Quality findings (${f.quality.length})</h2>${f.quality.length ? `<table class="grid"><thead><tr><th>Tool</th><th>Rule</th><th>Level</th><th>Where</th><th>Message</th></tr></thead><tbody>
+    ${vt('Dependency vulnerabilities', 'dependency')}
+    ${vt('Image vulnerabilities', 'image')}
+    <section><h2>Quality findings (${scanned('quality') ? f.quality.length : '-'})</h2>${f.quality.length ? `<table class="grid"><thead><tr><th>Tool</th><th>Rule</th><th>Level</th><th>Where</th><th>Message</th></tr></thead><tbody>
     ${sort(f.quality).slice(0, 2000).map((q) => `<tr class="${q.new ? 'is-new' : ''}"><td>${esc(q.tool)}</td><td>${esc(q.rule)}${q.new ? ' <span class="new">new</span>' : ''}</td><td>${esc(q.level)}</td><td>${esc(q.file)}:${q.line}</td><td>${esc(q.message)}</td></tr>`).join('')}
-    </tbody></table>` : '<p class="muted">None.</p>'}
-    ${f.resolved_quality.length ? `<p class="ok">${f.resolved_quality.length} resolved since ${link(f.previous)}</p>` : ''}</section>`);
+    </tbody></table>` : none('quality')}
+    ${f.resolved_quality.length ? `<p class="ok">${f.resolved_quality.length} resolved since ${link(f.compared_quality)}</p>` : ''}</section>`);
 }
 
 function artifactsTab(b) {

@@ -26,6 +26,9 @@ struct FakeBuild {
   std::map<std::string, std::string> tests = {{"test_a", "passed"}, {"test_b", "passed"}};
   double coverage = 0.9;  // line rate
   int vulns = 0;
+  // Written as builds before the rename did: pipewright's findings JSON under the name
+  // dependency-check-report.json, found_by one name.
+  bool old_dependency_report = false;
 };
 
 inline fs::path write_build(const fs::path& project, const FakeBuild& b) {
@@ -87,14 +90,26 @@ inline fs::path write_build(const fs::path& project, const FakeBuild& b) {
           lines + "</lines></class></classes></package></packages></coverage>");
   nlohmann::json findings = nlohmann::json::array();
   for (int i = 0; i < b.vulns; ++i)
-    findings.push_back({{"id", "PYSEC-" + std::to_string(i)},
-                        {"package", "requests"},
-                        {"version", "2.0"},
-                        {"severity", "HIGH"},
-                        {"fixed_versions", {"2.31.0"}},
-                        {"ignored", false}});
-  put(dir / "reports" / "dependency-check-report.json",
-      nlohmann::json({{"findings", findings}}).dump());
+    findings.push_back(
+        {{"id", "PYSEC-" + std::to_string(i)},
+         {"package", "requests"},
+         {"version", "2.0"},
+         {"severity", "HIGH"},
+         {"fixed_versions", {"2.31.0"}},
+         {"found_by", b.old_dependency_report ? nlohmann::json("pipewright")
+                                              : nlohmann::json::array({"pipewright"})},
+         {"ignored", false}});
+  if (b.old_dependency_report) {
+    put(dir / "reports" / "dependency-check-report.json",
+        nlohmann::json({{"findings", findings}}).dump());
+  } else {
+    // As the dependency-scan stage writes them now: its own JSON under its own name, and
+    // Dependency-Check's schema (no "findings") under Dependency-Check's name.
+    put(dir / "reports" / "dependency-scan.json",
+        nlohmann::json({{"version", 1}, {"findings", findings}}).dump());
+    put(dir / "reports" / "dependency-check-report.json",
+        R"({"reportSchema": "1.1", "dependencies": []})");
+  }
   put(dir / "artifacts" / "dist" / "app.tar.gz", "tarball " + std::to_string(b.number));
   return dir;
 }

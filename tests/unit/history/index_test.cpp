@@ -103,6 +103,39 @@ TEST_F(IndexTest, AddsBuildsAndAnswersWithTheirFacts) {
   EXPECT_EQ(idx.tests_overview("grid", 30, 10)["tests"][0]["cells"], "PFF");
 }
 
+// The dependency scan's findings are counted from reports/dependency-scan.json (what the stage
+// writes), and from the JSON that builds before it kept as dependency-check-report.json; the
+// Dependency-Check schema now under that name is not mistaken for an empty list of findings.
+TEST_F(IndexTest, CountsDependencyFindingsOfNewAndOldBuilds) {
+  write_build(dir_, {.number = 1, .vulns = 2, .old_dependency_report = true});
+  write_build(dir_, {.number = 2, .vulns = 3});
+  write_build(dir_, {.number = 3, .vulns = 0});
+  // Only Dependency-Check's schema (OWASP Dependency-Check's own report, or a scan restored from
+  // an entry cached before dependency-scan.json was kept): its vulnerabilities count.
+  fs::path b4 = write_build(dir_, {.number = 4});
+  fs::remove(b4 / "reports" / "dependency-scan.json");
+  put(b4 / "reports" / "dependency-check-report.json", R"({"reportSchema": "1.1",
+    "scanInfo": {"engineVersion": "9.0.9"},
+    "dependencies": [{"fileName": "black:23.1.0", "packages": [{"id": "pkg:pypi/black@23.1.0"}],
+      "vulnerabilities": [{"name": "CVE-2024-21503", "severity": "MEDIUM",
+        "vulnerableSoftware": [{"software": {"id": "pkg:pypi/black@23.1.0",
+                                             "versionEndExcluding": "24.3.0"}}]}]},
+      {"fileName": "attrs:22.2.0"}]})");
+  Index idx(dir_);
+  idx.sync();
+  auto list = idx.builds({});
+  ASSERT_EQ(list["builds"].size(), 4u);
+  EXPECT_EQ(list["builds"][0]["findings"]["medium"], 1);
+  EXPECT_EQ(list["builds"][0]["findings"]["high"], 0);
+  list["builds"].erase(0);
+  EXPECT_EQ(list["builds"][0]["findings"]["high"], 0);
+  EXPECT_EQ(list["builds"][1]["findings"]["high"], 3);
+  EXPECT_EQ(list["builds"][2]["findings"]["high"], 2);
+  auto b2 = idx.build(2);
+  ASSERT_TRUE(b2);
+  EXPECT_TRUE((*b2)["problems"].empty()) << (*b2)["problems"].dump();
+}
+
 TEST_F(IndexTest, FiltersAndPages) {
   three_builds();
   write_build(dir_, {.number = 4, .branch = "feature"});

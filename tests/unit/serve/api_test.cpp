@@ -67,6 +67,30 @@ TEST_F(ApiTest, ServesBuildsABuildItsTestsAndTrends) {
   EXPECT_EQ(api.get("/api/builds", {{"project", "other"}}).status, 404);
 }
 
+// A build that stopped before its dependency scan has no report: it neither resolves the
+// previous build's vulnerabilities nor makes the next build's look new.
+TEST_F(ApiTest, FindingsAreComparedWithTheLastBuildThatScanned) {
+  fs::path b3 = write_build(dir_, {.number = 3, .status = "FAILURE"});
+  for (const char* f : {"dependency-scan.json", "dependency-check-report.json"})
+    fs::remove(b3 / "reports" / f);
+  write_build(dir_, {.number = 4, .vulns = 1});
+  Api api({dir_});
+  auto f3 = get(api, "/api/builds/3/findings");
+  EXPECT_FALSE(f3["scanned"]["dependency"].get<bool>());
+  EXPECT_TRUE(f3["resolved_dependency"].empty());
+  EXPECT_TRUE(f3["compared_dependency"].is_null());
+  auto f4 = get(api, "/api/builds/4/findings");
+  EXPECT_TRUE(f4["scanned"]["dependency"].get<bool>());
+  EXPECT_EQ(f4["compared_dependency"], 2);
+  ASSERT_EQ(f4["dependency"].size(), 1u);
+  EXPECT_FALSE(f4["dependency"][0]["new"].get<bool>());
+  EXPECT_EQ(f4["dependency"][0]["found_by"], "pipewright");
+  // Build 1 scanned and found nothing: build 2's vulnerability is new against it.
+  auto f2 = get(api, "/api/builds/2/findings");
+  EXPECT_EQ(f2["compared_dependency"], 1);
+  EXPECT_TRUE(f2["dependency"][0]["new"].get<bool>());
+}
+
 TEST_F(ApiTest, ServesALogsWindowSearchAndFailingLines) {
   Api api({dir_});
   auto w = get(api, "/api/builds/2/log/tests");
