@@ -197,6 +197,15 @@ int serve(const ServeOptions& o) {
   if (o.port != 0) check_bindable(o.host, o.port);
 
   httplib::Server svr;
+  // SO_REUSEADDR only. httplib's default adds SO_REUSEPORT, which has two costs: a second server
+  // could listen on the same port beside this one, and the connections this server leaves in
+  // TIME_WAIT (about a minute after it stops) refuse a restart on the port unless the new socket
+  // sets SO_REUSEPORT too, so `pipewright serve` stopped and started again said the port was in
+  // use by another program.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // Each open live page holds a thread for its event stream: more than httplib's default.
   svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
   svr.Get("/assets/app.js", [](const httplib::Request&, httplib::Response& res) {
