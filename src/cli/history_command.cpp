@@ -162,7 +162,10 @@ int cmd_show(const fs::path& dir, int build, bool as_json) {
     for (const auto& c : j["gate_conditions"])
       std::cout << "  " << pad_column(c["status"], 6) << " " << c["name"].get<std::string>() << " "
                 << c["op"].get<std::string>() << " " << c["threshold"].get<std::string>()
-                << " (actual " << c["actual"].get<std::string>() << ")\n";
+                << (c["actual"].get<std::string>().empty()
+                        ? std::string(" (no value: no new code, or not measured)")
+                        : " (actual " + c["actual"].get<std::string>() + ")")
+                << "\n";
   }
   if (!j["finding_counts"].empty()) {
     std::cout << "\nFindings:";
