@@ -1,5 +1,6 @@
 #include "stages/quality.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -38,8 +39,19 @@ std::vector<std::string> default_paths(const pipeline::StageSpec& spec, const pi
   std::vector<std::string> candidates = model.package_paths();
   if (spec.kind == "lint" || spec.kind == "format-ruff" || spec.kind == "format-black")
     for (const auto& t : model.test_paths()) candidates.push_back(t);
-  for (const auto& c : candidates)
-    if (fs::exists(ws / c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  // A path inside another one (tests kept in the package, pkg/tests) is left out: flake8 and
+  // bandit check a file once per path naming it, so pkg/tests beside pkg doubled every finding
+  // of the tests against what the tool says run on the package alone.
+  auto inside = [](const std::string& path, const std::string& folder) {
+    return folder == "." || path == folder || path.starts_with(folder + "/");
+  };
+  for (const auto& c : candidates) {
+    if (!fs::exists(ws / c)) continue;
+    if (std::any_of(candidates.begin(), candidates.end(),
+                    [&](const std::string& o) { return o != c && inside(c, o); }))
+      continue;
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
   return out;
 }
 

@@ -477,3 +477,28 @@ def test_monorepo_names_the_folder_that_holds_the_python_project(repo, pw):
     log = (latest / "logs" / "preflight.log").read_bytes()
     assert stages["preflight"]["status"] == "SUCCESS", log
     assert b"flit_pkg" in log
+
+
+def test_tests_inside_the_package_are_linted_once(repo, pw):
+    """Tests kept inside the package (pkg/tests, as h11 keeps them): lint used to pass both the
+    package and pkg/tests to flake8, which then checked and reported every test file twice. The
+    figure now equals flake8's own on the package, run by hand with the same arguments."""
+    files = dict(layout_setup_py_only()[2])
+    del files["tests/test_core.py"]
+    files["legacy_pkg/tests/__init__.py"] = ""
+    files["legacy_pkg/tests/test_core.py"] = "import os\n\n" + TESTS.format(pkg="legacy_pkg")
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    plan = pw(project, "plan")
+    assert "tests        legacy_pkg/tests  (folder legacy_pkg/tests/ (inside the package))" in plan.out, plan.out
+    r = pw(project, "run", "lint", timeout=600)
+    lint = r.stage("lint")
+    assert lint["status"] == "FAILURE", lint
+    log = r.log("lint").decode()
+    argv = next(line for line in log.splitlines() if line.startswith("$ ") and "-m flake8" in line)
+    assert argv.endswith(" legacy_pkg"), argv
+    own = subprocess.run([SYSTEM_PYTHON, "-m", "flake8", *argv.split("-m flake8 ")[1].split()],
+                         cwd=project, capture_output=True, text=True)
+    findings = own.stdout.splitlines()
+    assert len(findings) == 1 and "legacy_pkg/tests/test_core.py:1:1: F401" in findings[0], own
+    assert lint["summary"].startswith("flake8: 1 finding (1 warning)"), lint["summary"]
