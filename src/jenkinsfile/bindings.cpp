@@ -40,6 +40,7 @@ Scope Interp::base_scope() {
     sc.set(k, v);
   for (const auto& [k, v] : params_) sc.set(k, v);  // params are environment variables too
   for (const auto& [k, v] : build_env()) sc.set(k, v);
+  if (jp_.scripted) *sc.vars = build_vars();
   return sc;
 }
 
@@ -82,6 +83,52 @@ void Interp::set_build_env(const std::string& name, const std::string& value) {
   auto all = read_build_env(f, host_);
   all[name] = value;
   write_env_file(f, all);
+}
+
+namespace {
+
+nlohmann::json val_json(const Val& v) {
+  return {{"t", static_cast<int>(v.t)}, {"s", v.s}, {"b", v.b}, {"n", v.n}};
+}
+
+}  // namespace
+
+std::map<std::string, Val> Interp::build_vars() {
+  std::lock_guard lock(build_env_mutex);
+  return read_build_vars();
+}
+
+std::map<std::string, Val> Interp::read_build_vars() {
+  std::map<std::string, Val> out;
+  fs::path f = facts_.root / "tmp" / "jenkins-vars.json";
+  std::error_code ec;
+  if (!fs::exists(f, ec)) return out;
+  try {
+    auto j = nlohmann::json::parse(read_file(f));
+    for (const auto& [k, v] : j.items()) {
+      Val x;
+      x.t = static_cast<Val::T>(v.at("t").get<int>());
+      x.s = v.at("s").get<std::string>();
+      x.b = v.at("b").get<bool>();
+      x.n = v.at("n").get<double>();
+      out[k] = x;
+    }
+  } catch (const std::exception& e) {
+    host_.warn("cannot read " + f.string() + " (variables set by earlier stages): " + e.what());
+  }
+  return out;
+}
+
+void Interp::set_build_var(const std::string& name, const Val& value) {
+  if (!jp_.scripted) return;
+  std::lock_guard lock(build_env_mutex);
+  auto all = read_build_vars();
+  all[name] = value;
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : all) j[k] = val_json(v);
+  fs::path f = facts_.root / "tmp" / "jenkins-vars.json";
+  fs::create_directories(f.parent_path());
+  write_file_atomic(f, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 namespace {

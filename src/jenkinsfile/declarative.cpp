@@ -974,6 +974,7 @@ std::string to_source(const NodePtr& n) {
 
 Pipeline read_declarative(const std::string& text, const std::string& file) {
   auto root = parse_groovy(text, file);
+  if (is_scripted(root)) return read_scripted(root, file);
   Reader r(file);
   return r.read(root);
 }
@@ -990,7 +991,7 @@ Pipeline read_declarative_file(const std::string& path) {
 
 std::string dump(const Pipeline& p) {
   Dumper d;
-  d.line("pipeline" + d.at(p.pos));
+  d.line(std::string(p.scripted ? "scripted pipeline" : "pipeline") + d.at(p.pos));
   d.ind = 1;
   d.agent(p.agent);
   d.env(p.environment);

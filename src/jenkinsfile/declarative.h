@@ -133,6 +133,9 @@ struct Pipeline {
   Post post;
   std::vector<std::string> notes;  // triggers, tools, libraries... that do not carry over
   Pos pos;
+  // Read from a scripted pipeline (scripted.cpp): steps are Groovy statements as in script { },
+  // variables live for the whole build, and there is no implicit checkout.
+  bool scripted = false;
 };
 
 // Reads a Jenkinsfile's text. Throws ConfigError with every problem found (file:line:col):
@@ -140,6 +143,16 @@ struct Pipeline {
 // validator's invalid-pipeline cases.
 Pipeline read_declarative(const std::string& text, const std::string& file);
 Pipeline read_declarative_file(const std::string& path);
+
+// A scripted pipeline (`node { stage('x') { ... } }`) read into the same model: each stage(...)
+// { } a stage, in order; wrappers around stages (node, withEnv, dir, ...) wrapped around each
+// stage's steps; statements between stages run at the start of the next stage; try's catch and
+// finally as the pipeline's post failure and always; if around stages as when expression;
+// parallel(...) as a stage's parallel branches. Throws ConfigError with every problem found.
+Pipeline read_scripted(const NodePtr& root, const std::string& file);
+// Whether the file's top-level statements are a scripted pipeline: no pipeline { } block, and a
+// stage or node somewhere at the top level.
+bool is_scripted(const NodePtr& root);
 
 // The model as JSON-like text, for golden files and `plan --jenkinsfile --model`.
 std::string dump(const Pipeline& p);

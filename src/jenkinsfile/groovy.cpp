@@ -558,11 +558,22 @@ class Parser {
         n->items.push_back(control("if"));
         return n;
       }
+      // params name each body after the first ("else", "catch e", "finally"), so a try's
+      // clauses can be told apart: a scripted pipeline's finally becomes a post block.
+      std::string clause = k;
       if (k == "catch") {
         expect("(", "after catch");
-        skip_balanced(n->pos);
+        std::string var;
+        while (!is(")") && cur_.type != T::eof) {
+          if (cur_.type == T::ident) var = cur_.text;  // catch (Exception e): the last name
+          if (is("(")) break;
+          advance();
+        }
+        if (is("(")) skip_balanced(n->pos);
         expect(")", "to close catch (...)");
+        clause += " " + var;
       }
+      n->params.push_back(clause);
       body(*n);
     }
     return n;

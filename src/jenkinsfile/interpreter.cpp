@@ -93,7 +93,17 @@ bool Interp::script_statement(const NodePtr& st, Scope& sc) {
   const Node& n = *st;
   if (n.kind == Kind::decl) {
     (*sc.vars)[n.text] = n.items.empty() ? Val{} : eval(n.items[0], sc);
+    set_build_var(n.text, (*sc.vars)[n.text]);
     return true;
+  }
+  if (n.kind == Kind::keyword && n.text == "try" && !n.items.empty()) {
+    try_statement(n, sc);
+    return true;
+  }
+  if (n.kind == Kind::keyword && n.text == "throw" && n.items.size() == 1 &&
+      n.items[0]->kind == Kind::ident) {
+    auto it = caught_errors_.find(n.items[0]->text);
+    if (it != caught_errors_.end()) throw it->second;
   }
   if (n.kind == Kind::assign && n.items.size() == 2) {
     const NodePtr& target = n.items[0];
@@ -108,6 +118,14 @@ bool Interp::script_statement(const NodePtr& st, Scope& sc) {
     }
     if (target->kind == Kind::ident) {
       (*sc.vars)[target->text] = v;
+      set_build_var(target->text, v);
+      return true;
+    }
+    // currentBuild.result = 'UNSTABLE': the build's result (only ever worse, as in Jenkins).
+    if (target->kind == Kind::property && target->text == "result" && target->target &&
+        target->target->kind == Kind::ident && target->target->text == "currentBuild") {
+      std::string r = v.text() == "FAILED" ? "FAILURE" : v.text();
+      build_ = worse(build_, result_named(r, Result::success));
       return true;
     }
     if (target->kind == Kind::property && target->target && target->target->kind == Kind::ident &&
@@ -242,6 +260,16 @@ void Interp::step(const NodePtr& st, Scope& sc) {
     return;
   }
   if (name == "script" || name == "timestamps" || name == "ansiColor") return block(n.closure, sc);
+  // A stage inside a stage (a scripted parallel branch's `stage('x') { }`): part of the stage
+  // pipewright runs, its name in the log.
+  if (name == "stage") {
+    host_.log("[Pipeline] stage '" + arg_str(n, "name", sc) + "'");
+    return block(n.closure, sc);
+  }
+  if (name == "print" || name == "println") {
+    host_.log(arg_str(n, "message", sc));
+    return;
+  }
   // node('label') { ... } inside a stage: this machine is every agent, as for agent { label }.
   // (Jenkins would give the block a workspace of that agent's; here it is the stage's.)
   if (name == "node" && n.closure) {
@@ -325,6 +353,39 @@ void Interp::step(const NodePtr& st, Scope& sc) {
     return;
   }
   fail_at(n.pos, "step '" + name + "' is not implemented");
+}
+
+// try's clauses are named by the node's params ("catch e", "finally"; groovy.cpp). A catch gets
+// the step's error under its name (its message as the value), `throw e` in it raises it again;
+// finally runs whatever happened, and an error nobody caught goes on after it.
+void Interp::try_statement(const Node& n, Scope& sc) {
+  std::optional<StepError> pending;
+  try {
+    block(n.items[0], sc);
+  } catch (const StepError& e) {
+    if (host_.aborted()) throw;
+    pending = e;
+  }
+  for (size_t i = 1; i < n.items.size(); ++i) {
+    std::string clause = i - 1 < n.params.size() ? n.params[i - 1] : "";
+    if (clause.starts_with("catch") && pending) {
+      std::string var = clause.size() > 6 ? clause.substr(6) : "";
+      StepError e = *pending;
+      pending.reset();
+      (*sc.vars)[var] = Val::of(e.message);
+      caught_errors_[var] = e;
+      try {
+        block(n.items[i], sc);
+      } catch (const StepError& again) {
+        caught_errors_.erase(var);
+        pending = again;
+      }
+      caught_errors_.erase(var);
+    } else if (clause == "finally") {
+      block(n.items[i], sc);
+    }
+  }
+  if (pending) throw *pending;
 }
 
 // A built-in stage doing a plugin step's work in this stage's context.

@@ -153,6 +153,15 @@ class Interp {
   // see it.
   void set_build_env(const std::string& name, const std::string& value);
   std::map<std::string, std::string> build_env();
+  // A scripted pipeline's variables live for the whole build (its top-level `def x` is seen by
+  // every later stage): kept in the build folder beside env.X's. A no-op for declarative.
+  void set_build_var(const std::string& name, const Val& value);
+  std::map<std::string, Val> build_vars();
+  std::map<std::string, Val> read_build_vars();  // under build_env's lock
+
+  // try { } catch (e) { } finally { } in steps: the error caught by name, for `throw e`.
+  void try_statement(const Node& n, Scope& sc);
+  std::map<std::string, StepError> caught_errors_;
 
   // input_step.cpp
   void input(const Node& n, Scope& sc, bool directive);

@@ -46,6 +46,10 @@ const Row kSteps[] = {
     {"timestamps", "timestamper", true, "", ""},
     {"ansiColor", "ansicolor", true, "", ""},
     {"script", "pipeline-model-definition", true, "", ""},
+    // A stage inside a stage's steps (a scripted parallel branch's): run as part of it.
+    {"stage", "pipeline-stage-step", true, "", ""},
+    {"print", "Groovy", true, "", ""},
+    {"println", "Groovy", true, "", ""},
     {"stash", "workflow-basic-steps", true, "", ""},
     {"unstash", "workflow-basic-steps", true, "", ""},
     {"archiveArtifacts", "core", true, "", ""},
@@ -115,18 +119,22 @@ void each_block(const Pipeline& p, const std::function<void(const NodePtr&)>& f)
   for (const auto& [_, b] : p.post.conditions) f(b);
 }
 
+// Where check_block's statements are: a declarative steps block, script { } in one, or a
+// scripted pipeline's stage (Groovy statements too, as script { }'s).
+constexpr int kInSteps = 0, kInScript = 1, kInScripted = 2;
+
 // Defined below with `when`'s checks; `value_steps` also accepts the steps script { } calls
 // for their value (is_value_step).
 const Node* not_evaluable(const NodePtr& n, bool value_steps = false);
 
-void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& out,
+void check_block(const NodePtr& block, int in_script, std::vector<Diagnostic>& out,
                  const std::string& file, bool have_terminal);
 
 // script { }'s Groovy beyond step calls, as the interpreter runs it (Interp::script_statement):
 // `def x = v`, `x = v`, `x += v`, `env.X = v`, and if / else if / else over such statements
 // and steps. True when `n` is one of them (its problems then added to `out`).
-bool check_script_statement(const Node& n, std::vector<Diagnostic>& out, const std::string& file,
-                            bool have_terminal) {
+bool check_script_statement(const Node& n, int mode, std::vector<Diagnostic>& out,
+                            const std::string& file, bool have_terminal) {
   auto value = [&](const NodePtr& v) {
     if (const Node* bad = not_evaluable(v, true))
       out.push_back({file, bad->pos.line, bad->pos.col,
@@ -141,6 +149,12 @@ bool check_script_statement(const Node& n, std::vector<Diagnostic>& out, const s
     if (!n.items.empty()) value(n.items[0]);
     return true;
   }
+  if (n.kind == Kind::assign && n.text == "=" && n.items[0]->kind == Kind::property &&
+      n.items[0]->text == "result" && n.items[0]->target &&
+      n.items[0]->target->kind == Kind::ident && n.items[0]->target->text == "currentBuild") {
+    value(n.items[1]);
+    return true;
+  }
   if (n.kind == Kind::assign && n.items.size() == 2 && (n.text == "=" || n.text == "+=")) {
     const NodePtr& t = n.items[0];
     bool env = t->kind == Kind::property && t->target && t->target->kind == Kind::ident &&
@@ -149,17 +163,25 @@ bool check_script_statement(const Node& n, std::vector<Diagnostic>& out, const s
     value(n.items[1]);
     return true;
   }
+  if (n.kind == Kind::keyword && n.text == "try" && !n.items.empty()) {
+    for (const auto& body : n.items) check_block(body, mode, out, file, have_terminal);
+    return true;
+  }
+  // `throw e` of the error a catch caught (Interp::try_statement); another throw is Groovy.
+  if (n.kind == Kind::keyword && n.text == "throw" && n.items.size() == 1 &&
+      n.items[0]->kind == Kind::ident)
+    return true;
   if (n.kind == Kind::keyword && n.text == "if" && n.items.size() >= 2) {
     value(n.items[0]);
     for (size_t i = 1; i < n.items.size(); ++i) {
       const NodePtr& body = n.items[i];
       if (body->kind == Kind::closure) {
-        check_block(body, true, out, file, have_terminal);
+        check_block(body, mode, out, file, have_terminal);
       } else {
         auto one = std::make_shared<Node>();
         one->kind = Kind::closure;
         one->items = {body};
-        check_block(one, true, out, file, have_terminal);
+        check_block(one, mode, out, file, have_terminal);
       }
     }
     return true;
@@ -167,24 +189,28 @@ bool check_script_statement(const Node& n, std::vector<Diagnostic>& out, const s
   return false;
 }
 
-void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& out,
+void check_block(const NodePtr& block, int in_script, std::vector<Diagnostic>& out,
                  const std::string& file, bool have_terminal) {
   if (!block) return;
   for (const auto& st : block->items) {
     const Node& n = *st;
-    if (in_script && check_script_statement(n, out, file, have_terminal)) continue;
+    if (in_script && check_script_statement(n, in_script, out, file, have_terminal)) continue;
     if (n.kind != Kind::call ||
         (n.target && !(n.target->kind == Kind::ident && n.target->text == "steps"))) {
       if (n.kind == Kind::ident) {  // a step without arguments: deleteDir, cleanWs
         StepInfo i = step_info(n.text);
         if (i.supported) continue;
       }
-      out.push_back(
-          {file, n.pos.line, n.pos.col,
-           std::string(in_script ? "script { } " : "steps ") +
-               "holds Groovy that is not a plain step (`" + to_source(st).substr(0, 60) +
-               "`): pipewright runs script { } made of supported steps, def and "
-               "assignments, env.X = and if / else; write the rest as steps or an sh script"});
+      out.push_back({file, n.pos.line, n.pos.col,
+                     std::string(in_script == kInScripted ? "a scripted stage "
+                                 : in_script              ? "script { } "
+                                                          : "steps ") +
+                         "holds Groovy that is not a plain step (`" + to_source(st).substr(0, 60) +
+                         "`): pipewright runs " +
+                         (in_script == kInScripted ? "scripted stages" : "script { }") +
+                         " made of supported steps, def and assignments, env.X =, if / else" +
+                         (in_script == kInScripted ? " and try / catch / finally" : "") +
+                         "; write the rest as steps or an sh script"});
       continue;
     }
     StepInfo i = step_info(n.text);
@@ -210,7 +236,11 @@ void check_block(const NodePtr& block, bool in_script, std::vector<Diagnostic>& 
                            "(pipewright's checkout of this repository, or --repo URL --ref REF)"});
     }
     if (n.closure)
-      check_block(n.closure, in_script || n.text == "script", out, file, have_terminal);
+      check_block(n.closure,
+                  in_script            ? in_script
+                  : n.text == "script" ? kInScript
+                                       : kInSteps,
+                  out, file, have_terminal);
   }
 }
 
@@ -326,7 +356,10 @@ void check_when(const WhenCondition& c, const std::string& file, std::vector<Dia
 
 std::vector<Diagnostic> unsupported_steps(const Pipeline& p, bool have_terminal) {
   std::vector<Diagnostic> out;
-  each_block(p, [&](const NodePtr& b) { check_block(b, false, out, p.file, have_terminal); });
+  // A scripted pipeline's steps are Groovy statements, as script { }'s are.
+  each_block(p, [&](const NodePtr& b) {
+    check_block(b, p.scripted ? kInScripted : kInSteps, out, p.file, have_terminal);
+  });
   std::function<void(const Stage&)> stage = [&](const Stage& s) {
     for (const auto& c : s.when.conditions) check_when(c, p.file, out);
     if (s.input && !have_terminal)
@@ -880,8 +913,18 @@ struct Importer {
 std::string to_pipewright_yaml(const Pipeline& jp, const std::string& source_name) {
   Importer im{jp, {}, {}, {}, {}};
   im.ids.insert("checkout");
+  // A scripted pipeline checks out with a `checkout scm` step: pipewright's checkout stage then.
+  bool checkout = !jp.options.skip_default_checkout;
+  if (jp.scripted)
+    each_block(jp, [&](const NodePtr& b) {
+      collect_steps(b, [&](const Node& s) {
+        if (s.kind == Kind::call && s.text == "checkout" && s.positional(0) &&
+            s.positional(0)->text == "scm")
+          checkout = true;
+      });
+    });
   std::vector<std::string> needs = {};
-  if (!jp.options.skip_default_checkout) needs = {"checkout"};
+  if (checkout) needs = {"checkout"};
   std::vector<std::string> ends;
   for (const auto& s : jp.stages) {
     ends.clear();
@@ -906,13 +949,13 @@ std::string to_pipewright_yaml(const Pipeline& jp, const std::string& source_nam
   // does not have are turned off, so the file runs what the Jenkinsfile ran.
   auto defaults = pipeline::load_pipeline({});
   std::set<std::string> keep(im.used_builtins.begin(), im.used_builtins.end());
-  if (!jp.options.skip_default_checkout) keep.insert("checkout");
+  if (checkout) keep.insert("checkout");
   if (!jp.post.empty()) keep.insert("post");
   for (const auto& s : defaults.stages) {
     if (keep.count(s.id) || im.ids.count(s.id)) continue;
     o << "  " << s.id << ": {enabled: false}\n";
   }
-  if (jp.options.skip_default_checkout) o << "  checkout: {enabled: false}\n";
+  if (!checkout) o << "  checkout: {enabled: false}\n";
   // Pipeline-level environment goes on every stage: pipewright has no pipeline-wide env.
   std::string b = im.body.str();
   o << b;

@@ -122,8 +122,11 @@ TEST(Groovy, FiveMegabytes) {
   EXPECT_EQ(p.stages.size(), static_cast<size_t>(n));
 }
 
-TEST(Declarative, ScriptedPipelineIsNamed) {
-  std::string e = error_of("node {\n  stage('x') { sh 'y' }\n}\n");
+TEST(Declarative, ScriptedGroovyBesidePipelineIsNamed) {
+  // A scripted pipeline alone is read (scripted_test.cpp); beside a pipeline { } block it is not.
+  std::string e = error_of(
+      "timestamps { echo 'x' }\npipeline {\n  agent any\n  stages { stage('x') { "
+      "steps { echo 'y' } } }\n}\n");
   EXPECT_NE(e.find("Jenkinsfile:1:1:"), std::string::npos) << e;
   EXPECT_NE(e.find("only declarative is supported"), std::string::npos) << e;
 }

@@ -200,5 +200,36 @@ TEST_F(StepsTest, CurrentBuildResultIsTheWorseOfBuildAndStage) {
   EXPECT_TRUE(host.logged("result UNSTABLE")) << out.summary;
 }
 
+// A scripted pipeline's stages: try/catch/finally inside a stage with the caught error rethrown
+// or swallowed, currentBuild.result, and variables that later stages see (kept in the build
+// folder, as a scripted pipeline's top-level `def` is one Groovy program's).
+TEST_F(StepsTest, ScriptedTryCatchFinallyAndBuildWideVariables) {
+  jp = read_declarative(
+      "def suffix = 'xml'\n"
+      "node {\n"
+      "  stage('Test') {\n"
+      "    try { sh 'pytest' } catch (e) { echo \"caught ${e}\"; throw e }\n"
+      "    finally { echo \"report.${suffix}\" }\n"
+      "  }\n"
+      "  stage('Lint') {\n"
+      "    try { sh 'flake8' } catch (err) { currentBuild.result = 'UNSTABLE' }\n"
+      "    echo \"after ${suffix}\"\n"
+      "  }\n"
+      "}\n",
+      "Jenkinsfile");
+  auto conds = [](Result) { return std::vector<std::string>{"always"}; };
+  host.exit_code = 2;
+  auto out = run_stage(host, facts, jp, settings, "0", conds);
+  EXPECT_EQ(out.kind, RunOutcome::Kind::failure);
+  EXPECT_EQ(out.summary, "script returned exit code 2");
+  EXPECT_TRUE(host.logged("caught script returned exit code 2"));
+  EXPECT_TRUE(host.logged("report.xml"));  // finally ran, after the catch
+  // The second stage: the top-level variable set in the first stage is seen; the swallowed
+  // error leaves the stage going and its result UNSTABLE.
+  out = run_stage(host, facts, jp, settings, "1", conds);
+  EXPECT_EQ(out.kind, RunOutcome::Kind::unstable) << out.summary;
+  EXPECT_TRUE(host.logged("after xml"));
+}
+
 }  // namespace
 }  // namespace pw::jenkinsfile
