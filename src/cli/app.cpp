@@ -298,8 +298,9 @@ int main(int argc, char** argv) {
   run->footer(std::string("\n") + kExitCodes);
   JenkinsfileArgs jenkins;
   auto* run_jf =
-      run->add_option("--jenkinsfile", jenkins.file,
-                      "Run a declarative Jenkinsfile natively (default file: Jenkinsfile)")
+      run->add_option(
+             "--jenkinsfile", jenkins.file,
+             "Run a Jenkinsfile (declarative or scripted) natively (default file: Jenkinsfile)")
           ->expected(0, 1);
   run->add_option("-p,--param", jenkins.params, "A Jenkinsfile parameter: NAME=VALUE (repeatable)");
   run->add_flag("--skip-unsupported", jenkins.skip_unsupported,
@@ -315,17 +316,17 @@ int main(int argc, char** argv) {
   plan->add_flag("--yaml", yaml, "Print the pipeline as a pipewright.yaml that reproduces it");
   JenkinsfileArgs plan_jenkins;
   bool plan_model = false;
-  auto* plan_jf =
-      plan->add_option("--jenkinsfile", plan_jenkins.file,
-                       "Show a declarative Jenkinsfile's stages as pipewright runs them")
-          ->expected(0, 1);
+  auto* plan_jf = plan->add_option("--jenkinsfile", plan_jenkins.file,
+                                   "Show a Jenkinsfile's stages as pipewright runs them")
+                      ->expected(0, 1);
   plan->add_option("-p,--param", plan_jenkins.params, "A Jenkinsfile parameter: NAME=VALUE");
   plan->add_flag("--model", plan_model, "With --jenkinsfile: print the Declarative model as read");
 
   // import
   auto* imp = app.add_subcommand("import", "Write a pipewright.yaml from another CI engine's file");
   imp->require_subcommand(1);
-  auto* imp_jf = imp->add_subcommand("jenkinsfile", "A declarative Jenkinsfile as pipewright.yaml");
+  auto* imp_jf = imp->add_subcommand("jenkinsfile",
+                                     "A Jenkinsfile (declarative or scripted) as pipewright.yaml");
   JenkinsfileArgs import_jenkins;
   std::string import_output;
   bool import_force = false;

@@ -153,7 +153,8 @@ int cmd_plan_jenkinsfile(const fs::path& dir, const JenkinsfileArgs& args, bool 
   rs.params = parse_params(*jp, args.params);
   auto p = jf::to_run_pipeline(*jp, path.string(), rs);
   auto graph = validated_graph(p);
-  std::cout << "Pipeline of " << path.string() << " (declarative Jenkinsfile, run natively)\n\n";
+  std::cout << "Pipeline of " << path.string() << " ("
+            << (jp->scripted ? "scripted" : "declarative") << " Jenkinsfile, run natively)\n\n";
   size_t w = 5;
   for (const auto& s : p.stages) w = std::max(w, s.id.size());
   auto pad = [](std::string s, size_t n) {

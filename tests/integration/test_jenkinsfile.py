@@ -331,12 +331,94 @@ def test_unsupported_step_stops_before_build_or_is_skipped(repo, pw):
     assert "SKIPPED" in r.stage("Notify")["summary"]
 
 
-def test_scripted_pipeline_and_syntax_errors(repo, pw):
-    project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
+SCRIPTED = r"""def report = 'reports/junit.xml'
+timestamps {
+  node('linux') {
+    try {
+      stage('Checkout') {
+        checkout scm
+        sh 'echo checkout >> $WORKSPACE/order.txt'
+      }
+      withEnv(['GREETING=hello from withEnv']) {
+        stage('Test') {
+          sh 'echo test >> $WORKSPACE/order.txt; echo "$GREETING" > greeting.txt'
+          sh "mkdir -p reports && printf '%s' '<testsuite name=\"s\" tests=\"1\"><testcase classname=\"t\" name=\"ok\"/></testsuite>' > ${report}"
+        }
+      }
+      env.STAMP = 'stamped'
+      stage('Checks') {
+        parallel(
+          lint: { sh 'echo lint > lint.txt' },
+          types: { dir('sub') { sh 'echo types > types.txt' } }
+        )
+      }
+      stage('Package') {
+        sh 'echo "package $STAMP" >> $WORKSPACE/order.txt'
+        sh "${FAIL_CMD}"
+      }
+      stage('Publish') { sh 'echo publish >> $WORKSPACE/order.txt' }
+    } catch (err) {
+      echo "failed: ${err}"
+      throw err
+    } finally {
+      junit report
+      sh 'echo finally >> $WORKSPACE/order.txt'
+    }
+  }
+}
+"""
+
+
+def test_scripted_pipeline_runs_its_stages_in_order(repo, pw):
+    project = repo({"Jenkinsfile": SCRIPTED.replace("${FAIL_CMD}", "true")})
+    r = pw(project, "run", "--jenkinsfile", "-j", "2")
+    assert r.code == 0, r
+    stages = r.build()["stages"]
+    ids = [s["id"] for s in stages]
+    assert ids == ["Checkout", "Test", "lint", "types", "Package", "Publish", "post"], ids
+    needs = {s["id"]: s.get("needs", []) for s in stages}
+    assert needs["Test"] == ["Checkout"] and needs["lint"] == ["Test"]
+    assert sorted(needs["Package"]) == ["lint", "types"]
+    ws = Path(r.build()["workspace"])
+    assert (ws / "order.txt").read_text().split("\n") == [
+        "checkout", "test", "package stamped", "publish", "finally", ""]
+    assert (ws / "greeting.txt").read_text() == "hello from withEnv\n"  # withEnv's variable
+    assert (ws / "lint.txt").exists() and (ws / "sub" / "types.txt").exists()
+    assert r.stage("post")["status"] == "SUCCESS"
+    assert b"failed:" not in r.log("post")  # the catch is post failure: it did not run
+
+
+def test_scripted_pipeline_failing_sh_fails_the_build_with_its_stage(repo, pw):
+    project = repo({"Jenkinsfile": SCRIPTED.replace("${FAIL_CMD}", "exit 3")})
     r = pw(project, "run", "--jenkinsfile")
-    assert r.code == 2
-    assert "Jenkinsfile:1:1: this is a scripted pipeline" in r.err
-    assert "only declarative is supported" in r.err
+    assert r.code == 1, r
+    assert r.build()["status"] == "FAILURE"
+    assert r.stage("Package")["status"] == "FAILURE"
+    assert r.stage("Package")["summary"] == "script returned exit code 3"
+    assert "Package" in r.text and "script returned exit code 3" in r.text
+    assert r.stage("Publish")["status"] == "NOT_BUILT"
+    # catch and finally ran after the failure (as post failure and always); junit read the report.
+    ws = Path(r.build()["workspace"])
+    assert (ws / "order.txt").read_text().splitlines()[-1] == "finally"
+    assert b"failed: a stage failed" in r.log("post")
+
+
+def test_scripted_pipeline_refusals_name_their_line(repo, pw):
+    project = repo({"Jenkinsfile": "node {\n  stage('A') { sh 'true' }\n  stage('B') {\n"
+                                   "    for (v in ['3.11', '3.12']) { sh 'true' }\n  }\n}\n"})
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2, r
+    assert "Jenkinsfile:4:5: a scripted stage holds Groovy that is not a plain step (`for" in r.err, r
+    assert not (project / ".pipewright").exists()
+    (project / "Jenkinsfile").write_text(
+        "node {\n  stage('A') { sh 'true' }\n  lock('db') {\n    stage('B') { sh 'true' }\n  }\n}\n")
+    r = pw(project, "run", "--jenkinsfile")
+    assert r.code == 2, r
+    assert "Jenkinsfile:3:3: `lock` holds stages" in r.err, r
+
+
+def test_syntax_errors(repo, pw):
+    project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
     (project / "Jenkinsfile").write_text("pipeline {\n  agent any\n  stages {\n")
     r = pw(project, "run", "--jenkinsfile")
     assert r.code == 2
