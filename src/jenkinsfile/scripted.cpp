@@ -79,8 +79,9 @@ class ScriptedReader {
         continue;
       }
       if (is_call(st, "properties")) {
-        p_.notes.push_back("properties([...]) (job properties: triggers, parameters, log "
-                           "rotation) has no meaning in a local run (left out)");
+        p_.notes.push_back(
+            "properties([...]) (job properties: triggers, parameters, log "
+            "rotation) has no meaning in a local run (left out)");
         continue;
       }
       statement(st);

@@ -666,6 +666,60 @@ std::string literal_or_source(const NodePtr& n) {
   return to_source(n);
 }
 
+// A Groovy string as one shell word: a GString in double quotes, so that its ${X} (Groovy's
+// variables and env.X, as literal_or_source writes them) expand in the shell as they did in
+// Groovy; anything else in single quotes.
+std::string shell_word(const NodePtr& n) {
+  std::string v = literal_or_source(n);
+  if (!n || n->kind != Kind::gstring) return shell_quote(v);
+  // Only names the shell can expand: ${currentBuild.number} would be a bad substitution there.
+  for (const auto& p : n->parts) {
+    if (!p.is_expr) continue;
+    std::string e = p.text;
+    if (e.rfind("env.", 0) == 0) e = e.substr(4);
+    if (e.rfind("params.", 0) == 0) e = e.substr(7);
+    bool name = !e.empty() && !std::isdigit(static_cast<unsigned char>(e[0]));
+    for (char c : e) name = name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!name) return shell_quote(v);
+  }
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\' || c == '`') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+// `def x = v`, `x = v`, `env.X = v` of a scripted pipeline as a shell assignment, when v is a
+// string or sh's output; nullopt for other values.
+std::optional<std::string> shell_assignment(const Node& n) {
+  std::string name;
+  NodePtr value;
+  bool env = false;
+  if (n.kind == Kind::decl && !n.items.empty()) {
+    name = n.text;
+    value = n.items[0];
+  } else if (n.kind == Kind::assign && n.text == "=" && n.items.size() == 2) {
+    const NodePtr& t = n.items[0];
+    env = t->kind == Kind::property && t->target && t->target->kind == Kind::ident &&
+          t->target->text == "env";
+    if (t->kind != Kind::ident && !env) return std::nullopt;
+    name = t->text;
+    value = n.items[1];
+  } else {
+    return std::nullopt;
+  }
+  std::string rhs;
+  if (auto script = stdout_script(value))
+    rhs = "\"$(" + *script + ")\"";
+  else if (value->kind == Kind::string || value->kind == Kind::gstring ||
+           value->kind == Kind::number)
+    rhs = shell_word(value);
+  else
+    return std::nullopt;
+  return std::string(env ? "export " : "") + name + "=" + rhs;
+}
+
 // The lines of a triple-quoted script without their common indentation (as stripIndent()).
 std::vector<std::string> dedent(const std::string& text) {
   auto lines = split_lines(text);
@@ -688,6 +742,9 @@ struct Importer {
   std::set<std::string> ids;
   std::vector<std::string> notes;
   bool fail_fast = false;  // inside a parallel with failFast true (see Builder)
+  // A scripted pipeline's variables set to strings by the stages so far (shell_assignment), and
+  // by the stage being written.
+  std::vector<std::string> carried, carried_next;
 
   std::string id_for(const std::string& name) {
     std::string id;
@@ -712,24 +769,22 @@ struct Importer {
         if (auto* a = n.named("script")) s = a->value;
         for (const auto& l : dedent(literal_or_source(s))) lines.push_back(indent + l);
       } else if (name == "echo") {
-        lines.push_back(indent + "echo " + shell_quote(literal_or_source(n.positional(0))));
+        lines.push_back(indent + "echo " + shell_word(n.positional(0)));
       } else if (name == "error") {
-        lines.push_back(indent + "echo " + shell_quote(literal_or_source(n.positional(0))) +
-                        " >&2; exit 1");
+        lines.push_back(indent + "echo " + shell_word(n.positional(0)) + " >&2; exit 1");
       } else if (name == "sleep") {
         std::string t = n.positional(0) ? literal_or_source(n.positional(0)) : "";
         if (auto* a = n.named("time")) t = literal_or_source(a->value);
         lines.push_back(indent + "sleep " + t);
       } else if (name == "dir" && n.closure) {
         lines.push_back(indent + "(");
-        lines.push_back(indent + "  cd " + shell_quote(literal_or_source(n.positional(0))));
+        lines.push_back(indent + "  cd " + shell_word(n.positional(0)));
         shell(n.closure, lines, creds, nonblocking, comments, indent + "  ");
         lines.push_back(indent + ")");
       } else if (name == "withEnv" && n.closure) {
         lines.push_back(indent + "(");
         if (auto l = n.positional(0); l && l->kind == Kind::list)
-          for (const auto& e : l->items)
-            lines.push_back(indent + "  export " + shell_quote(literal_or_source(e)));
+          for (const auto& e : l->items) lines.push_back(indent + "  export " + shell_word(e));
         shell(n.closure, lines, creds, nonblocking, comments, indent + "  ");
         lines.push_back(indent + ")");
       } else if (name == "withCredentials" && n.closure) {
@@ -756,6 +811,12 @@ struct Importer {
         if (name == "timeout" || name == "retry")
           comments.push_back(name + " around steps applies to the whole stage here");
         shell(n.closure, lines, creds, nonblocking, comments, indent);
+      } else if (auto a = jp.scripted ? shell_assignment(n) : std::nullopt) {
+        // A scripted pipeline's variables are the whole build's: later stages' scripts start
+        // with those set to strings (a command's output is not run again).
+        lines.push_back(indent + *a);
+        if (!stdout_script(n.kind == Kind::decl ? n.items[0] : n.items[1]))
+          carried_next.push_back(*a);
       } else if (name == "checkout" || name == "deleteDir" || name == "cleanWs") {
         comments.push_back(name + ": pipewright's checkout gives each build a fresh workspace");
       } else {
@@ -802,7 +863,13 @@ struct Importer {
     if (!kind.empty()) used_builtins.push_back(kind);
     std::vector<std::string> lines, creds, comments;
     bool nonblocking = false;
-    if (kind.empty()) shell(st.steps, lines, creds, nonblocking, comments);
+    if (kind.empty()) {
+      lines = carried;
+      shell(st.steps, lines, creds, nonblocking, comments);
+      if (lines.size() == carried.size()) lines.clear();  // nothing of its own: `true` below
+      carried.insert(carried.end(), carried_next.begin(), carried_next.end());
+      carried_next.clear();
+    }
     // The pipeline's environment first (pipewright has no pipeline-wide env), then the stage's.
     // Values that use other variables (VENV = "${WORKSPACE}/.venv") are exported at the top of
     // the script, where the shell expands them as Groovy did; plain ones go in env:.

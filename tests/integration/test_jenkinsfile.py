@@ -417,6 +417,37 @@ def test_scripted_pipeline_refusals_name_their_line(repo, pw):
     assert "Jenkinsfile:3:3: `lock` holds stages" in r.err, r
 
 
+def test_scripted_pipeline_imports_and_runs_the_same(repo, pw):
+    project = repo({"Jenkinsfile": r"""node {
+  def reports = 'out/reports'
+  stage('Checkout') { checkout scm }
+  withEnv(["DEST=${reports}"]) {
+    stage('Test') {
+      env.MODE = 'strict'
+      sh 'mkdir -p $DEST && echo "$MODE" > $DEST/mode.txt'
+    }
+  }
+  stage('Report') {
+    echo "reports in ${reports}"
+    sh "test -f ${reports}/mode.txt && echo seen > seen.txt"
+  }
+}
+"""})
+    r = pw(project, "import", "jenkinsfile")
+    assert r.code == 0, r
+    text = (project / "pipewright.yaml").read_text()
+    # A scripted pipeline checks out with `checkout scm`: pipewright's checkout stays.
+    assert "checkout: {enabled: false}" not in text, text
+    r = pw(project, "run")
+    assert r.code == 0, r
+    assert [r.stage(s)["status"] for s in ("checkout", "checkout-2", "test", "report")] == [
+        "SUCCESS"] * 4
+    ws = Path(r.build()["workspace"])
+    assert (ws / "out" / "reports" / "mode.txt").read_text() == "strict\n"
+    assert (ws / "seen.txt").exists()  # the top-level def seen by a later stage's script
+    assert b"reports in out/reports" in r.log("report")
+
+
 def test_syntax_errors(repo, pw):
     project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
     (project / "Jenkinsfile").write_text("pipeline {\n  agent any\n  stages {\n")

@@ -161,8 +161,7 @@ TEST(Scripted, OldStyleStageTakesTheStatementsAfterIt) {
 
 TEST(Scripted, RefusedWithTheirLine) {
   auto e = scripted_error("node {\n  stage(\"Test ${x}\") { sh 'x' }\n}\n");
-  EXPECT_NE(e.find("Jenkinsfile:2:9: a stage needs its name as a plain string"),
-            std::string::npos)
+  EXPECT_NE(e.find("Jenkinsfile:2:9: a stage needs its name as a plain string"), std::string::npos)
       << e;
   e = scripted_error("node {\n  for (v in ['3.11', '3.12']) {\n    stage(v) { sh 'x' }\n  }\n}\n");
   EXPECT_NE(e.find("Jenkinsfile:2:3: `for"), std::string::npos) << e;
@@ -208,6 +207,31 @@ TEST(Scripted, UnsupportedGroovyIsNamedBeforeTheBuild) {
   EXPECT_NE(d[0].message.find("`for"), std::string::npos) << d[0].message;
   EXPECT_EQ(d[1].line, 11);
   EXPECT_NE(d[1].message.find("docker.image"), std::string::npos) << d[1].message;
+}
+
+// Import: a scripted pipeline's variables set to strings are shell variables, at the top of every
+// later stage's script too (they are the whole build's); pipewright's checkout stays when a
+// stage checks out.
+TEST(Scripted, ImportCarriesVariablesIntoLaterStages) {
+  auto p = read_declarative(
+      "node {\n"
+      "  def out = 'build/out'\n"
+      "  stage('Checkout') { checkout scm }\n"
+      "  withEnv([\"DEST=${out}\"]) { stage('Test') { env.MODE = 'fast'; sh 'make' } }\n"
+      "  stage('Report') { echo \"in ${out} ${currentBuild.number}\" }\n"
+      "}\n",
+      "Jenkinsfile");
+  std::string y = to_pipewright_yaml(p, "Jenkinsfile");
+  EXPECT_EQ(y.find("checkout: {enabled: false}"), std::string::npos) << y;
+  EXPECT_NE(y.find("    run: |\n      out=build/out\n      (\n        export \"DEST=${out}\"\n"
+                   "        export MODE=fast\n        make\n      )\n"),
+            std::string::npos)
+      << y;
+  // ${currentBuild.number} is no shell name: that echo stays single-quoted, as before.
+  EXPECT_NE(y.find("      out=build/out\n      export MODE=fast\n      echo 'in ${out} "
+                   "${currentBuild.number}'\n"),
+            std::string::npos)
+      << y;
 }
 
 }  // namespace
