@@ -30,6 +30,8 @@ PipFailure explain_pip_failure(const std::vector<std::string>& lines) {
     if (t.empty()) continue;
     if (contains(t, "No matching distribution found for")) {
       f.cause = t.starts_with("ERROR: ") ? t.substr(7) : t;
+      constexpr std::string_view kFor = "No matching distribution found for ";
+      f.not_found = std::string(trim(t.substr(t.find(kFor) + kFor.size())));
     } else if (contains(t, "Could not find a version that satisfies the requirement")) {
       could_not_find = t.starts_with("ERROR: ") ? t.substr(7) : t;
     } else if (t.starts_with("ERROR Missing dependencies:") || t == "Missing dependencies:") {

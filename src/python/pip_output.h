@@ -17,6 +17,9 @@ struct PipFailure {
   // pip could not import the project's build backend (pyproject_hooks' BackendUnavailable): with
   // build isolation off, the backend must be installed beside the environment's Python.
   bool backend_unavailable = false;
+  // The requirement pip found no distribution for, as pip wrote it ("attrs==21.4.0"): offline,
+  // the caller names where the project declares it and how to go on. "" when none.
+  std::string not_found;
 };
 
 PipFailure explain_pip_failure(const std::vector<std::string>& lines);

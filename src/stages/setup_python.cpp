@@ -12,8 +12,10 @@
 #include "python/editable_reuse.h"
 #include "python/lock_files.h"
 #include "python/lock_sync.h"
+#include "python/names.h"
 #include "python/pip_command.h"
 #include "python/pip_output.h"
+#include "python/requirement.h"
 #include "python/system_packages.h"
 #include "python/venv_cache.h"
 #include "stages/cache_policies.h"
@@ -81,6 +83,33 @@ struct Setup {
   fs::path gen_req, gen_con;
   std::string key;
   std::vector<python::StandIn> stand_ins;  // with dev_dependencies: system
+  std::string lock_path;                   // the lock installed from, "" when none
+  std::vector<python::LockedPackage> locked;
+
+  // Offline, pip's "No matching distribution found for attrs==21.4.0" names neither the line
+  // that asks for the package nor a way on: where the lock or the dev dependencies declare it,
+  // and the settings that let the build go on without the index.
+  std::string offline_not_found(const std::string& req) const {
+    auto parsed = python::parse_requirement(req);
+    std::string name = parsed ? parsed->normalized_name() : python::normalize_name(req);
+    std::string where;
+    for (const auto& p : locked)
+      if (p.normalized == name && where.empty())
+        where = lock_path + ":" + std::to_string(p.line) + " locks " + p.name + " " + p.version;
+    for (const auto& d : model.dev_dependencies)
+      for (const auto& r : d.requirements) {
+        auto dr = python::parse_requirement(r.text);
+        if (where.empty() && dr && dr->normalized_name() == name)
+          where = r.file + ":" + std::to_string(r.line) + " asks for " + r.text +
+                  (r.file == d.file ? std::string() : " (" + d.str() + ")");
+      }
+    std::string msg =
+        " (" + (where.empty() ? std::string() : where + "; ") +
+        "no_index: pip finds no package beyond the installed ones and the find_links folders";
+    return msg + ": add a wheel of " + req +
+           " to one, or let the interpreter's packages stand in for the dev dependencies "
+           "with setup-python dev_dependencies: system)";
+  }
 
   exec::ProcessResult pip_install(const fs::path& python, const std::vector<std::string>& what) {
     return ctx.run(python::pip_install_argv(python, opt.args, what));
@@ -103,6 +132,7 @@ struct Setup {
                                    "its build-system.requires names)");
     if (msg.empty() || r.timed_out || !r.spawn_error.empty())
       return describe_failure(r, ctx.output_tail(), what);
+    if (offline && !failure.not_found.empty()) msg += offline_not_found(failure.not_found);
     return msg;
   }
   // The project's install failed: with build isolation off pip builds with the environment's
@@ -210,6 +240,8 @@ std::string plan_lock(Setup& s) {
   lock.path = choice.chosen->filename().string();
   auto packages = python::packages_to_install(lock, so);
   s.lock_text = python::locked_requirements(lock, packages);
+  s.lock_path = lock.path;
+  for (const auto* p : packages) s.locked.push_back(*p);
   s.install_label = "from " + lock.path;
   ctx.data()["lock"] = lock.path;
   ctx.data()["locked_packages"] = packages.size();

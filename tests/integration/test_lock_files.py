@@ -249,3 +249,31 @@ def test_empty_requirements_file_is_not_a_lock(tmp_path, env, pw):
     assert r.code == 1, r
     s = r.stage("lock-check")["summary"]
     assert "requirements-dev.in exists beside it" in s and "not a lock" in s, s
+
+
+def test_offline_a_locked_version_no_folder_has_is_named_with_its_line(tmp_path, env, pw):
+    """Offline, pip says "No matching distribution found for pytest==7.1.3" and no more (as on
+    sdispater/crashtest, whose poetry.lock pins versions Debian does not have): the summary names
+    the lock's entry and the two ways on, and the second one, the system's packages standing in,
+    lets the same project set up."""
+    text = poetry_lock().replace('version = "7.2.1"', 'version = "7.1.3"')
+    p = make_repo(tmp_path / "lockdemo", {
+        "pyproject.toml": PYPROJECT, "pipewright.yaml": PIPEWRIGHT, "poetry.lock": text,
+        "lockdemo/__init__.py": "VALUE = 1\n",
+        "tests/test_value.py": "def test_value():\n    assert True\n"}, env)
+    lines = text.splitlines()
+    entry = lines.index('name = "pytest"')  # 0-based: the [[package]] line above it, 1-based
+    assert lines[entry - 1] == "[[package]]"
+    r = pw(p, "run", "setup-python", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "FAILURE", sp
+    assert sp["summary"].startswith("pip install from poetry.lock failed: No matching distribution "
+                                    "found for pytest==7.1.3 (poetry.lock:%d locks pytest 7.1.3; no_index:"
+                                    % entry), sp["summary"]
+    assert "add a wheel of pytest==7.1.3 to one, or let the interpreter's packages stand in for the " \
+           "dev dependencies with setup-python dev_dependencies: system)" in sp["summary"], sp["summary"]
+    (p / "pipewright.yaml").write_text(PIPEWRIGHT.replace("    system_site_packages: true\n",
+                                                          "    dev_dependencies: system\n"))
+    subprocess.run(["git", "commit", "-qam", "system packages"], cwd=p, env=env, check=True)
+    r = pw(p, "run", "setup-python", timeout=600)
+    assert r.stage("setup-python")["status"] == "SUCCESS", r.log("setup-python")

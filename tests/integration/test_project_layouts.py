@@ -502,3 +502,20 @@ def test_tests_inside_the_package_are_linted_once(repo, pw):
     findings = own.stdout.splitlines()
     assert len(findings) == 1 and "legacy_pkg/tests/test_core.py:1:1: F401" in findings[0], own
     assert lint["summary"].startswith("flake8: 1 finding (1 warning)"), lint["summary"]
+
+
+def test_offline_a_dev_dependency_no_folder_has_is_named_with_its_line(repo, pw):
+    """Offline, pip's "No matching distribution found for X" names neither the file that asks
+    for X nor a way on: the summary names the requirements file's line and the settings."""
+    files = dict(layout_seed()[2])
+    files["requirements-dev.txt"] += "not-a-debian-package==1.0\n"
+    files["pipewright.yaml"] = OFFLINE
+    project = repo(files)
+    r = pw(project, "run", "setup-python", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "FAILURE", sp
+    assert sp["summary"].startswith(
+        "pip install of the dev dependencies failed: No matching distribution found for "
+        "not-a-debian-package==1.0 (requirements-dev.txt:5 asks for not-a-debian-package==1.0; "
+        "no_index:"), sp["summary"]
+    assert r.code == 1

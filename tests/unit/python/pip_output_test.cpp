@@ -21,6 +21,7 @@ TEST(PipOutputTest, NoMatchingDistributionWinsOverTheLastWords) {
       "ERROR: No matching distribution found for pytest==7.2.1",
   });
   EXPECT_EQ(f.cause, "No matching distribution found for pytest==7.2.1");
+  EXPECT_EQ(f.not_found, "pytest==7.2.1");
   EXPECT_TRUE(f.index_unreachable);
 }
 
