@@ -110,10 +110,37 @@ class ScriptedReader {
 
  private:
   struct Frame {
-    const Node* wrapper = nullptr;  // a wrapper call, or null for an if's condition
-    NodePtr condition;              // if (cond) { stages }: the stages' when expression
-    bool negate = false;            // the else branch
+    const Node* wrapper = nullptr;    // a wrapper call, or null for an if's condition
+    NodePtr condition;                // if (cond) { stages }: the stages' when expression
+    bool negate = false;              // the else branch
+    const Node* container = nullptr;  // docker.image('x').inside { stages }: their agent
   };
+
+  // docker.image('python:3.12').inside('-u root') { ... }: Docker Pipeline's way to run steps in
+  // a container, which is the stages' `agent { docker { image; args } }` here. Null when `n` is
+  // not that call.
+  static const Node* docker_inside(const NodePtr& n) {
+    if (!n || n->kind != Kind::call || n->text != "inside" || !n->closure) return nullptr;
+    const NodePtr& img = n->target;
+    if (!img || img->kind != Kind::call || img->text != "image" || !img->target ||
+        img->target->kind != Kind::ident || img->target->text != "docker")
+      return nullptr;
+    return n.get();
+  }
+
+  Agent container_agent(const Node& inside) {
+    Agent a;
+    a.type = "docker";
+    a.pos = inside.pos;
+    NodePtr img = inside.target->positional(0);
+    if (!img || !img->literal(a.image) || a.image.empty())
+      err(img ? img->pos : inside.pos,
+          "docker.image(...) needs the image as a plain string here: docker.image('python:3.12')"
+          ".inside { ... } (pipewright prepares a stage's container before the stage)");
+    if (NodePtr args = inside.positional(0); args && !args->literal(a.args))
+      err(args->pos, "docker.image(...).inside(...) takes its arguments as a plain string");
+    return a;
+  }
 
   void err(Pos p, std::string msg) { diags_.push_back({file_, p.line, p.col, std::move(msg)}); }
 
@@ -177,6 +204,14 @@ class ScriptedReader {
       chain_.pop_back();
       return;
     }
+    if (const Node* in = docker_inside(st)) {
+      container_agent(*in);  // its problems, once
+      chain_.push_back({nullptr, nullptr, false, in});
+      for (const auto& s : st->closure->items) statement(s);
+      close_old_style();
+      chain_.pop_back();
+      return;
+    }
     if (st->kind == Kind::keyword && st->text == "try") return try_block(*st);
     if (st->kind == Kind::keyword && st->text == "if" && st->items.size() >= 2) {
       return if_block(*st);
@@ -191,7 +226,7 @@ class ScriptedReader {
     err(st->pos, "`" + what +
                      "` holds stages: pipewright reads stages inside node, timestamps, "
                      "ansiColor, withEnv, dir, withCredentials, timeout, catchError, "
-                     "try/catch/finally and if (...) { }");
+                     "docker.image('...').inside, try/catch/finally and if (...) { }");
   }
 
   void body_statements(const NodePtr& body) {
@@ -354,7 +389,21 @@ class ScriptedReader {
         s.when.conditions.push_back(std::move(c));
         s.when.pos = f.condition->pos;
       }
-    const NodePtr body = n.closure;
+    for (const auto& f : chain_) {
+      // The block's problems were reported once, where it was read: not again per stage.
+      if (!f.container) continue;
+      std::vector<Diagnostic> keep;
+      std::swap(keep, diags_);
+      s.agent = container_agent(*f.container);
+      std::swap(keep, diags_);
+    }
+    NodePtr body = n.closure;
+    // A stage whose whole body runs in a container: that container is the stage's agent.
+    if (body && body->items.size() == 1)
+      if (const Node* in = docker_inside(body->items[0])) {
+        s.agent = container_agent(*in);
+        body = in->closure;
+      }
     const NodePtr* par = nullptr;
     if (body)
       for (const auto& b : body->items)

@@ -448,6 +448,23 @@ def test_scripted_pipeline_imports_and_runs_the_same(repo, pw):
     assert b"reports in out/reports" in r.log("report")
 
 
+def test_scripted_docker_image_inside_runs_the_stage_in_a_container(repo, pw, containers_env, base_image):  # noqa: F811
+    project = repo({"Jenkinsfile": (
+        "node {\n"
+        f"  docker.image('{base_image}').inside {{\n"
+        "    stage('Inside') {\n"
+        "      sh 'test -f /run/.containerenv && echo container > where.txt'\n"
+        "    }\n"
+        "  }\n"
+        "  stage('Outside') { sh 'test ! -f /run/.containerenv' }\n"
+        "}\n")})
+    r = pw(project, "run", "--jenkinsfile", extra_env=containers_env, timeout=300)
+    assert r.code == 0, r
+    ws = Path(r.build()["workspace"])
+    assert (ws / "where.txt").read_text() == "container\n"
+    assert r.stage("Outside")["status"] == "SUCCESS"
+
+
 def test_syntax_errors(repo, pw):
     project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
     (project / "Jenkinsfile").write_text("pipeline {\n  agent any\n  stages {\n")

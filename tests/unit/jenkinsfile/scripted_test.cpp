@@ -234,5 +234,36 @@ TEST(Scripted, ImportCarriesVariablesIntoLaterStages) {
       << y;
 }
 
+// docker.image('x').inside { } is the agent of the stages inside it, or of a stage whose whole
+// body it is; elsewhere in a stage it is Groovy, named before the build.
+TEST(Scripted, DockerImageInsideIsTheStagesAgent) {
+  auto p = read_declarative(
+      "node {\n"
+      "  docker.image('python:3.12').inside('-u root') {\n"
+      "    stage('Test') { sh 'pytest' }\n"
+      "  }\n"
+      "  stage('Lint') {\n"
+      "    docker.image('python:3.11').inside { sh 'flake8' }\n"
+      "  }\n"
+      "  stage('Host') { sh 'true' }\n"
+      "}\n",
+      "Jenkinsfile");
+  ASSERT_EQ(p.stages.size(), 3u);
+  EXPECT_EQ(p.stages[0].agent.type, "docker");
+  EXPECT_EQ(p.stages[0].agent.image, "python:3.12");
+  EXPECT_EQ(p.stages[0].agent.args, "-u root");
+  EXPECT_EQ(p.stages[1].agent.image, "python:3.11");
+  EXPECT_EQ(steps_of(p.stages[1]), (std::vector<std::string>{"sh('flake8')"}));
+  EXPECT_EQ(p.stages[2].agent.type, "");
+  auto e = scripted_error(
+      "def img = 'python'\nnode {\n  docker.image(img).inside {\n    stage('A') { sh 'x' }\n  "
+      "}\n}\n");
+  EXPECT_NE(e.find("Jenkinsfile:3:16: docker.image(...) needs the image as a plain string"),
+            std::string::npos)
+      << e;
+  // Once, not again for the stage inside.
+  EXPECT_EQ(e.find("needs the image"), e.rfind("needs the image")) << e;
+}
+
 }  // namespace
 }  // namespace pw::jenkinsfile
