@@ -80,11 +80,29 @@ std::vector<std::string> pytest_command(engine::StageContext& ctx, const fs::pat
   return argv;
 }
 
+// A warning kills pytest only when the project's filterwarnings make warnings errors, which its
+// own words do not say. A CoverageWarning comes from the coverage the stage itself starts
+// (itsdangerous' [tool.coverage.report] exclude_also, an option Debian's coverage 6.5 does not
+// know, under filterwarnings = ["error"]): the way on is then the stage's coverage setting.
+std::string fatal_warning_note(const std::string& cause, bool coverage) {
+  auto colon = cause.find(": ");
+  if (colon == std::string::npos) return {};
+  std::string type = cause.substr(0, colon);
+  if (!type.ends_with("Warning")) return {};
+  std::string note = " (a warning, made an error by the project's filterwarnings";
+  if (coverage && type.ends_with("CoverageWarning"))
+    note +=
+        "; the coverage installed here, which the stage runs for its figures, warns about the "
+        "project's coverage settings: install the coverage they are written for, or run the "
+        "tests without it with tests: {coverage: false} in pipewright.yaml";
+  return note + ")";
+}
+
 // The outcome when pytest ended without a report to read: aborted, timed out, not started,
 // no tests collected (exit 5), or died before writing report.xml.
 std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext& ctx,
                                                             const exec::ProcessResult& r,
-                                                            const fs::path& junit) {
+                                                            const fs::path& junit, bool coverage) {
   if (r.aborted) return engine::StageOutcome{engine::Status::aborted, "aborted"};
   if (r.timed_out)
     return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
@@ -94,11 +112,23 @@ std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext
   if (!fs::exists(junit)) {
     // pytest died before reporting: the line that says why beats an exit code.
     std::string cause = python::failure_cause(ctx.output_tail());
-    return engine::StageOutcome::failed(explain_pytest_exit(r.exit_code, ctx.output_tail()) +
-                                        " (no report.xml was written)" +
-                                        (cause.empty() ? "" : ": " + cause));
+    return engine::StageOutcome::failed(
+        explain_pytest_exit(r.exit_code, ctx.output_tail()) + " (no report.xml was written)" +
+        (cause.empty() ? "" : ": " + cause) + fatal_warning_note(cause, coverage));
   }
   return std::nullopt;
+}
+
+// A failure's one line. pytest reports a test module it could not import as "collection
+// failure" and puts why (the ModuleNotFoundError of a test dependency that is not installed, as
+// itsdangerous' freezegun here) only in its traceback's last "E   " line: that line says it.
+std::string failure_reason(const reports::FailedTest& f) {
+  std::string first_line = f.message.substr(0, f.message.find('\n'));
+  if (first_line != "collection failure") return first_line;
+  std::string last;
+  for (const auto& line : split_lines(f.details))
+    if (line.starts_with("E   ")) last = std::string(trim(line.substr(1)));
+  return last.empty() ? first_line : first_line + ": " + last;
 }
 
 // Records the totals and (up to 100) failures in the stage's data, each failure logged.
@@ -111,7 +141,7 @@ void record_results(engine::StageContext& ctx, const reports::JUnitReport& repor
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& f : report.failures) {
     std::string where = f.file.empty() ? "" : f.file + ":" + std::to_string(f.line);
-    std::string first_line = f.message.substr(0, f.message.find('\n'));
+    std::string first_line = failure_reason(f);
     ctx.log(std::string(f.kind == reports::FailureKind::error ? "ERROR  " : "FAILED ") + f.nodeid +
             (where.empty() ? "" : "  (" + where + ")") +
             (first_line.empty() ? "" : ": " + first_line));
@@ -181,6 +211,8 @@ engine::StageOutcome verdict(engine::StageContext& ctx, const reports::JUnitRepo
       const auto& f = report.failures.front();
       first = ": " + f.nodeid;
       if (!f.file.empty()) first += " (" + f.file + ":" + std::to_string(f.line) + ")";
+      if (f.kind == reports::FailureKind::error && f.message == "collection failure")
+        first += ": " + failure_reason(f);
     } else if (r.exit_code != 0 && r.exit_code != 1) {
       first = ": " + explain_pytest_exit(r.exit_code, ctx.output_tail());
     }
@@ -210,7 +242,7 @@ engine::StageOutcome TestsStage::run(engine::StageContext& ctx) {
   fs::remove(cov, ec);
 
   auto r = ctx.run(pytest_command(ctx, ws, py, junit, cov, coverage), {.cwd = ws});
-  if (auto failed = pytest_failed_to_report(ctx, r, junit)) return *failed;
+  if (auto failed = pytest_failed_to_report(ctx, r, junit, coverage)) return *failed;
   reports::ParseOptions po;
   po.root = ws.string();
   auto report = reports::parse_junit_file(junit, po);

@@ -519,3 +519,65 @@ def test_offline_a_dev_dependency_no_folder_has_is_named_with_its_line(repo, pw)
         "not-a-debian-package==1.0 (requirements-dev.txt:5 asks for not-a-debian-package==1.0; "
         "no_index:"), sp["summary"]
     assert r.code == 1
+
+
+def coverage_knows_exclude_also():
+    out = subprocess.run([SYSTEM_PYTHON, "-c", "import coverage; print(coverage.version_info >= (7, 2))"],
+                         capture_output=True, text=True)
+    return out.stdout.strip() == "True"
+
+
+@pytest.mark.skipif(coverage_knows_exclude_also(),
+                    reason="this coverage reads exclude_also (7.2+): Debian 12's 6.5 warns about it")
+def test_a_coverage_warning_made_fatal_by_filterwarnings_says_how_to_go_on(repo, pw, env):
+    """itsdangerous: [tool.coverage.report] exclude_also (coverage 7.2+) and pytest's
+    filterwarnings = ["error"]. Debian's coverage 6.5 warns, the filter makes the warning fatal,
+    and pytest dies before any test: the summary says why a warning stopped it and how to go
+    on, and that way (tests: {coverage: false}) runs the tests."""
+    files = dict(layout_flat_flit()[2])
+    files["pyproject.toml"] += textwrap.dedent("""\
+
+        [tool.pytest.ini_options]
+        filterwarnings = ["error"]
+
+        [tool.coverage.report]
+        exclude_also = ["if TYPE_CHECKING:"]
+        """)
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "FAILURE", t
+    assert ("CoverageWarning: Unrecognized option '[tool.coverage.report] exclude_also=' in config "
+            "file pyproject.toml (a warning, made an error by the project's filterwarnings; ") in t["summary"], t
+    assert "run the tests without it with tests: {coverage: false} in pipewright.yaml)" in t["summary"], t
+    (project / "pipewright.yaml").write_text(SYSTEM + "  tests:\n    coverage: false\n")
+    subprocess.run(["git", "commit", "-qam", "no coverage"], cwd=project, env=env, check=True)
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "SUCCESS", (t, r.log("tests"))
+    assert t["data"]["tests"]["passed"] == 2, t
+
+
+def test_a_test_module_that_cannot_be_imported_names_the_missing_module(repo, pw, tmp_path):
+    """pytest calls a test module it cannot import a "collection failure", and puts the
+    ModuleNotFoundError (itsdangerous' freezegun, not installed here) in its traceback only:
+    the summary carries it, and the counts are pytest's own."""
+    files = dict(layout_flat_flit()[2])
+    files["test/test_clock.py"] = "import not_a_debian_package\n\n\ndef test_clock() -> None:\n    pass\n"
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "FAILURE", t
+    assert t["summary"].endswith("test.test_clock (test/test_clock.py:1): collection failure: "
+                                 "ModuleNotFoundError: No module named 'not_a_debian_package'"), t["summary"]
+    own = subprocess.run([SYSTEM_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          f"--junitxml={tmp_path / 'own.xml'}", "test"],
+                         cwd=project, capture_output=True, text=True)
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(tmp_path / "own.xml").getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    figures = t["data"]["tests"]
+    assert (figures["tests"], figures["errors"]) == (int(suite.get("tests")), int(suite.get("errors"))), own.stdout
+
