@@ -643,8 +643,9 @@ class Parser {
         advance();
         if (is("("))
           fail(n->pos,
-               "method definitions are Groovy, not declarative pipeline: only declarative is "
-               "supported");
+               "method definitions (def " + n->text +
+                   "(...) { }) are Groovy that pipewright does not run: write their steps in the "
+                   "stages that call them, or as an sh script");
         if (is("=")) {
           advance();
           skip_newlines();

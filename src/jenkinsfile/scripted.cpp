@@ -87,23 +87,11 @@ class ScriptedReader {
       statement(st);
     }
     close_old_style();
-    flush_group();
     if (p_.stages.empty() && diags_.empty())
       err({1, 1},
           "no stage('name') { ... } in this scripted pipeline: pipewright runs a Jenkinsfile "
           "stage by stage");
-    if (!pending_.empty() && !p_.stages.empty() && !last_stage().parallel.empty()) {
-      err(pending_.front()->pos,
-          "statements after the last stage, whose branches run in parallel: pipewright runs "
-          "statements between stages with a stage; move them into a stage after it");
-    } else if (!pending_.empty() && !p_.stages.empty()) {
-      // Statements after the last stage run at its end, as they follow it in Jenkins.
-      Stage& last = last_stage();
-      std::vector<NodePtr> items = last.steps ? last.steps->items : std::vector<NodePtr>{};
-      for (auto& s : pending_) items.push_back(s);
-      last.steps = closure_of(std::move(items), last.pos);
-      pending_.clear();
-    }
+    attach_trailing();
     if (!diags_.empty()) throw ConfigError(diags_);
     return std::move(p_);
   }
@@ -150,7 +138,98 @@ class ScriptedReader {
     return s;
   }
 
-  Stage& last_stage() { return p_.stages.back(); }
+  // Statements after the last stage of out_ run at its end, as they follow it in Jenkins.
+  void attach_trailing() {
+    flush_group();
+    if (pending_.empty() || out_->empty()) return;
+    Stage& last = out_->back();
+    if (last.steps || last.parallel.empty()) {
+      std::vector<NodePtr> items = last.steps ? last.steps->items : std::vector<NodePtr>{};
+      for (auto& s : pending_) items.push_back(s);
+      last.steps = closure_of(std::move(items), last.pos);
+    } else {
+      err(pending_.front()->pos,
+          "statements after the last stage, whose branches run in parallel: pipewright runs "
+          "statements between stages with a stage; move them into a stage after it");
+    }
+    pending_.clear();
+  }
+
+  // Statements before a parallel: run at the start of each branch when that is the same as
+  // running them once (variables and env.X set to values no step computes); others would run
+  // once per branch, so they are refused.
+  std::vector<NodePtr> before_parallel(const std::string& what) {
+    flush_group();
+    std::vector<NodePtr> before;
+    std::swap(before, pending_);
+    for (const auto& st : before)
+      if (!only_assigns(st)) {
+        err(st->pos, "`" + short_source(st) + "` before " + what +
+                         ", whose branches run in parallel: pipewright runs statements between "
+                         "stages at the start of the next stage, here of each branch; move it "
+                         "into a stage before it");
+        break;
+      }
+    return before;
+  }
+
+  // parallel(py311: { node { stage('Test 3.11') { ... } } }, ...) holding stages: one branch per
+  // closure, each its stages in order (a declarative parallel of branches with stages inside).
+  // Its own name is the model's only: pipewright runs the stages inside.
+  void parallel_of_stages(const NodePtr& call) {
+    close_old_style();
+    std::vector<NodePtr> before = before_parallel("parallel");
+    Stage par;
+    par.name = "Parallel";
+    for (int k = 2; names_.count(par.name); ++k) par.name = "Parallel " + std::to_string(k);
+    names_.insert(par.name);
+    par.pos = call->pos;
+    std::vector<Arg> branches = call->args;
+    if (branches.size() == 1 && branches[0].name.empty() && branches[0].value->kind == Kind::map)
+      branches = branches[0].value->args;
+    for (const auto& a : branches) {
+      if (a.name == "failFast") {
+        std::string v;
+        par.fail_fast = a.value->literal(v) && v == "true";
+        continue;
+      }
+      if (a.name.empty() || a.value->kind != Kind::closure) {
+        err(a.value->pos,
+            "parallel takes branches written out (name: { ... }): `" + short_source(a.value) +
+                "` is built at run time, and pipewright needs the branches before the build");
+        continue;
+      }
+      Stage b;
+      b.name = a.name;
+      b.pos = a.value->pos;
+      if (!names_.insert(b.name).second) {
+        err(b.pos, "a second stage named \"" + b.name + "\": branch and stage names are unique");
+        continue;
+      }
+      if (!holds_stage(a.value)) {
+        NodePtr w = wrapped(a.value->items, a.value->pos);
+        std::vector<NodePtr> items = before;
+        items.insert(items.end(), w->items.begin(), w->items.end());
+        b.steps = closure_of(std::move(items), a.value->pos);
+      } else {
+        std::vector<Stage>* outer = out_;
+        out_ = &b.stages;
+        pending_ = before;
+        for (const auto& st : a.value->items) statement(st);
+        close_old_style();
+        attach_trailing();
+        out_ = outer;
+        for (const auto& inner : b.stages)
+          if (!inner.parallel.empty())
+            err(inner.pos, "stage \"" + inner.name +
+                               "\" runs branches in parallel inside branch \"" + b.name +
+                               "\" of a parallel: pipewright runs one level of parallel");
+      }
+      par.parallel.push_back(std::move(b));
+    }
+    if (par.parallel.empty()) err(call->pos, "parallel has no branches");
+    out_->push_back(std::move(par));
+  }
 
   // `items` wrapped in the wrappers they sit in, innermost first: withEnv([...]) { dir('x') {
   // items } }. With `conditions`, also in the ifs around them (statements between stages); a
@@ -182,7 +261,7 @@ class ScriptedReader {
       // A statement between stages: it runs where Jenkins runs it, before the next stage, or
       // after the stage an old-style `stage 'name'` (no block) opened at this level.
       if (old_style_ && old_style_depth_ == chain_.size()) {
-        Stage& s = p_.stages[*old_style_];
+        Stage& s = (*out_)[*old_style_];
         std::vector<NodePtr> items = s.steps ? s.steps->items : std::vector<NodePtr>{};
         NodePtr w = wrapped({st}, st->pos);
         for (const auto& n : w->items) items.push_back(n);
@@ -217,9 +296,15 @@ class ScriptedReader {
       return if_block(*st);
     }
     if (is_call(st, "parallel")) {
+      if (!branch_depth_) {
+        ++branch_depth_;
+        parallel_of_stages(st);
+        --branch_depth_;
+        return;
+      }
       err(st->pos,
-          "parallel around stages: pipewright reads parallel(...) inside a stage "
-          "(stage('Tests') { parallel(a: { ... }, b: { ... }) }), not holding stages");
+          "parallel holding stages inside a parallel branch: pipewright runs one level "
+          "of parallel");
       return;
     }
     std::string what = st->kind == Kind::call ? st->text : short_source(st);
@@ -425,11 +510,11 @@ class ScriptedReader {
       }
       s.steps = closure_of(std::move(items), body ? body->pos : n.pos);
     }
-    p_.stages.push_back(std::move(s));
+    out_->push_back(std::move(s));
     if (!body) {
       // `stage 'Build'` without a block (the old form): the statements after it, up to the next
       // stage or the end of the block, are its steps.
-      old_style_ = p_.stages.size() - 1;
+      old_style_ = out_->size() - 1;
       old_style_depth_ = chain_.size();
     }
   }
@@ -444,20 +529,7 @@ class ScriptedReader {
                          "statement (move the others into a stage before or after it)");
       return;
     }
-    flush_group();
-    // Statements before a parallel stage run at the start of each branch when that is the same
-    // as running them once (variables and env.X set to values no step computes); others would
-    // run once per branch, so they are refused.
-    std::vector<NodePtr> before;
-    std::swap(before, pending_);
-    for (const auto& st : before)
-      if (!only_assigns(st)) {
-        err(st->pos, "`" + short_source(st) + "` before stage \"" + s.name +
-                         "\", whose branches run in parallel: pipewright runs statements between "
-                         "stages at the start of the next stage, here of each branch; move it "
-                         "into a stage before it");
-        break;
-      }
+    std::vector<NodePtr> before = before_parallel("stage \"" + s.name + "\"");
     std::vector<Arg> branches = call->args;
     if (branches.size() == 1 && branches[0].name.empty() && branches[0].value->kind == Kind::map)
       branches = branches[0].value->args;  // parallel([a: { }, b: { }])
@@ -494,6 +566,8 @@ class ScriptedReader {
   std::vector<Diagnostic> diags_;
   Pipeline p_;
   std::vector<Frame> chain_;
+  std::vector<Stage>* out_ = &p_.stages;  // where stages go: the pipeline's, or a branch's
+  int branch_depth_ = 0;
   std::vector<NodePtr> pending_;  // statements before the next stage, wrapped
   std::vector<NodePtr> group_;    // the last of them, not wrapped yet, all in group_chain_
   std::vector<Frame> group_chain_;

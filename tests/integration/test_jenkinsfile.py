@@ -467,6 +467,31 @@ def test_scripted_docker_image_inside_runs_the_stage_in_a_container(repo, pw, co
     assert r.stage("Outside")["status"] == "SUCCESS"
 
 
+def test_scripted_parallel_of_branches_with_stages(repo, pw):
+    project = repo({"Jenkinsfile": r"""node { stage('Checkout') { checkout scm } }
+def tox = 'echo tox'
+parallel(
+  py311: {
+    node {
+      stage('Test 3.11') { sh "${tox} -e py311 > py311.txt" }
+      stage('Report 3.11') { sh 'test -f py311.txt && echo reported >> py311.txt' }
+    }
+  },
+  lint: { node { sh 'echo lint > lint.txt' } }
+)
+stage('Package') { sh 'test -f py311.txt && test -f lint.txt && echo packaged > package.txt' }
+"""})
+    r = pw(project, "run", "--jenkinsfile", "-j", "2")
+    assert r.code == 0, r
+    needs = {s["id"]: sorted(s.get("needs", [])) for s in r.build()["stages"]}
+    assert needs == {"Checkout": [], "Test 3.11": ["Checkout"], "Report 3.11": ["Test 3.11"],
+                     "lint": ["Checkout"], "Package": ["Report 3.11", "lint"]}, needs
+    assert all(s["status"] == "SUCCESS" for s in r.build()["stages"])
+    ws = Path(r.build()["workspace"])
+    assert (ws / "py311.txt").read_text() == "tox -e py311\nreported\n"
+    assert (ws / "package.txt").exists()
+
+
 def test_syntax_errors(repo, pw):
     project = repo({"Jenkinsfile": "node {\n  stage('x') { sh 'make' }\n}\n"})
     (project / "Jenkinsfile").write_text("pipeline {\n  agent any\n  stages {\n")

@@ -3,6 +3,9 @@
 // refused (with its line) because pipewright needs the stages before the build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "jenkinsfile/declarative.h"
 #include "jenkinsfile/translate.h"
 #include "util/fs.h"
@@ -174,10 +177,22 @@ TEST(Scripted, RefusedWithTheirLine) {
   e = scripted_error("def b = [:]\nnode {\n  stage('A') { parallel b }\n}\n");
   EXPECT_NE(e.find("Jenkinsfile:3:25: parallel takes branches written out"), std::string::npos)
       << e;
-  e = scripted_error("parallel a: { node { stage('A') { sh 'x' } } }\n");
-  EXPECT_NE(e.find("Jenkinsfile:1:1: parallel around stages"), std::string::npos) << e;
+  e = scripted_error(
+      "parallel a: { node { stage('A') { parallel(x: { sh 'x' }) } } }, b: { stage('B') { } }\n");
+  EXPECT_NE(e.find("Jenkinsfile:1:22: stage \"A\" runs branches in parallel inside branch \"a\""),
+            std::string::npos)
+      << e;
+  e = scripted_error("node {\n  sh 'make'\n  parallel a: { stage('A') { sh 'x' } }\n}\n");
+  EXPECT_NE(e.find("Jenkinsfile:2:3: `sh('make')` before parallel, whose branches run in parallel"),
+            std::string::npos)
+      << e;
   e = scripted_error("node {\n  stage('A') { sh 'x' }\n  stage('A') { sh 'y' }\n}\n");
   EXPECT_NE(e.find("Jenkinsfile:3:3: a second stage named \"A\""), std::string::npos) << e;
+  e = scripted_error(
+      "def lint(dir) {\n  sh \"flake8 ${dir}\"\n}\nnode { stage('A') { lint('src') } }\n");
+  EXPECT_NE(e.find("Jenkinsfile:1:1: method definitions (def lint(...) { }) are Groovy"),
+            std::string::npos)
+      << e;
   e = scripted_error("node {\n  sh 'make'\n}\n");
   EXPECT_NE(e.find("Jenkinsfile:1:1: no stage('name')"), std::string::npos) << e;
 }
@@ -263,6 +278,40 @@ TEST(Scripted, DockerImageInsideIsTheStagesAgent) {
       << e;
   // Once, not again for the stage inside.
   EXPECT_EQ(e.find("needs the image"), e.rfind("needs the image")) << e;
+}
+
+// A parallel holding stages (one branch per Python version, each in its node): a declarative
+// parallel of branches with their stages in order; what comes before it runs in each branch when
+// it only sets variables.
+TEST(Scripted, ParallelOfBranchesWithStages) {
+  auto p = read_declarative(
+      "node { stage('Checkout') { checkout scm } }\n"
+      "env.LEVEL = 'full'\n"
+      "parallel(\n"
+      "  py311: { node { stage('Test 3.11') { sh 'tox -e py311' }\n"
+      "                  stage('Report 3.11') { junit 'a.xml' } } },\n"
+      "  lint: { node { sh 'flake8' } },\n"
+      "  failFast: true)\n"
+      "stage('Package') { sh 'python3 -m build' }\n",
+      "Jenkinsfile");
+  EXPECT_EQ(names(p.stages), (std::vector<std::string>{"Checkout", "Parallel", "Package"}));
+  const Stage& par = p.stages[1];
+  EXPECT_TRUE(par.fail_fast);
+  EXPECT_EQ(names(par.parallel), (std::vector<std::string>{"py311", "lint"}));
+  EXPECT_EQ(names(par.parallel[0].stages), (std::vector<std::string>{"Test 3.11", "Report 3.11"}));
+  EXPECT_EQ(steps_of(par.parallel[0].stages[0]),
+            (std::vector<std::string>{"env.LEVEL = 'full'", "sh('tox -e py311')"}));
+  EXPECT_EQ(steps_of(par.parallel[1]),
+            (std::vector<std::string>{"env.LEVEL = 'full'", "node { sh('flake8') }"}));
+  auto run = to_run_pipeline(p, "Jenkinsfile", {});
+  std::map<std::string, std::vector<std::string>> needs;
+  for (const auto& s : run.stages) needs[s.id] = s.needs;
+  EXPECT_EQ(needs["Test 3.11"], (std::vector<std::string>{"Checkout"}));
+  EXPECT_EQ(needs["Report 3.11"], (std::vector<std::string>{"Test 3.11"}));
+  EXPECT_EQ(needs["lint"], (std::vector<std::string>{"Checkout"}));
+  auto pk = needs["Package"];
+  std::sort(pk.begin(), pk.end());
+  EXPECT_EQ(pk, (std::vector<std::string>{"Report 3.11", "lint"}));
 }
 
 }  // namespace
