@@ -453,7 +453,11 @@ RunOutcome run_pipeline_post(StepHost& host, const BuildFacts& facts, const Pipe
     in.apply_env(jp.environment, sc);
     in.post(jp.post, conditions, sc);
     if (in.result_ == Result::failure) return failed(join(in.caught_, "; "));
-    return with_result(Result::success, post_summary(in));
+    // A junit step here with failed tests makes the build UNSTABLE, as the JUnit plugin does
+    // wherever the step is (a scripted pipeline's `finally { junit ... }` is this post).
+    std::string summary = post_summary(in);
+    if (!in.tests_summary_.empty()) summary += "; junit: " + in.tests_summary_;
+    return with_result(worse(in.result_, in.build_), summary);
   } catch (const StepError& e) {
     return failed(e.message);
   }

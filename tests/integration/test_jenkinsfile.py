@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, make_repo
+from conftest import EXAMPLE, git, make_repo
 from containers import base_image, containers_env  # noqa: F401
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jenkinsfile"
@@ -490,6 +490,42 @@ stage('Package') { sh 'test -f py311.txt && test -f lint.txt && echo packaged > 
     ws = Path(r.build()["workspace"])
     assert (ws / "py311.txt").read_text() == "tox -e py311\nreported\n"
     assert (ws / "package.txt").exists()
+
+
+def test_scripted_pytest_pipeline_with_junit_in_finally(repo, pw, env):
+    """The shape the task names: checkout, pytest writing JUnit XML, flake8, and junit in a
+    finally around the stages; a failing test makes the build UNSTABLE through junit, as the JUnit
+    plugin does, when the sh step lets pytest's status go."""
+    files = {
+        "calc.py": "def add(a, b):\n    return a + b\n",
+        "tests/__init__.py": "",
+        "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+        "Jenkinsfile": r"""node {
+    stage('Checkout') { checkout scm }
+    try {
+        stage('Test') {
+            sh '/usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml=report.xml || true'
+        }
+        stage('Lint') { sh '/usr/bin/python3 -m flake8 calc.py' }
+    } finally {
+        junit 'report.xml'
+    }
+}
+""",
+    }
+    project = repo(files)
+    r = pw(project, "run", "--jenkinsfile", timeout=180)
+    assert r.code == 0, r
+    assert r.stage("post")["summary"].endswith("junit: 1 tests, 0 failed"), r.stage("post")
+    (project / "tests" / "test_calc.py").write_text(
+        files["tests/test_calc.py"] + "\n\ndef test_broken():\n    assert add(2, 2) == 5\n")
+    git(project, "commit", "-qam", "a failing test", env=env)
+    r = pw(project, "run", "--jenkinsfile", timeout=180)
+    assert r.code == 3, r
+    assert r.build()["status"] == "UNSTABLE"
+    assert r.stage("Test")["status"] == "SUCCESS" and r.stage("Lint")["status"] == "SUCCESS"
+    assert r.stage("post")["status"] == "UNSTABLE"
+    assert "junit: 2 tests, 1 failed" in r.stage("post")["summary"]
 
 
 def test_syntax_errors(repo, pw):

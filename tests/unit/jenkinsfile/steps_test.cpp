@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace pw::jenkinsfile {
 namespace {
@@ -229,6 +230,24 @@ TEST_F(StepsTest, ScriptedTryCatchFinallyAndBuildWideVariables) {
   out = run_stage(host, facts, jp, settings, "1", conds);
   EXPECT_EQ(out.kind, RunOutcome::Kind::unstable) << out.summary;
   EXPECT_TRUE(host.logged("after xml"));
+}
+
+// junit in the pipeline's post (a scripted pipeline's finally) with failed tests: the post, and so
+// the build, is UNSTABLE, as the JUnit plugin makes it wherever the step runs.
+TEST_F(StepsTest, JunitInThePipelinePostMakesTheBuildUnstable) {
+  std::ofstream(host.ws / "report.xml")
+      << "<testsuite name=\"s\" tests=\"2\"><testcase classname=\"t\" name=\"ok\"/>"
+         "<testcase classname=\"t\" name=\"bad\"><failure message=\"no\"/></testcase>"
+         "</testsuite>";
+  jp = read_declarative(
+      "node {\n  try { stage('Test') { sh 'pytest || true' } }\n"
+      "  finally { junit 'report.xml' }\n}\n",
+      "Jenkinsfile");
+  auto out = run_pipeline_post(host, facts, jp, settings, {"always"});
+  EXPECT_EQ(out.kind, RunOutcome::Kind::unstable) << out.summary;
+  EXPECT_EQ(out.summary, "post: always; junit: 2 tests, 1 failed");
+  ASSERT_TRUE(host.tests);
+  EXPECT_EQ(host.tests->failed, 1);
 }
 
 }  // namespace
