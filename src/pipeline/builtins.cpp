@@ -122,8 +122,8 @@ const std::vector<BuiltinKind>& builtin_kinds() {
         list("groups", "",
              "the dependency groups and extras (extra:NAME) installed from a lock (default: all)"),
         flag("native_install", "",
-             "install a project with static metadata natively, as pip's editable install would "
-             "(default: true)"),
+             "install a project with static metadata (a dynamic version read from a file as "
+             "its backend reads it) natively, as pip's editable install would (default: true)"),
         choice("dev_dependencies", "install", {"install", "system"},
                "install: pip installs the declared dev dependencies (or the lock's pins); system: "
                "the interpreter's own packages stand in for them (a machine without a package "

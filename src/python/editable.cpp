@@ -4,8 +4,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 
+#include "python/declarations.h"
 #include "python/distribution.h"
 #include "python/names.h"
 #include "python/version.h"
@@ -91,6 +93,133 @@ std::filesystem::path source_root(const std::filesystem::path& dir, const toml::
   return dir;
 }
 
+// `__version__ = "1.2"` (or VERSION, with an annotation or not) in a Python file, as hatch's
+// default pattern, pdm's file source, flit and setuptools' static read of an attr find it; ""
+// when the file is missing or assigns it otherwise (an import, a computation such as
+// "1.2" + ".0", which the backend evaluates and a pattern would cut short).
+std::string assigned_version(const std::filesystem::path& file, const std::string& attr) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return {};
+  const std::regex re("^" + attr + R"(\s*(:\s*str\s*)?=\s*['"]v?([^'"]+)['"]\s*(#.*)?$)");
+  for (const auto& line : split_lines(read_file(file))) {
+    std::smatch m;
+    if (std::regex_search(line, m, re)) return m[2].str();
+  }
+  return {};
+}
+
+// A module's file under `root` ("pkg.about" -> pkg/about.py or pkg/about/__init__.py).
+std::filesystem::path module_file(const std::filesystem::path& root, const std::string& module) {
+  std::string rel = module;
+  std::replace(rel.begin(), rel.end(), '.', '/');
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(root / (rel + ".py"), ec)) return root / (rel + ".py");
+  return root / rel / "__init__.py";
+}
+
+// The version a backend reads from the sources when [project] lists it as dynamic, read as that
+// backend reads it: pdm's [tool.pdm.version] file source, hatch's [tool.hatch.version] path,
+// flit's module __version__, setuptools' [tool.setuptools.dynamic] version attr or file. Offline
+// these projects install without their backend (marko's pdm-backend is not packaged in Debian).
+// "" when the version comes another way (version control, code): the backend must compute it.
+std::string dynamic_version(const std::filesystem::path& dir, const toml::table& doc,
+                            const std::string& backend, const std::string& name) {
+  std::filesystem::path src = source_root(dir, doc);
+  if (backend == "pdm.backend") {
+    auto v = doc["tool"]["pdm"]["version"];
+    if (v["source"].value_or(std::string()) != "file") return {};
+    return assigned_version(dir / v["path"].value_or(std::string()), "__version__");
+  }
+  if (backend == "hatchling.build") {
+    auto v = doc["tool"]["hatch"]["version"];
+    if (v["source"] || v["pattern"] || !v["path"]) return {};
+    auto file = dir / v["path"].value_or(std::string());
+    std::string found = assigned_version(file, "__version__");
+    return found.empty() ? assigned_version(file, "VERSION") : found;
+  }
+  if (backend == "flit_core.buildapi") {
+    std::string module = doc["tool"]["flit"]["module"]["name"].value_or(dist_name(name));
+    return assigned_version(module_file(src, module), "__version__");
+  }
+  if (backend.starts_with("setuptools.build_meta")) {
+    auto v = doc["tool"]["setuptools"]["dynamic"]["version"];
+    if (auto file = v["file"].value<std::string>()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(dir / *file, ec)) return {};
+      return std::string(trim(read_file(dir / *file)));
+    }
+    auto attr = v["attr"].value_or(std::string());
+    auto dot = attr.rfind('.');
+    if (dot == std::string::npos) return {};
+    return assigned_version(module_file(src, attr.substr(0, dot)), attr.substr(dot + 1));
+  }
+  return {};
+}
+
+// A Poetry 1 project, whose metadata is [tool.poetry] (no [project] table): poetry-core's
+// editable install is a path too, so offline, without poetry-core (not in Debian 12's default
+// install, as on sdispater/crashtest), the project installs natively. Its dependencies are read
+// as the lock check reads them (Poetry's constraints in PEP 440); optional ones (extras), a
+// build script or a script that is not "module:function" leave the install to poetry-core.
+std::optional<EditableProject> poetry_editable(const std::filesystem::path& dir,
+                                               const toml::table& doc, std::string& why_not) {
+  const toml::table& t = *doc["tool"]["poetry"].as_table();
+  EditableProject p;
+  p.name = str_or(t.get("name"));
+  auto v = Version::parse(str_or(t.get("version")));
+  if (p.name.empty() || !v) {
+    why_not = "[tool.poetry] has no valid name and version";
+    return std::nullopt;
+  }
+  if (t.get("build")) {
+    why_not = "[tool.poetry] build runs a build script";
+    return std::nullopt;
+  }
+  if (const auto* deps = doc["tool"]["poetry"]["dependencies"].as_table())
+    for (const auto& [name, spec] : *deps)
+      if (const auto* tbl = spec.as_table(); tbl && (*tbl)["optional"].value_or(false)) {
+        why_not = "[tool.poetry] declares optional dependencies (extras)";
+        return std::nullopt;
+      }
+  DeclaredProject declared;
+  read_pyproject_declarations(doc, "pyproject.toml", declared);
+  if (!declared.diagnostics.empty()) {
+    why_not = declared.diagnostics.front().str();
+    return std::nullopt;
+  }
+  p.version = v->str();
+  p.source_root = source_root(dir, doc);
+  std::ostringstream md;
+  md << "Metadata-Version: 2.1\nName: " << p.name << "\nVersion: " << p.version << "\n";
+  if (auto s = str_or(t.get("description")); !s.empty()) md << "Summary: " << s << "\n";
+  if (auto authors = str_list(t.get("authors")); !authors.empty())
+    md << "Author-email: " << join(authors, ", ") << "\n";
+  if (auto s = str_or(t.get("license")); !s.empty()) md << "License: " << s << "\n";
+  if (auto py = doc["tool"]["poetry"]["dependencies"]["python"].value<std::string>())
+    if (auto pep = poetry_constraint_to_pep440(*py); !pep.empty())
+      md << "Requires-Python: " << pep << "\n";
+  for (const auto& d : declared.declarations)
+    if (d.group == kMainGroup) md << "Requires-Dist: " << d.requirement.str() << "\n";
+  p.metadata = md.str();
+  std::ostringstream ep;
+  if (const auto* scripts = doc["tool"]["poetry"]["scripts"].as_table();
+      scripts && !scripts->empty()) {
+    ep << "[console_scripts]\n";
+    for (const auto& [k, val] : *scripts) {
+      auto target = val.value<std::string>();
+      if (!target) {
+        why_not = "[tool.poetry.scripts] " + std::string(k.str()) + " is not \"module:function\"";
+        return std::nullopt;
+      }
+      ep << k.str() << " = " << *target << "\n";
+      p.console_scripts.emplace_back(std::string(k.str()), *target);
+    }
+    ep << "\n";
+  }
+  p.entry_points = ep.str();
+  return p;
+}
+
 }  // namespace
 
 std::optional<EditableProject> static_editable_project(const std::filesystem::path& dir,
@@ -115,18 +244,35 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
     return std::nullopt;
   }
   const toml::table* project = doc["project"].as_table();
+  if (!project && doc["tool"]["poetry"].as_table() &&
+      doc["build-system"]["build-backend"].value_or(std::string()) == "poetry.core.masonry.api")
+    return poetry_editable(dir, doc, why_not);
   if (!project) {
     why_not = "pyproject.toml has no [project] table";
     return std::nullopt;
   }
-  if (auto dyn = str_list(project->get("dynamic")); !dyn.empty()) {
+  std::string backend = doc["build-system"]["build-backend"].value_or(std::string());
+  auto dyn = str_list(project->get("dynamic"));
+  // flit's dynamic description is the module's docstring: metadata an editable install may
+  // leave out. Any other dynamic field but a version read from a file needs the backend.
+  std::erase_if(dyn, [&](const std::string& f) {
+    return f == "description" && backend == "flit_core.buildapi";
+  });
+  std::string version = str_or(project->get("version"));
+  if (dyn == std::vector<std::string>{"version"}) {
+    version = dynamic_version(dir, doc, backend, str_or(project->get("name")));
+    if (!version.empty()) dyn.clear();
+  }
+  if (!dyn.empty()) {
     why_not = "[project] computes " + join(dyn, ", ") + " at build time (dynamic)";
     return std::nullopt;
   }
-  std::string backend = doc["build-system"]["build-backend"].value_or(std::string());
-  static const std::vector<std::string> path_backends = {"setuptools.build_meta", "hatchling.build",
-                                                         "flit_core.buildapi", "pdm.backend",
-                                                         "setuptools.build_meta:__legacy__"};
+  static const std::vector<std::string> path_backends = {"setuptools.build_meta",
+                                                         "hatchling.build",
+                                                         "flit_core.buildapi",
+                                                         "pdm.backend",
+                                                         "setuptools.build_meta:__legacy__",
+                                                         "poetry.core.masonry.api"};
   if (std::find(path_backends.begin(), path_backends.end(), backend) == path_backends.end()) {
     why_not = "build backend '" + backend + "' is not one whose editable install is a path";
     return std::nullopt;
@@ -134,7 +280,6 @@ std::optional<EditableProject> static_editable_project(const std::filesystem::pa
 
   EditableProject p;
   p.name = str_or(project->get("name"));
-  std::string version = str_or(project->get("version"));
   auto v = Version::parse(version);
   if (p.name.empty() || !v) {
     why_not = "[project] has no valid name and version";

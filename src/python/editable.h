@@ -1,5 +1,6 @@
 // The project's editable install, natively: what `pip install -e .` leaves in an environment
-// for a project whose metadata is static (PEP 621 [project] with no dynamic fields): a .pth
+// for a project whose metadata is static (PEP 621 [project] whose only dynamic field is a version
+// read from a file as its backend reads it, or Poetry 1's [tool.poetry]): a .pth
 // that puts the build's sources on sys.path, a dist-info with METADATA, entry points, RECORD,
 // INSTALLER, REQUESTED and a PEP 610 direct_url.json marking it editable, and the console-script
 // launchers. importlib.metadata, entry points and `pip list` then see the project as after pip's

@@ -146,8 +146,10 @@ def test_native_install_matches_pips_editable_install(layout, tmp_path, env, pw)
 
 
 def dynamic_project(tmp_path, env) -> Path:
-    """The flat setuptools project with its version read from the package (dynamic metadata)."""
+    """The flat setuptools project with its version computed in the package (dynamic metadata
+    only the backend can read: a plain `VERSION = '1.2.0'` is read natively)."""
     project = make_project(tmp_path / "demo", dict(LAYOUTS["setuptools-flat"]), env)
+    (project / "demo_tool" / "__init__.py").write_text("VERSION = '.'.join(['1', '2', '0'])\n")
     text = (project / "pyproject.toml").read_text().replace('version = "1.2.0"\n', 'dynamic = ["version"]\n')
     text += "\n[tool.setuptools.dynamic]\nversion = {attr = \"demo_tool.VERSION\"}\n"
     (project / "pyproject.toml").write_text(text)
@@ -204,7 +206,7 @@ def test_pips_install_is_reused_until_the_metadata_files_change(tmp_path, env, p
                             "print('ok', len(d.files))\n"], capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout.startswith("ok"), check
     # The version the metadata is read from changes: pip runs again and its answer shows.
-    (project / "demo_tool" / "__init__.py").write_text("VERSION = '1.3.0'\n")
+    (project / "demo_tool" / "__init__.py").write_text("VERSION = '.'.join(['1', '3', '0'])\n")
     subprocess.run(["git", "commit", "-qam", "version"], cwd=project, env=env, check=True)
     r3, ws3, third = build()
     assert r3.stage("setup-python")["data"]["project_install"] == "pip"

@@ -581,3 +581,82 @@ def test_a_test_module_that_cannot_be_imported_names_the_missing_module(repo, pw
     figures = t["data"]["tests"]
     assert (figures["tests"], figures["errors"]) == (int(suite.get("tests")), int(suite.get("errors"))), own.stdout
 
+
+def test_a_version_read_from_a_file_installs_without_the_backend(repo, pw):
+    """marko builds with pdm-backend, which Debian 12 does not package, and reads its version
+    from marko/__init__.py ([tool.pdm.version] source = "file"). Its dynamic version sent the
+    install to pip, which needs the backend: offline the build stopped at setup-python. The
+    version is now read as pdm reads it, the project installed natively and its tests run."""
+    files = dict(layout_flat_flit()[2])
+    files["pyproject.toml"] = textwrap.dedent("""\
+        [build-system]
+        requires = ["pdm-backend"]
+        build-backend = "pdm.backend"
+
+        [project]
+        name = "flit_pkg"
+        dynamic = ["version"]
+        requires-python = ">=3.9"
+
+        [tool.pdm.version]
+        source = "file"
+        path = "flit_pkg/__init__.py"
+
+        [tool.pdm.dev-dependencies]
+        dev = ["pytest", "pytest-cov"]
+        """)
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    assert subprocess.run([SYSTEM_PYTHON, "-c", "import pdm.backend"], capture_output=True).returncode != 0
+    r = pw(project, "run", "tests", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "SUCCESS", (sp, r.log("setup-python"))
+    assert sp["data"]["project_install"] == "native", sp["data"]
+    assert b"installed flit_pkg 0.3.0 natively" in r.log("setup-python")
+    assert r.stage("tests")["status"] == "SUCCESS", r.log("tests")
+    assert r.stage("tests")["data"]["tests"]["passed"] == 2
+
+
+def test_a_poetry_project_installs_without_poetry_core(repo, pw):
+    """sdispater/crashtest: Poetry 1 metadata ([tool.poetry], no [project]), built by
+    poetry-core, which Debian 12 does not install. Offline, pip could not build its editable
+    install and the build stopped at setup-python; the metadata is static, so the project is
+    now installed natively and its tests run, while package still needs the backend and says so."""
+    files = dict(layout_flat_flit()[2])
+    files["pyproject.toml"] = textwrap.dedent("""\
+        [tool.poetry]
+        name = "flit-pkg"
+        version = "0.4.1"
+        description = "A Poetry project"
+        authors = ["A B <a@example.invalid>"]
+        packages = [{ include = "flit_pkg" }]
+
+        [tool.poetry.dependencies]
+        python = "^3.7"
+
+        [tool.poetry.group.test.dependencies]
+        pytest = "^7.1"
+        pytest-cov = "^4.0"
+
+        [build-system]
+        requires = ["poetry-core>=1.1.0"]
+        build-backend = "poetry.core.masonry.api"
+        """)
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    assert subprocess.run([SYSTEM_PYTHON, "-c", "import poetry.core"], capture_output=True).returncode != 0
+    r = pw(project, "run", "tests", "package", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "SUCCESS", (sp, r.log("setup-python"))
+    assert sp["data"]["project_install"] == "native", sp["data"]
+    assert b"installed flit-pkg 0.4.1 natively" in r.log("setup-python")
+    assert r.stage("tests")["status"] == "SUCCESS", r.log("tests")
+    assert r.stage("tests")["data"]["tests"]["passed"] == 2
+    ws = Path(r.build()["workspace"])
+    out = subprocess.run([str(ws / ".venv/bin/python"), "-c",
+                          "import importlib.metadata as m; d = m.distribution('flit-pkg'); "
+                          "print(d.version, d.metadata['Requires-Python'])"],
+                         capture_output=True, text=True, cwd="/")
+    assert out.stdout.split() == ["0.4.1", ">=3.7,<4.0"], out
+    pkg = r.stage("package")
+    assert pkg["status"] == "FAILURE" and "poetry" in pkg["summary"], pkg
