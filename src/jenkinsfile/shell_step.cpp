@@ -76,9 +76,12 @@ void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out, int* st
     prefix = {"env", "-u", "JENKINS_HOME"};  // one exec less when unset
   bool timed = false;
   if (sc.deadline) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(*sc.deadline - Clock::now()).count();
-    if (left <= 0) throw StepError{"Timeout has been exceeded"};
+    // Rounded up: truncated, coreutils' timer could end before the deadline and its 124 be
+    // taken for the script's own exit code below.
+    auto left_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(*sc.deadline - Clock::now()).count();
+    if (left_us <= 0) throw StepError{"Timeout has been exceeded"};
+    long long left = (left_us + 999) / 1000;
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", left / 1000.0);
     prefix.insert(prefix.end(), {"timeout", "-k", "5", buf});
@@ -94,8 +97,10 @@ void Interp::sh(const Node& n, const Scope& sc, std::string* stdout_out, int* st
   std::error_code ec;
   fs::remove(file, ec);
   if (r.aborted || host_.aborted()) throw StepError{"aborted"};
-  if (r.timed_out ||
-      (timed && (r.exit_code == 124 || r.exit_code == 137) && Clock::now() >= *sc.deadline))
+  // coreutils' timeout measures on the realtime clock, which NTP may slew against the steady one:
+  // a few milliseconds early is still its deadline, not the script's own 124.
+  if (r.timed_out || (timed && (r.exit_code == 124 || r.exit_code == 137) &&
+                      Clock::now() + std::chrono::milliseconds(50) >= *sc.deadline))
     throw StepError{"Timeout has been exceeded"};
   if (!r.spawn_error.empty()) throw StepError{r.spawn_error};
   if (stdout_out) *stdout_out = out;
