@@ -57,11 +57,13 @@ TEST_F(EditablePoetry, MetadataFromToolPoetry) {
 
 TEST_F(EditablePoetry, WhatOnlyPoetryCoreCanWriteGoesToPip) {
   std::string why;
-  EXPECT_FALSE(project("[tool.poetry]\nname = \"demo\"\nversion = \"1.0\"\n"
-                       "[tool.poetry.dependencies]\nx = { version = \"^1\", optional = true }\n",
-                       why));
+  EXPECT_FALSE(
+      project("[tool.poetry]\nname = \"demo\"\nversion = \"1.0\"\n"
+              "[tool.poetry.dependencies]\nx = { version = \"^1\", optional = true }\n",
+              why));
   EXPECT_EQ(why, "[tool.poetry] declares optional dependencies (extras)");
-  EXPECT_FALSE(project("[tool.poetry]\nname = \"demo\"\nversion = \"1.0\"\nbuild = \"build.py\"\n", why));
+  EXPECT_FALSE(
+      project("[tool.poetry]\nname = \"demo\"\nversion = \"1.0\"\nbuild = \"build.py\"\n", why));
   EXPECT_EQ(why, "[tool.poetry] build runs a build script");
   EXPECT_FALSE(project("[tool.poetry]\nname = \"demo\"\n", why));
   EXPECT_EQ(why, "[tool.poetry] has no valid name and version");

@@ -38,15 +38,16 @@ class EditableVersion : public ::testing::Test {
 constexpr const char* kProject = "[project]\nname = \"demo\"\ndynamic = [\"version\"]\n";
 
 TEST_F(EditableVersion, PdmFileSource) {
-  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"pdm.backend\"\n") + kProject +
+  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"pdm.backend\"\n") +
+                            kProject +
                             "[tool.pdm.version]\nsource = \"file\"\npath = \"demo/__init__.py\"\n");
   put("demo/__init__.py", "\"\"\"Demo.\"\"\"\n\n__version__ = \"2.2.4\"\n");
   EXPECT_EQ(version(), "2.2.4");
 }
 
 TEST_F(EditableVersion, PdmScmSourceNeedsTheBackend) {
-  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"pdm.backend\"\n") + kProject +
-                            "[tool.pdm.version]\nsource = \"scm\"\n");
+  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"pdm.backend\"\n") +
+                            kProject + "[tool.pdm.version]\nsource = \"scm\"\n");
   EXPECT_EQ(version(), "refused: [project] computes version at build time (dynamic)");
 }
 
@@ -67,22 +68,23 @@ TEST_F(EditableVersion, FlitModuleVersionAndDocstringDescription) {
 }
 
 TEST_F(EditableVersion, SetuptoolsAttrAndFile) {
-  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"setuptools.build_meta\"\n") +
-                            kProject +
-                            "[tool.setuptools.dynamic]\nversion = {attr = \"demo.about.VERSION\"}\n");
+  put("pyproject.toml",
+      std::string("[build-system]\nbuild-backend = \"setuptools.build_meta\"\n") + kProject +
+          "[tool.setuptools.dynamic]\nversion = {attr = \"demo.about.VERSION\"}\n");
   put("demo/__init__.py", "");
   put("demo/about.py", "VERSION = \"4.5\"\n");
   EXPECT_EQ(version(), "4.5");
   put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"setuptools.build_meta\"\n") +
-                            kProject + "[tool.setuptools.dynamic]\nversion = {file = \"VERSION\"}\n");
+                            kProject +
+                            "[tool.setuptools.dynamic]\nversion = {file = \"VERSION\"}\n");
   put("VERSION", "4.6\n");
   EXPECT_EQ(version(), "4.6");
 }
 
 TEST_F(EditableVersion, AComputedVersionOrAnotherDynamicFieldNeedsTheBackend) {
-  put("pyproject.toml",
-      std::string("[build-system]\nbuild-backend = \"setuptools.build_meta\"\n") + kProject +
-          "[tool.setuptools.dynamic]\nversion = {attr = \"demo.VERSION\"}\n");
+  put("pyproject.toml", std::string("[build-system]\nbuild-backend = \"setuptools.build_meta\"\n") +
+                            kProject +
+                            "[tool.setuptools.dynamic]\nversion = {attr = \"demo.VERSION\"}\n");
   put("demo/__init__.py", "from ._v import VERSION\n");
   EXPECT_EQ(version(), "refused: [project] computes version at build time (dynamic)");
   put("demo/__init__.py", "VERSION = \"1.2\" + \".0\"\n");
