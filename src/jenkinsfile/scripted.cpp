@@ -78,12 +78,6 @@ class ScriptedReader {
             ": shared libraries and imports are Groovy that pipewright does not load");
         continue;
       }
-      if (is_call(st, "properties")) {
-        p_.notes.push_back(
-            "properties([...]) (job properties: triggers, parameters, log "
-            "rotation) has no meaning in a local run (left out)");
-        continue;
-      }
       statement(st);
     }
     close_old_style();
@@ -257,6 +251,13 @@ class ScriptedReader {
 
   void statement(const NodePtr& st) {
     if (is_call(st, "stage")) return stage(st);
+    // Job properties, at the top or first thing in node { } as public files have them.
+    if (is_call(st, "properties")) {
+      p_.notes.push_back(
+          "properties([...]) (job properties: triggers, parameters, log rotation) has no meaning "
+          "in a local run (left out)");
+      return;
+    }
     if (!holds_stage(st)) {
       // A statement between stages: it runs where Jenkins runs it, before the next stage, or
       // after the stage an old-style `stage 'name'` (no block) opened at this level.

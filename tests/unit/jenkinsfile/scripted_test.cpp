@@ -66,6 +66,7 @@ TEST(Scripted, StatementsBetweenStagesRunWithTheNextStage) {
   auto p = read_declarative(
       "def v = '1'\n"
       "node {\n"
+      "  properties([pipelineTriggers([pollSCM('H/5 * * * *')])])\n"
       "  stage('A') { echo v }\n"
       "  env.X = 'y'\n"
       "  withEnv(['B=2']) { sh 'between' }\n"
@@ -74,6 +75,8 @@ TEST(Scripted, StatementsBetweenStagesRunWithTheNextStage) {
       "}\n",
       "Jenkinsfile");
   EXPECT_EQ(steps_of(p.stages[0]), (std::vector<std::string>{"def v = '1'", "echo(v)"}));
+  ASSERT_EQ(p.notes.size(), 1u);  // properties([...]) inside node: left out, with a note
+  EXPECT_NE(p.notes[0].find("properties([...])"), std::string::npos) << p.notes[0];
   EXPECT_EQ(steps_of(p.stages[1]),
             (std::vector<std::string>{"env.X = 'y'", "withEnv(['B=2']) { sh('between') }",
                                       "echo('b')", "echo('after')"}));
