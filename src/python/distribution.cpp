@@ -437,7 +437,11 @@ void check_dists_agree(std::vector<DistCheck>& checks) {
   if (checks.size() < 2) return;
   const auto& a = checks.front();
   for (auto& c : checks)
-    if (c.ok() && (c.name != a.name || c.version != a.version))
+    // Names compare as PEP 503 normalises them and versions as PEP 440 does: setuptools writes
+    // a setup.cfg name "tokenize_rt" as is in the sdist's PKG-INFO and as "tokenize-rt" in the
+    // wheel's METADATA, one distribution.
+    if (c.ok() &&
+        (normalize_name(c.name) != normalize_name(a.name) || !same_version(c.version, a.version)))
       c.problems.push_back("names " + c.name + " " + c.version + ", the wheel " + a.name + " " +
                            a.version);
 }

@@ -660,3 +660,19 @@ def test_a_poetry_project_installs_without_poetry_core(repo, pw):
     assert out.stdout.split() == ["0.4.1", ">=3.7,<4.0"], out
     pkg = r.stage("package")
     assert pkg["status"] == "FAILURE" and "poetry" in pkg["summary"], pkg
+
+
+def test_a_setup_cfg_name_with_an_underscore_packages(repo, pw):
+    """asottile/tokenize-rt declares `name = tokenize_rt` in setup.cfg: Debian's setuptools
+    writes that in the sdist's PKG-INFO and `tokenize-rt` in the wheel's METADATA. package
+    failed "names tokenize_rt 6.2.0, the wheel tokenize-rt 6.2.0", one distribution by PEP 503."""
+    files = dict(layout_setuptools_cfg()[2])
+    files["setup.cfg"] = files["setup.cfg"].replace("name = cfg-pkg", "name = cfg_pkg")
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    r = pw(project, "run", "package", timeout=600)
+    pkg = r.stage("package")
+    assert pkg["status"] == "SUCCESS", (pkg, r.log("package"))
+    log = r.log("package").decode()
+    assert "sdist cfg_pkg 0.2.0" in log and "wheel cfg-pkg 0.2.0" in log, log
+

@@ -307,6 +307,16 @@ TEST(DistsAgree, AnSdistNamingAnotherVersionThanTheWheelIsAProblem) {
   EXPECT_EQ(checks[2].problems, std::vector<std::string>{"bad RECORD"});
 }
 
+TEST(DistsAgree, NamesAndVersionsCompareNormalised) {
+  // setuptools 66 on a setup.cfg name with '_' (asottile/tokenize-rt): PKG-INFO keeps it,
+  // the wheel's METADATA writes '-'.
+  std::vector<DistCheck> checks(2);
+  checks[0] = {"wheel", "dist/tokenize_rt-6.2.0-py2.py3-none-any.whl", "tokenize-rt", "6.2.0"};
+  checks[1] = {"sdist", "dist/tokenize_rt-6.2.0.tar.gz", "tokenize_rt", "6.2"};
+  check_dists_agree(checks);
+  EXPECT_TRUE(checks[1].ok()) << checks[1].problems.front();
+}
+
 TEST(DistsAgree, OneDistributionAgreesWithItself) {
   std::vector<DistCheck> checks = {{"wheel", "a.whl", "a", "1"}};
   check_dists_agree(checks);
