@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <optional>
 
+#include "project/ini.h"
 #include "project/pipeline_overrides.h"
+#include "python/toml.h"
 #include "python/traceback.h"
 #include "reports/cobertura.h"
 #include "reports/junit.h"
@@ -14,6 +16,7 @@
 #include "stages/run_command.h"
 #include "stages/settings.h"
 #include "stages/setup_python.h"
+#include "util/fs.h"
 #include "util/strings.h"
 
 namespace pw::stages {
@@ -98,6 +101,46 @@ std::string fatal_warning_note(const std::string& cause, bool coverage) {
   return note + ")";
 }
 
+// Where the project's coverage settings name `module` as a coverage plugin ("setup.cfg:39
+// [coverage:run] plugins"), as coverage reads them: .coveragerc, setup.cfg, tox.ini,
+// pyproject.toml; "" when none does.
+std::string coverage_plugin_place(const fs::path& ws, const std::string& module) {
+  for (const auto& [file, section] : {std::pair<std::string, std::string>{".coveragerc", "run"},
+                                      {"setup.cfg", "coverage:run"},
+                                      {"tox.ini", "coverage:run"}}) {
+    if (!fs::is_regular_file(ws / file)) continue;
+    auto ini = project::parse_ini(read_file(ws / file), file);
+    if (const auto* v = ini.get(section, "plugins"))
+      for (const auto& [item, line] : project::ini_list(*v, true))
+        if (item == module) return file + ":" + std::to_string(line) + " [" + section + "] plugins";
+  }
+  std::vector<Diagnostic> ignored;
+  if (!fs::is_regular_file(ws / "pyproject.toml")) return {};
+  if (auto doc = python::read_toml_file(ws / "pyproject.toml", ignored, "pyproject.toml")) {
+    const auto* node = python::toml_at(*doc, "tool.coverage.run.plugins");
+    for (const auto& item : python::toml_strings(node).value_or(std::vector<std::string>{}))
+      if (item == module)
+        return "pyproject.toml:" + std::to_string(python::toml_line(node)) +
+               " [tool.coverage.run] plugins";
+  }
+  return {};
+}
+
+// pytest-cov starts coverage before any test, and coverage imports the plugins the project's
+// settings name: one that is not installed (asottile's covdefaults, not in Debian) kills pytest
+// with a ModuleNotFoundError that names neither the setting nor the way on.
+std::string coverage_plugin_note(const fs::path& ws, const std::string& cause, bool coverage) {
+  constexpr std::string_view kPrefix = "ModuleNotFoundError: No module named '";
+  if (!coverage || !cause.starts_with(kPrefix) || !cause.ends_with("'")) return {};
+  std::string module = cause.substr(kPrefix.size(), cause.size() - kPrefix.size() - 1);
+  std::string place = coverage_plugin_place(ws, module.substr(0, module.find('.')));
+  if (place.empty()) return {};
+  return " (" + place +
+         " names it, a coverage plugin, and coverage, which the stage runs for its figures, "
+         "cannot import it: install it in the build's environment, or "
+         "run the tests without coverage with tests: {coverage: false} in pipewright.yaml)";
+}
+
 // The outcome when pytest ended without a report to read: aborted, timed out, not started,
 // no tests collected (exit 5), or died before writing report.xml.
 std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext& ctx,
@@ -114,7 +157,8 @@ std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext
     std::string cause = python::failure_cause(ctx.output_tail());
     return engine::StageOutcome::failed(
         explain_pytest_exit(r.exit_code, ctx.output_tail()) + " (no report.xml was written)" +
-        (cause.empty() ? "" : ": " + cause) + fatal_warning_note(cause, coverage));
+        (cause.empty() ? "" : ": " + cause) + fatal_warning_note(cause, coverage) +
+        coverage_plugin_note(ctx.workspace(), cause, coverage));
   }
   return std::nullopt;
 }

@@ -676,3 +676,21 @@ def test_a_setup_cfg_name_with_an_underscore_packages(repo, pw):
     log = r.log("package").decode()
     assert "sdist cfg_pkg 0.2.0" in log and "wheel cfg-pkg 0.2.0" in log, log
 
+
+def test_a_coverage_plugin_that_is_not_installed_is_named_with_its_setting(repo, pw):
+    """asottile/tokenize-rt's setup.cfg names covdefaults in [coverage:run] plugins; Debian has
+    no covdefaults, and coverage, started by pytest-cov for the stage's figures, kills pytest
+    with a bare ModuleNotFoundError: the summary names the setting's line and the way on."""
+    files = dict(layout_setuptools_cfg()[2])
+    files["setup.cfg"] += "\n[coverage:run]\nplugins = not_a_debian_plugin\n"
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    line = files["setup.cfg"].splitlines().index("plugins = not_a_debian_plugin") + 1
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "FAILURE", t
+    assert t["summary"].endswith(
+        "ModuleNotFoundError: No module named 'not_a_debian_plugin' (setup.cfg:%d [coverage:run] "
+        "plugins names it, a coverage plugin, and coverage, which the stage runs for its figures, "
+        "cannot import it: install it in the build's environment, or run the tests without "
+        "coverage with tests: {coverage: false} in pipewright.yaml)" % line), t["summary"]
