@@ -737,6 +737,17 @@ class Detector {
     return s;
   }
 
+  // A requirements file that pins or names pytest or nose itself (not through -r).
+  static bool names_a_test_runner(const fs::path& file) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return false;
+    for (const auto& line : split_lines(read_file(file))) {
+      std::string t = to_lower(trim(line));
+      if (t.starts_with("pytest") || t.starts_with("nose")) return true;
+    }
+    return false;
+  }
+
   void add_requirement_files() {
     std::vector<std::string> names = {"requirements-dev.txt",   "requirements_dev.txt",
                                       "dev-requirements.txt",   "requirements-test.txt",
@@ -767,7 +778,10 @@ class Detector {
       for (const auto& e : fs::directory_iterator(root_ / "requirements", ec)) {
         auto ext = e.path().extension();
         std::string stem = e.path().stem().string();
-        if (!devish(stem)) continue;
+        // Beyond the dev-ish names, a file there that names a test runner: cookiecutter-django's
+        // requirements/local.txt (-r base.txt, then pytest, mypy, flake8) is its dev file,
+        // beside base.txt and production.txt.
+        if (!devish(stem) && !(ext == ".txt" && names_a_test_runner(e.path()))) continue;
         if (ext == ".txt") sub.push_back("requirements/" + e.path().filename().string());
         // A .in alone (never compiled) is a requirements file too.
         else if (ext == ".in" && !is_file("requirements/" + stem + ".txt"))

@@ -101,7 +101,7 @@ struct Setup {
         auto dr = python::parse_requirement(r.text);
         if (where.empty() && dr && dr->normalized_name() == name)
           where = r.file + ":" + std::to_string(r.line) + " asks for " + r.text +
-                  (r.file == d.file ? std::string() : " (" + d.str() + ")");
+                  (r.file == d.file ? std::string() : ", through " + d.file);
       }
     std::string msg =
         " (" + (where.empty() ? std::string() : where + "; ") +

@@ -694,3 +694,40 @@ def test_a_coverage_plugin_that_is_not_installed_is_named_with_its_setting(repo,
         "plugins names it, a coverage plugin, and coverage, which the stage runs for its figures, "
         "cannot import it: install it in the build's environment, or run the tests without "
         "coverage with tests: {coverage: false} in pipewright.yaml)" % line), t["summary"]
+
+
+def test_cookiecutter_django_requirements_folder(repo, pw):
+    """A service laid out as cookiecutter-django lays it out (17Jiangdong/everycheese): no
+    packaging metadata, requirements.txt -> requirements/production.txt -> base.txt for the
+    service, and the development tools in requirements/local.txt (-r base.txt, then pytest).
+    local.txt was not taken for the dev dependencies (its name is not dev-ish), so the tests had
+    no pytest; a file there that names a test runner is one now. Offline, a pin no folder has is
+    named with its line and the file that includes it."""
+    versions = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import importlib.metadata as m; print(m.version('pytest'))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    files = {
+        "app.py": "def greet(name: str) -> str:\n    return f'hello {name}'\n",
+        "tests/test_app.py": "from app import greet\n\n\ndef test_greet() -> None:\n    assert greet('x') == 'hello x'\n",
+        "requirements.txt": "# for the host\n-r requirements/production.txt\n",
+        "requirements/base.txt": "",
+        "requirements/production.txt": "-r base.txt\n",
+        "requirements/local.txt": f"-r base.txt\n\npytest=={versions[0]}\n",
+        "pipewright.yaml": OFFLINE,
+    }
+    project = repo(files)
+    plan = pw(project, "plan")
+    assert "dev deps     requirements: 1 requirement  (requirements/local.txt)" in plan.out, plan.out
+    r = pw(project, "run", "tests", timeout=600)
+    assert r.stage("tests")["status"] == "SUCCESS", r.log("tests")
+    assert r.stage("tests")["data"]["tests"]["passed"] == 1
+
+    (project / "requirements/base.txt").write_text("not-a-debian-package==1.0\n")
+    subprocess.run(["git", "commit", "-qam", "a pin"], cwd=project, check=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+    r = pw(project, "run", "setup-python", timeout=600)
+    sp = r.stage("setup-python")
+    assert sp["status"] == "FAILURE", sp
+    assert "(requirements/base.txt:1 asks for not-a-debian-package==1.0, through requirements.txt;" in sp["summary"], sp["summary"]
+

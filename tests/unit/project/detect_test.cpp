@@ -157,6 +157,18 @@ TEST_F(DetectTest, SetuptoolsSetupCfgRequirementsFolderAndPipTools) {
   EXPECT_EQ(plan.files.size(), 2u);
 }
 
+TEST_F(DetectTest, RequirementsFolderFileNamingATestRunnerIsADevFile) {
+  // cookiecutter-django: base.txt, production.txt, and local.txt for development.
+  write("setup.py", "from setuptools import setup\nsetup(name='svc')\n");
+  write("svc/__init__.py", "");
+  write("requirements/base.txt", "django==4.2\n");
+  write("requirements/production.txt", "-r base.txt\ngunicorn==21.2\n");
+  write("requirements/local.txt", "-r base.txt\n\n# Testing\npytest==7.2.1  # runner\n");
+  auto p = detect(root_);
+  ASSERT_EQ(p.dev_dependencies.size(), 1u) << describe(p).size();
+  EXPECT_EQ(p.dev_dependencies[0].file, "requirements/local.txt");
+}
+
 TEST_F(DetectTest, SeedLayout) {
   write("pyproject.toml",
         "[project]\nname = \"python-app\"\nversion = \"0.1.0\"\n"
