@@ -141,6 +141,59 @@ std::string coverage_plugin_note(const fs::path& ws, const std::string& cause, b
          "run the tests without coverage with tests: {coverage: false} in pipewright.yaml)";
 }
 
+// pytest's usage error ("ERROR: usage: __main__.py [options] ...") says what it refused on the
+// line after: "__main__.py: error: unrecognized arguments: --ds=config.settings.test
+// --reuse-db". That line, without the program's name; "" when there is none.
+std::string unrecognized_arguments(const std::vector<std::string>& tail) {
+  for (const auto& l : tail)
+    if (auto k = l.find(": error: unrecognized arguments: "); k != std::string::npos)
+      return std::string(trim(l.substr(k + 2)));
+  return {};
+}
+
+// The project's own addopts, where pytest reads them (pytest.ini, pyproject.toml, tox.ini,
+// setup.cfg: the first that configures pytest), when they pass `arg`: cookiecutter-django's
+// pytest.ini passes pytest-django's --ds and --reuse-db, refused without the plugin.
+std::string addopts_place(const fs::path& ws, const std::string& arg) {
+  auto in_ini = [&](const std::string& file, const std::string& section) -> std::string {
+    if (!fs::is_regular_file(ws / file)) return {};
+    auto ini = project::parse_ini(read_file(ws / file), file);
+    if (const auto* v = ini.get(section, "addopts"); v && contains(v->text, arg))
+      return file + ":" + std::to_string(v->line) + " [" + section + "] addopts";
+    return {};
+  };
+  if (auto p = in_ini("pytest.ini", "pytest"); !p.empty()) return p;
+  std::vector<Diagnostic> ignored;
+  if (fs::is_regular_file(ws / "pyproject.toml"))
+    if (auto doc = python::read_toml_file(ws / "pyproject.toml", ignored, "pyproject.toml")) {
+      const auto* node = python::toml_at(*doc, "tool.pytest.ini_options.addopts");
+      std::string text = node && node->value<std::string>() ? *node->value<std::string>() : "";
+      for (const auto& s : python::toml_strings(node).value_or(std::vector<std::string>{}))
+        text += " " + s;
+      if (node && contains(text, arg))
+        return "pyproject.toml:" + std::to_string(python::toml_line(node)) +
+               " [tool.pytest.ini_options] addopts";
+    }
+  if (auto p = in_ini("tox.ini", "pytest"); !p.empty()) return p;
+  return in_ini("setup.cfg", "tool:pytest");
+}
+
+// Arguments pytest refused that the project's addopts pass: options of a pytest plugin the
+// environment lacks. The way on: the plugin, or the addopts left out for this stage.
+std::string addopts_note(const fs::path& ws, const std::string& refused) {
+  constexpr std::string_view kWhat = "error: unrecognized arguments: ";
+  if (!refused.starts_with(kWhat)) return {};
+  auto args = split(refused.substr(kWhat.size()), ' ');
+  if (args.empty() || args.front().empty()) return {};
+  std::string first = args.front().substr(0, args.front().find('='));
+  std::string place = addopts_place(ws, first);
+  if (place.empty()) return {};
+  return " (" + place +
+         " passes them: options of a pytest plugin the environment lacks: install the plugin "
+         "the project's tests use, or leave its addopts out with tests: {pytest_args: "
+         "[\"-oaddopts=\"]} in pipewright.yaml)";
+}
+
 // The outcome when pytest ended without a report to read: aborted, timed out, not started,
 // no tests collected (exit 5), or died before writing report.xml.
 std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext& ctx,
@@ -155,6 +208,8 @@ std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext
   if (!fs::exists(junit)) {
     // pytest died before reporting: the line that says why beats an exit code.
     std::string cause = python::failure_cause(ctx.output_tail());
+    if (auto refused = unrecognized_arguments(ctx.output_tail()); !refused.empty())
+      cause = refused + addopts_note(ctx.workspace(), refused);
     return engine::StageOutcome::failed(
         explain_pytest_exit(r.exit_code, ctx.output_tail()) + " (no report.xml was written)" +
         (cause.empty() ? "" : ": " + cause) + fatal_warning_note(cause, coverage) +

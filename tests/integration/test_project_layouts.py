@@ -731,3 +731,25 @@ def test_cookiecutter_django_requirements_folder(repo, pw):
     assert sp["status"] == "FAILURE", sp
     assert "(requirements/base.txt:1 asks for not-a-debian-package==1.0, through requirements.txt;" in sp["summary"], sp["summary"]
 
+
+def test_addopts_of_a_plugin_that_is_not_installed_are_named(repo, pw, env):
+    """cookiecutter-django's pytest.ini passes pytest-django's --ds and --reuse-db in addopts;
+    without the plugin pytest refuses them (exit 4), and the summary quoted its usage line. It
+    now quotes what was refused, names the addopts line and the way on, which runs the tests."""
+    files = dict(layout_flat_flit()[2])
+    files["pytest.ini"] = "[pytest]\naddopts = --ds=config.settings.test --reuse-db\n"
+    files["pipewright.yaml"] = SYSTEM
+    project = repo(files)
+    r = pw(project, "run", "tests", timeout=600)
+    t = r.stage("tests")
+    assert t["status"] == "FAILURE", t
+    assert t["summary"].endswith(
+        ": error: unrecognized arguments: --ds=config.settings.test --reuse-db (pytest.ini:2 "
+        "[pytest] addopts passes them: options of a pytest plugin the environment lacks: install "
+        "the plugin the project's tests use, or leave its addopts out with tests: {pytest_args: "
+        "[\"-oaddopts=\"]} in pipewright.yaml)"), t["summary"]
+    (project / "pipewright.yaml").write_text(SYSTEM + "  tests:\n    pytest_args: [\"-oaddopts=\"]\n")
+    subprocess.run(["git", "commit", "-qam", "no addopts"], cwd=project, env=env, check=True)
+    r = pw(project, "run", "tests", timeout=600)
+    assert r.stage("tests")["status"] == "SUCCESS", r.log("tests")
+    assert r.stage("tests")["data"]["tests"]["passed"] == 2
