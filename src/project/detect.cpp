@@ -288,14 +288,16 @@ class Detector {
     if (auto* n = py_at("build-system.build-backend"); n && n->is_string()) {
       p_.build_backend = *n->value<std::string>();
       p_.backend_from = py_origin(n, "[build-system] build-backend");
+    } else if (p_.application()) {
+      // Nothing declares a distribution (a setup.cfg of tool settings is no setuptools
+      // project): an application, never built nor installed, so no backend. plan said
+      // setuptools' legacy backend for cookiecutter-django's setup.cfg of flake8 and mypy
+      // settings, or that the project "cannot be installed", while setup-python put it on
+      // sys.path as it should.
     } else if (p_.has_setup_py || p_.has_setup_cfg) {
       // pip's fallback for a project without [build-system]: setuptools' legacy backend.
       p_.build_backend = "setuptools.build_meta:__legacy__";
       p_.backend_from = {p_.has_setup_py ? "setup.py" : "setup.cfg", 0, "(no [build-system])"};
-    } else if (!p_.has_pyproject) {
-      p_.notes.push_back(
-          "no pyproject.toml, setup.py or setup.cfg: the project cannot be installed; add a "
-          "pyproject.toml with [build-system] and [project]");
     }
   }
 
@@ -1044,7 +1046,11 @@ std::vector<std::string> describe(const Project& p) {
   for (const auto& pk : p.packages) line("package", pk.name + " at " + pk.path, pk.from.str());
   if (p.tests.empty()) line("tests", "(none found)", "");
   for (const auto& t : p.tests) line("tests", t.path, t.from.str());
-  line("backend", p.build_backend.empty() ? "(unknown)" : p.build_backend, p.backend_from.str());
+  if (p.application())
+    line("backend", "none: an application without packaging metadata, run from its folder",
+         "no setup.py, setup.cfg [metadata]/[options] nor pyproject.toml [project]/[build-system]");
+  else
+    line("backend", p.build_backend.empty() ? "(unknown)" : p.build_backend, p.backend_from.str());
   if (!p.requires_python.empty()) line("python", p.requires_python, p.requires_python_from.str());
   if (p.dev_dependencies.empty()) line("dev deps", "(none declared)", "");
   for (const auto& d : p.dev_dependencies) {

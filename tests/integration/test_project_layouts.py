@@ -382,6 +382,11 @@ def test_application_without_packaging_metadata(tool_config, repo, pw):
         "pipewright.yaml": OFFLINE,
         **tool_config,
     })
+    # plan says what setup-python and package do with it (it said setuptools' legacy backend for
+    # a setup.cfg of tool settings, or "the project cannot be installed" without one).
+    plan = pw(project, "plan")
+    assert "backend      none: an application without packaging metadata, run from its folder" in plan.out, plan.out
+    assert "__legacy__" not in plan.out and "cannot be installed" not in plan.out, plan.out
     r = pw(project, "run", timeout=600)
     st = {s["id"]: s for s in r.build()["stages"]}
     for sid in ["preflight", "lock-check", "setup-python", "tests", "lint", "analysis", "quality-gate"]:
