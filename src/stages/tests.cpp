@@ -31,8 +31,9 @@ std::string pct(double v) {
 }
 
 // What a pytest run that ended badly without a usable report means, from its exit code and the
-// last lines it printed.
-std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) {
+// last lines it printed. `pytest_args`: the stage's setting is set, so the refused arguments
+// may be the user's.
+std::string explain_pytest_exit(int code, const std::vector<std::string>& tail, bool pytest_args) {
   for (const auto& l : tail) {
     if (contains(l, "No module named pytest"))
       return "pytest is not installed in the environment: add pytest to the requirements file";
@@ -48,8 +49,9 @@ std::string explain_pytest_exit(int code, const std::vector<std::string>& tail) 
     case 4:
       // A usage error: pytest's own words follow (its configuration, such as a minversion the
       // installed pytest does not meet, or the command line pipewright built with pytest_args).
-      return "pytest refused its configuration or arguments (exit code 4; the arguments include "
-             "tests.pytest_args)";
+      // Named only when set: everycheese's refusal came from its pytest.ini alone.
+      return std::string("pytest refused its configuration or arguments (exit code 4") +
+             (pytest_args ? "; the arguments include tests.pytest_args)" : ")");
     case 5:
       return "no tests were collected (pytest exit code 5)";
     default:
@@ -204,15 +206,17 @@ std::optional<engine::StageOutcome> pytest_failed_to_report(engine::StageContext
     return engine::StageOutcome::failed("the test suite timed out (its processes were killed)");
   if (!r.spawn_error.empty()) return engine::StageOutcome::failed(r.spawn_error);
   if (r.exit_code == 5)
-    return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail()));
+    return engine::StageOutcome::failed(explain_pytest_exit(5, ctx.output_tail(), false));
   if (!fs::exists(junit)) {
     // pytest died before reporting: the line that says why beats an exit code.
     std::string cause = python::failure_cause(ctx.output_tail());
     if (auto refused = unrecognized_arguments(ctx.output_tail()); !refused.empty())
       cause = refused + addopts_note(ctx.workspace(), refused);
     return engine::StageOutcome::failed(
-        explain_pytest_exit(r.exit_code, ctx.output_tail()) + " (no report.xml was written)" +
-        (cause.empty() ? "" : ": " + cause) + fatal_warning_note(cause, coverage) +
+        explain_pytest_exit(r.exit_code, ctx.output_tail(),
+                            !ctx.settings().list("pytest_args").empty()) +
+        " (no report.xml was written)" + (cause.empty() ? "" : ": " + cause) +
+        fatal_warning_note(cause, coverage) +
         coverage_plugin_note(ctx.workspace(), cause, coverage));
   }
   return std::nullopt;
@@ -313,7 +317,8 @@ engine::StageOutcome verdict(engine::StageContext& ctx, const reports::JUnitRepo
       if (f.kind == reports::FailureKind::error && f.message == "collection failure")
         first += ": " + failure_reason(f);
     } else if (r.exit_code != 0 && r.exit_code != 1) {
-      first = ": " + explain_pytest_exit(r.exit_code, ctx.output_tail());
+      first = ": " + explain_pytest_exit(r.exit_code, ctx.output_tail(),
+                                         !ctx.settings().list("pytest_args").empty());
     }
     return engine::StageOutcome::failed(summary + first);
   }

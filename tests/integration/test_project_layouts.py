@@ -748,6 +748,8 @@ def test_addopts_of_a_plugin_that_is_not_installed_are_named(repo, pw, env):
     r = pw(project, "run", "tests", timeout=600)
     t = r.stage("tests")
     assert t["status"] == "FAILURE", t
+    assert t["summary"].startswith("pytest refused its configuration or arguments (exit code 4) "
+                                   "(no report.xml was written): error: unrecognized"), t["summary"]
     assert t["summary"].endswith(
         ": error: unrecognized arguments: --ds=config.settings.test --reuse-db (pytest.ini:2 "
         "[pytest] addopts passes them: options of a pytest plugin the environment lacks: install "
