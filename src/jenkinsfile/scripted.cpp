@@ -167,24 +167,18 @@ class ScriptedReader {
     return before;
   }
 
-  // parallel(py311: { node { stage('Test 3.11') { ... } } }, ...) holding stages: one branch per
-  // closure, each its stages in order (a declarative parallel of branches with stages inside).
-  // Its own name is the model's only: pipewright runs the stages inside.
-  void parallel_of_stages(const NodePtr& call) {
-    close_old_style();
-    std::vector<NodePtr> before = before_parallel("parallel");
-    Stage par;
-    par.name = "Parallel";
-    for (int k = 2; names_.count(par.name); ++k) par.name = "Parallel " + std::to_string(k);
-    names_.insert(par.name);
-    par.pos = call->pos;
+  // The branches of parallel(...): name: { } pairs, or one map of them (parallel([a: { }])),
+  // failFast read into `fail_fast`. A branch built at run time or a name already used is an
+  // error; each branch comes back as its stage (name and position) with its closure.
+  std::vector<std::pair<Stage, NodePtr>> parallel_branches(const NodePtr& call, bool& fail_fast) {
     std::vector<Arg> branches = call->args;
     if (branches.size() == 1 && branches[0].name.empty() && branches[0].value->kind == Kind::map)
       branches = branches[0].value->args;
+    std::vector<std::pair<Stage, NodePtr>> out;
     for (const auto& a : branches) {
       if (a.name == "failFast") {
         std::string v;
-        par.fail_fast = a.value->literal(v) && v == "true";
+        fail_fast = a.value->literal(v) && v == "true";
         continue;
       }
       if (a.name.empty() || a.value->kind != Kind::closure) {
@@ -200,16 +194,33 @@ class ScriptedReader {
         err(b.pos, "a second stage named \"" + b.name + "\": branch and stage names are unique");
         continue;
       }
-      if (!holds_stage(a.value)) {
-        NodePtr w = wrapped(a.value->items, a.value->pos);
+      out.emplace_back(std::move(b), a.value);
+    }
+    return out;
+  }
+
+  // parallel(py311: { node { stage('Test 3.11') { ... } } }, ...) holding stages: one branch per
+  // closure, each its stages in order (a declarative parallel of branches with stages inside).
+  // Its own name is the model's only: pipewright runs the stages inside.
+  void parallel_of_stages(const NodePtr& call) {
+    close_old_style();
+    std::vector<NodePtr> before = before_parallel("parallel");
+    Stage par;
+    par.name = "Parallel";
+    for (int k = 2; names_.count(par.name); ++k) par.name = "Parallel " + std::to_string(k);
+    names_.insert(par.name);
+    par.pos = call->pos;
+    for (auto& [b, body] : parallel_branches(call, par.fail_fast)) {
+      if (!holds_stage(body)) {
+        NodePtr w = wrapped(body->items, body->pos);
         std::vector<NodePtr> items = before;
         items.insert(items.end(), w->items.begin(), w->items.end());
-        b.steps = closure_of(std::move(items), a.value->pos);
+        b.steps = closure_of(std::move(items), body->pos);
       } else {
         std::vector<Stage>* outer = out_;
         out_ = &b.stages;
         pending_ = before;
-        for (const auto& st : a.value->items) statement(st);
+        for (const auto& st : body->items) statement(st);
         close_old_style();
         attach_trailing();
         out_ = outer;
@@ -531,35 +542,15 @@ class ScriptedReader {
       return;
     }
     std::vector<NodePtr> before = before_parallel("stage \"" + s.name + "\"");
-    std::vector<Arg> branches = call->args;
-    if (branches.size() == 1 && branches[0].name.empty() && branches[0].value->kind == Kind::map)
-      branches = branches[0].value->args;  // parallel([a: { }, b: { }])
-    for (const auto& a : branches) {
-      if (a.name == "failFast") {
-        std::string v;
-        s.fail_fast = a.value->literal(v) && v == "true";
-        continue;
-      }
-      if (a.name.empty() || a.value->kind != Kind::closure) {
-        err(a.value->pos,
-            "parallel takes branches written out (name: { ... }): `" + short_source(a.value) +
-                "` is built at run time, and pipewright needs the branches before the build");
-        continue;
-      }
-      Stage b;
-      b.name = a.name;
-      b.pos = a.value->pos;
-      if (!names_.insert(b.name).second) {
-        err(b.pos, "a second stage named \"" + b.name + "\": branch and stage names are unique");
-        continue;
-      }
-      NodePtr w = wrapped(a.value->items, a.value->pos);
+    size_t errors = diags_.size();
+    for (auto& [b, body] : parallel_branches(call, s.fail_fast)) {
+      NodePtr w = wrapped(body->items, body->pos);
       std::vector<NodePtr> items = before;
       items.insert(items.end(), w->items.begin(), w->items.end());
-      b.steps = closure_of(std::move(items), a.value->pos);
+      b.steps = closure_of(std::move(items), body->pos);
       s.parallel.push_back(std::move(b));
     }
-    if (s.parallel.empty() && branches.empty())
+    if (s.parallel.empty() && diags_.size() == errors)
       err(call->pos, "parallel in stage \"" + s.name + "\" has no branches");
   }
 
