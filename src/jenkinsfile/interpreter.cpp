@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -197,7 +198,16 @@ void Interp::step(const NodePtr& st, Scope& sc) {
       std::string kv = eval(e, sc).text();
       auto eq = kv.find('=');
       if (eq == std::string::npos) fail_at(e->pos, "withEnv entries are NAME=value");
-      inner.set(kv.substr(0, eq), kv.substr(eq + 1));
+      std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+      // Jenkins' PATH+NAME=dir puts dir in front of PATH (NAME only tells entries apart).
+      if (key.starts_with("PATH+")) {
+        auto it = inner.env.find("PATH");
+        const char* own = std::getenv("PATH");
+        std::string path = it != inner.env.end() ? it->second : own ? own : "";
+        inner.set("PATH", path.empty() ? value : value + ":" + path);
+        continue;
+      }
+      inner.set(key, value);
     }
     return block(n.closure, inner);
   }

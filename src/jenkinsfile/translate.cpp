@@ -690,6 +690,20 @@ std::string shell_word(const NodePtr& n) {
   return q + "\"";
 }
 
+// A withEnv entry as the word after `export`: Jenkins' PATH+NAME=dir, which puts dir in front
+// of PATH, becomes PATH=dir:$PATH (PATH+NAME is no shell name).
+std::string env_word(const NodePtr& n) {
+  std::string w = shell_word(n);
+  if (w.size() > 7 && (w[0] == '"' || w[0] == '\'') && w.compare(1, 5, "PATH+") == 0) {
+    auto eq = w.find('=');
+    if (eq != std::string::npos && eq + 1 < w.size()) {
+      std::string dir = w.substr(eq + 1, w.size() - eq - 2);  // without the closing quote
+      return w[0] == '"' ? "\"PATH=" + dir + ":$PATH\"" : "'PATH=" + dir + ":'\"$PATH\"";
+    }
+  }
+  return w;
+}
+
 // `def x = v`, `x = v`, `env.X = v` of a scripted pipeline as a shell assignment, when v is a
 // string or sh's output; nullopt for other values.
 std::optional<std::string> shell_assignment(const Node& n) {
@@ -784,7 +798,7 @@ struct Importer {
       } else if (name == "withEnv" && n.closure) {
         lines.push_back(indent + "(");
         if (auto l = n.positional(0); l && l->kind == Kind::list)
-          for (const auto& e : l->items) lines.push_back(indent + "  export " + shell_word(e));
+          for (const auto& e : l->items) lines.push_back(indent + "  export " + env_word(e));
         shell(n.closure, lines, creds, nonblocking, comments, indent + "  ");
         lines.push_back(indent + ")");
       } else if (name == "withCredentials" && n.closure) {

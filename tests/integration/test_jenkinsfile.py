@@ -450,6 +450,38 @@ def test_scripted_pipeline_imports_and_runs_the_same(repo, pw):
     assert b"reports in out/reports" in r.log("report")
 
 
+PATH_PLUS = r"""node {
+  stage('Checkout') { checkout scm }
+  withEnv(["PATH+TOOLS=${env.WORKSPACE}/tools", 'MODE=x']) {
+    stage('Use') { sh 'mytool > used.txt && echo "$PATH" > path.txt' }
+  }
+}
+"""
+
+
+def test_withenv_path_plus_puts_the_folder_in_front_of_path(repo, pw, env):
+    """Jenkins' PATH+NAME=dir (the way a Jenkinsfile puts a venv's bin/ first) prepends dir to
+    PATH, run natively and imported alike; PATH itself stays whole."""
+    tool = "#!/bin/sh\necho from-the-tools-folder\n"
+    for how in ("jenkinsfile", "import"):
+        project = repo({"Jenkinsfile": PATH_PLUS, "tools/mytool": tool})
+        git(project, "update-index", "--chmod=+x", "tools/mytool", env=env)
+        git(project, "commit", "-qm", "the tool is a program", env=env)
+        if how == "import":
+            assert pw(project, "import", "jenkinsfile").code == 0
+            r = pw(project, "run")
+            use = "use"
+        else:
+            r = pw(project, "run", "--jenkinsfile")
+            use = "Use"
+        assert r.code == 0, (how, r)
+        ws = Path(r.build()["workspace"])
+        assert (ws / "used.txt").read_text() == "from-the-tools-folder\n", how
+        path = (ws / "path.txt").read_text().strip().split(":")
+        assert path[0] == str(ws / "tools") and "/usr/bin" in path, (how, path)
+        assert r.stage(use)["status"] == "SUCCESS"
+
+
 def test_scripted_docker_image_inside_runs_the_stage_in_a_container(repo, pw, containers_env, base_image):  # noqa: F811
     project = repo({"Jenkinsfile": (
         "node {\n"
