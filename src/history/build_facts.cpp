@@ -349,7 +349,7 @@ std::vector<TestCase> read_junit_cases(const fs::path& file, std::vector<std::st
   return out;
 }
 
-json dependency_findings(const fs::path& dir, std::vector<std::string>& problems) {
+std::optional<json> dependency_findings(const fs::path& dir, std::vector<std::string>& problems) {
   std::error_code ec;
   fs::path own = dir / "reports" / "dependency-scan.json";
   if (fs::is_regular_file(own, ec)) {
@@ -363,7 +363,7 @@ json dependency_findings(const fs::path& dir, std::vector<std::string>& problems
                             dir / "artifacts" / "dependency-check-report.json"}) {
     if (!fs::is_regular_file(p, ec)) continue;
     auto j = read_json(p, problems);
-    if (!j || !j->is_object()) break;
+    if (!j || !j->is_object()) return json::array();
     if (j->contains("findings") && (*j)["findings"].is_array()) return std::move((*j)["findings"]);
     if (j->contains("dependencies") && (*j)["dependencies"].is_array()) {
       try {
@@ -372,9 +372,9 @@ json dependency_findings(const fs::path& dir, std::vector<std::string>& problems
         problems.push_back(p.filename().string() + ": " + e.what());
       }
     }
-    break;
+    return json::array();
   }
-  return json::array();
+  return std::nullopt;
 }
 
 std::string found_by(const json& f) {
@@ -456,7 +456,7 @@ BuildFacts read_build(const fs::path& dir) {
     }
   }
   read_sarif(reports / "quality.sarif", b);
-  for (const auto& f : dependency_findings(dir, b.problems)) {
+  for (const auto& f : dependency_findings(dir, b.problems).value_or(json::array())) {
     if (!f.is_object() || f.value("ignored", false)) continue;
     try {
       count(b.findings, "dependency", found_by(f), lower_severity(f.value("severity", "")));

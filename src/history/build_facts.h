@@ -82,10 +82,10 @@ BuildFacts read_build(const std::filesystem::path& build_dir);
 // reports/dependency-scan.json; else from dependency-check-report.json (in reports/ or
 // artifacts/): pipewright's JSON in builds written before the rename, Dependency-Check's schema
 // since (from OWASP Dependency-Check, or a build whose scan was restored from an older cache
-// entry without dependency-scan.json). Empty when the build has none; a file that cannot be read
-// adds a problem.
-nlohmann::json dependency_findings(const std::filesystem::path& build_dir,
-                                   std::vector<std::string>& problems);
+// entry without dependency-scan.json). nullopt when the build has no report (the scan did not run);
+// a file that cannot be read adds a problem.
+std::optional<nlohmann::json> dependency_findings(const std::filesystem::path& build_dir,
+                                                  std::vector<std::string>& problems);
 // A finding's found_by: a list of tools now ("pipewright", "dependency-check"), one name in
 // older builds; joined with "+".
 std::string found_by(const nlohmann::json& finding);

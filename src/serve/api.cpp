@@ -319,7 +319,8 @@ json folder_findings(const fs::path& dir) {
       }
     }
   std::vector<std::string> unread;  // the index reports these; a page shows what it can read
-  for (const auto& f : history::dependency_findings(dir, unread)) {
+  auto dep_report = history::dependency_findings(dir, unread);
+  for (const auto& f : dep_report.value_or(json::array())) {
     try {
       if (!f.is_object() || f.value("ignored", false)) continue;
       std::string id = f.value("id", ""), pkg = f.value("package", "");
@@ -353,18 +354,12 @@ json folder_findings(const fs::path& dir) {
       }
   // Whether each kind's report is in the folder: a build that stopped before a scan has none,
   // which is not the same as a scan that found nothing.
-  std::error_code ec;
-  bool dep_scanned = false;
-  for (const fs::path& f :
-       {dir / "reports" / "dependency-scan.json", dir / "reports" / "dependency-check-report.json",
-        dir / "artifacts" / "dependency-check-report.json"})
-    dep_scanned = dep_scanned || fs::is_regular_file(f, ec);
   return {{"quality", quality},
           {"dependency", deps},
           {"image", image},
           {"scanned",
            {{"quality", sarif.is_object()},
-            {"dependency", dep_scanned},
+            {"dependency", dep_report.has_value()},
             {"image", trivy.is_object()}}}};
 }
 
